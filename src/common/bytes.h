@@ -2,6 +2,7 @@
 // (sketches, cubes). The reader never reads past its input: corrupted bytes give a Status.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -81,6 +82,10 @@ class ByteReader {
     pos_ += n;
     return Status::Ok();
   }
+  /// The bytes not read yet.
+  std::string_view Rest() const { return in_.substr(pos_); }
+  /// Skips `n` bytes (at most what remains).
+  void Skip(size_t n) { pos_ += std::min(n, remaining()); }
   /// A Corruption status naming what is being read and where.
   Status Error(const std::string& why) const {
     return Corruption(std::string(what_) + ": " + why + " at byte " + std::to_string(pos_));

@@ -1,0 +1,175 @@
+// The configuration: how input fields map to time, dimensions, measures, flags and ids; the
+// metrics computed per time bucket; the monitors that detection watches; store and limits.
+// Every key is declared once in the parameter table (ParameterTable()), which drives validation,
+// `vigil config docs` and docs/config.md.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "vigil/event.h"
+#include "vigil/status.h"
+
+namespace vigil {
+
+/// A named input field and where it is found (a dotted path such as `latency_ms.e2e`).
+struct FieldSpec {
+  std::string name;
+  std::string path;
+};
+
+/// How raw records map to events.
+struct InputMapping {
+  std::string time_field = "ts";
+  std::string request_id_field = "request_id";  ///< empty: none
+  std::string device_id_field = "device_id";    ///< empty: none
+  std::vector<FieldSpec> dimensions;            ///< slicing dimensions, in cube order
+  std::vector<FieldSpec> measures;              ///< numeric values (e.g. latencies in ms)
+  std::vector<FieldSpec> flags;                 ///< booleans (e.g. rephrased)
+  std::vector<FieldSpec> attributes;            ///< strings used only by predicates (e.g. outcome)
+};
+
+/// A boolean condition over one event's fields, compiled from text such as
+/// `outcome == 'ok' and e2e < 1500 and not rephrased`.
+class Predicate {
+ public:
+  /// Compiles `text` against the mapping's field names; errors name the position and the field.
+  static Result<Predicate> Compile(std::string_view text, const InputMapping& mapping);
+  /// True when the event satisfies the condition. A comparison on a missing value is false.
+  bool Matches(const Event& event) const;
+  /// The source text, normalized (used to share counters between metrics).
+  const std::string& text() const { return text_; }
+  /// Opaque compiled form.
+  struct Node;
+
+ private:
+  std::string text_;
+  std::shared_ptr<const Node> root_;
+};
+
+/// An arithmetic expression over other metrics of the same slice, e.g. `1 - failure_rate`.
+class MetricExpression {
+ public:
+  static Result<MetricExpression> Parse(std::string_view text);
+  /// Metric names the expression reads, in order of first use.
+  const std::vector<std::string>& inputs() const { return inputs_; }
+  /// Evaluates with `values[i]` the value of inputs()[i]; NaN propagates, x/0 is NaN.
+  double Evaluate(const std::vector<double>& values) const;
+  const std::string& text() const { return text_; }
+  struct Node;
+
+ private:
+  std::string text_;
+  std::vector<std::string> inputs_;
+  std::shared_ptr<const Node> root_;
+};
+
+enum class MetricType { kCount, kRate, kQuantile, kMean, kDistinct, kExpression };
+
+/// "count", "rate", ...
+const char* MetricTypeName(MetricType type);
+
+/// One metric, computed per time bucket for any slice.
+struct MetricSpec {
+  std::string name;
+  MetricType type = MetricType::kCount;
+  std::string description;
+  std::string unit;                 ///< for people: "ms", "turns", "ratio", "devices"
+  // kRate: share of events matching `where` among events matching `of` (all when unset).
+  std::optional<Predicate> where;
+  std::optional<Predicate> of;
+  // kQuantile and kMean: the measure (index into InputMapping::measures) and q.
+  int measure = -1;
+  double q = 0.5;
+  // kExpression
+  std::optional<MetricExpression> expression;
+  std::vector<int> expression_inputs;  ///< metric indices of expression->inputs()
+  int line = 0;                        ///< where it is declared
+};
+
+enum class Direction { kUp, kDown, kBoth };
+
+/// Which slices of a metric a monitor watches.
+struct SliceSelector {
+  enum class Kind { kAll, kEachValue, kEachPair, kExplicit };
+  Kind kind = Kind::kAll;
+  std::vector<std::string> dimensions;               ///< kEachValue: 1, kEachPair: 2
+  std::vector<std::pair<std::string, std::string>> slice;  ///< kExplicit
+};
+
+/// A metric watched over slices at a granularity (used by detection).
+struct MonitorSpec {
+  std::string metric;
+  std::vector<SliceSelector> slices;
+  int64_t granularity_ms = 0;  ///< 0: the cube's granularity
+  Direction direction = Direction::kUp;
+  double min_relative_effect = 0.05;
+  double min_absolute_effect = 0;
+  int64_t min_duration_ms = 0;
+  int64_t min_volume = 30;  ///< buckets with fewer events are not judged
+  int line = 0;
+};
+
+/// Explicit limits; reaching one is reported, never silent.
+struct Limits {
+  int64_t max_line_bytes = 1 << 20;
+  int64_t max_dimension_values = 10000;           ///< default cardinality per dimension
+  std::map<std::string, int64_t> dimension_values;  ///< per-dimension overrides
+  int64_t max_bad_lines_shown = 10;
+  int64_t max_cells = 50'000'000;
+};
+
+/// A loaded, validated configuration.
+struct Config {
+  std::string path;       ///< the file it came from ("" for text)
+  std::string base_dir;   ///< relative paths resolve against this
+  InputMapping input;
+  int64_t granularity_ms = 5 * 60 * 1000;
+  std::vector<MetricSpec> metrics;
+  std::vector<MonitorSpec> monitors;
+  std::string store_path;  ///< absolute or relative to base_dir; see StorePath()
+  Limits limits;
+  int threads = 0;  ///< ingest threads; 0 = one per core
+
+  /// Loads and validates a YAML file. Errors are kConfig and read `FILE:LINE: key 'k': why`,
+  /// with the nearest valid key suggested for unknown keys.
+  static Result<Config> Load(const std::string& path);
+  /// Parses YAML text; `origin` names it in messages.
+  static Result<Config> Parse(std::string_view yaml, const std::string& origin = "<config>",
+                              const std::string& base_dir = ".");
+
+  /// Index of a metric by name, or -1.
+  int FindMetric(std::string_view name) const;
+  /// Index of a dimension by name, or -1.
+  int FindDimension(std::string_view name) const;
+  /// The store path with relative paths resolved against the config file's folder.
+  std::string StorePath() const;
+  /// The cardinality limit of dimension `index`.
+  int64_t DimensionLimit(int index) const;
+  /// Predicates the cube counts per cell (distinct texts over all rate metrics), in order.
+  std::vector<const Predicate*> CountedPredicates() const;
+  /// A stable fingerprint of everything that shapes the cube's cells (mapping, granularity,
+  /// predicates); cubes merge and stores reopen only with the same fingerprint.
+  std::string CubeFingerprint() const;
+};
+
+/// One key of the configuration file, declared once.
+struct ParameterSpec {
+  const char* path;           ///< e.g. "cube.granularity", "metrics.<name>.type", "monitors[].metric"
+  const char* type;           ///< "string", "integer", "number", "duration", "list", "map", ...
+  const char* default_value;  ///< "" when required or not applicable
+  const char* doc;
+};
+
+/// Every configuration key with its type, default and meaning.
+const std::vector<ParameterSpec>& ParameterTable();
+
+/// The Markdown reference of every key (docs/config.md is this text).
+std::string ConfigReferenceMarkdown();
+
+}  // namespace vigil

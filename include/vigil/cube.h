@@ -1,0 +1,125 @@
+// The cube: exact, mergeable aggregates at the finest grain, one cell per (time bucket, full
+// combination of dimension values that occurred). Any slice's series is a merge of cells.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "vigil/config.h"
+#include "vigil/event.h"
+#include "vigil/sketch.h"
+#include "vigil/status.h"
+#include "vigil/time.h"
+
+namespace vigil {
+
+/// A set of dimension=value pairs; empty means all traffic.
+using Slice = std::vector<std::pair<std::string, std::string>>;
+
+/// Parses `platform=watchOS,asr_model=asr-42` ("" or "all" is the empty slice).
+Result<Slice> ParseSlice(std::string_view text);
+/// `platform=watchOS,asr_model=asr-42`, or `all` for the empty slice.
+std::string FormatSlice(const Slice& slice);
+
+/// The value a dimension folds into once its cardinality limit is reached.
+inline constexpr std::string_view kOtherValue = "__other__";
+
+/// Mergeable state of a set of events: what a cell keeps and what a merge of cells gives.
+struct Aggregate {
+  uint64_t count = 0;                   ///< events
+  std::vector<uint64_t> counters;       ///< events matching each Config::CountedPredicates()
+  std::vector<QuantileSketch> measures; ///< one per measure; count and sum give means
+  DistinctSketch devices;               ///< distinct device ids
+
+  void Merge(const Aggregate& other);
+  bool operator==(const Aggregate& other) const;
+};
+
+/// One point of a metric's series.
+struct SeriesPoint {
+  TimeMs time = 0;     ///< bucket start
+  double value = 0;    ///< NaN when undefined (no events, or an empty denominator)
+  uint64_t events = 0; ///< events in the bucket and slice
+  /// The sample size behind `value`: the denominator of a rate, the number of measured values
+  /// of a quantile or mean, the events of a count or distinct metric.
+  uint64_t support = 0;
+};
+
+/// The aggregate of one full combination of dimension values over a time window.
+struct LeafCell {
+  std::vector<std::string> values;  ///< one per dimension, in config order
+  Aggregate aggregate;
+};
+
+/// What was folded because of a cardinality limit.
+struct FoldReport {
+  std::string dimension;
+  int64_t limit = 0;
+  uint64_t events = 0;  ///< events whose value was folded into __other__
+};
+
+/// The cube. Not thread-safe for writes: give each ingest thread its own and Merge them.
+class Cube {
+ public:
+  explicit Cube(std::shared_ptr<const Config> config);
+  ~Cube();
+  Cube(Cube&&) noexcept;
+  Cube& operator=(Cube&&) noexcept;
+
+  const Config& config() const;
+  std::shared_ptr<const Config> shared_config() const;
+
+  /// Adds one mapped event. Fails only when limits.max_cells would be exceeded.
+  Status Add(const Event& event);
+  /// Adds every cell of `other` (same CubeFingerprint required). Exact and associative while no
+  /// cardinality limit is reached; then values beyond the limit fold into __other__.
+  Status Merge(const Cube& other);
+
+  uint64_t event_count() const;
+  size_t cell_count() const;
+  /// Earliest and latest bucket start; 0 when empty.
+  TimeMs first_bucket() const;
+  TimeMs last_bucket() const;
+  /// The known values of a dimension, by code.
+  const std::vector<std::string>& DimensionValues(int dimension) const;
+  /// Dimensions that reached their cardinality limit.
+  std::vector<FoldReport> Folds() const;
+
+  /// The series of `metric` for `slice` over [from, to) at `granularity_ms` (a multiple of the
+  /// cube's granularity), one point per bucket including empty ones. from/to of 0 mean the
+  /// cube's first and last bucket. Errors: unknown metric, dimension or value (kNotFound, with
+  /// the nearest name), bad granularity (kInvalidArgument).
+  Result<std::vector<SeriesPoint>> Series(std::string_view metric, const Slice& slice,
+                                          TimeMs from = 0, TimeMs to = 0,
+                                          int64_t granularity_ms = 0) const;
+  /// The merged aggregate of `slice` over [from, to).
+  Result<Aggregate> Total(const Slice& slice, TimeMs from = 0, TimeMs to = 0) const;
+  /// The leaf cells under `slice` over [from, to), each merged across time.
+  Result<std::vector<LeafCell>> Cells(const Slice& slice, TimeMs from = 0, TimeMs to = 0) const;
+  /// The value of metric `index` for an aggregate (NaN when undefined).
+  double MetricValue(int index, const Aggregate& aggregate) const;
+  /// The sample size behind MetricValue (see SeriesPoint::support).
+  uint64_t MetricSupport(int index, const Aggregate& aggregate) const;
+
+  /// Versioned binary form of the whole cube.
+  void Serialize(std::string* out) const;
+  /// Reads a cube written by Serialize; the fingerprint must match `config`'s.
+  static Result<Cube> Deserialize(std::string_view bytes, std::shared_ptr<const Config> config);
+
+  /// True when both cubes hold the same events: same cells (by dimension values, not codes)
+  /// and equal aggregates. Sums of measures compare within 1e-9 relative.
+  bool Equivalent(const Cube& other) const;
+
+  struct Impl;
+  Impl& impl() { return *impl_; }
+  const Impl& impl() const { return *impl_; }
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace vigil

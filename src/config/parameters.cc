@@ -1,0 +1,94 @@
+// The parameter table: every configuration key, declared once. Validation, `vigil config docs`
+// and docs/config.md all read it.
+#include <sstream>
+
+#include "vigil/config.h"
+
+namespace vigil {
+
+const std::vector<ParameterSpec>& ParameterTable() {
+  static const std::vector<ParameterSpec> kTable = {
+      {"input", "map", "", "How input records map to events."},
+      {"input.time", "field path", "ts",
+       "Field holding when the turn started: RFC 3339 (UTC or with an offset) or epoch ms."},
+      {"input.request_id", "field path", "request_id",
+       "Field with the unique id of a turn (kept as examples); empty for none."},
+      {"input.device_id", "field path", "device_id",
+       "Field with the hashed device id (counted by `distinct` metrics); empty for none."},
+      {"input.dimensions", "list", "",
+       "Slicing dimensions in cube order. Each item is a field path (its name is the last path "
+       "part) or a map with `name` and `field`."},
+      {"input.dimensions[].name", "string", "", "Dimension name used in slices and predicates."},
+      {"input.dimensions[].field", "field path", "", "Where the dimension is in the input."},
+      {"input.measures", "map", "", "Numeric fields: `name: field path` (e.g. `e2e: latency_ms.e2e`)."},
+      {"input.measures.<name>", "field path", "", "A measure; missing or null values are normal."},
+      {"input.flags", "map", "", "Boolean fields: `name: field path`."},
+      {"input.flags.<name>", "field path", "", "A flag (JSON true/false; CSV true/false/1/0)."},
+      {"input.attributes", "map", "",
+       "String fields used only in predicates, not as dimensions: `name: field path`."},
+      {"input.attributes.<name>", "field path", "", "An attribute (e.g. `outcome`)."},
+      {"cube", "map", "", "The aggregate cube."},
+      {"cube.granularity", "duration", "5m",
+       "Width of the finest time bucket (e.g. 1m, 5m, 1h); queries may ask for coarser."},
+      {"metrics", "map", "", "Metrics by name, computed per time bucket for any slice."},
+      {"metrics.<name>.type", "enum", "",
+       "count | rate | quantile | mean | distinct | expression."},
+      {"metrics.<name>.where", "predicate", "",
+       "rate: the events counted in the numerator, e.g. `outcome == 'timeout'`."},
+      {"metrics.<name>.of", "predicate", "all events",
+       "rate: the denominator, e.g. `conversation_mode == 'full_duplex'`."},
+      {"metrics.<name>.measure", "string", "", "quantile, mean: the measure's name."},
+      {"metrics.<name>.q", "number", "", "quantile: q in [0, 1], e.g. 0.95."},
+      {"metrics.<name>.expr", "expression", "",
+       "expression: arithmetic (+ - * / parentheses) over other metrics of the same slice."},
+      {"metrics.<name>.unit", "string", "", "For people: ms, turns, ratio, devices..."},
+      {"metrics.<name>.description", "string", "", "One line saying what the metric means."},
+      {"monitors", "list", "", "What detection watches: one item per metric."},
+      {"monitors[].metric", "string", "", "The metric's name."},
+      {"monitors[].slices", "list", "[all]",
+       "Slices to watch: `all` (all traffic), a dimension name (each of its values), a list of "
+       "two dimension names (each pair of values), or a map `{dim: value, ...}` (one slice)."},
+      {"monitors[].granularity", "duration", "cube.granularity", "Bucket width judged."},
+      {"monitors[].direction", "enum", "up", "up | down | both: which movement is a regression."},
+      {"monitors[].min_relative_effect", "number", "0.05",
+       "Smallest relative change that matters (0.05 = 5 %)."},
+      {"monitors[].min_absolute_effect", "number", "0",
+       "Smallest absolute change that matters, in the metric's unit."},
+      {"monitors[].min_duration", "duration", "0",
+       "How long a change must last before it is an anomaly."},
+      {"monitors[].min_volume", "integer", "30", "Buckets with fewer events are not judged."},
+      {"store", "map", "", "Where results are kept."},
+      {"store.path", "path", "vigil.db",
+       "SQLite database; a relative path is relative to the config file's folder."},
+      {"limits", "map", "", "Explicit limits; reaching one is reported."},
+      {"limits.max_line_bytes", "integer", "1048576", "Longer input lines are rejected as bad."},
+      {"limits.max_dimension_values", "integer", "10000",
+       "Distinct values kept per dimension; later new values fold into `__other__`."},
+      {"limits.dimension_values", "map", "", "Per-dimension overrides: `name: limit`."},
+      {"limits.dimension_values.<name>", "integer", "", "Limit for one dimension."},
+      {"limits.max_bad_lines_shown", "integer", "10",
+       "Bad lines printed with their reason; all are counted."},
+      {"limits.max_cells", "integer", "50000000",
+       "Cube cells (bucket x combination) kept; ingest stops with an error past it."},
+      {"ingest", "map", "", "Ingestion."},
+      {"ingest.threads", "integer", "0", "Parser threads; 0 uses one per core."},
+  };
+  return kTable;
+}
+
+std::string ConfigReferenceMarkdown() {
+  std::ostringstream out;
+  out << "# Configuration reference\n\n"
+      << "Generated by `vigil config docs` from the parameter table in "
+         "`src/config/parameters.cc`; do not edit by hand.\n\n"
+      << "`<name>` stands for a name you choose; `[]` for each item of a list.\n\n"
+      << "| key | type | default | meaning |\n|---|---|---|---|\n";
+  for (const ParameterSpec& p : ParameterTable()) {
+    std::string def = p.default_value;
+    out << "| `" << p.path << "` | " << p.type << " | " << (def.empty() ? "" : "`" + def + "`")
+        << " | " << p.doc << " |\n";
+  }
+  return out.str();
+}
+
+}  // namespace vigil

@@ -1,0 +1,608 @@
+#include "vigil/cube.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <unordered_map>
+
+#include "common/hash.h"
+#include "common/text.h"
+#include "cube/cube_impl.h"
+
+namespace vigil {
+
+using internal::ByteReader;
+using internal::ByteWriter;
+
+// ---------------------------------------------------------------------------------------------
+// Slices
+
+Result<Slice> ParseSlice(std::string_view text) {
+  Slice slice;
+  if (text.empty() || text == "all") return slice;
+  for (std::string_view part : Split(text, ',')) {
+    size_t eq = part.find('=');
+    if (eq == std::string_view::npos || eq == 0) {
+      return InvalidArgument("bad slice '" + std::string(text) +
+                             "': expected dimension=value[,dimension=value...]");
+    }
+    std::string dim(part.substr(0, eq));
+    for (const auto& [d, v] : slice) {
+      if (d == dim) return InvalidArgument("bad slice '" + std::string(text) + "': '" + dim +
+                                           "' appears twice");
+    }
+    slice.emplace_back(dim, std::string(part.substr(eq + 1)));
+  }
+  return slice;
+}
+
+std::string FormatSlice(const Slice& slice) {
+  if (slice.empty()) return "all";
+  std::string s;
+  for (const auto& [d, v] : slice) s += (s.empty() ? "" : ",") + d + "=" + v;
+  return s;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Aggregates
+
+void Aggregate::Merge(const Aggregate& other) {
+  count += other.count;
+  if (counters.size() < other.counters.size()) counters.resize(other.counters.size());
+  for (size_t i = 0; i < other.counters.size(); ++i) counters[i] += other.counters[i];
+  if (measures.size() < other.measures.size()) measures.resize(other.measures.size());
+  for (size_t i = 0; i < other.measures.size(); ++i) measures[i].Merge(other.measures[i]);
+  devices.Merge(other.devices);
+}
+
+bool Aggregate::operator==(const Aggregate& o) const {
+  return count == o.count && counters == o.counters && measures == o.measures &&
+         devices == o.devices;
+}
+
+namespace {
+
+// Which parts of an aggregate a metric reads: merging only those makes queries cheaper.
+struct Parts {
+  bool counters = false;
+  bool devices = false;
+  std::vector<bool> measures;
+};
+
+void AddParts(const Config& c, int metric, Parts* p) {
+  const MetricSpec& m = c.metrics[metric];
+  switch (m.type) {
+    case MetricType::kCount: break;
+    case MetricType::kRate: p->counters = true; break;
+    case MetricType::kQuantile:
+    case MetricType::kMean: p->measures[m.measure] = true; break;
+    case MetricType::kDistinct: p->devices = true; break;
+    case MetricType::kExpression:
+      for (int in : m.expression_inputs) AddParts(c, in, p);
+      break;
+  }
+}
+
+void MergeParts(const Parts& p, const Aggregate& src, Aggregate* dst) {
+  dst->count += src.count;
+  if (p.counters) {
+    for (size_t i = 0; i < src.counters.size(); ++i) dst->counters[i] += src.counters[i];
+  }
+  for (size_t i = 0; i < p.measures.size(); ++i) {
+    if (p.measures[i]) dst->measures[i].Merge(src.measures[i]);
+  }
+  if (p.devices) dst->devices.Merge(src.devices);
+}
+
+int PredicateIndex(const std::vector<const Predicate*>& preds, const Predicate& p) {
+  for (size_t i = 0; i < preds.size(); ++i)
+    if (preds[i]->text() == p.text()) return static_cast<int>(i);
+  return -1;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Impl
+
+Cube::Impl::Impl(std::shared_ptr<const Config> c) : config(std::move(c)) {
+  predicates = config->CountedPredicates();
+  ndims = config->input.dimensions.size();
+  nmeasures = config->input.measures.size();
+  for (size_t d = 0; d < ndims; ++d) dictionaries.emplace_back(config->DimensionLimit(d));
+  slots.assign(1024, 0);
+}
+
+Aggregate Cube::Impl::EmptyAggregate() const {
+  Aggregate a;
+  a.counters.assign(predicates.size(), 0);
+  a.measures.resize(nmeasures);
+  return a;
+}
+
+uint64_t Cube::Impl::HashKey(TimeMs bucket, const uint32_t* codes) const {
+  uint64_t h = internal::Mix64(static_cast<uint64_t>(bucket));
+  for (size_t d = 0; d < ndims; ++d) h = internal::Mix64(h ^ (codes[d] + 0x9e3779b97f4a7c15ULL));
+  return h;
+}
+
+void Cube::Impl::Grow() {
+  std::vector<uint32_t> bigger(slots.size() * 2, 0);
+  size_t mask = bigger.size() - 1;
+  for (size_t i = 0; i < cells.size(); ++i) {
+    size_t s = HashKey(cell_bucket[i], Codes(i)) & mask;
+    while (bigger[s] != 0) s = (s + 1) & mask;
+    bigger[s] = static_cast<uint32_t>(i + 1);
+  }
+  slots.swap(bigger);
+}
+
+int64_t Cube::Impl::FindOrAddCell(TimeMs bucket, const uint32_t* codes) {
+  size_t mask = slots.size() - 1;
+  size_t s = HashKey(bucket, codes) & mask;
+  while (uint32_t v = slots[s]) {
+    size_t cell = v - 1;
+    if (cell_bucket[cell] == bucket &&
+        std::memcmp(Codes(cell), codes, ndims * sizeof(uint32_t)) == 0) {
+      return static_cast<int64_t>(cell);
+    }
+    s = (s + 1) & mask;
+  }
+  if (static_cast<int64_t>(cells.size()) >= config->limits.max_cells) return -1;
+  size_t cell = cells.size();
+  slots[s] = static_cast<uint32_t>(cell + 1);
+  cell_bucket.push_back(bucket);
+  cell_codes.insert(cell_codes.end(), codes, codes + ndims);
+  cells.push_back(EmptyAggregate());
+  if (cells.size() == 1) {
+    first = last = bucket;
+  } else {
+    first = std::min(first, bucket);
+    last = std::max(last, bucket);
+  }
+  dirty_buckets.insert(bucket);
+  if (cells.size() * 2 > slots.size()) Grow();
+  return static_cast<int64_t>(cell);
+}
+
+Result<std::vector<int64_t>> Cube::Impl::ResolveSlice(const Slice& slice, bool strict,
+                                                      bool* matches_nothing) const {
+  std::vector<int64_t> required(ndims, -1);
+  *matches_nothing = false;
+  for (const auto& [dim, value] : slice) {
+    int d = config->FindDimension(dim);
+    if (d < 0) {
+      std::vector<std::string> names;
+      for (const auto& f : config->input.dimensions) names.push_back(f.name);
+      std::string near = Nearest(dim, names);
+      return NotFound("unknown dimension '" + dim + "'" +
+                      (near.empty() ? "" : "; did you mean '" + near + "'?"));
+    }
+    int64_t code = dictionaries[d].Find(value);
+    if (code < 0) {
+      if (strict) {
+        std::string near = Nearest(value, dictionaries[d].values());
+        return NotFound("no events have " + dim + "=" + value +
+                        (near.empty() ? "" : "; did you mean '" + near + "'?"));
+      }
+      *matches_nothing = true;
+    }
+    required[d] = code;
+  }
+  return required;
+}
+
+bool Cube::Impl::CellMatches(size_t cell, const std::vector<int64_t>& required) const {
+  const uint32_t* codes = Codes(cell);
+  for (size_t d = 0; d < ndims; ++d) {
+    if (required[d] >= 0 && codes[d] != static_cast<uint32_t>(required[d])) return false;
+  }
+  return true;
+}
+
+void Cube::Impl::SerializeAggregate(const Aggregate& a, std::string* out) const {
+  ByteWriter w(out);
+  w.Varint(a.count);
+  for (uint64_t c : a.counters) w.Varint(c);
+  for (const QuantileSketch& s : a.measures) s.Serialize(out);
+  a.devices.Serialize(out);
+}
+
+Status Cube::Impl::DeserializeAggregate(ByteReader* in, Aggregate* a) const {
+  *a = EmptyAggregate();
+  VIGIL_RETURN_IF_ERROR(in->Varint(&a->count));
+  for (uint64_t& c : a->counters) {
+    VIGIL_RETURN_IF_ERROR(in->Varint(&c));
+    if (c > a->count) return in->Error("a predicate counter exceeds the event count");
+  }
+  // The sketches read from the reader's current position.
+  for (QuantileSketch& s : a->measures) {
+    std::string_view view = in->Rest();
+    size_t before = view.size();
+    VIGIL_ASSIGN_OR_RETURN(s, QuantileSketch::Deserialize(&view));
+    if (s.count() > a->count) return in->Error("a measure has more values than events");
+    in->Skip(before - view.size());
+  }
+  std::string_view view = in->Rest();
+  size_t before = view.size();
+  VIGIL_ASSIGN_OR_RETURN(a->devices, DistinctSketch::Deserialize(&view));
+  in->Skip(before - view.size());
+  return Status::Ok();
+}
+
+void Cube::Impl::SerializeCells(const std::vector<size_t>& ids, std::string* out) const {
+  ByteWriter w(out);
+  w.Varint(ids.size());
+  for (size_t id : ids) {
+    w.SignedVarint(cell_bucket[id]);
+    const uint32_t* codes = Codes(id);
+    for (size_t d = 0; d < ndims; ++d) w.Varint(codes[d]);
+    SerializeAggregate(cells[id], out);
+  }
+}
+
+Status Cube::Impl::DeserializeCells(std::string_view bytes) {
+  ByteReader in(bytes, "cube cells");
+  uint64_t n;
+  VIGIL_RETURN_IF_ERROR(in.Varint(&n));
+  if (n > bytes.size()) return in.Error("cell count larger than the data");
+  std::vector<uint32_t> codes(ndims);
+  Aggregate a;
+  for (uint64_t i = 0; i < n; ++i) {
+    int64_t bucket;
+    VIGIL_RETURN_IF_ERROR(in.SignedVarint(&bucket));
+    if (bucket % config->granularity_ms != 0) return in.Error("bucket not on the granularity");
+    for (size_t d = 0; d < ndims; ++d) {
+      uint64_t c;
+      VIGIL_RETURN_IF_ERROR(in.Varint(&c));
+      if (c >= dictionaries[d].size()) return in.Error("dimension code out of range");
+      codes[d] = static_cast<uint32_t>(c);
+    }
+    VIGIL_RETURN_IF_ERROR(DeserializeAggregate(&in, &a));
+    int64_t cell = FindOrAddCell(bucket, codes.data());
+    if (cell < 0) return LimitExceeded("limits.max_cells reached while loading the cube");
+    cells[cell].Merge(a);
+    events += a.count;
+  }
+  if (!in.done()) return in.Error("trailing bytes");
+  return Status::Ok();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cube
+
+Cube::Cube(std::shared_ptr<const Config> config) : impl_(std::make_unique<Impl>(std::move(config))) {}
+Cube::~Cube() = default;
+Cube::Cube(Cube&&) noexcept = default;
+Cube& Cube::operator=(Cube&&) noexcept = default;
+
+const Config& Cube::config() const { return *impl_->config; }
+std::shared_ptr<const Config> Cube::shared_config() const { return impl_->config; }
+uint64_t Cube::event_count() const { return impl_->events; }
+size_t Cube::cell_count() const { return impl_->cells.size(); }
+TimeMs Cube::first_bucket() const { return impl_->first; }
+TimeMs Cube::last_bucket() const { return impl_->last; }
+
+const std::vector<std::string>& Cube::DimensionValues(int dimension) const {
+  return impl_->dictionaries[dimension].values();
+}
+
+std::vector<FoldReport> Cube::Folds() const {
+  std::vector<FoldReport> out;
+  for (size_t d = 0; d < impl_->ndims; ++d) {
+    const auto& dict = impl_->dictionaries[d];
+    if (dict.folded_events() > 0) {
+      out.push_back({config().input.dimensions[d].name, dict.limit(), dict.folded_events()});
+    }
+  }
+  return out;
+}
+
+Status Cube::Add(const Event& e) {
+  Impl& m = *impl_;
+  uint32_t codes[64];
+  std::vector<uint32_t> big;
+  uint32_t* c = codes;
+  if (m.ndims > 64) {
+    big.resize(m.ndims);
+    c = big.data();
+  }
+  for (size_t d = 0; d < m.ndims; ++d) c[d] = m.dictionaries[d].Encode(e.dimensions[d]);
+  int64_t cell = m.FindOrAddCell(BucketStart(e.time, m.config->granularity_ms), c);
+  if (cell < 0) {
+    return LimitExceeded("the cube reached limits.max_cells (" +
+                         std::to_string(m.config->limits.max_cells) +
+                         " cells); raise it or use a coarser cube.granularity");
+  }
+  Aggregate& a = m.cells[cell];
+  ++a.count;
+  for (size_t p = 0; p < m.predicates.size(); ++p) a.counters[p] += m.predicates[p]->Matches(e);
+  for (size_t i = 0; i < m.nmeasures; ++i) {
+    if (!std::isnan(e.measures[i])) a.measures[i].Add(e.measures[i]);
+  }
+  if (!e.device_id.empty()) a.devices.Add(e.device_id);
+  ++m.events;
+  return Status::Ok();
+}
+
+Status Cube::Merge(const Cube& other) {
+  Impl& m = *impl_;
+  const Impl& o = *other.impl_;
+  if (m.config->CubeFingerprint() != o.config->CubeFingerprint()) {
+    return InvalidArgument("cannot merge cubes built with different configurations");
+  }
+  std::vector<std::vector<uint32_t>> remap(m.ndims);
+  for (size_t d = 0; d < m.ndims; ++d) {
+    const auto& od = o.dictionaries[d];
+    for (const std::string& v : od.values()) remap[d].push_back(m.dictionaries[d].Encode(v));
+    m.dictionaries[d].add_folded_events(od.folded_events());
+  }
+  std::vector<uint32_t> codes(m.ndims);
+  for (size_t i = 0; i < o.cells.size(); ++i) {
+    const uint32_t* oc = o.Codes(i);
+    for (size_t d = 0; d < m.ndims; ++d) codes[d] = remap[d][oc[d]];
+    int64_t cell = m.FindOrAddCell(o.cell_bucket[i], codes.data());
+    if (cell < 0) return LimitExceeded("the cube reached limits.max_cells while merging");
+    m.cells[cell].Merge(o.cells[i]);
+    m.dirty_buckets.insert(o.cell_bucket[i]);
+  }
+  m.events += o.events;
+  return Status::Ok();
+}
+
+double Cube::MetricValue(int index, const Aggregate& a) const {
+  const Config& c = config();
+  const MetricSpec& m = c.metrics[index];
+  constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+  switch (m.type) {
+    case MetricType::kCount: return static_cast<double>(a.count);
+    case MetricType::kRate: {
+      uint64_t num = a.counters[PredicateIndex(impl_->predicates, *m.where)];
+      uint64_t den = m.of ? a.counters[PredicateIndex(impl_->predicates, *m.of)] : a.count;
+      return den == 0 ? kNaN : static_cast<double>(num) / static_cast<double>(den);
+    }
+    case MetricType::kQuantile: return a.measures[m.measure].Quantile(m.q);
+    case MetricType::kMean: return a.measures[m.measure].mean();
+    case MetricType::kDistinct: return a.count == 0 ? 0.0 : std::round(a.devices.Estimate());
+    case MetricType::kExpression: {
+      std::vector<double> inputs;
+      for (int in : m.expression_inputs) inputs.push_back(MetricValue(in, a));
+      return m.expression->Evaluate(inputs);
+    }
+  }
+  return kNaN;
+}
+
+uint64_t Cube::MetricSupport(int index, const Aggregate& a) const {
+  const MetricSpec& m = config().metrics[index];
+  switch (m.type) {
+    case MetricType::kRate:
+      return m.of ? a.counters[PredicateIndex(impl_->predicates, *m.of)] : a.count;
+    case MetricType::kQuantile:
+    case MetricType::kMean: return a.measures[m.measure].count();
+    case MetricType::kExpression: {
+      uint64_t s = a.count;
+      for (int in : m.expression_inputs) s = std::min(s, MetricSupport(in, a));
+      return s;
+    }
+    default: return a.count;
+  }
+}
+
+namespace {
+
+Status ResolveRange(const Cube& cube, int64_t g, TimeMs* from, TimeMs* to) {
+  int64_t cube_g = cube.config().granularity_ms;
+  if (*from == 0) *from = cube.first_bucket();
+  if (*to == 0) *to = cube.cell_count() == 0 ? *from : cube.last_bucket() + cube_g;
+  *from = BucketStart(*from, g);
+  if (*to < *from) return InvalidArgument("--to is before --from");
+  return Status::Ok();
+}
+
+Result<int> ResolveMetric(const Config& c, std::string_view name) {
+  int idx = c.FindMetric(name);
+  if (idx < 0) {
+    std::vector<std::string> names;
+    for (const auto& m : c.metrics) names.push_back(m.name);
+    std::string near = Nearest(name, names);
+    return NotFound("unknown metric '" + std::string(name) + "'" +
+                    (near.empty() ? "" : "; did you mean '" + near + "'?"));
+  }
+  return idx;
+}
+
+}  // namespace
+
+Result<std::vector<SeriesPoint>> Cube::Series(std::string_view metric, const Slice& slice,
+                                              TimeMs from, TimeMs to,
+                                              int64_t granularity_ms) const {
+  const Impl& m = *impl_;
+  const Config& c = config();
+  VIGIL_ASSIGN_OR_RETURN(int idx, ResolveMetric(c, metric));
+  int64_t g = granularity_ms == 0 ? c.granularity_ms : granularity_ms;
+  if (g % c.granularity_ms != 0) {
+    return InvalidArgument("granularity " + FormatDuration(g) + " is not a multiple of the cube's " +
+                           FormatDuration(c.granularity_ms));
+  }
+  bool nothing = false;
+  VIGIL_ASSIGN_OR_RETURN(auto required, m.ResolveSlice(slice, /*strict=*/true, &nothing));
+  VIGIL_RETURN_IF_ERROR(ResolveRange(*this, g, &from, &to));
+  int64_t n = (to - from + g - 1) / g;
+  constexpr int64_t kMaxPoints = 10'000'000;
+  if (n > kMaxPoints) {
+    return InvalidArgument("the query asks for " + std::to_string(n) + " points (limit " +
+                           std::to_string(kMaxPoints) + "); use a coarser --granularity");
+  }
+  Parts parts;
+  parts.measures.assign(m.nmeasures, false);
+  AddParts(c, idx, &parts);
+  std::vector<Aggregate> buckets(n, m.EmptyAggregate());
+  for (size_t i = 0; i < m.cells.size(); ++i) {
+    TimeMs b = m.cell_bucket[i];
+    if (b < from || b >= to || !m.CellMatches(i, required)) continue;
+    MergeParts(parts, m.cells[i], &buckets[(b - from) / g]);
+  }
+  std::vector<SeriesPoint> out(n);
+  for (int64_t k = 0; k < n; ++k) {
+    out[k].time = from + k * g;
+    out[k].value = MetricValue(idx, buckets[k]);
+    out[k].events = buckets[k].count;
+    out[k].support = MetricSupport(idx, buckets[k]);
+  }
+  return out;
+}
+
+Result<Aggregate> Cube::Total(const Slice& slice, TimeMs from, TimeMs to) const {
+  const Impl& m = *impl_;
+  bool nothing = false;
+  VIGIL_ASSIGN_OR_RETURN(auto required, m.ResolveSlice(slice, /*strict=*/false, &nothing));
+  Aggregate total = m.EmptyAggregate();
+  if (nothing) return total;
+  if (to == 0) to = std::numeric_limits<TimeMs>::max();
+  if (from == 0) from = std::numeric_limits<TimeMs>::min();
+  for (size_t i = 0; i < m.cells.size(); ++i) {
+    TimeMs b = m.cell_bucket[i];
+    if (b >= from && b < to && m.CellMatches(i, required)) total.Merge(m.cells[i]);
+  }
+  return total;
+}
+
+Result<std::vector<LeafCell>> Cube::Cells(const Slice& slice, TimeMs from, TimeMs to) const {
+  const Impl& m = *impl_;
+  bool nothing = false;
+  VIGIL_ASSIGN_OR_RETURN(auto required, m.ResolveSlice(slice, /*strict=*/false, &nothing));
+  std::vector<LeafCell> out;
+  if (nothing) return out;
+  if (to == 0) to = std::numeric_limits<TimeMs>::max();
+  if (from == 0) from = std::numeric_limits<TimeMs>::min();
+  std::unordered_map<std::string, size_t> index;
+  for (size_t i = 0; i < m.cells.size(); ++i) {
+    TimeMs b = m.cell_bucket[i];
+    if (b < from || b >= to || !m.CellMatches(i, required)) continue;
+    std::string key(reinterpret_cast<const char*>(m.Codes(i)), m.ndims * sizeof(uint32_t));
+    auto [it, added] = index.emplace(std::move(key), out.size());
+    if (added) {
+      LeafCell leaf;
+      for (size_t d = 0; d < m.ndims; ++d) leaf.values.push_back(m.dictionaries[d].Value(m.Codes(i)[d]));
+      leaf.aggregate = m.EmptyAggregate();
+      out.push_back(std::move(leaf));
+    }
+    out[it->second].aggregate.Merge(m.cells[i]);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Serialization: magic, version, fingerprint, dictionaries, cells.
+
+namespace {
+constexpr uint32_t kCubeMagic = 0x42434756;  // "VGCB"
+constexpr uint8_t kCubeVersion = 1;
+}  // namespace
+
+void Cube::Serialize(std::string* out) const {
+  const Impl& m = *impl_;
+  ByteWriter w(out);
+  w.U32(kCubeMagic);
+  w.U8(kCubeVersion);
+  w.String(m.config->CubeFingerprint());
+  w.Varint(m.ndims);
+  for (const auto& dict : m.dictionaries) {
+    w.Varint(dict.size());
+    for (const std::string& v : dict.values()) w.String(v);
+    w.Varint(dict.folded_events());
+  }
+  std::vector<size_t> ids(m.cells.size());
+  for (size_t i = 0; i < ids.size(); ++i) ids[i] = i;
+  m.SerializeCells(ids, out);
+}
+
+Result<Cube> Cube::Deserialize(std::string_view bytes, std::shared_ptr<const Config> config) {
+  Cube cube(std::move(config));
+  Impl& m = *cube.impl_;
+  ByteReader in(bytes, "cube");
+  uint32_t magic;
+  uint8_t version;
+  VIGIL_RETURN_IF_ERROR(in.U32(&magic));
+  if (magic != kCubeMagic) return in.Error("not a vigil cube (bad magic)");
+  VIGIL_RETURN_IF_ERROR(in.U8(&version));
+  if (version != kCubeVersion) {
+    return in.Error("unsupported cube version " + std::to_string(version) + " (this build reads " +
+                    std::to_string(kCubeVersion) + ")");
+  }
+  std::string fingerprint;
+  VIGIL_RETURN_IF_ERROR(in.String(&fingerprint));
+  if (fingerprint != m.config->CubeFingerprint()) {
+    return InvalidArgument("the cube was built with a different configuration (dimensions, "
+                           "measures, predicates or granularity differ)");
+  }
+  uint64_t ndims;
+  VIGIL_RETURN_IF_ERROR(in.Varint(&ndims));
+  if (ndims != m.ndims) return in.Error("dimension count differs from the configuration");
+  for (auto& dict : m.dictionaries) {
+    uint64_t n;
+    VIGIL_RETURN_IF_ERROR(in.Varint(&n));
+    if (n > in.remaining()) return in.Error("dictionary larger than the data");
+    for (uint64_t i = 0; i < n; ++i) {
+      std::string v;
+      VIGIL_RETURN_IF_ERROR(in.String(&v));
+      if (!dict.Append(std::move(v))) return in.Error("duplicate dictionary value");
+    }
+    uint64_t folded;
+    VIGIL_RETURN_IF_ERROR(in.Varint(&folded));
+    dict.add_folded_events(folded);
+  }
+  VIGIL_RETURN_IF_ERROR(m.DeserializeCells(in.Rest()));
+  m.dirty_buckets.clear();
+  return cube;
+}
+
+bool Cube::Equivalent(const Cube& other) const {
+  if (event_count() != other.event_count() || cell_count() != other.cell_count()) return false;
+  const Impl& a = *impl_;
+  const Impl& b = *other.impl_;
+  if (a.ndims != b.ndims) return false;
+  std::vector<uint32_t> codes(b.ndims);
+  auto close = [](double x, double y) {
+    return x == y || std::abs(x - y) <= 1e-9 * std::max(std::abs(x), std::abs(y));
+  };
+  for (size_t i = 0; i < a.cells.size(); ++i) {
+    for (size_t d = 0; d < a.ndims; ++d) {
+      int64_t code = b.dictionaries[d].Find(a.dictionaries[d].Value(a.Codes(i)[d]));
+      if (code < 0) return false;
+      codes[d] = static_cast<uint32_t>(code);
+    }
+    // Look the cell up in b without inserting.
+    size_t mask = b.slots.size() - 1;
+    uint64_t h = internal::Mix64(static_cast<uint64_t>(a.cell_bucket[i]));
+    for (size_t d = 0; d < b.ndims; ++d) h = internal::Mix64(h ^ (codes[d] + 0x9e3779b97f4a7c15ULL));
+    size_t s = h & mask;
+    int64_t found = -1;
+    while (uint32_t v = b.slots[s]) {
+      if (b.cell_bucket[v - 1] == a.cell_bucket[i] &&
+          std::memcmp(b.Codes(v - 1), codes.data(), b.ndims * 4) == 0) {
+        found = v - 1;
+        break;
+      }
+      s = (s + 1) & mask;
+    }
+    if (found < 0) return false;
+    const Aggregate& x = a.cells[i];
+    const Aggregate& y = b.cells[found];
+    if (x.count != y.count || x.counters != y.counters || !(x.devices == y.devices)) return false;
+    for (size_t k = 0; k < x.measures.size(); ++k) {
+      const QuantileSketch& p = x.measures[k];
+      const QuantileSketch& q = y.measures[k];
+      if (p.count() != q.count() || !close(p.sum(), q.sum())) return false;
+      for (double qq : {0.0, 0.1, 0.5, 0.9, 0.95, 0.99, 1.0}) {
+        double u = p.Quantile(qq), v = q.Quantile(qq);
+        if (!(u == v || (std::isnan(u) && std::isnan(v)))) return false;
+      }
+    }
+  }
+  return true;
+}
+
+}  // namespace vigil

@@ -1,0 +1,46 @@
+// Dictionary encoding of one dimension's values, with the cardinality limit.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "common/hash.h"
+
+namespace vigil::internal {
+
+struct StringViewHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return Hash64(s); }
+};
+
+/// Values ↔ dense codes. Past `limit` distinct values, new values fold into `__other__`
+/// (which takes one code of its own, beyond the limit).
+class Dictionary {
+ public:
+  explicit Dictionary(int64_t limit) : limit_(limit) {}
+
+  /// The code of `value`, adding it (or folding it) when new.
+  uint32_t Encode(std::string_view value);
+  /// The code of `value`, or -1 when unknown.
+  int64_t Find(std::string_view value) const;
+  const std::string& Value(uint32_t code) const { return values_[code]; }
+  const std::vector<std::string>& values() const { return values_; }
+  size_t size() const { return values_.size(); }
+  int64_t limit() const { return limit_; }
+  uint64_t folded_events() const { return folded_events_; }
+  void add_folded_events(uint64_t n) { folded_events_ += n; }
+  /// Appends a value read from a serialized form; false when it is a duplicate.
+  bool Append(std::string value);
+
+ private:
+  int64_t limit_;
+  std::vector<std::string> values_;
+  std::unordered_map<std::string, uint32_t, StringViewHash, std::equal_to<>> codes_;
+  int64_t other_code_ = -1;
+  uint64_t folded_events_ = 0;
+};
+
+}  // namespace vigil::internal

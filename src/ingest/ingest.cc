@@ -1,0 +1,294 @@
+#include "vigil/ingest.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <future>
+#include <filesystem>
+#include <optional>
+#include <thread>
+
+#include "ingest/file_reader.h"
+#include "ingest/record_parser.h"
+
+namespace vigil {
+namespace {
+
+using internal::PaddedBuffer;
+using Clock = std::chrono::steady_clock;
+
+// A contiguous range of whole lines of one buffer, parsed by one thread into its own cube.
+struct Chunk {
+  size_t begin = 0;
+  size_t end = 0;
+  // Results
+  uint64_t newlines = 0;  // to number the lines of later chunks
+  uint64_t lines = 0;
+  uint64_t events = 0;
+  uint64_t bad = 0;
+  std::vector<BadLine> first_bad;  // line numbers relative to the chunk's first line (0-based)
+  Status status;
+};
+
+bool IsBlank(const char* p, size_t n) {
+  for (size_t i = 0; i < n; ++i)
+    if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r') return false;
+  return true;
+}
+
+bool LooksLikeText(const char* p, size_t n) {
+  for (size_t i = 0; i < n; ++i) {
+    unsigned char c = static_cast<unsigned char>(p[i]);
+    if (c == 0 || (c < 0x20 && c != '\t' && c != '\r')) return false;
+  }
+  return true;
+}
+
+struct Shared {
+  const Config* config;
+  const PaddedBuffer* buffer;
+  bool json;
+  const internal::CsvLineParser* csv_prototype;
+  std::atomic<uint64_t>* bytes_done;
+  std::atomic<uint64_t>* events_done;
+  std::atomic<uint64_t>* bad_done;
+  size_t keep_bad;
+};
+
+void ParseChunk(const Shared& s, Chunk* chunk, Cube* cube) {
+  const char* data = s.buffer->data();
+  const size_t capacity_end = s.buffer->size() + PaddedBuffer::kPadding;
+  const size_t max_line = static_cast<size_t>(s.config->limits.max_line_bytes);
+  Event event = internal::EmptyEvent(s.config->input);
+  std::string reason;
+  std::optional<internal::JsonLineParser> json;
+  std::optional<internal::CsvLineParser> csv;
+  if (s.json) json.emplace(s.config->input);
+  else csv.emplace(*s.csv_prototype);
+  size_t pos = chunk->begin;
+  uint64_t line_index = 0;
+  size_t reported = pos;
+  uint64_t events_reported = 0, bad_reported = 0;
+  while (pos < chunk->end) {
+    const char* nl = static_cast<const char*>(std::memchr(data + pos, '\n', chunk->end - pos));
+    size_t line_end = nl ? nl - data : chunk->end;
+    size_t length = line_end - pos;
+    const char* line = data + pos;
+    bool ok = true;
+    if (!IsBlank(line, length)) {
+      ++chunk->lines;
+      if (length > max_line) {
+        ok = false;
+        reason = "line is " + std::to_string(length) + " bytes, over limits.max_line_bytes (" +
+                 std::to_string(max_line) + ")";
+      } else if (s.json) {
+        ok = json->Parse(line, length, capacity_end - pos, &event, &reason);
+      } else if (!LooksLikeText(line, length)) {
+        ok = false;
+        reason = "binary data, not CSV text";
+      } else {
+        ok = csv->Parse(std::string_view(line, length), &event, &reason);
+      }
+      if (ok) {
+        Status st = cube->Add(event);
+        if (!st.ok()) {
+          chunk->status = st;
+          return;
+        }
+        ++chunk->events;
+      } else {
+        ++chunk->bad;
+        if (chunk->first_bad.size() < s.keep_bad) {
+          chunk->first_bad.push_back({"", line_index, reason});
+        }
+      }
+    }
+    if (nl) {
+      ++chunk->newlines;
+      ++line_index;
+    }
+    pos = line_end + 1;
+    if (pos - reported >= (1 << 20)) {
+      s.bytes_done->fetch_add(std::min(pos, chunk->end) - reported, std::memory_order_relaxed);
+      s.events_done->fetch_add(chunk->events - events_reported, std::memory_order_relaxed);
+      s.bad_done->fetch_add(chunk->bad - bad_reported, std::memory_order_relaxed);
+      reported = pos;
+      events_reported = chunk->events;
+      bad_reported = chunk->bad;
+    }
+  }
+  s.bytes_done->fetch_add(std::max(chunk->end, reported) - reported, std::memory_order_relaxed);
+  s.events_done->fetch_add(chunk->events - events_reported, std::memory_order_relaxed);
+  s.bad_done->fetch_add(chunk->bad - bad_reported, std::memory_order_relaxed);
+}
+
+int ThreadCount(const Config& config, const IngestOptions& options) {
+  int n = options.threads > 0 ? options.threads : config.threads;
+  if (n <= 0) n = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  return std::min(n, 256);
+}
+
+// Parses one buffer (a whole file) into `target`, splitting it over threads.
+Status IngestOne(const std::string& origin, const PaddedBuffer& buffer, Cube* target,
+                 const IngestOptions& options, IngestStats* stats,
+                 std::atomic<uint64_t>* bytes_done, std::atomic<uint64_t>* events_done,
+                 std::atomic<uint64_t>* bad_done, Clock::time_point start,
+                 uint64_t bytes_total) {
+  const Config& config = target->config();
+  const char* data = buffer.data();
+  size_t size = buffer.size();
+  size_t first = 0;
+  while (first < size && (data[first] == ' ' || data[first] == '\t' || data[first] == '\r' ||
+                          data[first] == '\n')) {
+    ++first;
+  }
+  if (first == size) {
+    stats->warnings.push_back(origin + ": no events (the file is empty)");
+    bytes_done->fetch_add(size);
+    return Status::Ok();
+  }
+  // JSON Lines when the first non-blank byte opens an object; CSV otherwise.
+  bool json = data[first] == '{';
+  size_t body = 0;
+  uint64_t line_offset = 0;
+  std::optional<internal::CsvLineParser> csv;
+  if (!json) {
+    if (!LooksLikeText(data + first, std::min<size_t>(size - first, 4096) )) {
+      // Binary data that is neither JSON Lines nor CSV text: count its lines as bad.
+      json = true;
+    } else {
+      const char* nl = static_cast<const char*>(std::memchr(data, '\n', size));
+      size_t header_end = nl ? nl - data : size;
+      auto parser = internal::CsvLineParser::Create(std::string_view(data, header_end), config.input);
+      if (!parser.ok()) return DataError(origin + ":1: " + parser.status().message());
+      csv.emplace(std::move(*parser));
+      body = nl ? header_end + 1 : size;
+      line_offset = 1;
+    }
+  }
+  int threads = ThreadCount(config, options);
+  // Small inputs are not worth a thread each.
+  size_t min_chunk = 4 << 20;
+  threads = static_cast<int>(std::clamp<size_t>((size - body) / min_chunk, 1, threads));
+  std::vector<Chunk> chunks(threads);
+  size_t pos = body;
+  for (int t = 0; t < threads; ++t) {
+    chunks[t].begin = pos;
+    size_t end = t + 1 == threads ? size : body + (size - body) * (t + 1) / threads;
+    if (end < pos) end = pos;
+    if (end < size) {
+      const char* nl = static_cast<const char*>(std::memchr(data + end, '\n', size - end));
+      end = nl ? nl - data + 1 : size;
+    }
+    chunks[t].end = end;
+    pos = end;
+  }
+  Shared shared{&config, &buffer, json, csv ? &*csv : nullptr, bytes_done, events_done, bad_done,
+                static_cast<size_t>(std::max<int64_t>(0, config.limits.max_bad_lines_shown))};
+  bytes_done->fetch_add(body);
+  if (threads == 1) {
+    ParseChunk(shared, &chunks[0], target);
+  } else {
+    std::vector<Cube> partial;
+    for (int t = 0; t < threads; ++t) partial.emplace_back(target->shared_config());
+    std::vector<std::future<void>> futures;
+    for (int t = 0; t < threads; ++t) {
+      futures.push_back(std::async(std::launch::async, ParseChunk, std::cref(shared), &chunks[t],
+                                   &partial[t]));
+    }
+    for (auto& f : futures) {
+      while (f.wait_for(std::chrono::milliseconds(200)) != std::future_status::ready) {
+        if (options.progress) {
+          IngestProgress p{bytes_done->load(), bytes_total, events_done->load(), bad_done->load(),
+                           std::chrono::duration<double>(Clock::now() - start).count()};
+          options.progress(p);
+        }
+      }
+    }
+    for (const Chunk& c : chunks) VIGIL_RETURN_IF_ERROR(c.status);
+    // Merge in chunk order, so that which values fold at a cardinality limit depends only on
+    // the input order and the thread count.
+    for (int t = 0; t < threads; ++t) VIGIL_RETURN_IF_ERROR(target->Merge(partial[t]));
+  }
+  for (const Chunk& c : chunks) VIGIL_RETURN_IF_ERROR(c.status);
+  uint64_t line_base = line_offset + 1;  // 1-based line number of the chunk's first line
+  size_t keep = shared.keep_bad;
+  for (const Chunk& c : chunks) {
+    for (const BadLine& b : c.first_bad) {
+      if (stats->first_bad_lines.size() < keep) {
+        stats->first_bad_lines.push_back({origin, line_base + b.line, b.reason});
+      }
+    }
+    line_base += c.newlines;
+    stats->lines += c.lines;
+    stats->events += c.events;
+    stats->bad_lines += c.bad;
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<IngestStats> IngestFiles(const std::vector<std::string>& paths, Cube* cube,
+                                const IngestOptions& options) {
+  if (paths.empty()) return InvalidArgument("no input files");
+  for (const std::string& p : paths) VIGIL_RETURN_IF_ERROR(internal::CheckReadable(p));
+  auto start = Clock::now();
+  uint64_t total = 0;
+  for (const std::string& p : paths) {
+    std::error_code ec;
+    total += std::filesystem::file_size(p, ec);
+  }
+  // Ingest into a scratch cube first: a failure leaves `cube` as it was.
+  Cube scratch(cube->shared_config());
+  IngestStats stats;
+  std::atomic<uint64_t> bytes_done{0}, events_done{0}, bad_done{0};
+  for (const std::string& p : paths) {
+    VIGIL_ASSIGN_OR_RETURN(PaddedBuffer buffer, internal::ReadInputFile(p, &stats.warnings));
+    ++stats.files;
+    stats.bytes += buffer.size();
+    VIGIL_RETURN_IF_ERROR(IngestOne(p, buffer, &scratch, options, &stats, &bytes_done,
+                                    &events_done, &bad_done, start, total));
+    if (options.progress) {
+      options.progress({stats.bytes, std::max(total, stats.bytes), stats.events, stats.bad_lines,
+                        std::chrono::duration<double>(Clock::now() - start).count()});
+    }
+  }
+  if (stats.events == 0) {
+    std::string why = stats.lines == 0 ? "the input is empty"
+                                       : "every one of the " + std::to_string(stats.lines) +
+                                             " lines was bad";
+    if (!stats.first_bad_lines.empty()) {
+      const BadLine& b = stats.first_bad_lines.front();
+      why += " (first: " + b.file + ":" + std::to_string(b.line) + ": " + b.reason + ")";
+    }
+    return DataError("no events ingested: " + why);
+  }
+  if (cube->cell_count() == 0) {
+    *cube = std::move(scratch);
+  } else {
+    VIGIL_RETURN_IF_ERROR(cube->Merge(scratch));
+  }
+  stats.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  return stats;
+}
+
+Result<IngestStats> IngestBuffer(std::string_view text, const std::string& origin, Cube* cube,
+                                 const IngestOptions& options) {
+  PaddedBuffer buffer;
+  buffer.Append(text.data(), text.size());
+  IngestStats stats;
+  Cube scratch(cube->shared_config());
+  std::atomic<uint64_t> a{0}, b{0}, c{0};
+  auto start = Clock::now();
+  VIGIL_RETURN_IF_ERROR(IngestOne(origin, buffer, &scratch, options, &stats, &a, &b, &c, start,
+                                  text.size()));
+  stats.files = 1;
+  stats.bytes = text.size();
+  VIGIL_RETURN_IF_ERROR(cube->Merge(scratch));
+  stats.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  return stats;
+}
+
+}  // namespace vigil

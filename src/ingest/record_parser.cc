@@ -1,0 +1,365 @@
+#include "ingest/record_parser.h"
+
+#include <charconv>
+#include <cmath>
+
+#include "common/text.h"
+#include "vigil/time.h"
+
+namespace vigil::internal {
+
+std::vector<FieldTarget> MappedFields(const InputMapping& m) {
+  std::vector<FieldTarget> out;
+  auto add = [&](FieldTarget::Role role, int index, const std::string& path) {
+    if (!path.empty()) out.push_back({role, index, path});
+  };
+  add(FieldTarget::kTime, 0, m.time_field);
+  add(FieldTarget::kRequestId, 0, m.request_id_field);
+  add(FieldTarget::kDeviceId, 0, m.device_id_field);
+  for (size_t i = 0; i < m.dimensions.size(); ++i)
+    add(FieldTarget::kDimension, static_cast<int>(i), m.dimensions[i].path);
+  for (size_t i = 0; i < m.measures.size(); ++i)
+    add(FieldTarget::kMeasure, static_cast<int>(i), m.measures[i].path);
+  for (size_t i = 0; i < m.flags.size(); ++i)
+    add(FieldTarget::kFlag, static_cast<int>(i), m.flags[i].path);
+  for (size_t i = 0; i < m.attributes.size(); ++i)
+    add(FieldTarget::kAttribute, static_cast<int>(i), m.attributes[i].path);
+  return out;
+}
+
+Event EmptyEvent(const InputMapping& m) {
+  Event e;
+  e.dimensions.resize(m.dimensions.size());
+  e.measures.resize(m.measures.size());
+  e.flags.resize(m.flags.size());
+  e.attributes.resize(m.attributes.size());
+  e.Reset();
+  return e;
+}
+
+namespace {
+
+// Stores a text value for a string role; false for roles that do not take text.
+bool AssignText(const FieldTarget& t, std::string_view text, Event* e) {
+  switch (t.role) {
+    case FieldTarget::kRequestId: e->request_id = text; return true;
+    case FieldTarget::kDeviceId: e->device_id = text; return true;
+    case FieldTarget::kDimension: e->dimensions[t.index] = text; return true;
+    case FieldTarget::kAttribute: e->attributes[t.index] = text; return true;
+    default: return false;
+  }
+}
+
+std::string Shown(std::string_view v) {
+  std::string s(v.substr(0, 40));
+  for (char& c : s)
+    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) c = '?';
+  return s + (v.size() > 40 ? "..." : "");
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// JSON Lines
+
+JsonLineParser::JsonLineParser(const InputMapping& mapping) {
+  nodes_.emplace_back();
+  for (const FieldTarget& t : MappedFields(mapping)) {
+    if (t.role == FieldTarget::kTime) time_path_ = t.path;
+    std::vector<std::string_view> parts = Split(t.path, '.');
+    int node = 0;
+    for (size_t i = 0; i + 1 < parts.size(); ++i) {
+      int child = -1;
+      for (auto& [k, idx] : nodes_[node].children)
+        if (k == parts[i]) child = idx;
+      if (child < 0) {
+        child = static_cast<int>(nodes_.size());
+        nodes_[node].children.emplace_back(std::string(parts[i]), child);
+        nodes_.emplace_back();
+      }
+      node = child;
+    }
+    nodes_[node].leaves.emplace_back(std::string(parts.back()), t);
+  }
+  scratch_.resize(mapping.dimensions.size() + mapping.attributes.size() + 2);
+}
+
+bool JsonLineParser::Parse(const char* line, size_t length, size_t capacity, Event* event,
+                           std::string* reason) {
+  event->Reset();
+  saw_time_ = false;
+  (void)capacity;  // the buffer carries simdjson's padding after every line
+  simdjson::dom::element doc;
+  auto err = parser_.parse(reinterpret_cast<const uint8_t*>(line), length, false).get(doc);
+  if (err) {
+    *reason = std::string("invalid JSON: ") + simdjson::error_message(err);
+    return false;
+  }
+  simdjson::dom::object object;
+  if (doc.get_object().get(object)) {
+    *reason = "not a JSON object";
+    return false;
+  }
+  if (!ParseObject(object, 0, event, reason)) return false;
+  if (!saw_time_) {
+    *reason = "missing field '" + time_path_ + "'";
+    return false;
+  }
+  return true;
+}
+
+bool JsonLineParser::ParseObject(simdjson::dom::object object, int node, Event* event,
+                                 std::string* reason) {
+  const Node& n = nodes_[node];
+  for (simdjson::dom::key_value_pair field : object) {
+    std::string_view key = field.key;
+    bool handled = false;
+    for (const auto& [k, target] : n.leaves) {
+      if (k == key) {
+        if (!Assign(target, field.value, event, reason)) return false;
+        handled = true;
+        break;
+      }
+    }
+    if (handled) continue;
+    for (const auto& [k, child] : n.children) {
+      if (k != key) continue;
+      simdjson::dom::object inner;
+      if (field.value.get_object().get(inner)) {
+        if (field.value.is_null()) break;  // a null group: its fields are missing
+        *reason = "field '" + k + "': expected an object";
+        return false;
+      }
+      if (!ParseObject(inner, child, event, reason)) return false;
+      break;
+    }
+  }
+  return true;
+}
+
+namespace {
+
+// The JSON spelling of a number or boolean used as a label (e.g. os_version 17).
+void ScalarText(simdjson::dom::element v, std::string* out) {
+  char buf[64];
+  char* end = buf;
+  switch (v.type()) {
+    case simdjson::dom::element_type::INT64:
+      end = std::to_chars(buf, buf + sizeof buf, int64_t(v)).ptr;
+      break;
+    case simdjson::dom::element_type::UINT64:
+      end = std::to_chars(buf, buf + sizeof buf, uint64_t(v)).ptr;
+      break;
+    case simdjson::dom::element_type::DOUBLE:
+      end = std::to_chars(buf, buf + sizeof buf, double(v)).ptr;
+      break;
+    case simdjson::dom::element_type::BOOL:
+      out->assign(bool(v) ? "true" : "false");
+      return;
+    default: break;
+  }
+  out->assign(buf, end);
+}
+
+}  // namespace
+
+bool JsonLineParser::Assign(const FieldTarget& t, simdjson::dom::element value, Event* e,
+                            std::string* reason) {
+  using ET = simdjson::dom::element_type;
+  ET type = value.type();
+  if (type == ET::NULL_VALUE) {
+    if (t.role == FieldTarget::kTime) {
+      *reason = "field '" + t.path + "': null timestamp";
+      return false;
+    }
+    return true;  // missing
+  }
+  auto fail = [&](const std::string& why) {
+    *reason = "field '" + t.path + "': " + why;
+    return false;
+  };
+  bool number = type == ET::INT64 || type == ET::UINT64 || type == ET::DOUBLE;
+  switch (t.role) {
+    case FieldTarget::kTime: {
+      saw_time_ = true;
+      if (type == ET::INT64) {
+        e->time = int64_t(value);
+        return true;
+      }
+      if (number) {
+        double d = double(value);
+        if (!std::isfinite(d) || std::abs(d) > 9e15) return fail("bad epoch milliseconds");
+        e->time = static_cast<int64_t>(d);
+        return true;
+      }
+      if (type != ET::STRING) return fail("expected an RFC 3339 string or epoch milliseconds");
+      auto ts = ParseTimestamp(std::string_view(value));
+      if (!ts.ok()) return fail(ts.status().message());
+      e->time = *ts;
+      return true;
+    }
+    case FieldTarget::kMeasure: {
+      if (!number) {
+        if (type == ET::STRING) return fail("expected a number, got \"" + Shown(std::string_view(value)) + "\"");
+        return fail("expected a number");
+      }
+      double d = double(value);
+      if (!std::isfinite(d)) return fail("number out of range");
+      e->measures[t.index] = d;
+      return true;
+    }
+    case FieldTarget::kFlag: {
+      if (type == ET::BOOL) {
+        e->flags[t.index] = bool(value) ? FlagValue::kTrue : FlagValue::kFalse;
+        return true;
+      }
+      if (type == ET::INT64 && (int64_t(value) == 0 || int64_t(value) == 1)) {
+        e->flags[t.index] = int64_t(value) ? FlagValue::kTrue : FlagValue::kFalse;
+        return true;
+      }
+      return fail("expected true or false");
+    }
+    default: {
+      if (type == ET::STRING) {
+        AssignText(t, std::string_view(value), e);
+        return true;
+      }
+      if (number || type == ET::BOOL) {
+        size_t slot = (t.role == FieldTarget::kDimension ? 0 : e->dimensions.size()) + t.index;
+        if (t.role == FieldTarget::kRequestId) slot = scratch_.size() - 2;
+        if (t.role == FieldTarget::kDeviceId) slot = scratch_.size() - 1;
+        ScalarText(value, &scratch_[slot]);
+        AssignText(t, scratch_[slot], e);
+        return true;
+      }
+      return fail("expected a string");
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// CSV
+
+Result<CsvLineParser> CsvLineParser::Create(std::string_view header, const InputMapping& mapping) {
+  if (!header.empty() && header.back() == '\r') header.remove_suffix(1);
+  CsvLineParser p;
+  std::vector<FieldTarget> mapped = MappedFields(mapping);
+  bool has_time = false;
+  for (std::string_view name : Split(header, ',')) {
+    if (name.size() >= 2 && name.front() == '"' && name.back() == '"') {
+      name = name.substr(1, name.size() - 2);
+    }
+    FieldTarget target;
+    for (const FieldTarget& t : mapped)
+      if (t.path == name) target = t;
+    has_time |= target.role == FieldTarget::kTime;
+    p.columns_.push_back(target);
+  }
+  if (!has_time) {
+    return DataError("the CSV header has no column '" + mapping.time_field + "' (the time field)");
+  }
+  p.unquoted_.resize(p.columns_.size());
+  return p;
+}
+
+bool CsvLineParser::Parse(std::string_view line, Event* e, std::string* reason) {
+  e->Reset();
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  fields_.clear();
+  size_t i = 0;
+  while (true) {
+    if (i < line.size() && line[i] == '"') {
+      // Quoted field: "" is an escaped quote.
+      std::string& buf = unquoted_[std::min(fields_.size(), unquoted_.size() - 1)];
+      buf.clear();
+      size_t j = i + 1;
+      bool closed = false;
+      while (j < line.size()) {
+        if (line[j] == '"') {
+          if (j + 1 < line.size() && line[j + 1] == '"') {
+            buf.push_back('"');
+            j += 2;
+            continue;
+          }
+          closed = true;
+          ++j;
+          break;
+        }
+        buf.push_back(line[j++]);
+      }
+      if (!closed) {
+        *reason = "unterminated quoted field in column " + std::to_string(fields_.size() + 1);
+        return false;
+      }
+      if (j < line.size() && line[j] != ',') {
+        *reason = "text after a quoted field in column " + std::to_string(fields_.size() + 1);
+        return false;
+      }
+      fields_.push_back(buf);
+      i = j;
+    } else {
+      size_t j = line.find(',', i);
+      if (j == std::string_view::npos) j = line.size();
+      fields_.push_back(line.substr(i, j - i));
+      i = j;
+    }
+    if (i >= line.size()) break;
+    ++i;  // the comma
+    if (i == line.size()) {
+      fields_.push_back({});
+      break;
+    }
+  }
+  if (fields_.size() != columns_.size()) {
+    *reason = "expected " + std::to_string(columns_.size()) + " fields, found " +
+              std::to_string(fields_.size());
+    return false;
+  }
+  for (size_t c = 0; c < columns_.size(); ++c) {
+    const FieldTarget& t = columns_[c];
+    std::string_view v = fields_[c];
+    if (t.role == FieldTarget::kNone) continue;
+    if (v.empty()) {
+      if (t.role == FieldTarget::kTime) {
+        *reason = "field '" + t.path + "': empty timestamp";
+        return false;
+      }
+      continue;
+    }
+    switch (t.role) {
+      case FieldTarget::kTime: {
+        auto ts = ParseTimestamp(v);
+        if (!ts.ok()) {
+          *reason = "field '" + t.path + "': " + ts.status().message();
+          return false;
+        }
+        e->time = *ts;
+        break;
+      }
+      case FieldTarget::kMeasure: {
+        double d;
+        auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), d);
+        if (ec != std::errc() || p != v.data() + v.size() || !std::isfinite(d)) {
+          *reason = "field '" + t.path + "': expected a number, got '" + Shown(v) + "'";
+          return false;
+        }
+        e->measures[t.index] = d;
+        break;
+      }
+      case FieldTarget::kFlag:
+        if (v == "true" || v == "1" || v == "True" || v == "TRUE") {
+          e->flags[t.index] = FlagValue::kTrue;
+        } else if (v == "false" || v == "0" || v == "False" || v == "FALSE") {
+          e->flags[t.index] = FlagValue::kFalse;
+        } else {
+          *reason = "field '" + t.path + "': expected true or false, got '" + Shown(v) + "'";
+          return false;
+        }
+        break;
+      default: AssignText(t, v, e); break;
+    }
+  }
+  return true;
+}
+
+}  // namespace vigil::internal
