@@ -250,7 +250,14 @@ Status ReadMetrics(const ConfigReader& r, const YAML::Node& node, Config* c) {
         VIGIL_RETURN_IF_ERROR(forbid({"measure", "q", "expr"}));
         if (!def["where"]) return r.Error(it->first, key + ".where", "missing (rate needs it)");
         VIGIL_RETURN_IF_ERROR(predicate("where", &m.where));
-        if (def["of"]) VIGIL_RETURN_IF_ERROR(predicate("of", &m.of));
+        if (def["of"]) {
+          VIGIL_RETURN_IF_ERROR(predicate("of", &m.of));
+          // The numerator counts events of the denominator only: where AND of.
+          auto both = Predicate::Compile("(" + m.where->text() + ") and (" + m.of->text() + ")",
+                                         c->input);
+          if (!both.ok()) return r.Error(def["where"], key + ".where", both.status().message());
+          m.where = std::move(*both);
+        }
         break;
       case MetricType::kQuantile:
       case MetricType::kMean: {

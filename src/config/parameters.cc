@@ -34,7 +34,7 @@ const std::vector<ParameterSpec>& ParameterTable() {
       {"metrics.<name>.type", "enum", "",
        "count | rate | quantile | mean | distinct | expression."},
       {"metrics.<name>.where", "predicate", "",
-       "rate: the events counted in the numerator, e.g. `outcome == 'timeout'`."},
+       "rate: the events counted in the numerator (among those matching `of`), e.g. `outcome == 'timeout'`."},
       {"metrics.<name>.of", "predicate", "all events",
        "rate: the denominator, e.g. `conversation_mode == 'full_duplex'`."},
       {"metrics.<name>.measure", "string", "", "quantile, mean: the measure's name."},
