@@ -40,7 +40,7 @@ bool IsBlank(const char* p, size_t n) {
 bool LooksLikeText(const char* p, size_t n) {
   for (size_t i = 0; i < n; ++i) {
     unsigned char c = static_cast<unsigned char>(p[i]);
-    if (c == 0 || (c < 0x20 && c != '\t' && c != '\r')) return false;
+    if (c == 0 || (c < 0x20 && c != '\t' && c != '\r' && c != '\n')) return false;
   }
   return true;
 }

@@ -1,0 +1,183 @@
+#include "vigil/config.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "support/test_data.h"
+
+namespace vigil {
+namespace {
+
+std::string ErrorOf(const std::string& yaml) {
+  auto c = Config::Parse(yaml, "test.yaml");
+  EXPECT_FALSE(c.ok()) << yaml;
+  if (!c.ok()) EXPECT_EQ(c.status().code(), StatusCode::kConfig);
+  return c.ok() ? "" : c.status().message();
+}
+
+TEST(ConfigTest, TheSpeechExampleDeclaresTheCanonicalMetrics) {
+  auto c = Config::Load(std::string(VIGIL_SOURCE_DIR) + "/examples/speech/vigil.yaml");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  for (const char* name :
+       {"volume", "failure_rate", "timeout_rate", "rephrase_rate", "false_barge_in_rate",
+        "e2e_p50", "e2e_p95", "e2e_p99", "endpoint_p95", "asr_final_p95", "nlu_p95",
+        "dialog_p95", "tts_first_audio_p95", "good_turn_rate", "affected_devices"}) {
+    EXPECT_GE(c->FindMetric(name), 0) << name;
+  }
+  EXPECT_EQ(c->input.dimensions.size(), 11u);
+  EXPECT_EQ(c->granularity_ms, 5 * kMinuteMs);
+  EXPECT_FALSE(c->monitors.empty());
+  // Relative store paths are relative to the config file's folder.
+  EXPECT_EQ(c->StorePath(), std::string(VIGIL_SOURCE_DIR) + "/examples/speech/vigil.db");
+}
+
+TEST(ConfigTest, UnknownKeysNameTheLineAndSuggestTheNearestKey) {
+  std::string m = ErrorOf(testing::SmallConfigYaml() + "store:\n  pth: x.db\n");
+  EXPECT_NE(m.find("test.yaml:"), std::string::npos) << m;
+  EXPECT_NE(m.find("'store.pth'"), std::string::npos) << m;
+  EXPECT_NE(m.find("did you mean 'path'"), std::string::npos) << m;
+
+  m = ErrorOf("input:\n  dimensions: [a]\ncube:\n  granularty: 5m\n");
+  EXPECT_NE(m.find("test.yaml:4:"), std::string::npos) << m;
+  EXPECT_NE(m.find("did you mean 'granularity'"), std::string::npos) << m;
+
+  m = ErrorOf("input: {dimensions: [a]}\nmetrix: {}\n");
+  EXPECT_NE(m.find("did you mean 'metrics'"), std::string::npos) << m;
+}
+
+TEST(ConfigTest, MetricDefinitionsAreValidated) {
+  const std::string base = "input: {dimensions: [a], measures: {lat: lat}, attributes: {o: o}}\n";
+  EXPECT_NE(ErrorOf(base + "metrics: {x: {type: quantil, measure: lat, q: 0.5}}\n")
+                .find("did you mean 'quantile'"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(base + "metrics: {x: {type: quantile, measure: lt, q: 0.5}}\n")
+                .find("did you mean 'lat'"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(base + "metrics: {x: {type: quantile, measure: lat, q: 1.5}}\n")
+                .find("must be in [0, 1]"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(base + "metrics: {x: {type: rate, where: \"oo == 'a'\"}}\n")
+                .find("unknown field 'oo'"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(base + "metrics: {x: {type: rate}}\n").find("'metrics.x.where': missing"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(base + "metrics: {x: {type: count, q: 0.5}}\n").find("does not apply"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(base + "metrics: {x: {type: expression, expr: \"y + 1\"}, y: {type: "
+                           "expression, expr: \"x * 2\"}}\n")
+                .find("cycle"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(base + "metrics: {x: {type: expression, expr: \"volum + 1\"}, volume: {type: "
+                           "count}}\n")
+                .find("did you mean 'volume'"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(base + "metrics: {x: {type: count}}\nmonitors: [{metric: y}]\n")
+                .find("unknown metric 'y'"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(base + "metrics: {x: {type: count}}\nmonitors: [{metric: x, slices: [b]}]\n")
+                .find("unknown dimension 'b'"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(base + "cube: {granularity: 5x}\n").find("unit must be"), std::string::npos);
+  EXPECT_NE(ErrorOf(base + "cube: {granularity: [1]}\n").find("expected a single value"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("input: {dimensions: [a]\n").find("invalid YAML"), std::string::npos);
+  EXPECT_NE(ErrorOf("metrics: {}\n").find("'input'"), std::string::npos);
+}
+
+TEST(ConfigTest, MonitorsReadEverySliceForm) {
+  auto c = Config::Parse(testing::SmallConfigYaml(
+      "monitors:\n"
+      "  - metric: lat_p95\n"
+      "    slices: [all, a, [a, b], {a: a1, c: c0}]\n"
+      "    granularity: 5m\n    direction: both\n    min_relative_effect: 0.1\n"
+      "    min_absolute_effect: 20\n    min_duration: 15m\n    min_volume: 50\n"));
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  const MonitorSpec& m = c->monitors.at(0);
+  ASSERT_EQ(m.slices.size(), 4u);
+  EXPECT_EQ(m.slices[0].kind, SliceSelector::Kind::kAll);
+  EXPECT_EQ(m.slices[1].kind, SliceSelector::Kind::kEachValue);
+  EXPECT_EQ(m.slices[2].kind, SliceSelector::Kind::kEachPair);
+  EXPECT_EQ(m.slices[3].kind, SliceSelector::Kind::kExplicit);
+  EXPECT_EQ(m.slices[3].slice.size(), 2u);
+  EXPECT_EQ(m.granularity_ms, 5 * kMinuteMs);
+  EXPECT_EQ(m.direction, Direction::kBoth);
+  EXPECT_EQ(m.min_duration_ms, 15 * kMinuteMs);
+  EXPECT_EQ(m.min_volume, 50);
+  // A monitor granularity must be a multiple of the cube's.
+  EXPECT_FALSE(Config::Parse(testing::SmallConfigYaml("monitors: [{metric: volume, granularity: 90s}]\n")).ok());
+}
+
+Event SpeechEvent(std::string outcome, double e2e, FlagValue rephrased) {
+  Event e;
+  e.dimensions = {"watchOS", "full_duplex"};
+  e.measures = {e2e};
+  e.flags = {rephrased};
+  e.attributes = {outcome};
+  return e;
+}
+
+TEST(PredicateTest, EvaluatesComparisonsLogicAndMissingValues) {
+  InputMapping m;
+  m.dimensions = {{"platform", "platform"}, {"mode", "conversation_mode"}};
+  m.measures = {{"e2e", "latency_ms.e2e"}};
+  m.flags = {{"rephrased", "rephrased"}};
+  m.attributes = {{"outcome", "outcome"}};
+  auto good = Predicate::Compile("outcome == 'ok' and e2e < 1500 and not rephrased", m);
+  ASSERT_TRUE(good.ok()) << good.status().message();
+  EXPECT_TRUE(good->Matches(SpeechEvent("ok", 900, FlagValue::kFalse)));
+  EXPECT_FALSE(good->Matches(SpeechEvent("ok", 1600, FlagValue::kFalse)));
+  EXPECT_FALSE(good->Matches(SpeechEvent("error", 900, FlagValue::kFalse)));
+  EXPECT_FALSE(good->Matches(SpeechEvent("ok", 900, FlagValue::kTrue)));
+  EXPECT_FALSE(good->Matches(SpeechEvent("ok", std::nan(""), FlagValue::kFalse)));  // missing e2e
+  EXPECT_TRUE(good->Matches(SpeechEvent("ok", 900, FlagValue::kMissing)));
+
+  auto in = Predicate::Compile("outcome in ['error', 'timeout'] || platform == iOS", m);
+  ASSERT_TRUE(in.ok()) << in.status().message();
+  EXPECT_TRUE(in->Matches(SpeechEvent("timeout", 1, FlagValue::kFalse)));
+  EXPECT_FALSE(in->Matches(SpeechEvent("ok", 1, FlagValue::kFalse)));
+  EXPECT_FALSE(in->Matches(SpeechEvent("", 1, FlagValue::kFalse)));  // missing outcome
+
+  auto flag = Predicate::Compile("rephrased == false and (e2e >= 100)", m);
+  ASSERT_TRUE(flag.ok());
+  EXPECT_TRUE(flag->Matches(SpeechEvent("ok", 100, FlagValue::kFalse)));
+  EXPECT_FALSE(flag->Matches(SpeechEvent("ok", 100, FlagValue::kMissing)));
+
+  for (const char* bad : {"", "outcome ==", "e2e < 'slow'", "platform < 3", "(outcome == 'ok'",
+                          "nothing == 1", "outcome == 'ok' extra", "rephrased == 3"}) {
+    auto p = Predicate::Compile(bad, m);
+    EXPECT_FALSE(p.ok()) << bad;
+  }
+  auto col = Predicate::Compile("outcome == 'ok' and bogus", m);
+  EXPECT_NE(col.status().message().find("column 21"), std::string::npos) << col.status().message();
+}
+
+TEST(MetricExpressionTest, ArithmeticOverMetrics) {
+  auto e = MetricExpression::Parse("1 - (fail_rate + timeout_rate) * 2 / -x");
+  ASSERT_TRUE(e.ok()) << e.status().message();
+  ASSERT_EQ(e->inputs().size(), 3u);
+  EXPECT_EQ(e->inputs()[0], "fail_rate");
+  EXPECT_DOUBLE_EQ(e->Evaluate({0.1, 0.2, -3}), 1 - 0.3 * 2 / 3);
+  EXPECT_TRUE(std::isnan(e->Evaluate({0.1, 0.2, 0})));  // division by zero
+  EXPECT_FALSE(MetricExpression::Parse("1 +").ok());
+  EXPECT_FALSE(MetricExpression::Parse("a b").ok());
+}
+
+// docs/config.md is generated from the parameter table; it must not drift.
+TEST(ConfigTest, ReferenceDocMatchesTheParameterTable) {
+  std::ifstream in(std::string(VIGIL_SOURCE_DIR) + "/docs/config.md");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  EXPECT_EQ(ss.str(), ConfigReferenceMarkdown())
+      << "regenerate with: build/vigil config docs > docs/config.md";
+}
+
+TEST(ConfigTest, EveryKeyOfTheTableIsDocumented) {
+  for (const ParameterSpec& p : ParameterTable()) {
+    EXPECT_GT(std::string(p.doc).size(), 5u) << p.path;
+  }
+}
+
+}  // namespace
+}  // namespace vigil

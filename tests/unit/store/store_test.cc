@@ -1,0 +1,98 @@
+#include "vigil/store.h"
+
+#include <gtest/gtest.h>
+
+#include "support/test_data.h"
+#include "vigil/ingest.h"
+
+namespace vigil {
+namespace {
+
+using testing::TempDir;
+
+Cube Ingested(std::shared_ptr<const Config> config, const TempDir& dir, const std::string& name,
+              const std::vector<testing::RawEvent>& events) {
+  Cube cube(config);
+  auto s = IngestFiles({dir.Write(name, testing::ToJsonLines(events))}, &cube);
+  EXPECT_TRUE(s.ok()) << s.status().message();
+  return cube;
+}
+
+TEST(StoreTest, CubeRoundTripsThroughSqlite) {
+  TempDir dir;
+  auto config = testing::SmallConfig();
+  Cube cube = Ingested(config, dir, "e.jsonl", testing::RandomEvents(3000, 3));
+  {
+    auto store = Store::Open(dir.Path("sub/dir/v.db"));  // parent folders are created
+    ASSERT_TRUE(store.ok()) << store.status().message();
+    ASSERT_TRUE((*store)->SaveCube(&cube).ok());
+  }
+  auto store = Store::Open(dir.Path("sub/dir/v.db"));
+  ASSERT_TRUE(store.ok());
+  auto loaded = (*store)->LoadCube(config);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+  EXPECT_TRUE(loaded->Equivalent(cube));
+  auto size = (*store)->CubeSize();
+  ASSERT_TRUE(size.ok());
+  EXPECT_EQ(size->second, 3000);
+}
+
+TEST(StoreTest, IngestingAThenBEqualsIngestingBothTogether) {
+  TempDir dir;
+  auto config = testing::SmallConfig();
+  auto events = testing::RandomEvents(5000, 5, 1772409600000, 120);
+  // B overlaps A in time, so buckets written by A are rewritten with B's cells added.
+  std::vector<testing::RawEvent> a(events.begin(), events.begin() + 2000);
+  std::vector<testing::RawEvent> b(events.begin() + 2000, events.end());
+  std::string path = dir.Path("v.db");
+  for (const auto* part : {&a, &b}) {
+    auto store = Store::Open(path);
+    ASSERT_TRUE(store.ok());
+    auto cube = (*store)->LoadCube(config);
+    ASSERT_TRUE(cube.ok());
+    auto s = IngestFiles({dir.Write("part.jsonl", testing::ToJsonLines(*part))}, &*cube);
+    ASSERT_TRUE(s.ok());
+    ASSERT_TRUE((*store)->SaveCube(&*cube).ok());
+  }
+  Cube together = Ingested(config, dir, "all.jsonl", events);
+  auto store = Store::Open(path);
+  auto stepwise = (*store)->LoadCube(config);
+  ASSERT_TRUE(stepwise.ok());
+  EXPECT_EQ(stepwise->event_count(), events.size());
+  EXPECT_TRUE(stepwise->Equivalent(together));
+  auto p1 = together.Series("lat_p95", {{"b", "b1"}});
+  auto p2 = stepwise->Series("lat_p95", {{"b", "b1"}});
+  ASSERT_TRUE(p1.ok() && p2.ok());
+  for (size_t i = 0; i < p1->size(); ++i) {
+    EXPECT_TRUE((*p1)[i].value == (*p2)[i].value ||
+                (std::isnan((*p1)[i].value) && std::isnan((*p2)[i].value)));
+  }
+}
+
+TEST(StoreTest, AStoreOfAnotherConfigurationIsRefusedWithAdvice) {
+  TempDir dir;
+  Cube cube = Ingested(testing::SmallConfig(), dir, "e.jsonl", testing::RandomEvents(100, 1));
+  auto store = Store::Open(dir.Path("v.db"));
+  ASSERT_TRUE((*store)->SaveCube(&cube).ok());
+  auto other = testing::SmallConfig("");
+  auto changed = std::make_shared<const Config>(
+      *Config::Parse(testing::SmallConfigYaml().replace(
+                         testing::SmallConfigYaml().find("granularity: 1m"), 15, "granularity: 5m"),
+                     "<t>"));
+  auto loaded = (*store)->LoadCube(changed);
+  EXPECT_EQ(loaded.status().code(), StatusCode::kConfig);
+  EXPECT_NE(loaded.status().message().find("store.path"), std::string::npos);
+  EXPECT_TRUE((*store)->LoadCube(other).ok());
+}
+
+TEST(StoreTest, UnopenableOrForeignFilesAreClearErrors) {
+  TempDir dir;
+  auto bad = Store::Open(dir.Write("not-a-db", std::string(4096, 'x')));
+  EXPECT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("not-a-db"), std::string::npos);
+  auto nodir = Store::Open("/proc/vigil-cannot-create/v.db");
+  EXPECT_EQ(nodir.status().code(), StatusCode::kIoError);
+}
+
+}  // namespace
+}  // namespace vigil
