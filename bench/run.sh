@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Runs every benchmark and prints vigil's figures beside the tools a user would otherwise use,
+# measured on the same data in the same run. Usage: bench/run.sh BUILD_DIR (make bench does it).
+set -euo pipefail
+BUILD=${1:-build-bench}
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+OUT=$SRC/out/bench
+mkdir -p "$OUT"
+export VIGIL_SOURCE_DIR=$SRC
+
+# ≥ 1 M events of the DESIGN §2.1 schema, from the simulator (a week at 150k events/day).
+EVENTS=$OUT/events.jsonl
+if [ ! -s "$EVENTS" ]; then
+  "$BUILD/vigil" simulate --scenario demo --days 7 --events-per-day 150000 --seed 1 --out "$OUT/sim" >/dev/null
+  mv "$OUT/sim/events.jsonl" "$EVENTS"
+fi
+export VIGIL_BENCH_EVENTS=$EVENTS
+echo "input: $EVENTS ($(wc -l <"$EVENTS") events, $(du -m "$EVENTS" | cut -f1) MB)"
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+
+for b in "$BUILD"/bench/*_bench; do
+  name=$(basename "$b")
+  echo
+  echo "== $name"
+  "$b" --benchmark_format=console --benchmark_out="$OUT/$name.json" --benchmark_out_format=json
+done
+
+echo
+echo "== pandas, same file"
+/usr/bin/python3 "$SRC/bench/pandas_ingest.py" "$EVENTS" | tee "$OUT/pandas_ingest.json"
+
+echo
+echo "== ratios"
+/usr/bin/python3 - "$OUT" <<'PY'
+import json, sys, os
+out = sys.argv[1]
+ing = json.load(open(os.path.join(out, "ingest_bench.json")))["benchmarks"]
+by = {b["name"]: b for b in ing}
+one = by["BM_VigilIngest/1/iterations:3/real_time"]
+two = by["BM_VigilIngest/2/iterations:3/real_time"]
+parse = by["BM_SimdjsonParseOnly/iterations:3/real_time"]
+pandas = json.load(open(os.path.join(out, "pandas_ingest.json")))
+v1 = one["events_per_s"]
+print(f"vigil ingest, 1 thread : {v1/1e6:6.2f} M events/s  {one['bytes_per_second']/1e6:7.0f} MB/s")
+print(f"vigil ingest, 2 threads: {two['events_per_s']/1e6:6.2f} M events/s  {two['bytes_per_second']/1e6:7.0f} MB/s "
+      f"({two['events_per_s_per_core']/1e6:.2f} M/s per core)")
+print(f"simdjson parse only    : {parse['events_per_s']/1e6:6.2f} M events/s  {parse['bytes_per_second']/1e6:7.0f} MB/s")
+print(f"pandas                 : {pandas['events_per_s']/1e6:6.3f} M events/s")
+print(f"vigil / parse-only     : {v1/parse['events_per_s']*100:5.1f} %   (target >= 50 %)")
+print(f"vigil / pandas         : {v1/pandas['events_per_s']:5.1f} x   (target >= 30 x)")
+PY

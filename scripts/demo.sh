@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# The main job of `make demo`: simulate a fortnight of speech telemetry with injected regressions,
+# ingest it into the cube, and print what vigil sees. Usage: scripts/demo.sh VIGIL OUT_DIR
+set -euo pipefail
+VIGIL=$1
+OUT=$2
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+DAYS=${DEMO_DAYS:-14}
+PER_DAY=${DEMO_EVENTS_PER_DAY:-150000}
+
+mkdir -p "$OUT"
+rm -f "$OUT"/vigil.db "$OUT"/vigil.db-wal "$OUT"/vigil.db-shm
+cp "$SRC/examples/speech/vigil.yaml" "$OUT/vigil.yaml"  # its store lands next to it
+
+echo "== simulate: $DAYS days x $PER_DAY events/day, scenario 'demo'"
+"$VIGIL" simulate --scenario demo --days "$DAYS" --events-per-day "$PER_DAY" --seed 7 --out "$OUT/sim"
+
+echo
+echo "== ingest"
+"$VIGIL" ingest --config "$OUT/vigil.yaml" "$OUT/sim/events.jsonl"
+
+echo
+echo "== the cube"
+"$VIGIL" query --config "$OUT/vigil.yaml"
+
+for metric in e2e_p95 failure_rate good_turn_rate; do
+  echo
+  echo "== $metric, all traffic, daily"
+  "$VIGIL" query --config "$OUT/vigil.yaml" --metric "$metric" --granularity 1d
+done
+
+echo
+echo "== injected incidents (ground truth)"
+/usr/bin/env python3 - "$OUT/sim/truth.json" <<'PY' 2>/dev/null || cat "$OUT/sim/truth.json"
+import json, sys
+t = json.load(open(sys.argv[1]))
+for i in t["incidents"]:
+    s = ",".join(f"{k}={v}" for k, v in i["slice"].items()) or "all"
+    print(f"  {i['id']:<4} {i['kind']:<22} {i['start']}  {s}  ({', '.join(i['metrics'])})")
+for d in t.get("decoys", []):
+    print(f"  decoy {d['kind']:<18} {d['start']}")
+PY
+
+echo
+echo "outputs:"
+echo "  events   $OUT/sim/events.jsonl"
+echo "  truth    $OUT/sim/truth.json"
+echo "  store    $OUT/vigil.db"
+echo "  config   $OUT/vigil.yaml  (try: $VIGIL query --config $OUT/vigil.yaml --metric e2e_p95 --slice platform=watchOS --granularity 1h)"
