@@ -63,14 +63,20 @@ bool Aggregate::operator==(const Aggregate& o) const {
 
 namespace {
 
+void AddParts(const Config& c, int metric, Cube::Impl::Parts* p);
+
+}  // namespace
+
 // Which parts of an aggregate a metric reads: merging only those makes queries cheaper.
-struct Parts {
+struct Cube::Impl::Parts {
   bool counters = false;
   bool devices = false;
   std::vector<bool> measures;
 };
 
-void AddParts(const Config& c, int metric, Parts* p) {
+namespace {
+
+void AddParts(const Config& c, int metric, Cube::Impl::Parts* p) {
   const MetricSpec& m = c.metrics[metric];
   switch (m.type) {
     case MetricType::kCount: break;
@@ -82,17 +88,6 @@ void AddParts(const Config& c, int metric, Parts* p) {
       for (int in : m.expression_inputs) AddParts(c, in, p);
       break;
   }
-}
-
-void MergeParts(const Parts& p, const Aggregate& src, Aggregate* dst) {
-  dst->count += src.count;
-  if (p.counters) {
-    for (size_t i = 0; i < src.counters.size(); ++i) dst->counters[i] += src.counters[i];
-  }
-  for (size_t i = 0; i < p.measures.size(); ++i) {
-    if (p.measures[i]) dst->measures[i].Merge(src.measures[i]);
-  }
-  if (p.devices) dst->devices.Merge(src.devices);
 }
 
 int PredicateIndex(const std::vector<const Predicate*>& preds, const Predicate& p) {
@@ -111,6 +106,7 @@ Cube::Impl::Impl(std::shared_ptr<const Config> c) : config(std::move(c)) {
   ndims = config->input.dimensions.size();
   nmeasures = config->input.measures.size();
   for (size_t d = 0; d < ndims; ++d) dictionaries.emplace_back(config->DimensionLimit(d));
+  compact = predicates.size() <= 64;
   slots.assign(1024, 0);
 }
 
@@ -130,7 +126,7 @@ uint64_t Cube::Impl::HashKey(TimeMs bucket, const uint32_t* codes) const {
 void Cube::Impl::Grow() {
   std::vector<uint32_t> bigger(slots.size() * 2, 0);
   size_t mask = bigger.size() - 1;
-  for (size_t i = 0; i < cells.size(); ++i) {
+  for (size_t i = 0; i < cell_bucket.size(); ++i) {
     size_t s = HashKey(cell_bucket[i], Codes(i)) & mask;
     while (bigger[s] != 0) s = (s + 1) & mask;
     bigger[s] = static_cast<uint32_t>(i + 1);
@@ -138,9 +134,10 @@ void Cube::Impl::Grow() {
   slots.swap(bigger);
 }
 
-int64_t Cube::Impl::FindOrAddCell(TimeMs bucket, const uint32_t* codes) {
+int64_t Cube::Impl::FindOrAddCell(TimeMs bucket, const uint32_t* codes, bool* created) {
   size_t mask = slots.size() - 1;
   size_t s = HashKey(bucket, codes) & mask;
+  *created = false;
   while (uint32_t v = slots[s]) {
     size_t cell = v - 1;
     if (cell_bucket[cell] == bucket &&
@@ -149,21 +146,101 @@ int64_t Cube::Impl::FindOrAddCell(TimeMs bucket, const uint32_t* codes) {
     }
     s = (s + 1) & mask;
   }
-  if (static_cast<int64_t>(cells.size()) >= config->limits.max_cells) return -1;
-  size_t cell = cells.size();
+  if (static_cast<int64_t>(cell_bucket.size()) >= config->limits.max_cells) return -1;
+  size_t cell = cell_bucket.size();
+  *created = true;
   slots[s] = static_cast<uint32_t>(cell + 1);
   cell_bucket.push_back(bucket);
   cell_codes.insert(cell_codes.end(), codes, codes + ndims);
-  cells.push_back(EmptyAggregate());
-  if (cells.size() == 1) {
+  cell_full.push_back(0);
+  single_measures.resize(single_measures.size() + nmeasures, std::nan(""));
+  single_bits.push_back(0);
+  single_device.push_back(0);
+  if (cell == 0) {
     first = last = bucket;
   } else {
     first = std::min(first, bucket);
     last = std::max(last, bucket);
   }
   dirty_buckets.insert(bucket);
-  if (cells.size() * 2 > slots.size()) Grow();
+  if (cell_bucket.size() * 2 > slots.size()) Grow();
   return static_cast<int64_t>(cell);
+}
+
+void Cube::Impl::AccumulateCell(const Impl& src, size_t cell, const Parts* parts, Aggregate* dst) {
+  if (src.IsFull(cell)) {
+    const Aggregate& a = src.full_cells[src.cell_full[cell] - 1];
+    if (!parts) {
+      dst->Merge(a);
+      return;
+    }
+    dst->count += a.count;
+    if (parts->counters) {
+      for (size_t i = 0; i < a.counters.size(); ++i) dst->counters[i] += a.counters[i];
+    }
+    for (size_t i = 0; i < parts->measures.size(); ++i) {
+      if (parts->measures[i]) dst->measures[i].Merge(a.measures[i]);
+    }
+    if (parts->devices) dst->devices.Merge(a.devices);
+    return;
+  }
+  dst->count += 1;
+  if (!parts || parts->counters) {
+    uint64_t bits = src.single_bits[cell];
+    for (size_t p = 0; p < dst->counters.size(); ++p) dst->counters[p] += (bits >> p) & 1;
+  }
+  const double* values = &src.single_measures[cell * src.nmeasures];
+  for (size_t i = 0; i < src.nmeasures; ++i) {
+    if ((!parts || parts->measures[i]) && !std::isnan(values[i])) dst->measures[i].Add(values[i]);
+  }
+  if ((!parts || parts->devices) && src.single_device[cell] != 0) {
+    dst->devices.AddHash(src.single_device[cell]);
+  }
+}
+
+Aggregate Cube::Impl::CellAggregate(size_t cell) const {
+  if (IsFull(cell)) return full_cells[cell_full[cell] - 1];
+  Aggregate a = EmptyAggregate();
+  AccumulateCell(*this, cell, nullptr, &a);
+  return a;
+}
+
+Aggregate& Cube::Impl::FullOf(size_t cell) {
+  if (!IsFull(cell)) {
+    full_cells.push_back(CellAggregate(cell));
+    cell_full[cell] = static_cast<uint32_t>(full_cells.size());
+  }
+  return full_cells[cell_full[cell] - 1];
+}
+
+void Cube::Impl::AbsorbSingle(size_t cell, bool created, const double* measures, uint64_t bits,
+                              uint64_t device) {
+  if (created && compact) {
+    std::copy(measures, measures + nmeasures, &single_measures[cell * nmeasures]);
+    single_bits[cell] = bits;
+    single_device[cell] = device;
+    return;
+  }
+  if (created) {
+    full_cells.push_back(EmptyAggregate());
+    cell_full[cell] = static_cast<uint32_t>(full_cells.size());
+  }
+  Aggregate& a = FullOf(cell);
+  ++a.count;
+  for (size_t p = 0; p < a.counters.size(); ++p) a.counters[p] += (bits >> p) & 1;
+  for (size_t i = 0; i < nmeasures; ++i) {
+    if (!std::isnan(measures[i])) a.measures[i].Add(measures[i]);
+  }
+  if (device != 0) a.devices.AddHash(device);
+}
+
+void Cube::Impl::AbsorbFull(size_t cell, bool created, const Aggregate& aggregate) {
+  if (created) {
+    full_cells.push_back(aggregate);
+    cell_full[cell] = static_cast<uint32_t>(full_cells.size());
+    return;
+  }
+  FullOf(cell).Merge(aggregate);
 }
 
 Result<std::vector<int64_t>> Cube::Impl::ResolveSlice(const Slice& slice, bool strict,
@@ -231,6 +308,11 @@ Status Cube::Impl::DeserializeAggregate(ByteReader* in, Aggregate* a) const {
   return Status::Ok();
 }
 
+namespace {
+constexpr uint8_t kSingleCell = 0;
+constexpr uint8_t kFullCell = 1;
+}  // namespace
+
 void Cube::Impl::SerializeCells(const std::vector<size_t>& ids, std::string* out) const {
   ByteWriter w(out);
   w.Varint(ids.size());
@@ -238,7 +320,23 @@ void Cube::Impl::SerializeCells(const std::vector<size_t>& ids, std::string* out
     w.SignedVarint(cell_bucket[id]);
     const uint32_t* codes = Codes(id);
     for (size_t d = 0; d < ndims; ++d) w.Varint(codes[d]);
-    SerializeAggregate(cells[id], out);
+    if (IsFull(id)) {
+      w.U8(kFullCell);
+      SerializeAggregate(full_cells[cell_full[id] - 1], out);
+      continue;
+    }
+    w.U8(kSingleCell);
+    const double* values = &single_measures[id * nmeasures];
+    for (size_t i = 0; i < nmeasures; ++i) {
+      if (std::isnan(values[i])) {
+        w.U8(0);
+      } else {
+        w.U8(1);
+        w.F64(values[i]);
+      }
+    }
+    w.Varint(single_bits[id]);
+    w.U64(single_device[id]);
   }
 }
 
@@ -248,6 +346,7 @@ Status Cube::Impl::DeserializeCells(std::string_view bytes) {
   VIGIL_RETURN_IF_ERROR(in.Varint(&n));
   if (n > bytes.size()) return in.Error("cell count larger than the data");
   std::vector<uint32_t> codes(ndims);
+  std::vector<double> values(nmeasures);
   Aggregate a;
   for (uint64_t i = 0; i < n; ++i) {
     int64_t bucket;
@@ -259,11 +358,35 @@ Status Cube::Impl::DeserializeCells(std::string_view bytes) {
       if (c >= dictionaries[d].size()) return in.Error("dimension code out of range");
       codes[d] = static_cast<uint32_t>(c);
     }
-    VIGIL_RETURN_IF_ERROR(DeserializeAggregate(&in, &a));
-    int64_t cell = FindOrAddCell(bucket, codes.data());
+    uint8_t kind;
+    VIGIL_RETURN_IF_ERROR(in.U8(&kind));
+    if (kind != kSingleCell && kind != kFullCell) return in.Error("unknown cell kind");
+    uint64_t bits = 0, device = 0, count = 1;
+    if (kind == kFullCell) {
+      VIGIL_RETURN_IF_ERROR(DeserializeAggregate(&in, &a));
+      if (a.count == 0) return in.Error("empty cell");
+      count = a.count;
+    } else {
+      for (double& v : values) {
+        uint8_t present;
+        VIGIL_RETURN_IF_ERROR(in.U8(&present));
+        if (present > 1) return in.Error("bad measure flag");
+        v = std::nan("");
+        if (present) VIGIL_RETURN_IF_ERROR(in.F64(&v));
+        if (present && !std::isfinite(v)) return in.Error("measure not finite");
+      }
+      VIGIL_RETURN_IF_ERROR(in.Varint(&bits));
+      if (predicates.size() < 64 && (bits >> predicates.size()) != 0) {
+        return in.Error("predicate bits out of range");
+      }
+      VIGIL_RETURN_IF_ERROR(in.U64(&device));
+    }
+    bool created;
+    int64_t cell = FindOrAddCell(bucket, codes.data(), &created);
     if (cell < 0) return LimitExceeded("limits.max_cells reached while loading the cube");
-    cells[cell].Merge(a);
-    events += a.count;
+    if (kind == kFullCell) AbsorbFull(cell, created, a);
+    else AbsorbSingle(cell, created, values.data(), bits, device);
+    events += count;
   }
   if (!in.done()) return in.Error("trailing bytes");
   return Status::Ok();
@@ -280,7 +403,7 @@ Cube& Cube::operator=(Cube&&) noexcept = default;
 const Config& Cube::config() const { return *impl_->config; }
 std::shared_ptr<const Config> Cube::shared_config() const { return impl_->config; }
 uint64_t Cube::event_count() const { return impl_->events; }
-size_t Cube::cell_count() const { return impl_->cells.size(); }
+size_t Cube::cell_count() const { return impl_->cell_bucket.size(); }
 TimeMs Cube::first_bucket() const { return impl_->first; }
 TimeMs Cube::last_bucket() const { return impl_->last; }
 
@@ -309,19 +432,29 @@ Status Cube::Add(const Event& e) {
     c = big.data();
   }
   for (size_t d = 0; d < m.ndims; ++d) c[d] = m.dictionaries[d].Encode(e.dimensions[d]);
-  int64_t cell = m.FindOrAddCell(BucketStart(e.time, m.config->granularity_ms), c);
+  bool created;
+  int64_t cell = m.FindOrAddCell(BucketStart(e.time, m.config->granularity_ms), c, &created);
   if (cell < 0) {
     return LimitExceeded("the cube reached limits.max_cells (" +
                          std::to_string(m.config->limits.max_cells) +
                          " cells); raise it or use a coarser cube.granularity");
   }
-  Aggregate& a = m.cells[cell];
-  ++a.count;
-  for (size_t p = 0; p < m.predicates.size(); ++p) a.counters[p] += m.predicates[p]->Matches(e);
-  for (size_t i = 0; i < m.nmeasures; ++i) {
-    if (!std::isnan(e.measures[i])) a.measures[i].Add(e.measures[i]);
+  uint64_t bits = 0;
+  for (size_t p = 0; p < m.predicates.size(); ++p) {
+    bits |= static_cast<uint64_t>(m.predicates[p]->Matches(e)) << (p & 63);
   }
-  if (!e.device_id.empty()) a.devices.Add(e.device_id);
+  if (!m.compact && !created) {
+    // More than 64 predicates: count them directly.
+    Aggregate& a = m.FullOf(cell);
+    ++a.count;
+    for (size_t p = 0; p < m.predicates.size(); ++p) a.counters[p] += m.predicates[p]->Matches(e);
+    for (size_t i = 0; i < m.nmeasures; ++i)
+      if (!std::isnan(e.measures[i])) a.measures[i].Add(e.measures[i]);
+    if (!e.device_id.empty()) a.devices.Add(e.device_id);
+  } else {
+    uint64_t device = e.device_id.empty() ? 0 : internal::Hash64(e.device_id);
+    m.AbsorbSingle(cell, created, e.measures.data(), bits, device);
+  }
   ++m.events;
   return Status::Ok();
 }
@@ -339,12 +472,18 @@ Status Cube::Merge(const Cube& other) {
     m.dictionaries[d].add_folded_events(od.folded_events());
   }
   std::vector<uint32_t> codes(m.ndims);
-  for (size_t i = 0; i < o.cells.size(); ++i) {
+  for (size_t i = 0; i < o.cell_bucket.size(); ++i) {
     const uint32_t* oc = o.Codes(i);
     for (size_t d = 0; d < m.ndims; ++d) codes[d] = remap[d][oc[d]];
-    int64_t cell = m.FindOrAddCell(o.cell_bucket[i], codes.data());
+    bool created;
+    int64_t cell = m.FindOrAddCell(o.cell_bucket[i], codes.data(), &created);
     if (cell < 0) return LimitExceeded("the cube reached limits.max_cells while merging");
-    m.cells[cell].Merge(o.cells[i]);
+    if (o.IsFull(i)) {
+      m.AbsorbFull(cell, created, o.full_cells[o.cell_full[i] - 1]);
+    } else {
+      m.AbsorbSingle(cell, created, &o.single_measures[i * o.nmeasures], o.single_bits[i],
+                     o.single_device[i]);
+    }
     m.dirty_buckets.insert(o.cell_bucket[i]);
   }
   m.events += o.events;
@@ -435,14 +574,16 @@ Result<std::vector<SeriesPoint>> Cube::Series(std::string_view metric, const Sli
     return InvalidArgument("the query asks for " + std::to_string(n) + " points (limit " +
                            std::to_string(kMaxPoints) + "); use a coarser --granularity");
   }
-  Parts parts;
+  Impl::Parts parts;
   parts.measures.assign(m.nmeasures, false);
   AddParts(c, idx, &parts);
   std::vector<Aggregate> buckets(n, m.EmptyAggregate());
-  for (size_t i = 0; i < m.cells.size(); ++i) {
-    TimeMs b = m.cell_bucket[i];
-    if (b < from || b >= to || !m.CellMatches(i, required)) continue;
-    MergeParts(parts, m.cells[i], &buckets[(b - from) / g]);
+  if (!nothing) {
+    for (size_t i = 0; i < m.cell_bucket.size(); ++i) {
+      TimeMs b = m.cell_bucket[i];
+      if (b < from || b >= to || !m.CellMatches(i, required)) continue;
+      Impl::AccumulateCell(m, i, &parts, &buckets[(b - from) / g]);
+    }
   }
   std::vector<SeriesPoint> out(n);
   for (int64_t k = 0; k < n; ++k) {
@@ -462,9 +603,11 @@ Result<Aggregate> Cube::Total(const Slice& slice, TimeMs from, TimeMs to) const 
   if (nothing) return total;
   if (to == 0) to = std::numeric_limits<TimeMs>::max();
   if (from == 0) from = std::numeric_limits<TimeMs>::min();
-  for (size_t i = 0; i < m.cells.size(); ++i) {
+  for (size_t i = 0; i < m.cell_bucket.size(); ++i) {
     TimeMs b = m.cell_bucket[i];
-    if (b >= from && b < to && m.CellMatches(i, required)) total.Merge(m.cells[i]);
+    if (b >= from && b < to && m.CellMatches(i, required)) {
+      Impl::AccumulateCell(m, i, nullptr, &total);
+    }
   }
   return total;
 }
@@ -478,7 +621,7 @@ Result<std::vector<LeafCell>> Cube::Cells(const Slice& slice, TimeMs from, TimeM
   if (to == 0) to = std::numeric_limits<TimeMs>::max();
   if (from == 0) from = std::numeric_limits<TimeMs>::min();
   std::unordered_map<std::string, size_t> index;
-  for (size_t i = 0; i < m.cells.size(); ++i) {
+  for (size_t i = 0; i < m.cell_bucket.size(); ++i) {
     TimeMs b = m.cell_bucket[i];
     if (b < from || b >= to || !m.CellMatches(i, required)) continue;
     std::string key(reinterpret_cast<const char*>(m.Codes(i)), m.ndims * sizeof(uint32_t));
@@ -489,7 +632,7 @@ Result<std::vector<LeafCell>> Cube::Cells(const Slice& slice, TimeMs from, TimeM
       leaf.aggregate = m.EmptyAggregate();
       out.push_back(std::move(leaf));
     }
-    out[it->second].aggregate.Merge(m.cells[i]);
+    Impl::AccumulateCell(m, i, nullptr, &out[it->second].aggregate);
   }
   return out;
 }
@@ -514,7 +657,7 @@ void Cube::Serialize(std::string* out) const {
     for (const std::string& v : dict.values()) w.String(v);
     w.Varint(dict.folded_events());
   }
-  std::vector<size_t> ids(m.cells.size());
+  std::vector<size_t> ids(m.cell_bucket.size());
   for (size_t i = 0; i < ids.size(); ++i) ids[i] = i;
   m.SerializeCells(ids, out);
 }
@@ -568,7 +711,7 @@ bool Cube::Equivalent(const Cube& other) const {
   auto close = [](double x, double y) {
     return x == y || std::abs(x - y) <= 1e-9 * std::max(std::abs(x), std::abs(y));
   };
-  for (size_t i = 0; i < a.cells.size(); ++i) {
+  for (size_t i = 0; i < a.cell_bucket.size(); ++i) {
     for (size_t d = 0; d < a.ndims; ++d) {
       int64_t code = b.dictionaries[d].Find(a.dictionaries[d].Value(a.Codes(i)[d]));
       if (code < 0) return false;
@@ -589,8 +732,8 @@ bool Cube::Equivalent(const Cube& other) const {
       s = (s + 1) & mask;
     }
     if (found < 0) return false;
-    const Aggregate& x = a.cells[i];
-    const Aggregate& y = b.cells[found];
+    const Aggregate x = a.CellAggregate(i);
+    const Aggregate y = b.CellAggregate(found);
     if (x.count != y.count || x.counters != y.counters || !(x.devices == y.devices)) return false;
     for (size_t k = 0; k < x.measures.size(); ++k) {
       const QuantileSketch& p = x.measures[k];

@@ -19,10 +19,17 @@ struct Cube::Impl {
   size_t nmeasures = 0;
   std::vector<internal::Dictionary> dictionaries;
 
-  // Cells, struct-of-arrays: bucket start, ndims codes, aggregate.
+  // Cells, struct-of-arrays. At the finest grain most cells see a single event, so a cell keeps
+  // that event's values inline (measures, predicate bits, device hash: ~130 bytes) and becomes a
+  // full Aggregate of sketches only when a second event arrives. Both forms are exact.
   std::vector<TimeMs> cell_bucket;
-  std::vector<uint32_t> cell_codes;
-  std::vector<Aggregate> cells;
+  std::vector<uint32_t> cell_codes;     // ndims per cell
+  std::vector<uint32_t> cell_full;      // index + 1 into full_cells; 0: a single event
+  std::vector<double> single_measures;  // nmeasures per cell; NaN: missing
+  std::vector<uint64_t> single_bits;    // predicates the single event matched
+  std::vector<uint64_t> single_device;  // its device hash; 0: none
+  std::vector<Aggregate> full_cells;
+  bool compact = true;                  // false when there are too many predicates or measures
   std::vector<uint32_t> slots;  // open addressing: cell index + 1, 0 empty
   uint64_t events = 0;
   TimeMs first = 0;
@@ -31,9 +38,26 @@ struct Cube::Impl {
   std::unordered_set<TimeMs> dirty_buckets;
 
   Aggregate EmptyAggregate() const;
-  /// The cell of (bucket, codes), created when new; -1 when limits.max_cells is reached.
-  int64_t FindOrAddCell(TimeMs bucket, const uint32_t* codes);
+  /// The cell of (bucket, codes), created when new (*created); -1 when limits.max_cells is reached.
+  int64_t FindOrAddCell(TimeMs bucket, const uint32_t* codes, bool* created);
   const uint32_t* Codes(size_t cell) const { return &cell_codes[cell * ndims]; }
+  bool IsFull(size_t cell) const { return cell_full[cell] != 0; }
+  uint64_t CellEvents(size_t cell) const {
+    return IsFull(cell) ? full_cells[cell_full[cell] - 1].count : 1;
+  }
+  /// The cell's state as an Aggregate (a copy).
+  Aggregate CellAggregate(size_t cell) const;
+  /// The cell's full Aggregate, promoting a single-event cell first.
+  Aggregate& FullOf(size_t cell);
+  /// Adds one event's values to `cell` (new or not).
+  void AbsorbSingle(size_t cell, bool created, const double* measures, uint64_t bits,
+                    uint64_t device);
+  /// Adds an aggregate to `cell` (new or not).
+  void AbsorbFull(size_t cell, bool created, const Aggregate& aggregate);
+  /// Adds cell `cell` of `src` (any cube of the same schema) into `dst`; `parts` limits what is
+  /// merged (null: everything).
+  struct Parts;
+  static void AccumulateCell(const Impl& src, size_t cell, const Parts* parts, Aggregate* dst);
 
   /// Per-dimension required code (-1: any) for a slice; kNotFound for an unknown dimension, and
   /// for an unknown value when `strict` (else the slice simply matches nothing: *matches_nothing).

@@ -176,7 +176,7 @@ Status Store::SaveCube(Cube* cube) {
     }
   }
   std::unordered_map<TimeMs, std::vector<size_t>> by_bucket;
-  for (size_t i = 0; i < m.cells.size(); ++i) {
+  for (size_t i = 0; i < m.cell_bucket.size(); ++i) {
     if (m.dirty_buckets.count(m.cell_bucket[i])) by_bucket[m.cell_bucket[i]].push_back(i);
   }
   Statement put(db_, "INSERT OR REPLACE INTO cube_buckets VALUES(?, ?, ?)");
@@ -185,7 +185,7 @@ Status Store::SaveCube(Cube* cube) {
     blob.clear();
     m.SerializeCells(ids, &blob);
     int64_t events = 0;
-    for (size_t id : ids) events += m.cells[id].count;
+    for (size_t id : ids) events += m.CellEvents(id);
     sqlite3_reset(put.get());
     sqlite3_bind_int64(put.get(), 1, bucket);
     sqlite3_bind_int64(put.get(), 2, events);
