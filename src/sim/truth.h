@@ -1,0 +1,19 @@
+// Ground truth of a simulation (DESIGN §5.2), with the metric names of DESIGN §5.1.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "sim/fleet.h"
+
+namespace vigil::sim {
+
+/// The §5.1 metrics an injected incident of `kind` moves (the stage's p95 for latency kinds).
+std::vector<std::string> TruthMetrics(const std::string& kind, const char* stage);
+
+/// truth.json for a compiled fleet: its incidents, the injected decoys, and the decoys that come
+/// from the fleet itself (holidays, DST changes, healthy rollouts) inside the run.
+/// `incidents` and `decoys` receive the counts when not null.
+std::string TruthJson(const Fleet& fleet, int* incidents, int* decoys);
+
+}  // namespace vigil::sim
