@@ -34,8 +34,8 @@ std::shared_ptr<const vigil::Config> SpeechConfig() {
   return config;
 }
 
-const vigil::internal::PaddedBuffer& Events() {
-  static vigil::internal::PaddedBuffer buffer = [] {
+const vigil::internal::InputData& Events() {
+  static vigil::internal::InputData buffer = [] {
     std::vector<std::string> warnings;
     auto b = vigil::internal::ReadInputFile(EventsPath(), &warnings);
     if (!b.ok()) {

@@ -73,6 +73,8 @@ class Cube {
   const Config& config() const;
   std::shared_ptr<const Config> shared_config() const;
 
+  /// Prepares room for about `cells` cells (an ingest estimates it from the input size).
+  void Reserve(size_t cells);
   /// Adds one mapped event. Fails only when limits.max_cells would be exceeded.
   Status Add(const Event& event);
   /// Adds every cell of `other` (same CubeFingerprint required). Exact and associative while no

@@ -99,7 +99,7 @@ struct Predicate::Node {
   enum Kind { kAnd, kOr, kNot, kString, kNumber, kFlag, kTrue } kind = kTrue;
   enum Role { kDimension, kAttribute, kMeasure, kFlagField, kDevice, kRequest } role = kDimension;
   int index = 0;
-  std::string op;                      // ==, !=, <, <=, >, >=, in
+  enum Op { kEq, kNe, kLt, kLe, kGt, kGe, kIn } op = kEq;
   std::vector<std::string> strings;    // kString: one value, or the set for `in`
   double number = 0;
   bool flag_value = true;
@@ -196,7 +196,7 @@ class PredicateParser {
       if (!IsOp("[")) return Error("expected '[' after 'in'");
       Next();
       n->kind = PNode::kString;
-      n->op = "in";
+      n->op = PNode::kIn;
       while (!IsOp("]")) {
         if (Peek().kind == Token::kEnd) return Error("expected ']'");
         Token v = Next();
@@ -211,7 +211,9 @@ class PredicateParser {
                                          std::string_view::npos) {
       return Error("expected a comparison after '" + field.text + "'");
     }
-    n->op = Next().text;
+    std::string op = Next().text;
+    n->op = op == "==" ? PNode::kEq : op == "!=" ? PNode::kNe : op == "<" ? PNode::kLt
+          : op == "<=" ? PNode::kLe : op == ">" ? PNode::kGt : PNode::kGe;
     Token value = Next();
     if (value.kind == Token::kEnd || value.kind == Token::kOp) return Error("expected a value");
     if (n->role == PNode::kMeasure) {
@@ -221,7 +223,7 @@ class PredicateParser {
       n->kind = PNode::kNumber;
       n->number = value.number;
     } else {
-      if (n->op != "==" && n->op != "!=") {
+      if (n->op != PNode::kEq && n->op != PNode::kNe) {
         return Error("string field '" + field.text + "' supports ==, != and in");
       }
       n->kind = PNode::kString;
@@ -268,12 +270,14 @@ bool Eval(const PNode& n, const Event& e) {
     case PNode::kNumber: {
       double v = e.measures[n.index];
       if (std::isnan(v)) return false;
-      if (n.op == "<") return v < n.number;
-      if (n.op == "<=") return v <= n.number;
-      if (n.op == ">") return v > n.number;
-      if (n.op == ">=") return v >= n.number;
-      if (n.op == "==") return v == n.number;
-      return v != n.number;
+      switch (n.op) {
+        case PNode::kLt: return v < n.number;
+        case PNode::kLe: return v <= n.number;
+        case PNode::kGt: return v > n.number;
+        case PNode::kGe: return v >= n.number;
+        case PNode::kEq: return v == n.number;
+        default: return v != n.number;
+      }
     }
     case PNode::kString: {
       std::string_view v;
@@ -285,12 +289,12 @@ bool Eval(const PNode& n, const Event& e) {
         default: return false;
       }
       if (v.empty()) return false;
-      if (n.op == "in") {
+      if (n.op == PNode::kIn) {
         for (const std::string& s : n.strings)
           if (v == s) return true;
         return false;
       }
-      return (v == n.strings[0]) == (n.op == "==");
+      return (v == n.strings[0]) == (n.op == PNode::kEq);
     }
   }
   return false;

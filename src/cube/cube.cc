@@ -422,6 +422,19 @@ std::vector<FoldReport> Cube::Folds() const {
   return out;
 }
 
+void Cube::Reserve(size_t cells) {
+  Impl& m = *impl_;
+  cells = std::min<size_t>(cells, static_cast<size_t>(m.config->limits.max_cells));
+  if (cells <= m.cell_bucket.size()) return;
+  m.cell_bucket.reserve(cells);
+  m.cell_codes.reserve(cells * m.ndims);
+  m.cell_full.reserve(cells);
+  m.single_measures.reserve(cells * m.nmeasures);
+  m.single_bits.reserve(cells);
+  m.single_device.reserve(cells);
+  while (m.slots.size() < cells * 2) m.Grow();
+}
+
 Status Cube::Add(const Event& e) {
   Impl& m = *impl_;
   uint32_t codes[64];

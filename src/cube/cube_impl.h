@@ -72,8 +72,10 @@ struct Cube::Impl {
   void SerializeAggregate(const Aggregate& a, std::string* out) const;
   Status DeserializeAggregate(internal::ByteReader* in, Aggregate* a) const;
 
- private:
+  /// Doubles the slot table.
   void Grow();
+
+ private:
   uint64_t HashKey(TimeMs bucket, const uint32_t* codes) const;
 };
 

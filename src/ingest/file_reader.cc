@@ -1,5 +1,8 @@
 #include "ingest/file_reader.h"
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <zlib.h>
 #include <zstd.h>
 
@@ -30,6 +33,50 @@ void PaddedBuffer::Resize(size_t n) {
   Reserve(n);
   if (n < size_) std::memset(data_.get() + n, 0, size_ - n);
   size_ = n;
+}
+
+InputData::InputData(PaddedBuffer buffer) : buffer_(std::move(buffer)) {
+  data_ = buffer_.data() ? buffer_.data() : "";
+  size_ = buffer_.size();
+  readable_ = buffer_.data() ? size_ + PaddedBuffer::kPadding : 0;
+}
+
+InputData& InputData::operator=(InputData&& o) noexcept {
+  if (this == &o) return *this;
+  if (mapping_) munmap(mapping_, mapping_size_);
+  buffer_ = std::move(o.buffer_);
+  mapping_ = o.mapping_;
+  mapping_size_ = o.mapping_size_;
+  size_ = o.size_;
+  readable_ = o.readable_;
+  data_ = mapping_ ? static_cast<const char*>(mapping_) : (buffer_.data() ? buffer_.data() : "");
+  o.mapping_ = nullptr;
+  o.data_ = "";
+  o.size_ = o.readable_ = 0;
+  return *this;
+}
+
+InputData::~InputData() {
+  if (mapping_) munmap(mapping_, mapping_size_);
+}
+
+Result<InputData> InputData::Map(const std::string& path, size_t size) {
+  int fd = open(path.c_str(), O_RDONLY);
+  if (fd < 0) return IoError(path + ": cannot open: " + std::strerror(errno));
+  long page = sysconf(_SC_PAGESIZE);
+  size_t length = (size + page - 1) / page * page;
+  // MAP_POPULATE maps the whole file up front: one pass instead of a fault per page.
+  void* p = mmap(nullptr, length, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+  close(fd);
+  if (p == MAP_FAILED) return IoError(path + ": cannot map: " + std::strerror(errno));
+  madvise(p, length, MADV_SEQUENTIAL);
+  InputData d;
+  d.mapping_ = p;
+  d.mapping_size_ = length;
+  d.data_ = static_cast<const char*>(p);
+  d.size_ = size;
+  d.readable_ = length;  // the rest of the last page reads as zeros
+  return d;
 }
 
 Status CheckReadable(const std::string& path) {
@@ -132,20 +179,32 @@ void Unzstd(const std::string& path, const PaddedBuffer& in, PaddedBuffer* out,
 
 }  // namespace
 
-Result<PaddedBuffer> ReadInputFile(const std::string& path, std::vector<std::string>* warnings) {
+Result<InputData> ReadInputFile(const std::string& path, std::vector<std::string>* warnings) {
+  unsigned char magic[4] = {0, 0, 0, 0};
+  size_t got = 0;
+  if (FILE* f = std::fopen(path.c_str(), "rb")) {
+    got = std::fread(magic, 1, 4, f);
+    std::fclose(f);
+  } else {
+    return IoError(path + ": cannot open: " + std::strerror(errno));
+  }
+  bool gzip = got >= 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+  bool zstd = got >= 4 && magic[0] == 0x28 && magic[1] == 0xb5 && magic[2] == 0x2f && magic[3] == 0xfd;
+  if (!gzip && !zstd) {
+    std::error_code ec;
+    auto size = std::filesystem::file_size(path, ec);
+    if (!ec && size > 0 && std::filesystem::is_regular_file(path, ec)) {
+      auto mapped = InputData::Map(path, size);
+      if (mapped.ok()) return mapped;
+    }
+    VIGIL_ASSIGN_OR_RETURN(PaddedBuffer raw, ReadRaw(path));
+    return InputData(std::move(raw));
+  }
   VIGIL_ASSIGN_OR_RETURN(PaddedBuffer raw, ReadRaw(path));
-  const auto* b = reinterpret_cast<const unsigned char*>(raw.data());
-  if (raw.size() >= 2 && b[0] == 0x1f && b[1] == 0x8b) {
-    PaddedBuffer out;
-    Gunzip(path, raw, &out, warnings);
-    return out;
-  }
-  if (raw.size() >= 4 && b[0] == 0x28 && b[1] == 0xb5 && b[2] == 0x2f && b[3] == 0xfd) {
-    PaddedBuffer out;
-    Unzstd(path, raw, &out, warnings);
-    return out;
-  }
-  return raw;
+  PaddedBuffer out;
+  if (gzip) Gunzip(path, raw, &out, warnings);
+  else Unzstd(path, raw, &out, warnings);
+  return InputData(std::move(out));
 }
 
 }  // namespace vigil::internal

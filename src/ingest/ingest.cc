@@ -15,6 +15,7 @@
 namespace vigil {
 namespace {
 
+using internal::InputData;
 using internal::PaddedBuffer;
 using Clock = std::chrono::steady_clock;
 
@@ -47,7 +48,7 @@ bool LooksLikeText(const char* p, size_t n) {
 
 struct Shared {
   const Config* config;
-  const PaddedBuffer* buffer;
+  const InputData* buffer;
   bool json;
   const internal::CsvLineParser* csv_prototype;
   std::atomic<uint64_t>* bytes_done;
@@ -58,7 +59,8 @@ struct Shared {
 
 void ParseChunk(const Shared& s, Chunk* chunk, Cube* cube) {
   const char* data = s.buffer->data();
-  const size_t capacity_end = s.buffer->size() + PaddedBuffer::kPadding;
+  const size_t readable = s.buffer->readable();
+  PaddedBuffer tail;  // a copy of a line too close to the end of a mapping to parse in place
   const size_t max_line = static_cast<size_t>(s.config->limits.max_line_bytes);
   Event event = internal::EmptyEvent(s.config->input);
   std::string reason;
@@ -83,7 +85,13 @@ void ParseChunk(const Shared& s, Chunk* chunk, Cube* cube) {
         reason = "line is " + std::to_string(length) + " bytes, over limits.max_line_bytes (" +
                  std::to_string(max_line) + ")";
       } else if (s.json) {
-        ok = json->Parse(line, length, capacity_end - pos, &event, &reason);
+        if (line_end + PaddedBuffer::kPadding > readable) {
+          tail.Resize(0);
+          tail.Append(line, length);
+          ok = json->Parse(tail.data(), length, length + PaddedBuffer::kPadding, &event, &reason);
+        } else {
+          ok = json->Parse(line, length, readable - pos, &event, &reason);
+        }
       } else if (!LooksLikeText(line, length)) {
         ok = false;
         reason = "binary data, not CSV text";
@@ -130,7 +138,7 @@ int ThreadCount(const Config& config, const IngestOptions& options) {
 }
 
 // Parses one buffer (a whole file) into `target`, splitting it over threads.
-Status IngestOne(const std::string& origin, const PaddedBuffer& buffer, Cube* target,
+Status IngestOne(const std::string& origin, const InputData& buffer, Cube* target,
                  const IngestOptions& options, IngestStats* stats,
                  std::atomic<uint64_t>* bytes_done, std::atomic<uint64_t>* events_done,
                  std::atomic<uint64_t>* bad_done, Clock::time_point start,
@@ -184,14 +192,24 @@ Status IngestOne(const std::string& origin, const PaddedBuffer& buffer, Cube* ta
     chunks[t].end = end;
     pos = end;
   }
+  // Reserve cells from the input size: at the finest grain nearly every event is its own cell,
+  // and growing the arrays a doubling at a time costs more than the parsing.
+  size_t sample = std::min<size_t>(size - body, 1 << 16);
+  size_t sample_lines = 1;
+  for (size_t i = body; i < body + sample; ++i) sample_lines += data[i] == '\n';
+  size_t estimated_events = (size - body) / std::max<size_t>(1, sample / sample_lines) + 1;
   Shared shared{&config, &buffer, json, csv ? &*csv : nullptr, bytes_done, events_done, bad_done,
                 static_cast<size_t>(std::max<int64_t>(0, config.limits.max_bad_lines_shown))};
   bytes_done->fetch_add(body);
   if (threads == 1) {
+    target->Reserve(target->cell_count() + estimated_events);
     ParseChunk(shared, &chunks[0], target);
   } else {
     std::vector<Cube> partial;
-    for (int t = 0; t < threads; ++t) partial.emplace_back(target->shared_config());
+    for (int t = 0; t < threads; ++t) {
+      partial.emplace_back(target->shared_config());
+      partial.back().Reserve(estimated_events / threads + 1);
+    }
     std::vector<std::future<void>> futures;
     for (int t = 0; t < threads; ++t) {
       futures.push_back(std::async(std::launch::async, ParseChunk, std::cref(shared), &chunks[t],
@@ -209,7 +227,13 @@ Status IngestOne(const std::string& origin, const PaddedBuffer& buffer, Cube* ta
     for (const Chunk& c : chunks) VIGIL_RETURN_IF_ERROR(c.status);
     // Merge in chunk order, so that which values fold at a cardinality limit depends only on
     // the input order and the thread count.
-    for (int t = 0; t < threads; ++t) VIGIL_RETURN_IF_ERROR(target->Merge(partial[t]));
+    for (int t = 0; t < threads; ++t) {
+      if (t == 0 && target->cell_count() == 0) {
+        *target = std::move(partial[0]);
+      } else {
+        VIGIL_RETURN_IF_ERROR(target->Merge(partial[t]));
+      }
+    }
   }
   for (const Chunk& c : chunks) VIGIL_RETURN_IF_ERROR(c.status);
   uint64_t line_base = line_offset + 1;  // 1-based line number of the chunk's first line
@@ -245,7 +269,7 @@ Result<IngestStats> IngestFiles(const std::vector<std::string>& paths, Cube* cub
   IngestStats stats;
   std::atomic<uint64_t> bytes_done{0}, events_done{0}, bad_done{0};
   for (const std::string& p : paths) {
-    VIGIL_ASSIGN_OR_RETURN(PaddedBuffer buffer, internal::ReadInputFile(p, &stats.warnings));
+    VIGIL_ASSIGN_OR_RETURN(InputData buffer, internal::ReadInputFile(p, &stats.warnings));
     ++stats.files;
     stats.bytes += buffer.size();
     VIGIL_RETURN_IF_ERROR(IngestOne(p, buffer, &scratch, options, &stats, &bytes_done,
@@ -276,8 +300,9 @@ Result<IngestStats> IngestFiles(const std::vector<std::string>& paths, Cube* cub
 
 Result<IngestStats> IngestBuffer(std::string_view text, const std::string& origin, Cube* cube,
                                  const IngestOptions& options) {
-  PaddedBuffer buffer;
-  buffer.Append(text.data(), text.size());
+  PaddedBuffer padded;
+  padded.Append(text.data(), text.size());
+  InputData buffer(std::move(padded));
   IngestStats stats;
   Cube scratch(cube->shared_config());
   std::atomic<uint64_t> a{0}, b{0}, c{0};

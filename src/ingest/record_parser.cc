@@ -70,18 +70,36 @@ JsonLineParser::JsonLineParser(const InputMapping& mapping) {
     int node = 0;
     for (size_t i = 0; i + 1 < parts.size(); ++i) {
       int child = -1;
-      for (auto& [k, idx] : nodes_[node].children)
-        if (k == parts[i]) child = idx;
+      for (const Entry& e : nodes_[node].entries)
+        if (e.child >= 0 && e.key == parts[i]) child = e.child;
       if (child < 0) {
         child = static_cast<int>(nodes_.size());
-        nodes_[node].children.emplace_back(std::string(parts[i]), child);
+        nodes_[node].entries.push_back({std::string(parts[i]), FieldTarget{}, child});
         nodes_.emplace_back();
       }
       node = child;
     }
-    nodes_[node].leaves.emplace_back(std::string(parts.back()), t);
+    nodes_[node].entries.push_back({std::string(parts.back()), t, -1});
   }
   scratch_.resize(mapping.dimensions.size() + mapping.attributes.size() + 2);
+}
+
+int JsonLineParser::Lookup(Node& node, size_t position, std::string_view key) {
+  if (position < node.predicted.size() && node.predicted[position].first == key) {
+    return node.predicted[position].second;
+  }
+  int found = -1;
+  for (size_t i = 0; i < node.entries.size(); ++i) {
+    if (node.entries[i].key == key) {
+      found = static_cast<int>(i);
+      break;
+    }
+  }
+  if (position < 64) {  // remember, for the lines to come
+    if (node.predicted.size() <= position) node.predicted.resize(position + 1);
+    node.predicted[position] = {std::string(key), found};
+  }
+  return found;
 }
 
 bool JsonLineParser::Parse(const char* line, size_t length, size_t capacity, Event* event,
@@ -110,29 +128,22 @@ bool JsonLineParser::Parse(const char* line, size_t length, size_t capacity, Eve
 
 bool JsonLineParser::ParseObject(simdjson::dom::object object, int node, Event* event,
                                  std::string* reason) {
-  const Node& n = nodes_[node];
+  size_t position = 0;
   for (simdjson::dom::key_value_pair field : object) {
-    std::string_view key = field.key;
-    bool handled = false;
-    for (const auto& [k, target] : n.leaves) {
-      if (k == key) {
-        if (!Assign(target, field.value, event, reason)) return false;
-        handled = true;
-        break;
-      }
+    int index = Lookup(nodes_[node], position++, field.key);
+    if (index < 0) continue;  // an unmapped field
+    const Entry& entry = nodes_[node].entries[index];
+    if (entry.child < 0) {
+      if (!Assign(entry.target, field.value, event, reason)) return false;
+      continue;
     }
-    if (handled) continue;
-    for (const auto& [k, child] : n.children) {
-      if (k != key) continue;
-      simdjson::dom::object inner;
-      if (field.value.get_object().get(inner)) {
-        if (field.value.is_null()) break;  // a null group: its fields are missing
-        *reason = "field '" + k + "': expected an object";
-        return false;
-      }
-      if (!ParseObject(inner, child, event, reason)) return false;
-      break;
+    simdjson::dom::object inner;
+    if (field.value.get_object().get(inner)) {
+      if (field.value.is_null()) continue;  // a null group: its fields are missing
+      *reason = "field '" + entry.key + "': expected an object";
+      return false;
     }
+    if (!ParseObject(inner, entry.child, event, reason)) return false;
   }
   return true;
 }

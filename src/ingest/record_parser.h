@@ -31,10 +31,18 @@ class JsonLineParser {
   bool Parse(const char* line, size_t length, size_t capacity, Event* event, std::string* reason);
 
  private:
-  struct Node {  // a level of the path tree: key → target or child level
-    std::vector<std::pair<std::string, FieldTarget>> leaves;
-    std::vector<std::pair<std::string, int>> children;  // index into nodes_
+  struct Entry {  // a key of one level of the path tree: a field, or a nested level
+    std::string key;
+    FieldTarget target;  // role kNone for a nested level
+    int child = -1;      // index into nodes_
   };
+  struct Node {
+    std::vector<Entry> entries;
+    // Keys arrive in the same order line after line: remember the entry (or -1 for an unmapped
+    // key) seen at each position, so that a lookup is usually one comparison.
+    std::vector<std::pair<std::string, int>> predicted;
+  };
+  int Lookup(Node& node, size_t position, std::string_view key);
   bool ParseObject(simdjson::dom::object object, int node, Event* event, std::string* reason);
   bool Assign(const FieldTarget& target, simdjson::dom::element value, Event* event,
               std::string* reason);
