@@ -124,32 +124,50 @@ uint64_t Cube::Impl::HashKey(TimeMs bucket, const uint32_t* codes) const {
 }
 
 void Cube::Impl::Grow() {
-  std::vector<uint32_t> bigger(slots.size() * 2, 0);
+  std::vector<uint64_t> bigger(slots.size() * 2, 0);
   size_t mask = bigger.size() - 1;
-  for (size_t i = 0; i < cell_bucket.size(); ++i) {
-    size_t s = HashKey(cell_bucket[i], Codes(i)) & mask;
+  for (uint64_t slot : slots) {
+    if (!slot) continue;
+    size_t cell = (slot & 0xffffffffu) - 1;
+    uint64_t h = HashKey(cell_bucket[cell], Codes(cell));
+    size_t s = h & mask;
     while (bigger[s] != 0) s = (s + 1) & mask;
-    bigger[s] = static_cast<uint32_t>(i + 1);
+    bigger[s] = Slot(cell, h >> 32);
   }
   slots.swap(bigger);
 }
 
-int64_t Cube::Impl::FindOrAddCell(TimeMs bucket, const uint32_t* codes, bool* created) {
+int64_t Cube::Impl::FindCell(TimeMs bucket, const uint32_t* codes) const {
+  uint64_t h = HashKey(bucket, codes);
   size_t mask = slots.size() - 1;
-  size_t s = HashKey(bucket, codes) & mask;
-  *created = false;
-  while (uint32_t v = slots[s]) {
-    size_t cell = v - 1;
+  for (size_t s = h & mask; slots[s] != 0; s = (s + 1) & mask) {
+    if ((slots[s] >> 32) != (h >> 32)) continue;
+    size_t cell = (slots[s] & 0xffffffffu) - 1;
     if (cell_bucket[cell] == bucket &&
         std::memcmp(Codes(cell), codes, ndims * sizeof(uint32_t)) == 0) {
       return static_cast<int64_t>(cell);
     }
-    s = (s + 1) & mask;
+  }
+  return -1;
+}
+
+int64_t Cube::Impl::FindOrAddCell(TimeMs bucket, const uint32_t* codes, bool* created) {
+  uint64_t h = HashKey(bucket, codes);
+  size_t mask = slots.size() - 1;
+  size_t s = h & mask;
+  *created = false;
+  for (; slots[s] != 0; s = (s + 1) & mask) {
+    if ((slots[s] >> 32) != (h >> 32)) continue;
+    size_t cell = (slots[s] & 0xffffffffu) - 1;
+    if (cell_bucket[cell] == bucket &&
+        std::memcmp(Codes(cell), codes, ndims * sizeof(uint32_t)) == 0) {
+      return static_cast<int64_t>(cell);
+    }
   }
   if (static_cast<int64_t>(cell_bucket.size()) >= config->limits.max_cells) return -1;
   size_t cell = cell_bucket.size();
   *created = true;
-  slots[s] = static_cast<uint32_t>(cell + 1);
+  slots[s] = Slot(cell, h >> 32);
   cell_bucket.push_back(bucket);
   cell_codes.insert(cell_codes.end(), codes, codes + ndims);
   cell_full.push_back(0);
@@ -162,7 +180,7 @@ int64_t Cube::Impl::FindOrAddCell(TimeMs bucket, const uint32_t* codes, bool* cr
     first = std::min(first, bucket);
     last = std::max(last, bucket);
   }
-  dirty_buckets.insert(bucket);
+  MarkDirty(bucket);
   if (cell_bucket.size() * 2 > slots.size()) Grow();
   return static_cast<int64_t>(cell);
 }
@@ -484,6 +502,7 @@ Status Cube::Merge(const Cube& other) {
     for (const std::string& v : od.values()) remap[d].push_back(m.dictionaries[d].Encode(v));
     m.dictionaries[d].add_folded_events(od.folded_events());
   }
+  Reserve(m.cell_bucket.size() + o.cell_bucket.size());
   std::vector<uint32_t> codes(m.ndims);
   for (size_t i = 0; i < o.cell_bucket.size(); ++i) {
     const uint32_t* oc = o.Codes(i);
@@ -497,7 +516,7 @@ Status Cube::Merge(const Cube& other) {
       m.AbsorbSingle(cell, created, &o.single_measures[i * o.nmeasures], o.single_bits[i],
                      o.single_device[i]);
     }
-    m.dirty_buckets.insert(o.cell_bucket[i]);
+    m.MarkDirty(o.cell_bucket[i]);
   }
   m.events += o.events;
   return Status::Ok();
@@ -711,7 +730,7 @@ Result<Cube> Cube::Deserialize(std::string_view bytes, std::shared_ptr<const Con
     dict.add_folded_events(folded);
   }
   VIGIL_RETURN_IF_ERROR(m.DeserializeCells(in.Rest()));
-  m.dirty_buckets.clear();
+  m.ClearDirty();
   return cube;
 }
 
@@ -730,20 +749,7 @@ bool Cube::Equivalent(const Cube& other) const {
       if (code < 0) return false;
       codes[d] = static_cast<uint32_t>(code);
     }
-    // Look the cell up in b without inserting.
-    size_t mask = b.slots.size() - 1;
-    uint64_t h = internal::Mix64(static_cast<uint64_t>(a.cell_bucket[i]));
-    for (size_t d = 0; d < b.ndims; ++d) h = internal::Mix64(h ^ (codes[d] + 0x9e3779b97f4a7c15ULL));
-    size_t s = h & mask;
-    int64_t found = -1;
-    while (uint32_t v = b.slots[s]) {
-      if (b.cell_bucket[v - 1] == a.cell_bucket[i] &&
-          std::memcmp(b.Codes(v - 1), codes.data(), b.ndims * 4) == 0) {
-        found = v - 1;
-        break;
-      }
-      s = (s + 1) & mask;
-    }
+    int64_t found = b.FindCell(a.cell_bucket[i], codes.data());
     if (found < 0) return false;
     const Aggregate x = a.CellAggregate(i);
     const Aggregate y = b.CellAggregate(found);

@@ -30,7 +30,22 @@ struct Cube::Impl {
   std::vector<uint64_t> single_device;  // its device hash; 0: none
   std::vector<Aggregate> full_cells;
   bool compact = true;                  // false when there are too many predicates or measures
-  std::vector<uint32_t> slots;  // open addressing: cell index + 1, 0 empty
+  // Open addressing: per slot the cell index + 1 (0: empty) and 32 bits of the key's hash, so a
+  // probe touches a cell's key only when the hash bits agree (keys are cache misses at scale).
+  std::vector<uint64_t> slots;
+  TimeMs last_dirty = INT64_MIN;  // the bucket marked dirty last (cells come in time order)
+  void MarkDirty(TimeMs bucket) {
+    if (bucket != last_dirty) {
+      dirty_buckets.insert(bucket);
+      last_dirty = bucket;
+    }
+  }
+  void ClearDirty() {
+    dirty_buckets.clear();
+    last_dirty = INT64_MIN;
+  }
+  /// The cell of (bucket, codes), or -1; never inserts.
+  int64_t FindCell(TimeMs bucket, const uint32_t* codes) const;
   uint64_t events = 0;
   TimeMs first = 0;
   TimeMs last = 0;
@@ -76,6 +91,7 @@ struct Cube::Impl {
   void Grow();
 
  private:
+  static uint64_t Slot(size_t cell, uint64_t hash) { return (hash << 32) | (cell + 1); }
   uint64_t HashKey(TimeMs bucket, const uint32_t* codes) const;
 };
 

@@ -132,7 +132,7 @@ Result<Cube> Store::LoadCube(std::shared_ptr<const Config> config) {
                         ": " + s.message());
     }
   }
-  m.dirty_buckets.clear();
+  m.ClearDirty();
   return cube;
 }
 
@@ -193,7 +193,7 @@ Status Store::SaveCube(Cube* cube) {
     if (sqlite3_step(put.get()) != SQLITE_DONE) return fail("writing cube bucket");
   }
   VIGIL_RETURN_IF_ERROR(Exec("COMMIT"));
-  m.dirty_buckets.clear();
+  m.ClearDirty();
   return Status::Ok();
 }
 
