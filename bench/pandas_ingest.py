@@ -19,7 +19,7 @@ def main(path):
     df = pd.read_json(path, lines=True, dtype=False)
     lat = pd.json_normalize(df["latency_ms"]).add_prefix("latency_ms.")
     df = pd.concat([df.drop(columns=["latency_ms"]), lat], axis=1)
-    df["bucket"] = pd.to_datetime(df["ts"], utc=True, format="ISO8601").dt.floor("5min")
+    df["bucket"] = pd.to_datetime(df["ts"], utc=True).dt.floor("5min")
     e2e = df["latency_ms.e2e"]
     df["failed"] = df["outcome"].isin(["error", "timeout"])
     df["timeout"] = df["outcome"] == "timeout"

@@ -46,17 +46,23 @@ check "missing config exits 2" run 2 "$work/out" config check "$work/nope.yaml"
 
 # ingest + query
 check "ingest ok" run 0 "$work/out" ingest --config "$work/vigil.yaml" "$events"
-check "ingest summary" contains "$work/out" "ingested 3,000 events from 1 file (0 bad lines)"
+check "ingest summary" contains "$work/out" "ingested 2,995 events from 1 file (0 bad lines)"
 check "store created next to the config" test -f "$work/vigil.db"
 check "query summary" run 0 "$work/out" query --config "$work/vigil.yaml"
 check "summary lists dimensions" contains "$work/out" "asr_model"
 check "query csv" run 0 "$work/csv" query --config "$work/vigil.yaml" --metric volume --granularity 1d --csv
 check "csv header" test "$(head -1 "$work/csv")" = "time,value"
 check "csv rows" test "$(tail -n +2 "$work/csv" | wc -l)" = 2
-check "csv total" test "$(tail -n +2 "$work/csv" | awk -F, '{s+=$2} END {print s}')" = 3000
+check "csv total" test "$(tail -n +2 "$work/csv" | awk -F, '{s+=$2} END {print s}')" = 2995
 check "query slice" run 0 "$work/out" query --config "$work/vigil.yaml" --metric e2e_p95 \
-  --slice platform=watchOS,asr_model=asr-42 --from 2026-03-03T00:00:00Z --to 2026-03-04T00:00:00Z --granularity 6h
+  --slice platform=watchOS --from 2026-03-03T00:00:00Z --to 2026-03-04T00:00:00Z --granularity 6h
 check "slice rows" test "$(grep -c '^2026-03-03T' "$work/out")" = 4
+# The example's injected incident (truth.json: watchOS asr_final, 2026-03-03 10:00-16:00) shows.
+"$VIGIL" query --config "$work/vigil.yaml" --metric asr_final_p95 --slice platform=watchOS \
+  --from 2026-03-03 --to 2026-03-04 --granularity 6h --csv >"$work/inc.csv" 2>/dev/null
+before=$(sed -n 2p "$work/inc.csv" | cut -d, -f2)
+during=$(sed -n 4p "$work/inc.csv" | cut -d, -f2)
+check "injected step visible in its slice" awk -v a="$before" -v b="$during" 'BEGIN { exit !(b > 1.5 * a) }'
 check "unknown metric exits 2" run 2 "$work/out" query --config "$work/vigil.yaml" --metric e2e_p59
 check "unknown metric suggests" contains "$work/out" "did you mean"
 check "unknown value exits 2" run 2 "$work/out" query --config "$work/vigil.yaml" --metric volume --slice platform=watchO
