@@ -367,7 +367,7 @@ Status Cube::Impl::DeserializeCells(std::string_view bytes) {
   std::vector<double> values(nmeasures);
   Aggregate a;
   for (uint64_t i = 0; i < n; ++i) {
-    int64_t bucket;
+    int64_t bucket = 0;
     VIGIL_RETURN_IF_ERROR(in.SignedVarint(&bucket));
     if (bucket % config->granularity_ms != 0) return in.Error("bucket not on the granularity");
     for (size_t d = 0; d < ndims; ++d) {
@@ -386,7 +386,7 @@ Status Cube::Impl::DeserializeCells(std::string_view bytes) {
       count = a.count;
     } else {
       for (double& v : values) {
-        uint8_t present;
+        uint8_t present = 0;
         VIGIL_RETURN_IF_ERROR(in.U8(&present));
         if (present > 1) return in.Error("bad measure flag");
         v = std::nan("");
@@ -698,8 +698,8 @@ Result<Cube> Cube::Deserialize(std::string_view bytes, std::shared_ptr<const Con
   Cube cube(std::move(config));
   Impl& m = *cube.impl_;
   ByteReader in(bytes, "cube");
-  uint32_t magic;
-  uint8_t version;
+  uint32_t magic = 0;
+  uint8_t version = 0;
   VIGIL_RETURN_IF_ERROR(in.U32(&magic));
   if (magic != kCubeMagic) return in.Error("not a vigil cube (bad magic)");
   VIGIL_RETURN_IF_ERROR(in.U8(&version));

@@ -13,7 +13,9 @@ namespace {
 std::string ErrorOf(const std::string& yaml) {
   auto c = Config::Parse(yaml, "test.yaml");
   EXPECT_FALSE(c.ok()) << yaml;
-  if (!c.ok()) EXPECT_EQ(c.status().code(), StatusCode::kConfig);
+  if (!c.ok()) {
+    EXPECT_EQ(c.status().code(), StatusCode::kConfig);
+  }
   return c.ok() ? "" : c.status().message();
 }
 

@@ -176,7 +176,9 @@ TEST(CubeTest, SerializationRoundTripsAndRejectsCorruption) {
     std::string bad = bytes;
     bad[rng() % bad.size()] ^= static_cast<char>(1 + rng() % 255);
     auto r = Cube::Deserialize(bad, config);
-    if (r.ok()) EXPECT_LE(r->cell_count(), cube.cell_count() + 1);
+    if (r.ok()) {
+      EXPECT_LE(r->cell_count(), cube.cell_count() + 1);
+    }
   }
   auto garbage = Cube::Deserialize("not a cube at all", config);
   EXPECT_EQ(garbage.status().code(), StatusCode::kCorruption);

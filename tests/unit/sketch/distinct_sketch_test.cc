@@ -43,7 +43,12 @@ TEST(DistinctSketchTest, ManySeedsStayWithinTwoPercentOnAverage) {
     double total_error = 0;
     for (int seed = 0; seed < 20; ++seed) {
       DistinctSketch s;
-      for (uint64_t i = 0; i < n; ++i) s.Add("s" + std::to_string(seed) + "/" + std::to_string(i));
+      const std::string prefix = "s" + std::to_string(seed) + "/";
+      std::string key;
+      for (uint64_t i = 0; i < n; ++i) {
+        key.assign(prefix).append(std::to_string(i));
+        s.Add(key);
+      }
       total_error += std::abs(s.Estimate() - n) / n;
     }
     std::printf("[ info     ] %6llu distinct: mean relative error over 20 sets %.3f%%\n",
