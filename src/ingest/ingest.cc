@@ -55,6 +55,8 @@ struct Shared {
   std::atomic<uint64_t>* events_done;
   std::atomic<uint64_t>* bad_done;
   size_t keep_bad;
+  // Set only when the chunk is parsed on the calling thread, which may then report progress.
+  const std::function<void()>* report = nullptr;
 };
 
 void ParseChunk(const Shared& s, Chunk* chunk, Cube* cube) {
@@ -124,6 +126,7 @@ void ParseChunk(const Shared& s, Chunk* chunk, Cube* cube) {
       reported = pos;
       events_reported = chunk->events;
       bad_reported = chunk->bad;
+      if (s.report && (pos - chunk->begin) % (16 << 20) < (1 << 20)) (*s.report)();
     }
   }
   s.bytes_done->fetch_add(std::max(chunk->end, reported) - reported, std::memory_order_relaxed);
@@ -201,8 +204,15 @@ Status IngestOne(const std::string& origin, const InputData& buffer, Cube* targe
   Shared shared{&config, &buffer, json, csv ? &*csv : nullptr, bytes_done, events_done, bad_done,
                 static_cast<size_t>(std::max<int64_t>(0, config.limits.max_bad_lines_shown))};
   bytes_done->fetch_add(body);
+  auto report = [&] {
+    if (!options.progress) return;
+    options.progress({bytes_done->load(), bytes_total, events_done->load(), bad_done->load(),
+                      std::chrono::duration<double>(Clock::now() - start).count()});
+  };
   if (threads == 1) {
     target->Reserve(target->cell_count() + estimated_events);
+    std::function<void()> report_fn = report;
+    shared.report = &report_fn;
     ParseChunk(shared, &chunks[0], target);
   } else {
     std::vector<Cube> partial;
@@ -217,11 +227,7 @@ Status IngestOne(const std::string& origin, const InputData& buffer, Cube* targe
     }
     for (auto& f : futures) {
       while (f.wait_for(std::chrono::milliseconds(200)) != std::future_status::ready) {
-        if (options.progress) {
-          IngestProgress p{bytes_done->load(), bytes_total, events_done->load(), bad_done->load(),
-                           std::chrono::duration<double>(Clock::now() - start).count()};
-          options.progress(p);
-        }
+        report();
       }
     }
     for (const Chunk& c : chunks) VIGIL_RETURN_IF_ERROR(c.status);
