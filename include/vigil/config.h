@@ -115,6 +115,26 @@ struct MonitorSpec {
   int line = 0;
 };
 
+/// A period that baselines skip (a holiday, a planned event), for all traffic or one slice.
+struct CalendarEntry {
+  std::string name;
+  int64_t start = 0;  ///< UTC ms, inclusive
+  int64_t end = 0;    ///< UTC ms, exclusive
+  std::vector<std::pair<std::string, std::string>> slice;  ///< empty: everything
+};
+
+/// How detection judges the monitored series.
+struct DetectSpec {
+  std::string timezone = "UTC";  ///< zone of the daily and weekly cycles (IANA name)
+  /// Slices that fix this dimension take the zone of its value from `timezones`.
+  std::string zone_dimension;
+  std::map<std::string, std::string> timezones;
+  std::vector<CalendarEntry> calendar;
+  double fdr = 0.01;                    ///< Benjamini–Hochberg level per evaluation round
+  int64_t warmup_ms = 24 * 3600 * 1000; ///< history needed before a series is judged
+  std::vector<std::string> detectors = {"seasonal", "cusum"};  ///< ensemble members
+};
+
 /// Explicit limits; reaching one is reported, never silent.
 struct Limits {
   int64_t max_line_bytes = 1 << 20;
@@ -134,6 +154,7 @@ struct Config {
   std::vector<MonitorSpec> monitors;
   std::string store_path;  ///< absolute or relative to base_dir; see StorePath()
   Limits limits;
+  DetectSpec detect;
   int threads = 0;  ///< ingest threads; 0 = one per core
 
   /// Loads and validates a YAML file. Errors are kConfig and read `FILE:LINE: key 'k': why`,

@@ -465,6 +465,71 @@ Status ReadLimits(const ConfigReader& r, const YAML::Node& node, Config* c) {
   return Status::Ok();
 }
 
+Status ReadDetect(const ConfigReader& r, const YAML::Node& node, Config* c) {
+  if (!node) return Status::Ok();
+  DetectSpec& d = c->detect;
+  if (node["timezone"]) VIGIL_RETURN_IF_ERROR(r.Scalar(node["timezone"], "detect.timezone", &d.timezone));
+  if (node["zone_dimension"]) {
+    VIGIL_RETURN_IF_ERROR(r.Scalar(node["zone_dimension"], "detect.zone_dimension", &d.zone_dimension));
+    if (c->FindDimension(d.zone_dimension) < 0) {
+      return r.Error(node["zone_dimension"], "detect.zone_dimension", "unknown dimension");
+    }
+  }
+  if (const YAML::Node& zones = node["timezones"]) {
+    if (!zones.IsMap()) return r.Error(zones, "detect.timezones", "expected a map value: zone");
+    for (auto it = zones.begin(); it != zones.end(); ++it) {
+      std::string value = it->first.as<std::string>();
+      VIGIL_RETURN_IF_ERROR(r.Scalar(it->second, "detect.timezones." + value, &d.timezones[value]));
+    }
+  }
+  if (const YAML::Node& cal = node["calendar"]) {
+    if (!cal.IsSequence()) return r.Error(cal, "detect.calendar", "expected a list");
+    for (const YAML::Node& item : cal) {
+      CalendarEntry e;
+      if (!item.IsMap()) return r.Error(item, "detect.calendar[]", "expected a map");
+      if (item["name"]) VIGIL_RETURN_IF_ERROR(r.Scalar(item["name"], "detect.calendar[].name", &e.name));
+      for (const char* k : {"start", "end"}) {
+        std::string text;
+        std::string key = std::string("detect.calendar[].") + k;
+        if (!item[k]) return r.Error(item, key, "missing");
+        VIGIL_RETURN_IF_ERROR(r.Scalar(item[k], key, &text));
+        auto t = ParseTimestamp(text);
+        if (!t.ok()) return r.Error(item[k], key, t.status().message());
+        (std::string_view(k) == "start" ? e.start : e.end) = *t;
+      }
+      if (e.end <= e.start) return r.Error(item["end"], "detect.calendar[].end", "must be after start");
+      if (const YAML::Node& sl = item["slice"]) {
+        if (!sl.IsMap()) return r.Error(sl, "detect.calendar[].slice", "expected a map");
+        for (auto it = sl.begin(); it != sl.end(); ++it) {
+          std::string dim = it->first.as<std::string>(), value;
+          if (c->FindDimension(dim) < 0) {
+            return r.Error(it->first, "detect.calendar[].slice", "unknown dimension '" + dim + "'");
+          }
+          VIGIL_RETURN_IF_ERROR(r.Scalar(it->second, "detect.calendar[].slice", &value));
+          e.slice.emplace_back(dim, value);
+        }
+      }
+      d.calendar.push_back(std::move(e));
+    }
+  }
+  if (node["fdr"]) {
+    VIGIL_RETURN_IF_ERROR(r.Scalar(node["fdr"], "detect.fdr", &d.fdr));
+    if (!(d.fdr > 0 && d.fdr < 1)) return r.Error(node["fdr"], "detect.fdr", "must be in (0, 1)");
+  }
+  if (node["warmup"]) VIGIL_RETURN_IF_ERROR(r.Duration(node["warmup"], "detect.warmup", &d.warmup_ms));
+  if (const YAML::Node& det = node["detectors"]) {
+    if (!det.IsSequence() || det.size() == 0) {
+      return r.Error(det, "detect.detectors", "expected a non-empty list of detector names");
+    }
+    d.detectors.clear();
+    for (const YAML::Node& n : det) {
+      d.detectors.emplace_back();
+      VIGIL_RETURN_IF_ERROR(r.Scalar(n, "detect.detectors", &d.detectors.back()));
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 const char* MetricTypeName(MetricType type) {
@@ -527,6 +592,7 @@ Result<Config> Config::Parse(std::string_view yaml, const std::string& origin,
       if (store["path"]) VIGIL_RETURN_IF_ERROR(r.Scalar(store["path"], "store.path", &c.store_path));
     }
     VIGIL_RETURN_IF_ERROR(ReadLimits(r, root["limits"], &c));
+    VIGIL_RETURN_IF_ERROR(ReadDetect(r, root["detect"], &c));
     if (const YAML::Node& ingest = root["ingest"]) {
       if (ingest["threads"]) VIGIL_RETURN_IF_ERROR(r.Scalar(ingest["threads"], "ingest.threads", &c.threads));
       if (c.threads < 0) return r.Error(ingest["threads"], "ingest.threads", "must be 0 or more");
