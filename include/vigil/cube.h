@@ -47,6 +47,15 @@ struct SeriesPoint {
   /// The sample size behind `value`: the denominator of a rate, the number of measured values
   /// of a quantile or mean, the events of a count or distinct metric.
   uint64_t support = 0;
+  /// Standard error of `value` from its finite sample: binomial for rates, order statistics
+  /// read from the sketch for quantiles, Poisson for counts; 0 when unknown.
+  double sampling_error = 0;
+};
+
+/// The series of one slice of a group (see Cube::GroupSeries).
+struct SliceSeries {
+  Slice slice;
+  std::vector<SeriesPoint> points;
 };
 
 /// The aggregate of one full combination of dimension values over a time window.
@@ -98,6 +107,13 @@ class Cube {
   Result<std::vector<SeriesPoint>> Series(std::string_view metric, const Slice& slice,
                                           TimeMs from = 0, TimeMs to = 0,
                                           int64_t granularity_ms = 0) const;
+  /// The series of `metric` for every slice that adds one value of each of `dimensions` to
+  /// `base` (values that occur under `base` in the range), in one pass over the cells. Slices
+  /// are ordered by their values. Same range and granularity rules as Series.
+  Result<std::vector<SliceSeries>> GroupSeries(std::string_view metric, const Slice& base,
+                                               const std::vector<std::string>& dimensions,
+                                               TimeMs from = 0, TimeMs to = 0,
+                                               int64_t granularity_ms = 0) const;
   /// The merged aggregate of `slice` over [from, to).
   Result<Aggregate> Total(const Slice& slice, TimeMs from = 0, TimeMs to = 0) const;
   /// The leaf cells under `slice` over [from, to), each merged across time.
@@ -106,6 +122,8 @@ class Cube {
   double MetricValue(int index, const Aggregate& aggregate) const;
   /// The sample size behind MetricValue (see SeriesPoint::support).
   uint64_t MetricSupport(int index, const Aggregate& aggregate) const;
+  /// The standard error of MetricValue from its sample (see SeriesPoint::sampling_error).
+  double MetricSamplingError(int index, const Aggregate& aggregate) const;
 
   /// Versioned binary form of the whole cube.
   void Serialize(std::string* out) const;

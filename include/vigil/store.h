@@ -4,6 +4,8 @@
 
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "vigil/cube.h"
 #include "vigil/status.h"
@@ -28,6 +30,13 @@ class Store {
   /// Writes the buckets `cube` changed since it was loaded, in one transaction, then marks them
   /// clean. Ingesting A then B gives the same stored cube as ingesting A and B together.
   Status SaveCube(Cube* cube);
+
+  /// Replaces the stored JSON documents of `kind` (e.g. "anomaly") with `docs` (id, body), in
+  /// one transaction: re-running detection over the same data leaves the same set.
+  Status ReplaceDocuments(const std::string& kind,
+                          const std::vector<std::pair<std::string, std::string>>& docs);
+  /// The stored documents of `kind` as (id, body), ordered by id.
+  Result<std::vector<std::pair<std::string, std::string>>> Documents(const std::string& kind);
 
   /// Number of stored buckets and events (for summaries).
   Result<std::pair<int64_t, int64_t>> CubeSize();

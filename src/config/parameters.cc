@@ -83,6 +83,7 @@ const std::vector<ParameterSpec>& ParameterTable() {
       {"detect.calendar[].start", "time", "", "Start, RFC 3339 or a date (UTC)."},
       {"detect.calendar[].end", "time", "", "End (exclusive), RFC 3339 or a date (UTC)."},
       {"detect.calendar[].slice", "map", "{}", "Only this slice (e.g. `{locale: hi-IN}`); empty: all."},
+      {"detect.calendar[].slice.<name>", "string", "", "The value of one dimension."},
       {"detect.fdr", "number", "0.01",
        "False-discovery rate controlled per evaluation round across all monitored series."},
       {"detect.warmup", "duration", "1d", "History a series needs before it is judged."},

@@ -561,6 +561,43 @@ uint64_t Cube::MetricSupport(int index, const Aggregate& a) const {
   }
 }
 
+double Cube::MetricSamplingError(int index, const Aggregate& a) const {
+  const MetricSpec& m = config().metrics[index];
+  switch (m.type) {
+    case MetricType::kCount: return std::sqrt(static_cast<double>(a.count));
+    case MetricType::kDistinct: return std::sqrt(std::max(0.0, MetricValue(index, a)));
+    case MetricType::kRate: {
+      double n = static_cast<double>(MetricSupport(index, a));
+      if (n == 0) return 0;
+      double x = MetricValue(index, a) * n;
+      double p = (x + 0.5) / (n + 1);  // keeps the error above zero at 0 % and 100 %
+      return std::sqrt(p * (1 - p) / n);
+    }
+    case MetricType::kQuantile: {
+      // Order statistics: the q-quantile of n values has a rank error of sqrt(q(1-q)/n); the
+      // sketch's spread around q turns rank into value.
+      const QuantileSketch& s = a.measures[m.measure];
+      double n = static_cast<double>(s.count());
+      if (n < 2) return 0;
+      double d = std::clamp(1.0 / std::sqrt(n), 0.005, 0.1);
+      double lo = std::max(0.0, m.q - d), hi = std::min(1.0, m.q + d);
+      double slope = (s.Quantile(hi) - s.Quantile(lo)) / (hi - lo);
+      double se = slope * std::sqrt(std::max(m.q * (1 - m.q), 1.0 / n) / n);
+      // Never finer than the sketch itself resolves values.
+      return std::max(se, QuantileSketch::kRelativeAccuracy * std::abs(s.Quantile(m.q)));
+    }
+    case MetricType::kMean: {
+      const QuantileSketch& s = a.measures[m.measure];
+      double n = static_cast<double>(s.count());
+      if (n < 2) return 0;
+      double sd = (s.Quantile(0.75) - s.Quantile(0.25)) / 1.349;  // robust spread
+      return sd / std::sqrt(n);
+    }
+    case MetricType::kExpression: return 0;
+  }
+  return 0;
+}
+
 namespace {
 
 Status ResolveRange(const Cube& cube, int64_t g, TimeMs* from, TimeMs* to) {
@@ -623,6 +660,87 @@ Result<std::vector<SeriesPoint>> Cube::Series(std::string_view metric, const Sli
     out[k].value = MetricValue(idx, buckets[k]);
     out[k].events = buckets[k].count;
     out[k].support = MetricSupport(idx, buckets[k]);
+    out[k].sampling_error = MetricSamplingError(idx, buckets[k]);
+  }
+  return out;
+}
+
+Result<std::vector<SliceSeries>> Cube::GroupSeries(std::string_view metric, const Slice& base,
+                                                   const std::vector<std::string>& dimensions,
+                                                   TimeMs from, TimeMs to,
+                                                   int64_t granularity_ms) const {
+  const Impl& m = *impl_;
+  const Config& c = config();
+  VIGIL_ASSIGN_OR_RETURN(int idx, ResolveMetric(c, metric));
+  int64_t g = granularity_ms == 0 ? c.granularity_ms : granularity_ms;
+  if (g % c.granularity_ms != 0) {
+    return InvalidArgument("granularity " + FormatDuration(g) + " is not a multiple of the cube's " +
+                           FormatDuration(c.granularity_ms));
+  }
+  std::vector<int> dims;
+  for (const std::string& d : dimensions) {
+    int di = c.FindDimension(d);
+    if (di < 0) return NotFound("unknown dimension '" + d + "'");
+    dims.push_back(di);
+  }
+  bool nothing = false;
+  VIGIL_ASSIGN_OR_RETURN(auto required, m.ResolveSlice(base, /*strict=*/false, &nothing));
+  std::vector<SliceSeries> out;
+  if (nothing || m.cell_bucket.empty()) return out;
+  VIGIL_RETURN_IF_ERROR(ResolveRange(*this, g, &from, &to));
+  int64_t n = (to - from + g - 1) / g;
+  if (n <= 0) return out;
+  Impl::Parts parts;
+  parts.measures.assign(m.nmeasures, false);
+  AddParts(c, idx, &parts);
+  // Group key: the codes of `dims`, packed.
+  std::unordered_map<std::string, size_t> groups;
+  std::vector<std::vector<uint32_t>> group_codes;
+  std::vector<std::vector<Aggregate>> buckets;
+  std::string key;
+  for (size_t i = 0; i < m.cell_bucket.size(); ++i) {
+    TimeMs b = m.cell_bucket[i];
+    if (b < from || b >= to || !m.CellMatches(i, required)) continue;
+    key.clear();
+    const uint32_t* codes = m.Codes(i);
+    for (int d : dims) key.append(reinterpret_cast<const char*>(&codes[d]), sizeof(uint32_t));
+    auto [it, added] = groups.emplace(key, buckets.size());
+    if (added) {
+      std::vector<uint32_t> gc;
+      for (int d : dims) gc.push_back(codes[d]);
+      group_codes.push_back(std::move(gc));
+      buckets.emplace_back(n, m.EmptyAggregate());
+    }
+    Impl::AccumulateCell(m, i, &parts, &buckets[it->second][(b - from) / g]);
+  }
+  std::vector<size_t> order(buckets.size());
+  for (size_t k = 0; k < order.size(); ++k) order[k] = k;
+  auto value_of = [&](size_t grp, size_t j) -> const std::string& {
+    return m.dictionaries[dims[j]].Value(group_codes[grp][j]);
+  };
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    for (size_t j = 0; j < dims.size(); ++j) {
+      if (value_of(a, j) != value_of(b, j)) return value_of(a, j) < value_of(b, j);
+    }
+    return false;
+  });
+  for (size_t grp : order) {
+    SliceSeries s;
+    s.slice = base;
+    for (size_t j = 0; j < dims.size(); ++j) s.slice.emplace_back(dimensions[j], value_of(grp, j));
+    s.points.resize(n);
+    for (int64_t k = 0; k < n; ++k) {
+      const Aggregate& a = buckets[grp][k];
+      SeriesPoint& p = s.points[k];
+      p.time = from + k * g;
+      p.value = MetricValue(idx, a);
+      p.events = a.count;
+      p.support = MetricSupport(idx, a);
+      p.sampling_error = MetricSamplingError(idx, a);
+    }
+    buckets[grp].clear();
+    buckets[grp].shrink_to_fit();
+    out.push_back(std::move(s));
   }
   return out;
 }

@@ -54,7 +54,9 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path) {
       "CREATE TABLE IF NOT EXISTS dimension_folds(dimension INTEGER PRIMARY KEY, folded_events "
       "INTEGER NOT NULL);"
       "CREATE TABLE IF NOT EXISTS cube_buckets(bucket INTEGER PRIMARY KEY, events INTEGER NOT "
-      "NULL, cells BLOB NOT NULL);"));
+      "NULL, cells BLOB NOT NULL);"
+      "CREATE TABLE IF NOT EXISTS documents(kind TEXT NOT NULL, id TEXT NOT NULL, body TEXT NOT "
+      "NULL, PRIMARY KEY(kind, id));"));
   Statement get(db, "SELECT value FROM meta WHERE key='schema_version'");
   if (!get.ok()) return SqlError(db, path, "reading the schema version");
   if (sqlite3_step(get.get()) == SQLITE_ROW) {
@@ -195,6 +197,43 @@ Status Store::SaveCube(Cube* cube) {
   VIGIL_RETURN_IF_ERROR(Exec("COMMIT"));
   m.ClearDirty();
   return Status::Ok();
+}
+
+Status Store::ReplaceDocuments(const std::string& kind,
+                               const std::vector<std::pair<std::string, std::string>>& docs) {
+  VIGIL_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+  auto fail = [&](const std::string& what) {
+    Status s = SqlError(db_, path_, what);
+    Exec("ROLLBACK").ok();
+    return s;
+  };
+  {
+    Statement del(db_, "DELETE FROM documents WHERE kind = ?");
+    sqlite3_bind_text(del.get(), 1, kind.c_str(), -1, SQLITE_STATIC);
+    if (sqlite3_step(del.get()) != SQLITE_DONE) return fail("clearing " + kind + " documents");
+  }
+  Statement put(db_, "INSERT OR REPLACE INTO documents VALUES(?, ?, ?)");
+  for (const auto& [id, body] : docs) {
+    sqlite3_reset(put.get());
+    sqlite3_bind_text(put.get(), 1, kind.c_str(), -1, SQLITE_STATIC);
+    sqlite3_bind_text(put.get(), 2, id.c_str(), -1, SQLITE_STATIC);
+    sqlite3_bind_text(put.get(), 3, body.c_str(), static_cast<int>(body.size()), SQLITE_STATIC);
+    if (sqlite3_step(put.get()) != SQLITE_DONE) return fail("writing " + kind + " documents");
+  }
+  return Exec("COMMIT");
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> Store::Documents(const std::string& kind) {
+  Statement st(db_, "SELECT id, body FROM documents WHERE kind = ? ORDER BY id");
+  sqlite3_bind_text(st.get(), 1, kind.c_str(), -1, SQLITE_STATIC);
+  std::vector<std::pair<std::string, std::string>> out;
+  int rc;
+  while ((rc = sqlite3_step(st.get())) == SQLITE_ROW) {
+    out.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(st.get(), 0)),
+                     reinterpret_cast<const char*>(sqlite3_column_text(st.get(), 1)));
+  }
+  if (rc != SQLITE_DONE) return SqlError(db_, path_, "reading " + kind + " documents");
+  return out;
 }
 
 Result<std::pair<int64_t, int64_t>> Store::CubeSize() {

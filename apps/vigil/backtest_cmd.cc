@@ -1,0 +1,118 @@
+// `vigil backtest --config C --truth truth.json EVENTS...`: detection against labelled truth.
+#include <algorithm>
+#include <cstdio>
+#include <fmt/format.h>
+#include <fstream>
+
+#include "command.h"
+#include "common.h"
+#include "incident_json.h"
+#include "vigil/eval.h"
+#include "vigil/ingest.h"
+#include "vigil/store.h"
+
+namespace vigil::cli {
+namespace {
+
+struct Options {
+  std::string config, truth, json;
+  std::vector<std::string> events;
+  bool verbose = false;
+};
+
+std::string Minutes(double ms) { return fmt::format("{:.0f} min", ms / kMinuteMs); }
+
+Action Setup(CLI::App* app) {
+  auto o = std::make_shared<Options>();
+  app->add_option("--config", o->config, "The YAML config")->required();
+  app->add_option("--truth", o->truth, "truth.json (DESIGN §5.2)")->required();
+  app->add_option("EVENTS", o->events, "Events files; none: the config's store");
+  app->add_option("--json", o->json, "Write the report as JSON to this file");
+  app->add_flag("--verbose", o->verbose, "List every false anomaly");
+  return [o]() -> int {
+    auto config = LoadConfig(o->config);
+    if (!config.ok()) return ReportError(config.status());
+    auto truth = Truth::Load(o->truth);
+    if (!truth.ok()) return ReportError(truth.status());
+    Cube cube(*config);
+    if (o->events.empty()) {
+      auto store = Store::Open((*config)->StorePath());
+      if (!store.ok()) return ReportError(store.status());
+      auto loaded = (*store)->LoadCube(*config);
+      if (!loaded.ok()) return ReportError(loaded.status());
+      cube = std::move(*loaded);
+    } else {
+      auto stats = IngestFiles(o->events, &cube);
+      if (!stats.ok()) return ReportError(stats.status());
+    }
+    auto detection = Detect(cube);
+    if (!detection.ok()) return ReportError(detection.status());
+    BacktestReport r = Backtest(detection->anomalies, *truth);
+
+    fmt::print("{:<5} {:<22} {:<6} {:>10} {:>10}  {:<6} {}\n", "truth", "kind", "found", "delay",
+               "onset err", "exact", "as");
+    std::vector<double> delays;
+    std::map<std::string, std::pair<int, int>> by_kind;
+    for (const auto& m : r.matches) {
+      by_kind[m.kind].second++;
+      if (m.found) {
+        by_kind[m.kind].first++;
+        delays.push_back(m.detection_delay_ms);
+      }
+      fmt::print("{:<5} {:<22} {:<6} {:>10} {:>10}  {:<6} {}\n", m.truth_id, m.kind,
+                 m.found ? "yes" : "NO", m.found ? Minutes(m.detection_delay_ms) : "-",
+                 m.found ? Minutes(m.onset_error_ms) : "-", m.found ? (m.exact_slice ? "yes" : "no") : "-",
+                 m.found ? m.metric + " " + FormatSlice(m.slice) : "");
+    }
+    std::sort(delays.begin(), delays.end());
+    double median = delays.empty() ? 0 : delays[delays.size() / 2];
+    double worst = delays.empty() ? 0 : delays.back();
+    fmt::print("\nprecision {:.3f}  recall {:.3f}  F1 {:.3f}  anomalies {} ({} true)  "
+               "false per day {:.2f}  delay median {} worst {}\n",
+               r.precision(), r.recall(), r.f1(), r.anomalies, r.true_anomalies, r.false_per_day(),
+               Minutes(median), Minutes(worst));
+    fmt::print("recall by kind:");
+    for (const auto& [kind, fc] : by_kind) fmt::print("  {} {}/{}", kind, fc.first, fc.second);
+    fmt::print("\n");
+    if (!r.decoy_hits.empty()) {
+      fmt::print("decoys that produced an anomaly:\n");
+      for (const auto& [d, a] : r.decoy_hits) {
+        fmt::print("  {:<12} {}  -> {} {} at {}\n", d.kind, FormatSlice(d.slice), a.metric,
+                   FormatSlice(a.slice), FormatTimestamp(a.start));
+      }
+    }
+    if (o->verbose) {
+      fmt::print("false anomalies:\n");
+      for (const Anomaly& a : r.false_anomalies) {
+        fmt::print("  {}  {:<20} {:<40} {:>9.3f} -> {:<9.3f} {:+.1f}%  conf {:.4f} {}\n",
+                   FormatTimestamp(a.start), a.metric, FormatSlice(a.slice), a.baseline, a.observed,
+                   100 * a.relative_change, a.confidence, a.detector);
+      }
+    }
+    if (!o->json.empty()) {
+      nlohmann::json j;
+      j["precision"] = r.precision();
+      j["recall"] = r.recall();
+      j["f1"] = r.f1();
+      j["anomalies"] = r.anomalies;
+      j["false_per_day"] = r.false_per_day();
+      j["median_delay_minutes"] = median / kMinuteMs;
+      j["worst_delay_minutes"] = worst / kMinuteMs;
+      for (const auto& m : r.matches) {
+        j["truth"].push_back({{"id", m.truth_id}, {"kind", m.kind}, {"found", m.found},
+                              {"delay_minutes", m.detection_delay_ms / kMinuteMs},
+                              {"exact_slice", m.exact_slice}});
+      }
+      for (const auto& [d, a] : r.decoy_hits) {
+        j["decoy_hits"].push_back({{"kind", d.kind}, {"incident", IncidentJson(a)}});
+      }
+      std::ofstream(o->json) << j.dump(2) << "\n";
+    }
+    return 0;
+  };
+}
+
+const bool kRegistered = RegisterCommand({"backtest", "Compare detection with labelled truth", 60, Setup});
+
+}  // namespace
+}  // namespace vigil::cli

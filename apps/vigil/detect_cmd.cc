@@ -1,0 +1,88 @@
+// `vigil detect --config C [--from T --to T] [--json FILE]`: judges every monitored series of the
+// stored cube, stores the anomalies and prints them.
+#include <cstdio>
+#include <fmt/format.h>
+#include <fstream>
+
+#include "command.h"
+#include "common.h"
+#include "incident_json.h"
+#include "vigil/detect.h"
+#include "vigil/store.h"
+
+namespace vigil::cli {
+namespace {
+
+struct Options {
+  std::string config, from, to, json;
+  bool quiet = false;
+};
+
+Action Setup(CLI::App* app) {
+  auto o = std::make_shared<Options>();
+  app->add_option("--config", o->config, "The YAML config")->required();
+  app->add_option("--from", o->from, "Judge from this time (RFC 3339); history before it still feeds baselines");
+  app->add_option("--to", o->to, "Judge until this time (exclusive)");
+  app->add_option("--json", o->json, "Write {\"incidents\": [...]} (DESIGN §5) to this file");
+  app->add_flag("--quiet", o->quiet, "Print only the summary line");
+  return [o]() -> int {
+    auto config = LoadConfig(o->config);
+    if (!config.ok()) return ReportError(config.status());
+    auto store = Store::Open((*config)->StorePath());
+    if (!store.ok()) return ReportError(store.status());
+    auto cube = (*store)->LoadCube(*config);
+    if (!cube.ok()) return ReportError(cube.status());
+    if (cube->event_count() == 0) {
+      return ReportError(DataError("the store " + (*store)->path() +
+                                   " holds no events yet; run `vigil ingest` first"));
+    }
+    TimeMs from = 0, to = 0;
+    for (auto [text, out, flag] : {std::tuple{&o->from, &from, "--from"}, std::tuple{&o->to, &to, "--to"}}) {
+      if (text->empty()) continue;
+      auto t = ParseTimestamp(*text);
+      if (!t.ok()) return ReportError(InvalidArgument(std::string(flag) + ": " + t.status().message()));
+      *out = *t;
+    }
+    DetectOptions options;
+    auto report = Detect(*cube, options);
+    if (!report.ok()) return ReportError(report.status());
+    std::vector<Anomaly> anomalies;
+    for (const Anomaly& a : report->anomalies) {
+      if (from && a.start < from) continue;
+      if (to && a.start >= to) continue;
+      anomalies.push_back(a);
+    }
+    nlohmann::json incidents = nlohmann::json::array();
+    std::vector<std::pair<std::string, std::string>> docs;
+    for (const Anomaly& a : anomalies) {
+      nlohmann::json j = IncidentJson(a);
+      docs.emplace_back(j["id"], j.dump());
+      incidents.push_back(std::move(j));
+    }
+    Status saved = (*store)->ReplaceDocuments("anomaly", docs);
+    if (!saved.ok()) return ReportError(saved);
+    if (!o->json.empty()) {
+      std::ofstream out(o->json);
+      out << nlohmann::json{{"incidents", incidents}}.dump(2) << "\n";
+      if (!out) return ReportError(IoError(o->json + ": cannot write"));
+    }
+    if (!o->quiet) {
+      for (const Anomaly& a : anomalies) {
+        fmt::print("{}  {:<20} {:<44} {:>10.1f} -> {:<10.1f} {:+6.1f}%  {:<8} conf {:.4f}{}\n",
+                   FormatTimestamp(a.start), a.metric, FormatSlice(a.slice), a.baseline, a.observed,
+                   100 * a.relative_change, Severity(a), a.confidence,
+                   a.end ? "" : "  (open)");
+      }
+    }
+    std::fprintf(stderr, "%zu anomalies from %zu monitored series (%s points judged, %zu before "
+                         "keeping the most specific slice)\n",
+                 anomalies.size(), report->series, Thousands(report->points).c_str(),
+                 report->candidates);
+    return 0;
+  };
+}
+
+const bool kRegistered = RegisterCommand({"detect", "Find regressions in the monitored series", 40, Setup});
+
+}  // namespace
+}  // namespace vigil::cli

@@ -1,0 +1,57 @@
+#include "incident_json.h"
+
+#include <cmath>
+#include <cstdio>
+
+
+namespace vigil::cli {
+
+std::string IncidentId(const Anomaly& a) {
+  std::string key = a.metric + "|" + FormatSlice(a.slice) + "|" + std::to_string(a.start);
+  uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a: stable across builds and machines
+  for (unsigned char ch : key) h = (h ^ ch) * 0x100000001b3ULL;
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "inc-%012llx", static_cast<unsigned long long>(h & 0xffffffffffffULL));
+  return buf;
+}
+
+std::string Severity(const Anomaly& a) {
+  double size = std::abs(a.relative_change);
+  if (size >= 1.0 && a.confidence >= 0.999) return "critical";
+  if (size >= 0.25) return "major";
+  return "minor";
+}
+
+nlohmann::json SliceJson(const Slice& slice) {
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& [d, v] : slice) j[d] = v;
+  return j;
+}
+
+nlohmann::json IncidentJson(const Anomaly& a) {
+  auto round = [](double v, double scale) { return std::round(v * scale) / scale; };
+  nlohmann::json j;
+  j["id"] = IncidentId(a);
+  j["metric"] = a.metric;
+  j["slice"] = SliceJson(a.slice);
+  j["start"] = FormatTimestamp(a.start);
+  j["end"] = a.end ? nlohmann::json(FormatTimestamp(a.end)) : nlohmann::json(nullptr);
+  j["direction"] = a.direction == Direction::kDown ? "down" : "up";
+  j["baseline"] = round(a.baseline, 1e4);
+  j["observed"] = round(a.observed, 1e4);
+  j["relative_change"] = round(a.relative_change, 1e3);
+  j["severity"] = Severity(a);
+  j["confidence"] = round(a.confidence, 1e4);
+  j["detected"] = FormatTimestamp(a.detected);
+  j["detector"] = a.detector;
+  j["granularity"] = FormatDuration(a.granularity_ms);
+  j["root_causes"] = nlohmann::json::array();
+  j["stages"] = nlohmann::json::array();
+  j["what_changed"] = nlohmann::json::array();
+  j["mix_shift"] = false;
+  j["examples"] = nlohmann::json::array();
+  j["related"] = nlohmann::json::array();
+  return j;
+}
+
+}  // namespace vigil::cli

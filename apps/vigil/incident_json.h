@@ -1,0 +1,23 @@
+// Anomalies as incidents in the DESIGN §5 JSON format (the basic form, until grouping and
+// explanations fill the remaining fields).
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "vigil/detect.h"
+
+namespace vigil::cli {
+
+/// A stable id from metric, slice and onset: re-running detection gives the same ids.
+std::string IncidentId(const Anomaly& anomaly);
+
+/// minor, major or critical, from the effect size and the confidence.
+std::string Severity(const Anomaly& anomaly);
+
+nlohmann::json IncidentJson(const Anomaly& anomaly);
+
+/// `platform=watchOS,asr_model=asr-42` as a JSON object.
+nlohmann::json SliceJson(const Slice& slice);
+
+}  // namespace vigil::cli

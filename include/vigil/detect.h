@@ -1,0 +1,138 @@
+// Detection: streaming, causal detectors over monitored series, with calibrated confidence,
+// false-discovery control across series, and anomalies on the most specific slice.
+#pragma once
+
+#include <cmath>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "vigil/config.h"
+#include "vigil/cube.h"
+#include "vigil/status.h"
+#include "vigil/time.h"
+
+namespace vigil {
+
+/// One point of a series as a detector sees it.
+struct Observation {
+  TimeMs time = 0;
+  double value = std::nan("");  ///< NaN: missing
+  /// Standard error of `value` due to its finite sample (a rate on 40 turns is uncertain);
+  /// 0 when unknown or exact.
+  double sampling_error = 0;
+  uint64_t support = 0;  ///< sample size behind the value
+  bool skip = false;     ///< inside a calendar period: judged, but kept out of baselines
+};
+
+/// What a detector says of one point.
+struct Assessment {
+  double expected = std::nan("");  ///< the baseline
+  double lower = std::nan("");     ///< expected band, about 99 %
+  double upper = std::nan("");
+  double score = 0;      ///< signed standardized deviation (positive: above expected)
+  double p_value = 1;    ///< for the monitored direction; small is anomalous
+  double probability = 0;  ///< calibrated probability that the point is anomalous
+  TimeMs onset = 0;      ///< when the current shift began (change points), else 0
+  bool warm = false;     ///< enough history to judge
+};
+
+/// Options shared by all detectors of one series.
+struct DetectorOptions {
+  int64_t bucket_ms = 5 * kMinuteMs;
+  Direction direction = Direction::kUp;
+  int64_t warmup_ms = kDayMs;
+  /// Local-time offset in ms at a UTC time (for daily and weekly cycles); null: UTC.
+  std::function<int64_t(TimeMs)> utc_offset;
+  /// Ensemble members (for "ensemble").
+  std::vector<std::string> members = {"seasonal", "cusum"};
+};
+
+/// A streaming detector of one series: Update is called once per bucket, in time order, and
+/// uses only the points seen so far (no look-ahead).
+class Detector {
+ public:
+  virtual ~Detector() = default;
+  virtual Assessment Update(const Observation& observation) = 0;
+  virtual const char* name() const = 0;
+
+  /// A detector by name: "seasonal", "cusum", "ensemble", or any registered one.
+  static Result<std::unique_ptr<Detector>> Create(std::string_view name,
+                                                  const DetectorOptions& options);
+  /// Registered names.
+  static std::vector<std::string> Names();
+  using Factory = std::function<std::unique_ptr<Detector>(const DetectorOptions&)>;
+  /// Registers a detector; used as `static bool kReg = Detector::Register("x", ...)`.
+  static bool Register(std::string name, Factory factory);
+};
+
+/// UTC offset of an IANA time zone, read from the system's zoneinfo.
+class TimeZone {
+ public:
+  static Result<TimeZone> Load(const std::string& name);
+  static TimeZone Utc();
+  /// Offset from UTC in ms at UTC time `t` (DST included).
+  int64_t OffsetAt(TimeMs t) const;
+  const std::string& name() const { return name_; }
+
+ private:
+  std::string name_ = "UTC";
+  std::vector<int64_t> transitions_;  // UTC ms, ascending
+  std::vector<int64_t> offsets_;      // offset after each transition (ms)
+  int64_t initial_offset_ = 0;
+};
+
+/// A regression found in one monitored series.
+struct Anomaly {
+  std::string metric;
+  Slice slice;
+  Direction direction = Direction::kUp;  ///< kUp or kDown: where the metric went
+  TimeMs start = 0;   ///< onset
+  TimeMs end = 0;     ///< first normal bucket after it; 0 while still open
+  TimeMs detected = 0;  ///< the bucket at which it became significant
+  double baseline = 0;  ///< mean expected value over the anomalous buckets
+  double observed = 0;  ///< mean observed value over them
+  double relative_change = 0;
+  double confidence = 0;  ///< max calibrated probability over the run
+  uint64_t support = 0;   ///< sample size over the run
+  int64_t granularity_ms = 0;
+  std::string detector;   ///< which member fired first
+  bool cohort = false;    ///< found by comparing a value with its siblings
+};
+
+/// One monitored series with its points and assessments (for plots and the API).
+struct MonitoredSeries {
+  std::string metric;
+  Slice slice;
+  int64_t granularity_ms = 0;
+  std::vector<SeriesPoint> points;
+  std::vector<Assessment> assessments;
+};
+
+struct DetectionReport {
+  std::vector<Anomaly> anomalies;  ///< ordered by start, then metric and slice
+  size_t series = 0;               ///< monitored series evaluated
+  size_t points = 0;               ///< points judged
+  size_t candidates = 0;           ///< significant runs before hierarchy deduplication
+};
+
+struct DetectOptions {
+  TimeMs from = 0;  ///< 0: the cube's first bucket
+  TimeMs to = 0;    ///< 0: after its last
+  /// Also return every monitored series with its assessments (memory heavy).
+  bool keep_series = false;
+  std::vector<MonitoredSeries>* series_out = nullptr;
+};
+
+/// Runs every monitor of the config over the cube: builds the monitored series, judges each
+/// point, controls the false-discovery rate per round across series, forms anomalies (effect and
+/// duration at least the monitor's minimums) and keeps each on the most specific slice that
+/// carries it. Deterministic: the same cube and config give the same anomalies.
+Result<DetectionReport> Detect(const Cube& cube, const DetectOptions& options = {});
+
+/// Standard normal upper tail P(Z > z).
+double NormalUpperTail(double z);
+
+}  // namespace vigil

@@ -1,0 +1,77 @@
+// Evaluation against ground truth: backtests on labelled data (DESIGN §5.2 truth files).
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "vigil/cube.h"
+#include "vigil/detect.h"
+#include "vigil/status.h"
+
+namespace vigil {
+
+/// One labelled regression (DESIGN §5.2).
+struct TruthIncident {
+  std::string id;
+  std::string kind;
+  std::vector<std::string> metrics;
+  Slice slice;
+  std::string stage;
+  TimeMs start = 0;
+  TimeMs end = 0;
+};
+
+/// A change that must not page anyone.
+struct TruthDecoy {
+  std::string kind;
+  Slice slice;  ///< empty: everything
+  TimeMs start = 0;
+  TimeMs end = 0;
+};
+
+struct Truth {
+  TimeMs start = 0;
+  TimeMs end = 0;
+  std::vector<TruthIncident> incidents;
+  std::vector<TruthDecoy> decoys;
+
+  /// Reads a truth.json; errors name the file and the field.
+  static Result<Truth> Load(const std::string& path);
+  static Result<Truth> Parse(const std::string& json, const std::string& origin);
+};
+
+/// How found anomalies compare with the truth.
+struct BacktestReport {
+  struct Match {
+    std::string truth_id;
+    std::string kind;
+    bool found = false;
+    double detection_delay_ms = 0;  ///< first detection after the truth onset
+    double onset_error_ms = 0;      ///< |found onset - truth onset|
+    bool exact_slice = false;       ///< the anomaly's slice is the truth slice
+    std::string metric;             ///< the first matching anomaly's
+    Slice slice;
+  };
+  std::vector<Match> matches;          ///< one per truth incident
+  size_t anomalies = 0;
+  size_t true_anomalies = 0;           ///< anomalies matching some truth incident
+  std::vector<Anomaly> false_anomalies;
+  std::vector<std::pair<TruthDecoy, Anomaly>> decoy_hits;  ///< decoys that produced an anomaly
+  double days = 0;
+
+  double precision() const;
+  double recall() const;
+  double f1() const;
+  double false_per_day() const;
+};
+
+/// Matches anomalies to truth by DESIGN §5.2: metric among the truth's metrics, onset within
+/// the truth window (30 minutes of slack before), slice equal to, an ancestor or a descendant
+/// of the truth slice.
+BacktestReport Backtest(const std::vector<Anomaly>& anomalies, const Truth& truth);
+
+/// True when the anomaly matches the truth incident (DESIGN §5.2).
+bool Matches(const Anomaly& anomaly, const TruthIncident& truth);
+
+}  // namespace vigil

@@ -1,0 +1,125 @@
+#include "detect/seasonal_detector.h"
+
+#include "detect/stats.h"
+
+namespace vigil::internal {
+
+double DirectionalPValue(double z, Direction direction) {
+  if (std::isnan(z)) return 1;
+  switch (direction) {
+    case Direction::kUp: return NormalUpperTail(z);
+    case Direction::kDown: return NormalUpperTail(-z);
+    case Direction::kBoth: return std::min(1.0, 2 * NormalUpperTail(std::abs(z)));
+  }
+  return 1;
+}
+
+SeasonalDetector::SeasonalDetector(const DetectorOptions& options) : options_(options) {
+  day_buckets_ = std::max<int64_t>(1, kDayMs / options_.bucket_ms);
+  // Two days of residuals, between 48 and 2,000 points.
+  scale_window_ = static_cast<size_t>(std::clamp<int64_t>(2 * day_buckets_, 48, 2000));
+}
+
+double SeasonalDetector::Expected(int64_t lb, bool weekend, bool* seasonal) {
+  scratch_.clear();
+  auto take = [&](int64_t key) {
+    auto it = by_local_bucket_.find(key);
+    if (it != by_local_bucket_.end()) scratch_.push_back(it->second);
+  };
+  // Same local time on the last 7 days of the same kind, with the neighbouring buckets.
+  for (int64_t k = 1; k <= 7; ++k) {
+    int64_t key = lb - k * day_buckets_;
+    int64_t day = (key * options_.bucket_ms) / kDayMs;
+    int weekday = static_cast<int>(((day + 3) % 7 + 7) % 7);  // Monday = 0
+    if ((weekday >= 5) != weekend) continue;
+    for (int64_t d = -1; d <= 1; ++d) take(key + d);
+  }
+  // Same local time and weekday of the last 3 weeks, weighted twice.
+  for (int64_t k = 1; k <= 3; ++k) {
+    int64_t key = lb - 7 * k * day_buckets_;
+    take(key);
+    take(key);
+  }
+  if (scratch_.size() >= 3) {
+    *seasonal = true;
+    return MedianInPlace(scratch_);
+  }
+  *seasonal = false;
+  if (recent_.size() < 6) return std::nan("");
+  scratch_.assign(recent_.begin(), recent_.end());
+  return MedianInPlace(scratch_);
+}
+
+Assessment SeasonalDetector::Update(const Observation& o) {
+  Assessment a;
+  if (first_time_ == INT64_MIN) first_time_ = o.time;
+  int64_t offset = options_.utc_offset ? options_.utc_offset(o.time) : 0;
+  int64_t local = o.time + offset;
+  int64_t lb = local >= 0 ? local / options_.bucket_ms : (local - options_.bucket_ms + 1) / options_.bucket_ms;
+  int64_t day = (lb * options_.bucket_ms) / kDayMs;
+  bool weekend = ((day + 3) % 7 + 7) % 7 >= 5;
+  bool seasonal = false;
+  a.expected = Expected(lb, weekend, &seasonal);
+  bool has_value = !std::isnan(o.value);
+  double sigma = std::nan("");
+  if (!std::isnan(a.expected) && residuals_.size() >= 12) {
+    if (++since_scale_ >= std::max<size_t>(1, residuals_.size() / 24) || std::isnan(model_sigma_)) {
+      model_sigma_ = RobustSigma(std::vector<double>(residuals_.begin(), residuals_.end()));
+      scratch_.assign(sampling_var_.begin(), sampling_var_.end());
+      typical_sampling_ = MedianInPlace(scratch_);
+      since_scale_ = 0;
+    }
+    double model = model_sigma_;
+    double typical_sampling = typical_sampling_;
+    // What the spread holds beyond sampling noise, plus this point's own sampling noise.
+    double excess = std::max(0.0, model * model - typical_sampling);
+    double own = o.sampling_error * o.sampling_error;
+    sigma = std::sqrt(excess + own);
+    double floor = 1e-3 * std::abs(a.expected) + 1e-12;  // a flat series is not infinitely sure
+    sigma = std::max(sigma, floor);
+  }
+  a.warm = !std::isnan(sigma) && o.time - first_time_ >= options_.warmup_ms;
+  if (!std::isnan(sigma)) {
+    a.lower = a.expected - 3 * sigma;
+    a.upper = a.expected + 3 * sigma;
+  }
+  if (has_value && !std::isnan(sigma)) {
+    a.score = (o.value - a.expected) / sigma;
+    if (a.warm) {
+      a.p_value = DirectionalPValue(a.score, options_.direction);
+      a.probability = 1 - a.p_value;
+    }
+  }
+  if (has_value && !o.skip) {
+    by_local_bucket_[lb] = o.value;
+    recent_.push_back(o.value);
+    if (recent_.size() > 12) recent_.pop_front();
+    // Clear outliers stay out of the scale so that an incident does not hide the next one.
+    if (!std::isnan(a.expected) && !(std::abs(a.score) > 5 && a.warm)) {
+      residuals_.push_back(o.value - a.expected);
+      sampling_var_.push_back(o.sampling_error * o.sampling_error);
+      if (residuals_.size() > scale_window_) {
+        residuals_.pop_front();
+        sampling_var_.pop_front();
+      }
+    }
+  }
+  // Forget what no lookup can reach any more (older than 3 weeks and a day).
+  if (by_local_bucket_.size() > static_cast<size_t>(24 * day_buckets_)) {
+    int64_t horizon = lb - 22 * day_buckets_;
+    for (auto it = by_local_bucket_.begin(); it != by_local_bucket_.end();) {
+      it = it->first < horizon ? by_local_bucket_.erase(it) : std::next(it);
+    }
+  }
+  return a;
+}
+
+namespace {
+const bool kRegistered = Detector::Register("seasonal", [](const DetectorOptions& o) {
+  return std::unique_ptr<Detector>(new SeasonalDetector(o));
+});
+}  // namespace
+
+void LinkSeasonalDetector() {}
+
+}  // namespace vigil::internal

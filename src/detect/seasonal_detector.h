@@ -1,0 +1,46 @@
+// Robust seasonal baseline: the expected value of a bucket is the median of the same local time
+// on recent days of the same kind (weekday or weekend) and on the same weekday of recent weeks,
+// with neighbouring buckets; the scale is a robust spread of recent residuals beyond what the
+// sample size explains, plus the point's own sampling error.
+//
+// Assumptions: daily and weekly cycles in one time zone (DST followed through the zone's
+// offsets); calendar periods (skip) stay out of the baseline; missing buckets are gaps.
+// Before a day of history (or three seasonal neighbours) it falls back to a rolling median.
+// Cost: O(1) memory per bucket of history, O(W) every W/24 updates for a W-bucket scale window.
+#pragma once
+
+#include <deque>
+#include <unordered_map>
+
+#include "vigil/detect.h"
+
+namespace vigil::internal {
+
+class SeasonalDetector : public Detector {
+ public:
+  explicit SeasonalDetector(const DetectorOptions& options);
+  Assessment Update(const Observation& o) override;
+  const char* name() const override { return "seasonal"; }
+
+ private:
+  double Expected(int64_t local_bucket, bool weekend, bool* seasonal);
+
+  DetectorOptions options_;
+  int64_t day_buckets_;
+  std::unordered_map<int64_t, double> by_local_bucket_;
+  std::deque<double> recent_;           // last values, for the fallback
+  std::deque<double> residuals_;        // recent residuals of ordinary points
+  std::deque<double> sampling_var_;     // their sampling variances
+  size_t scale_window_;
+  TimeMs first_time_ = INT64_MIN;
+  // The residual spread moves slowly: it is recomputed every few updates, not every one.
+  double model_sigma_ = std::nan("");
+  double typical_sampling_ = 0;
+  size_t since_scale_ = 1 << 30;
+  std::vector<double> scratch_;
+};
+
+/// One-sided or two-sided p-value of a standardized score for a direction.
+double DirectionalPValue(double z, Direction direction);
+
+}  // namespace vigil::internal

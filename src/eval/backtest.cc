@@ -1,0 +1,166 @@
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+#include "vigil/eval.h"
+
+namespace vigil {
+namespace {
+
+bool Related(const Slice& a, const Slice& b) {
+  auto contains = [](const Slice& big, const Slice& small) {
+    for (const auto& kv : small)
+      if (std::find(big.begin(), big.end(), kv) == big.end()) return false;
+    return true;
+  };
+  return contains(a, b) || contains(b, a);
+}
+
+Result<TimeMs> TimeField(const nlohmann::json& j, const char* key, const std::string& where) {
+  if (!j.contains(key) || !j[key].is_string()) {
+    return DataError(where + ": field '" + key + "' must be an RFC 3339 string");
+  }
+  auto t = ParseTimestamp(j[key].get<std::string>());
+  if (!t.ok()) return DataError(where + ": field '" + key + "': " + t.status().message());
+  return *t;
+}
+
+Result<Slice> SliceField(const nlohmann::json& j, const std::string& where) {
+  Slice s;
+  if (!j.contains("slice")) return s;
+  if (!j["slice"].is_object()) return DataError(where + ": field 'slice' must be an object");
+  for (auto it = j["slice"].begin(); it != j["slice"].end(); ++it) {
+    if (!it.value().is_string()) return DataError(where + ": slice values must be strings");
+    s.emplace_back(it.key(), it.value().get<std::string>());
+  }
+  return s;
+}
+
+}  // namespace
+
+Result<Truth> Truth::Load(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return NotFound(path + ": truth file not found");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return Parse(ss.str(), path);
+}
+
+Result<Truth> Truth::Parse(const std::string& text, const std::string& origin) {
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return DataError(origin + ": not a JSON object");
+  Truth t;
+  VIGIL_ASSIGN_OR_RETURN(t.start, TimeField(j, "start", origin));
+  VIGIL_ASSIGN_OR_RETURN(t.end, TimeField(j, "end", origin));
+  if (!j.contains("incidents") || !j["incidents"].is_array()) {
+    return DataError(origin + ": field 'incidents' must be a list");
+  }
+  for (size_t i = 0; i < j["incidents"].size(); ++i) {
+    const auto& x = j["incidents"][i];
+    std::string where = origin + ": incidents[" + std::to_string(i) + "]";
+    TruthIncident inc;
+    auto text = [&](const char* key) {
+      return x.contains(key) && x[key].is_string() ? x[key].get<std::string>() : std::string();
+    };
+    inc.id = text("id").empty() ? "t" + std::to_string(i + 1) : text("id");
+    inc.kind = text("kind");
+    inc.stage = text("stage");
+    if (!x.contains("metrics") || !x["metrics"].is_array()) {
+      return DataError(where + ": field 'metrics' must be a list");
+    }
+    for (const auto& m : x["metrics"]) {
+      if (!m.is_string()) return DataError(where + ": metrics must be strings");
+      inc.metrics.push_back(m.get<std::string>());
+    }
+    VIGIL_ASSIGN_OR_RETURN(inc.slice, SliceField(x, where));
+    VIGIL_ASSIGN_OR_RETURN(inc.start, TimeField(x, "start", where));
+    VIGIL_ASSIGN_OR_RETURN(inc.end, TimeField(x, "end", where));
+    t.incidents.push_back(std::move(inc));
+  }
+  if (j.contains("decoys")) {
+    for (size_t i = 0; i < j["decoys"].size(); ++i) {
+      const auto& x = j["decoys"][i];
+      std::string where = origin + ": decoys[" + std::to_string(i) + "]";
+      TruthDecoy d;
+      d.kind = x.contains("kind") && x["kind"].is_string() ? x["kind"].get<std::string>() : "";
+      VIGIL_ASSIGN_OR_RETURN(d.slice, SliceField(x, where));
+      VIGIL_ASSIGN_OR_RETURN(d.start, TimeField(x, "start", where));
+      VIGIL_ASSIGN_OR_RETURN(d.end, TimeField(x, "end", where));
+      t.decoys.push_back(std::move(d));
+    }
+  }
+  return t;
+}
+
+bool Matches(const Anomaly& a, const TruthIncident& t) {
+  if (std::find(t.metrics.begin(), t.metrics.end(), a.metric) == t.metrics.end()) return false;
+  if (a.start < t.start - 30 * kMinuteMs || a.start > t.end) return false;
+  return Related(a.slice, t.slice);
+}
+
+BacktestReport Backtest(const std::vector<Anomaly>& anomalies, const Truth& truth) {
+  BacktestReport r;
+  r.anomalies = anomalies.size();
+  r.days = static_cast<double>(truth.end - truth.start) / kDayMs;
+  std::vector<bool> matched(anomalies.size(), false);
+  for (const TruthIncident& t : truth.incidents) {
+    BacktestReport::Match m;
+    m.truth_id = t.id;
+    m.kind = t.kind;
+    for (size_t i = 0; i < anomalies.size(); ++i) {
+      const Anomaly& a = anomalies[i];
+      if (!Matches(a, t)) continue;
+      matched[i] = true;
+      bool better = !m.found || a.detected - t.start < m.detection_delay_ms;
+      if (better) {
+        m.found = true;
+        m.detection_delay_ms = static_cast<double>(std::max<TimeMs>(0, a.detected - t.start));
+        m.onset_error_ms = static_cast<double>(std::abs(a.start - t.start));
+        m.metric = a.metric;
+        m.slice = a.slice;
+      }
+      Slice x = a.slice, y = t.slice;
+      std::sort(x.begin(), x.end());
+      std::sort(y.begin(), y.end());
+      m.exact_slice = m.exact_slice || x == y;
+    }
+    r.matches.push_back(std::move(m));
+  }
+  for (size_t i = 0; i < anomalies.size(); ++i) {
+    if (matched[i]) {
+      ++r.true_anomalies;
+      continue;
+    }
+    r.false_anomalies.push_back(anomalies[i]);
+    for (const TruthDecoy& d : truth.decoys) {
+      TimeMs end = anomalies[i].end ? anomalies[i].end : INT64_MAX;
+      if (anomalies[i].start < d.end && d.start < end &&
+          (d.slice.empty() || Related(anomalies[i].slice, d.slice))) {
+        r.decoy_hits.emplace_back(d, anomalies[i]);
+        break;
+      }
+    }
+  }
+  return r;
+}
+
+double BacktestReport::precision() const {
+  return anomalies == 0 ? 1.0 : static_cast<double>(true_anomalies) / anomalies;
+}
+double BacktestReport::recall() const {
+  if (matches.empty()) return 1.0;
+  size_t found = 0;
+  for (const Match& m : matches) found += m.found;
+  return static_cast<double>(found) / matches.size();
+}
+double BacktestReport::f1() const {
+  double p = precision(), r = recall();
+  return p + r == 0 ? 0 : 2 * p * r / (p + r);
+}
+double BacktestReport::false_per_day() const {
+  return days <= 0 ? 0 : static_cast<double>(false_anomalies.size()) / days;
+}
+
+}  // namespace vigil
