@@ -67,9 +67,10 @@ Action Setup(CLI::App* app) {
     std::sort(delays.begin(), delays.end());
     double median = delays.empty() ? 0 : delays[delays.size() / 2];
     double worst = delays.empty() ? 0 : delays.back();
-    fmt::print("\nprecision {:.3f}  recall {:.3f}  F1 {:.3f}  anomalies {} ({} true)  "
-               "false per day {:.2f}  delay median {} worst {}\n",
-               r.precision(), r.recall(), r.f1(), r.anomalies, r.true_anomalies, r.false_per_day(),
+    fmt::print("\nprecision {:.3f}  recall {:.3f}  F1 {:.3f}  anomalies {} ({} true, {} collateral, "
+               "{} false)  false per day {:.2f}  delay median {} worst {}\n",
+               r.precision(), r.recall(), r.f1(), r.anomalies, r.true_anomalies,
+               r.collateral_anomalies.size(), r.false_anomalies.size(), r.false_per_day(),
                Minutes(median), Minutes(worst));
     fmt::print("recall by kind:");
     for (const auto& [kind, fc] : by_kind) fmt::print("  {} {}/{}", kind, fc.first, fc.second);
@@ -96,6 +97,8 @@ Action Setup(CLI::App* app) {
       j["f1"] = r.f1();
       j["anomalies"] = r.anomalies;
       j["false_per_day"] = r.false_per_day();
+      j["collateral"] = r.collateral_anomalies.size();
+      j["false"] = r.false_anomalies.size();
       j["median_delay_minutes"] = median / kMinuteMs;
       j["worst_delay_minutes"] = worst / kMinuteMs;
       for (const auto& m : r.matches) {

@@ -56,10 +56,13 @@ struct BacktestReport {
   std::vector<Match> matches;          ///< one per truth incident
   size_t anomalies = 0;
   size_t true_anomalies = 0;           ///< anomalies matching some truth incident
+  /// Other metrics of a true regression, in a related slice while it lasts.
+  std::vector<Anomaly> collateral_anomalies;
   std::vector<Anomaly> false_anomalies;
   std::vector<std::pair<TruthDecoy, Anomaly>> decoy_hits;  ///< decoys that produced an anomaly
   double days = 0;
 
+  /// (true + collateral) / all anomalies.
   double precision() const;
   double recall() const;
   double f1() const;

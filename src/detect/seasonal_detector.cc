@@ -78,7 +78,8 @@ Assessment SeasonalDetector::Update(const Observation& o) {
     double floor = 1e-3 * std::abs(a.expected) + 1e-12;  // a flat series is not infinitely sure
     sigma = std::max(sigma, floor);
   }
-  a.warm = !std::isnan(sigma) && o.time - first_time_ >= options_.warmup_ms;
+  // Judged only against a seasonal baseline: the first Saturday has no Saturday to compare with.
+  a.warm = seasonal && !std::isnan(sigma) && o.time - first_time_ >= options_.warmup_ms;
   if (!std::isnan(sigma)) {
     a.lower = a.expected - 3 * sigma;
     a.upper = a.expected + 3 * sigma;

@@ -133,6 +133,19 @@ BacktestReport Backtest(const std::vector<Anomaly>& anomalies, const Truth& trut
       ++r.true_anomalies;
       continue;
     }
+    // Another metric of a true regression, in a related slice during it (a latency step also
+    // lowers the good-turn rate): not a false alarm; grouping makes it part of that incident.
+    bool collateral = false;
+    for (const TruthIncident& t : truth.incidents) {
+      if (anomalies[i].start >= t.start - 30 * kMinuteMs && anomalies[i].start <= t.end &&
+          Related(anomalies[i].slice, t.slice)) {
+        collateral = true;
+      }
+    }
+    if (collateral) {
+      r.collateral_anomalies.push_back(anomalies[i]);
+      continue;
+    }
     r.false_anomalies.push_back(anomalies[i]);
     for (const TruthDecoy& d : truth.decoys) {
       TimeMs end = anomalies[i].end ? anomalies[i].end : INT64_MAX;
@@ -147,7 +160,8 @@ BacktestReport Backtest(const std::vector<Anomaly>& anomalies, const Truth& trut
 }
 
 double BacktestReport::precision() const {
-  return anomalies == 0 ? 1.0 : static_cast<double>(true_anomalies) / anomalies;
+  return anomalies == 0 ? 1.0
+                        : static_cast<double>(true_anomalies + collateral_anomalies.size()) / anomalies;
 }
 double BacktestReport::recall() const {
   if (matches.empty()) return 1.0;
