@@ -114,6 +114,10 @@ class Cube {
                                                const std::vector<std::string>& dimensions,
                                                TimeMs from = 0, TimeMs to = 0,
                                                int64_t granularity_ms = 0) const;
+  /// The merged aggregate of the cells under `slice` but not under `exclude` over [from, to):
+  /// what a slice looks like without one of its parts (used to tell which slice explains which).
+  Result<Aggregate> TotalExcluding(const Slice& slice, const Slice& exclude, TimeMs from = 0,
+                                   TimeMs to = 0) const;
   /// The merged aggregate of `slice` over [from, to).
   Result<Aggregate> Total(const Slice& slice, TimeMs from = 0, TimeMs to = 0) const;
   /// The leaf cells under `slice` over [from, to), each merged across time.

@@ -762,6 +762,25 @@ Result<Aggregate> Cube::Total(const Slice& slice, TimeMs from, TimeMs to) const 
   return total;
 }
 
+Result<Aggregate> Cube::TotalExcluding(const Slice& slice, const Slice& exclude, TimeMs from,
+                                       TimeMs to) const {
+  const Impl& m = *impl_;
+  bool nothing = false, excludes_nothing = false;
+  VIGIL_ASSIGN_OR_RETURN(auto required, m.ResolveSlice(slice, /*strict=*/false, &nothing));
+  VIGIL_ASSIGN_OR_RETURN(auto excluded, m.ResolveSlice(exclude, /*strict=*/false, &excludes_nothing));
+  Aggregate total = m.EmptyAggregate();
+  if (nothing) return total;
+  if (to == 0) to = std::numeric_limits<TimeMs>::max();
+  if (from == 0) from = std::numeric_limits<TimeMs>::min();
+  for (size_t i = 0; i < m.cell_bucket.size(); ++i) {
+    TimeMs b = m.cell_bucket[i];
+    if (b < from || b >= to || !m.CellMatches(i, required)) continue;
+    if (!excludes_nothing && !exclude.empty() && m.CellMatches(i, excluded)) continue;
+    Impl::AccumulateCell(m, i, nullptr, &total);
+  }
+  return total;
+}
+
 Result<std::vector<LeafCell>> Cube::Cells(const Slice& slice, TimeMs from, TimeMs to) const {
   const Impl& m = *impl_;
   bool nothing = false;

@@ -288,8 +288,22 @@ void FormAnomalies(const SeriesJob& job, std::vector<Anomaly>* out) {
     a.granularity_ms = g;
     a.detected = pts[first].time;
     a.start = pts[first].time;
+    // The onset: back from the first significant bucket, as far as the change-point onset allows,
+    // while the deviation already had half the size that matters.
     TimeMs onset = job.assessments[first].onset;
-    if (onset > 0 && onset < a.start && a.start - onset <= 24 * g) a.start = onset;
+    if (onset > 0 && onset < a.start && a.start - onset <= 24 * g) {
+      size_t b = first;
+      while (b > 0 && pts[b - 1].time >= onset) {
+        const Assessment& prev = job.assessments[b - 1];
+        double need = 0.5 * std::max(m.min_absolute_effect, m.min_relative_effect * std::abs(prev.expected));
+        double delta = pts[b - 1].value - prev.expected;
+        if (m.direction == Direction::kDown) delta = -delta;
+        if (m.direction == Direction::kBoth) delta = std::abs(delta);
+        if (std::isnan(delta) || delta < need) break;
+        --b;
+      }
+      a.start = pts[b].time;
+    }
     bool open = k >= n;  // still anomalous at the end of the data
     a.end = open ? 0 : pts[last].time + g;
     double sum_e = 0, sum_o = 0, conf = 0;
@@ -369,6 +383,113 @@ std::vector<Anomaly> KeepMostSpecific(std::vector<Anomaly> all) {
   return kept;
 }
 
+// Anomalies on unrelated slices at the same time (failure_rate on platform=iOS and on
+// app_build=2026.10.2; e2e_p95 on locale=en-US while tts_voice=voice-8 slows down) are often one
+// regression seen twice. The cube answers exactly which explains which: take Y's traffic out of
+// X; if X is then back near its baseline, X was a symptom of Y and is dropped. Y may be an
+// anomaly of any metric: its slice is the candidate cause. Works for every metric type,
+// quantiles included; counts are left alone (removing traffic always lowers them).
+// Re-judges anomaly `a` on `slice` (a part of its slice): the series of that slice through the
+// same detector, averaged over the anomaly's buckets. True, with `a` moved there, when the part
+// shows an effect that matters.
+bool Relocate(const Cube& cube, const MonitorSpec& monitor, const std::string& ensemble_zone,
+              const Slice& slice, Anomaly* a, std::map<std::string, TimeZone>* zones) {
+  auto series = cube.Series(a->metric, slice, 0, 0, a->granularity_ms);
+  if (!series.ok()) return false;
+  SeriesJob job;
+  job.monitor = &monitor;
+  job.series = {slice, std::move(*series)};
+  job.granularity_ms = a->granularity_ms;
+  if (!JudgeSeries(cube.config(), &job, zones).ok()) return false;
+  double sum_e = 0, sum_o = 0;
+  size_t n = 0;
+  TimeMs end = a->end ? a->end : INT64_MAX;
+  for (size_t i = 0; i < job.series.points.size(); ++i) {
+    const SeriesPoint& p = job.series.points[i];
+    if (p.time < a->detected || p.time >= end) continue;
+    if (std::isnan(p.value) || std::isnan(job.assessments[i].expected)) continue;
+    sum_e += job.assessments[i].expected;
+    sum_o += p.value;
+    ++n;
+  }
+  (void)ensemble_zone;
+  if (n == 0 || !EffectMatters(monitor, sum_o / n, sum_e / n)) return false;
+  a->slice = slice;
+  a->baseline = sum_e / n;
+  a->observed = sum_o / n;
+  a->relative_change = a->baseline != 0 ? (a->observed - a->baseline) / std::abs(a->baseline) : 0;
+  return true;
+}
+
+// Anomalies on unrelated slices at the same time (failure_rate on platform=iOS and on
+// app_build=2026.10.2; e2e_p95 on locale=en-US while tts_voice=voice-8 slows down) are often one
+// regression seen twice. The cube answers exactly which explains which: take Y's traffic out of
+// X; if X is then back near its baseline, X's regression lies in Y. When Y is the same metric,
+// Y already carries it and X is dropped; when Y is another metric (good_turn_rate on watchOS
+// explaining asr_final_p95 on asr-42), X moves to the intersection of both slices, re-judged
+// there. Works for every metric type, quantiles included; counts are left alone (removing
+// traffic always lowers them).
+std::vector<Anomaly> ExplainAway(const Cube& cube, std::vector<Anomaly> all,
+                                 std::map<std::string, TimeZone>* zones) {
+  const Config& c = cube.config();
+  std::vector<bool> drop(all.size(), false);
+  for (size_t x = 0; x < all.size(); ++x) {
+    Anomaly& ax = all[x];
+    int metric = c.FindMetric(ax.metric);
+    if (metric < 0 || ax.slice.empty() || c.metrics[metric].type == MetricType::kCount ||
+        c.metrics[metric].type == MetricType::kDistinct) {
+      continue;
+    }
+    double deviation = ax.observed - ax.baseline;
+    if (deviation == 0) continue;
+    TimeMs from = ax.detected;
+    TimeMs to = ax.end ? ax.end : 0;
+    for (size_t y = 0; y < all.size(); ++y) {
+      if (x == y || drop[y] || !Overlap(ax, all[y]) || all[y].slice.empty()) continue;
+      if (IsAncestorOrSame(ax.slice, all[y].slice) || IsAncestorOrSame(all[y].slice, ax.slice)) continue;
+      auto rest = cube.TotalExcluding(ax.slice, all[y].slice, from, to);
+      if (!rest.ok() || rest->count == 0) continue;
+      double without = cube.MetricValue(metric, *rest);
+      if (std::isnan(without)) continue;
+      double residual = without - ax.baseline;
+      // Explained: less than a third of the deviation remains (or it flipped sign).
+      if (!(residual * deviation <= 0 || std::abs(residual) < std::abs(deviation) / 3)) continue;
+      if (all[y].metric == ax.metric) {
+        drop[x] = true;
+        break;
+      }
+      Slice both = ax.slice;
+      bool consistent = true;
+      for (const auto& [d, v] : all[y].slice) {
+        auto it = std::find_if(both.begin(), both.end(), [&](const auto& kv) { return kv.first == d; });
+        if (it == both.end()) both.emplace_back(d, v);
+        else if (it->second != v) consistent = false;
+      }
+      const MonitorSpec* monitor = nullptr;
+      for (const MonitorSpec& m : c.monitors) {
+        if (m.metric == ax.metric) monitor = &m;
+      }
+      if (consistent && monitor && Relocate(cube, *monitor, "", both, &ax, zones)) break;
+    }
+  }
+  std::vector<Anomaly> kept;
+  for (size_t i = 0; i < all.size(); ++i)
+    if (!drop[i]) kept.push_back(std::move(all[i]));
+  // Relocation can bring two anomalies onto one slice: keep the earliest of each.
+  std::vector<Anomaly> unique;
+  for (Anomaly& a : kept) {
+    bool dup = false;
+    for (const Anomaly& u : unique) {
+      if (u.metric == a.metric && IsAncestorOrSame(u.slice, a.slice) &&
+          IsAncestorOrSame(a.slice, u.slice) && Overlap(u, a)) {
+        dup = true;
+      }
+    }
+    if (!dup) unique.push_back(std::move(a));
+  }
+  return unique;
+}
+
 }  // namespace
 
 Result<DetectionReport> Detect(const Cube& cube, const DetectOptions& options) {
@@ -387,7 +508,7 @@ Result<DetectionReport> Detect(const Cube& cube, const DetectOptions& options) {
   for (const SeriesJob& job : jobs) FormAnomalies(job, &candidates);
   report.series = jobs.size();
   report.candidates = candidates.size();
-  report.anomalies = KeepMostSpecific(std::move(candidates));
+  report.anomalies = ExplainAway(cube, KeepMostSpecific(std::move(candidates)), &zones);
   std::sort(report.anomalies.begin(), report.anomalies.end(), [](const Anomaly& a, const Anomaly& b) {
     if (a.start != b.start) return a.start < b.start;
     if (a.metric != b.metric) return a.metric < b.metric;

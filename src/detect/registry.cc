@@ -9,6 +9,7 @@ namespace internal {
 // registrations in them) in a static link.
 void LinkSeasonalDetector();
 void LinkCusumDetectors();
+void LinkNabDetector();
 }  // namespace internal
 
 namespace {
@@ -19,6 +20,7 @@ std::map<std::string, Detector::Factory>& Factories() {
 const std::map<std::string, Detector::Factory>& RegisteredFactories() {
   internal::LinkSeasonalDetector();
   internal::LinkCusumDetectors();
+  internal::LinkNabDetector();
   return Factories();
 }
 }  // namespace

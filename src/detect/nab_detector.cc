@@ -1,0 +1,272 @@
+// "nab": a univariate streaming detector for series without sample sizes, in arbitrary units,
+// sampled every few minutes to hourly, with gaps (the kind of series of the NAB corpus).
+//
+// Two predictors judge each point: a seasonal one (median of the same time of day on recent days
+// of the same kind, and of the same time on recent weeks) and a local one (median of the last
+// few points). Each keeps a robust scale of its residuals; the point's surprise is its
+// standardized residual under the predictor whose recent absolute residuals are smaller (the one
+// that explains the series better). Surprises are turned into a probability the way anomaly
+// likelihoods are: the mean surprise of the last few points against the distribution of past
+// surprises (mean and spread over a long window), through the normal tail. A run of high
+// probabilities is reported once: after a detection, the probability is damped for a while.
+//
+// Assumptions: values are finite; time may repeat or step back (rows are taken as they come).
+// Cost: O(1) amortized per point (the robust scales are refreshed every few dozen points over a
+// window of at most 2,000 residuals), O(days of history) memory.
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <deque>
+#include <unordered_map>
+
+#include "detect/stats.h"
+#include "vigil/detect.h"
+
+namespace vigil::internal {
+namespace {
+
+struct NabParams {
+  double local_points = 3;       // local predictor: median of this many last points
+  double scale_days = 3;         // robust scale window, in days (clamped to 100..2000 points)
+  double select_days = 1;        // time constant of the predictor choice, in days
+  double short_points = 5;       // surprise averaged over this many points
+  double long_days = 7;          // surprise distribution over this many days (max 8,000 points)
+  double clip = 8;               // surprises clipped here
+  double floor_rel = 1e-3;       // scale floor relative to the recent value range
+  double refractory_days = 0.5;  // damping after a detection
+  double fire = 0.999;           // a probability at or above this is a detection
+  double damp = 0.5;             // damped probabilities are multiplied by this
+};
+
+double Env(const char* name, double fallback) {
+  const char* v = std::getenv(name);
+  return v ? std::atof(v) : fallback;
+}
+
+NabParams ParamsFromEnv() {
+  NabParams p;
+  p.local_points = Env("NAB_LOCAL", p.local_points);
+  p.scale_days = Env("NAB_SCALE_DAYS", p.scale_days);
+  p.select_days = Env("NAB_SELECT_DAYS", p.select_days);
+  p.short_points = Env("NAB_SHORT", p.short_points);
+  p.long_days = Env("NAB_LONG_DAYS", p.long_days);
+  p.clip = Env("NAB_CLIP", p.clip);
+  p.floor_rel = Env("NAB_FLOOR", p.floor_rel);
+  p.refractory_days = Env("NAB_REFR", p.refractory_days);
+  p.fire = Env("NAB_FIRE", p.fire);
+  p.damp = Env("NAB_DAMP", p.damp);
+  return p;
+}
+
+// A rolling robust scale of residuals, refreshed every few updates.
+class RollingScale {
+ public:
+  explicit RollingScale(size_t window) : window_(window) {}
+  void Add(double r) {
+    values_.push_back(r);
+    if (values_.size() > window_) values_.pop_front();
+    if (++since_ >= std::max<size_t>(1, values_.size() / 32) || std::isnan(sigma_)) Refresh();
+  }
+  double sigma() const { return sigma_; }
+  size_t size() const { return values_.size(); }
+
+ private:
+  void Refresh() {
+    since_ = 0;
+    if (values_.size() < 8) return;
+    sigma_ = RobustSigma(std::vector<double>(values_.begin(), values_.end()));
+  }
+  size_t window_;
+  std::deque<double> values_;
+  double sigma_ = std::nan("");
+  size_t since_ = 0;
+};
+
+class NabDetector : public Detector {
+ public:
+  explicit NabDetector(const DetectorOptions& options)
+      : options_(options),
+        p_(ParamsFromEnv()),
+        step_(std::max<int64_t>(1, options.bucket_ms)),
+        day_slots_(std::max<int64_t>(1, kDayMs / step_)),
+        seasonal_scale_(Points(p_.scale_days, 100, 2000)),
+        local_scale_(Points(p_.scale_days, 100, 2000)),
+        range_cap_(Points(p_.scale_days, 100, 2000)),
+        long_window_(Points(p_.long_days, 200, 8000)),
+        refractory_(Points(p_.refractory_days, 1, 100000)) {}
+
+  const char* name() const override { return "nab"; }
+
+  Assessment Update(const Observation& o) override {
+    Assessment a;
+    if (std::isnan(o.value)) return a;
+    double x = o.value;
+    int64_t slot = o.time >= 0 ? o.time / step_ : (o.time - step_ + 1) / step_;
+
+    double seasonal = SeasonalExpected(slot, o.time);
+    double local = LocalExpected();
+    double floor = ScaleFloor();
+
+    // Surprise under each predictor.
+    double zs = std::nan(""), zl = std::nan("");
+    if (!std::isnan(seasonal) && !std::isnan(seasonal_scale_.sigma())) {
+      zs = (x - seasonal) / std::max(seasonal_scale_.sigma(), floor);
+    }
+    if (!std::isnan(local) && !std::isnan(local_scale_.sigma())) {
+      zl = (x - local) / std::max(local_scale_.sigma(), floor);
+    }
+    bool use_seasonal = !std::isnan(zs) && (std::isnan(zl) || seasonal_err_ < local_err_);
+    double z = use_seasonal ? zs : zl;
+    a.expected = use_seasonal ? seasonal : local;
+    if (!std::isnan(z)) {
+      double sigma = use_seasonal ? seasonal_scale_.sigma() : local_scale_.sigma();
+      sigma = std::max(sigma, floor);
+      a.lower = a.expected - 3 * sigma;
+      a.upper = a.expected + 3 * sigma;
+      a.score = z;
+    }
+
+    // Learn.
+    double alpha = 1.0 / std::max(1.0, p_.select_days * static_cast<double>(day_slots_));
+    if (!std::isnan(seasonal)) {
+      double r = x - seasonal;
+      seasonal_scale_.Add(r);
+      seasonal_err_ = std::isnan(seasonal_err_) ? std::abs(r) : seasonal_err_ + alpha * (std::abs(r) - seasonal_err_);
+    }
+    if (!std::isnan(local)) {
+      double r = x - local;
+      local_scale_.Add(r);
+      local_err_ = std::isnan(local_err_) ? std::abs(r) : local_err_ + alpha * (std::abs(r) - local_err_);
+    }
+    by_slot_[slot] = x;
+    last_.push_back(x);
+    if (last_.size() > static_cast<size_t>(std::max(1.0, p_.local_points))) last_.pop_front();
+    range_window_.push_back(x);
+    if (range_window_.size() > range_cap_) range_window_.pop_front();
+    if (by_slot_.size() > static_cast<size_t>(30 * day_slots_)) Forget(slot);
+
+    if (std::isnan(z)) return a;
+
+    // Likelihood of the recent surprise against past surprises.
+    double s = std::min(std::abs(z), p_.clip);
+    recent_.push_back(s);
+    if (recent_.size() > static_cast<size_t>(std::max(1.0, p_.short_points))) recent_.pop_front();
+    double short_mean = 0;
+    for (double v : recent_) short_mean += v;
+    short_mean /= static_cast<double>(recent_.size());
+    double prob = 0;
+    if (history_.size() >= 50) {
+      double mean = sum_ / static_cast<double>(history_.size());
+      double var = sum_sq_ / static_cast<double>(history_.size()) - mean * mean;
+      double sd = std::sqrt(std::max(var, 1e-4));
+      double t = (short_mean - mean) / sd;
+      prob = 1 - NormalUpperTail(t) ;
+      a.warm = true;
+    }
+    history_.push_back(s);
+    sum_ += s;
+    sum_sq_ += s * s;
+    if (history_.size() > long_window_) {
+      sum_ -= history_.front();
+      sum_sq_ -= history_.front() * history_.front();
+      history_.pop_front();
+    }
+
+    // One report per run of detections.
+    if (quiet_ > 0) {
+      --quiet_;
+      prob *= p_.damp;
+    } else if (prob >= p_.fire) {
+      quiet_ = refractory_;
+    }
+    a.probability = prob;
+    a.p_value = 1 - prob;
+    return a;
+  }
+
+ private:
+  size_t Points(double days, size_t lo, size_t hi) const {
+    double n = days * static_cast<double>(kDayMs / std::max<int64_t>(1, options_.bucket_ms));
+    return static_cast<size_t>(std::clamp(n, static_cast<double>(lo), static_cast<double>(hi)));
+  }
+
+  double SeasonalExpected(int64_t slot, TimeMs t) {
+    scratch_.clear();
+    auto take = [&](int64_t key) {
+      auto it = by_slot_.find(key);
+      if (it != by_slot_.end()) scratch_.push_back(it->second);
+    };
+    auto weekend = [&](TimeMs time) {
+      int64_t day = time >= 0 ? time / kDayMs : (time - kDayMs + 1) / kDayMs;
+      return ((day + 3) % 7 + 7) % 7 >= 5;
+    };
+    bool we = weekend(t);
+    for (int64_t k = 1; k <= 7; ++k) {
+      int64_t key = slot - k * day_slots_;
+      if (weekend(key * step_) != we) continue;
+      for (int64_t d = -1; d <= 1; ++d) take(key + d);
+    }
+    for (int64_t k = 1; k <= 3; ++k) {
+      take(slot - 7 * k * day_slots_);
+      take(slot - 7 * k * day_slots_);
+    }
+    if (scratch_.size() < 3) return std::nan("");
+    return MedianInPlace(scratch_);
+  }
+
+  double LocalExpected() {
+    if (last_.empty()) return std::nan("");
+    scratch_.assign(last_.begin(), last_.end());
+    return MedianInPlace(scratch_);
+  }
+
+  // A flat series is not infinitely sure: the scale is at least a small part of the value range.
+  double ScaleFloor() {
+    if (range_window_.size() < 2) return 1e-9;
+    if (++since_range_ >= 64 || std::isnan(range_)) {
+      since_range_ = 0;
+      auto [lo, hi] = std::minmax_element(range_window_.begin(), range_window_.end());
+      range_ = *hi - *lo;
+    }
+    return std::max(1e-9, p_.floor_rel * range_);
+  }
+
+  void Forget(int64_t slot) {
+    int64_t horizon = slot - 22 * day_slots_;
+    for (auto it = by_slot_.begin(); it != by_slot_.end();) {
+      it = it->first < horizon ? by_slot_.erase(it) : std::next(it);
+    }
+  }
+
+  DetectorOptions options_;
+  NabParams p_;
+  int64_t step_;
+  int64_t day_slots_;
+  std::unordered_map<int64_t, double> by_slot_;
+  std::deque<double> last_;
+  RollingScale seasonal_scale_;
+  RollingScale local_scale_;
+  double seasonal_err_ = std::nan("");
+  double local_err_ = std::nan("");
+  size_t range_cap_;
+  std::deque<double> range_window_;
+  double range_ = std::nan("");
+  size_t since_range_ = 0;
+  std::deque<double> recent_;
+  std::deque<double> history_;
+  size_t long_window_;
+  double sum_ = 0, sum_sq_ = 0;
+  size_t refractory_;
+  size_t quiet_ = 0;
+  std::vector<double> scratch_;
+};
+
+const bool kRegistered = Detector::Register("nab", [](const DetectorOptions& o) {
+  return std::unique_ptr<Detector>(new NabDetector(o));
+});
+
+}  // namespace
+
+void LinkNabDetector() {}
+
+}  // namespace vigil::internal
