@@ -132,6 +132,13 @@ struct DetectOptions {
 /// carries it. Deterministic: the same cube and config give the same anomalies.
 Result<DetectionReport> Detect(const Cube& cube, const DetectOptions& options = {});
 
+/// Judges a set of series of one monitor (same metric and granularity) outside a cube: each point
+/// through the ensemble, false-discovery control per round across the set, anomalies with the
+/// monitor's minimum effect and duration. No hierarchy or cohort steps (they need the cube).
+Result<std::vector<Anomaly>> DetectSeries(const std::vector<SliceSeries>& series,
+                                          const MonitorSpec& monitor, const Config& config,
+                                          int64_t granularity_ms);
+
 /// Standard normal upper tail P(Z > z).
 double NormalUpperTail(double z);
 

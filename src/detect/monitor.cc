@@ -492,6 +492,25 @@ std::vector<Anomaly> ExplainAway(const Cube& cube, std::vector<Anomaly> all,
 
 }  // namespace
 
+Result<std::vector<Anomaly>> DetectSeries(const std::vector<SliceSeries>& series,
+                                          const MonitorSpec& monitor, const Config& config,
+                                          int64_t granularity_ms) {
+  std::vector<SeriesJob> jobs;
+  for (const SliceSeries& s : series) {
+    SeriesJob job;
+    job.monitor = &monitor;
+    job.series = s;
+    job.granularity_ms = granularity_ms;
+    jobs.push_back(std::move(job));
+  }
+  std::map<std::string, TimeZone> zones;
+  for (SeriesJob& job : jobs) VIGIL_RETURN_IF_ERROR(JudgeSeries(config, &job, &zones));
+  ControlFalseDiscoveries(&jobs, config.detect.fdr);
+  std::vector<Anomaly> out;
+  for (const SeriesJob& job : jobs) FormAnomalies(job, &out);
+  return out;
+}
+
 Result<DetectionReport> Detect(const Cube& cube, const DetectOptions& options) {
   const Config& c = cube.config();
   DetectionReport report;
