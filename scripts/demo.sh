@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The main job of `make demo`: simulate a fortnight of speech telemetry with injected regressions,
-# ingest it into the cube, and print what vigil sees. Usage: scripts/demo.sh VIGIL OUT_DIR
+# ingest it into the cube, detect regressions, and compare them with the ground truth. Usage: scripts/demo.sh VIGIL OUT_DIR
 set -euo pipefail
 VIGIL=$1
 OUT=$2
@@ -23,11 +23,17 @@ echo
 echo "== the cube"
 "$VIGIL" query --config "$OUT/vigil.yaml"
 
-for metric in e2e_p95 failure_rate good_turn_rate; do
-  echo
-  echo "== $metric, all traffic, daily"
-  "$VIGIL" query --config "$OUT/vigil.yaml" --metric "$metric" --granularity 1d
-done
+echo
+echo "== e2e_p95, all traffic, daily"
+"$VIGIL" query --config "$OUT/vigil.yaml" --metric e2e_p95 --granularity 1d
+
+echo
+echo "== detect: anomalies in the monitored series"
+"$VIGIL" detect --config "$OUT/vigil.yaml" --json "$OUT/incidents.json"
+
+echo
+echo "== backtest against the simulator's ground truth"
+"$VIGIL" backtest --config "$OUT/vigil.yaml" --truth "$OUT/sim/truth.json"
 
 echo
 echo "== injected incidents (ground truth)"
@@ -46,4 +52,5 @@ echo "outputs:"
 echo "  events   $OUT/sim/events.jsonl"
 echo "  truth    $OUT/sim/truth.json"
 echo "  store    $OUT/vigil.db"
+echo "  anomalies $OUT/incidents.json (DESIGN §5 incident format)"
 echo "  config   $OUT/vigil.yaml  (try: $VIGIL query --config $OUT/vigil.yaml --metric e2e_p95 --slice platform=watchOS --granularity 1h)"

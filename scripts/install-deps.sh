@@ -8,7 +8,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libsimdjson-dev libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libfmt-dev
   libsqlite3-dev zlib1g-dev libzstd-dev
-  python3-pandas
+  python3-pandas python3-statsmodels tzdata
 )
 
 missing=()
