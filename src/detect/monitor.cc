@@ -433,6 +433,7 @@ std::vector<Anomaly> ExplainAway(const Cube& cube, std::vector<Anomaly> all,
                                  std::map<std::string, TimeZone>* zones) {
   const Config& c = cube.config();
   std::vector<bool> drop(all.size(), false);
+  std::vector<bool> moved(all.size(), false);  // a moved anomaly neither moves again nor explains
   for (size_t x = 0; x < all.size(); ++x) {
     Anomaly& ax = all[x];
     int metric = c.FindMetric(ax.metric);
@@ -445,7 +446,7 @@ std::vector<Anomaly> ExplainAway(const Cube& cube, std::vector<Anomaly> all,
     TimeMs from = ax.detected;
     TimeMs to = ax.end ? ax.end : 0;
     for (size_t y = 0; y < all.size(); ++y) {
-      if (x == y || drop[y] || !Overlap(ax, all[y]) || all[y].slice.empty()) continue;
+      if (x == y || drop[y] || moved[y] || !Overlap(ax, all[y]) || all[y].slice.empty()) continue;
       if (IsAncestorOrSame(ax.slice, all[y].slice) || IsAncestorOrSame(all[y].slice, ax.slice)) continue;
       auto rest = cube.TotalExcluding(ax.slice, all[y].slice, from, to);
       if (!rest.ok() || rest->count == 0) continue;
@@ -469,7 +470,10 @@ std::vector<Anomaly> ExplainAway(const Cube& cube, std::vector<Anomaly> all,
       for (const MonitorSpec& m : c.monitors) {
         if (m.metric == ax.metric) monitor = &m;
       }
-      if (consistent && monitor && Relocate(cube, *monitor, "", both, &ax, zones)) break;
+      if (consistent && monitor && Relocate(cube, *monitor, "", both, &ax, zones)) {
+        moved[x] = true;
+        break;
+      }
     }
   }
   std::vector<Anomaly> kept;

@@ -15,7 +15,6 @@
 // window of at most 2,000 residuals), O(days of history) memory.
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 #include <deque>
 #include <unordered_map>
 
@@ -25,38 +24,20 @@
 namespace vigil::internal {
 namespace {
 
+// The tuning, fixed for every series (chosen on the whole visible corpus; see docs/nab.md).
 struct NabParams {
   double local_points = 3;       // local predictor: median of this many last points
   double scale_days = 3;         // robust scale window, in days (clamped to 100..2000 points)
   double select_days = 1;        // time constant of the predictor choice, in days
-  double short_points = 5;       // surprise averaged over this many points
-  double long_days = 7;          // surprise distribution over this many days (max 8,000 points)
+  double short_points = 5;       // fast channel: surprise averaged over this many points
+  double slow_points = 100;      // slow channel: averaged over this many points
+  double long_days = 7;          // surprise distribution over this many days (200..8000 points)
   double clip = 8;               // surprises clipped here
-  double floor_rel = 1e-3;       // scale floor relative to the recent value range
-  double refractory_days = 0.5;  // damping after a detection
-  double fire = 0.999;           // a probability at or above this is a detection
+  double floor_rel = 1e-2;       // scale floor relative to the recent value range
+  double refractory_days = 1;    // damping after a detection
+  double fire = 0.997;           // a probability at or above this is a detection
   double damp = 0.5;             // damped probabilities are multiplied by this
 };
-
-double Env(const char* name, double fallback) {
-  const char* v = std::getenv(name);
-  return v ? std::atof(v) : fallback;
-}
-
-NabParams ParamsFromEnv() {
-  NabParams p;
-  p.local_points = Env("NAB_LOCAL", p.local_points);
-  p.scale_days = Env("NAB_SCALE_DAYS", p.scale_days);
-  p.select_days = Env("NAB_SELECT_DAYS", p.select_days);
-  p.short_points = Env("NAB_SHORT", p.short_points);
-  p.long_days = Env("NAB_LONG_DAYS", p.long_days);
-  p.clip = Env("NAB_CLIP", p.clip);
-  p.floor_rel = Env("NAB_FLOOR", p.floor_rel);
-  p.refractory_days = Env("NAB_REFR", p.refractory_days);
-  p.fire = Env("NAB_FIRE", p.fire);
-  p.damp = Env("NAB_DAMP", p.damp);
-  return p;
-}
 
 // A rolling robust scale of residuals, refreshed every few updates.
 class RollingScale {
@@ -82,17 +63,64 @@ class RollingScale {
   size_t since_ = 0;
 };
 
+// How unusual the mean surprise of the last `span` points is: 1 - Q(t) of it standardized by the
+// mean and spread, over a long window, of past single surprises (`raw`) or of past such means.
+class SurpriseLikelihood {
+ public:
+  SurpriseLikelihood(size_t span, size_t window, bool raw)
+      : span_(std::max<size_t>(1, span)), window_(window), raw_(raw) {}
+  double Update(double s, bool* warm) {
+    recent_.push_back(s);
+    recent_sum_ += s;
+    if (recent_.size() > span_) {
+      recent_sum_ -= recent_.front();
+      recent_.pop_front();
+    }
+    double m = recent_sum_ / static_cast<double>(recent_.size());
+    double prob = 0;
+    if (history_.size() >= std::max<size_t>(50, 2 * span_)) {
+      double n = static_cast<double>(history_.size());
+      double mean = sum_ / n;
+      double var = sum_sq_ / n - mean * mean;
+      double sd = std::sqrt(std::max(var, 1e-4));
+      prob = 1 - NormalUpperTail((m - mean) / sd);
+      *warm = true;
+    }
+    if (recent_.size() == span_ || raw_) {
+      double h = raw_ ? s : m;
+      history_.push_back(h);
+      sum_ += h;
+      sum_sq_ += h * h;
+      if (history_.size() > window_) {
+        sum_ -= history_.front();
+        sum_sq_ -= history_.front() * history_.front();
+        history_.pop_front();
+      }
+    }
+    return prob;
+  }
+
+ private:
+  size_t span_, window_;
+  bool raw_;
+  std::deque<double> recent_;
+  double recent_sum_ = 0;
+  std::deque<double> history_;
+  double sum_ = 0, sum_sq_ = 0;
+};
+
 class NabDetector : public Detector {
  public:
   explicit NabDetector(const DetectorOptions& options)
       : options_(options),
-        p_(ParamsFromEnv()),
+        p_(),
         step_(std::max<int64_t>(1, options.bucket_ms)),
         day_slots_(std::max<int64_t>(1, kDayMs / step_)),
         seasonal_scale_(Points(p_.scale_days, 100, 2000)),
         local_scale_(Points(p_.scale_days, 100, 2000)),
         range_cap_(Points(p_.scale_days, 100, 2000)),
-        long_window_(Points(p_.long_days, 200, 8000)),
+        fast_(static_cast<size_t>(p_.short_points), Points(p_.long_days, 200, 8000), true),
+        slow_(static_cast<size_t>(p_.slow_points), Points(p_.long_days, 200, 8000), false),
         refractory_(Points(p_.refractory_days, 1, 100000)) {}
 
   const char* name() const override { return "nab"; }
@@ -147,31 +175,9 @@ class NabDetector : public Detector {
 
     if (std::isnan(z)) return a;
 
-    // Likelihood of the recent surprise against past surprises.
+    // Likelihood of the recent surprise against past surprises, at two time scales.
     double s = std::min(std::abs(z), p_.clip);
-    recent_.push_back(s);
-    if (recent_.size() > static_cast<size_t>(std::max(1.0, p_.short_points))) recent_.pop_front();
-    double short_mean = 0;
-    for (double v : recent_) short_mean += v;
-    short_mean /= static_cast<double>(recent_.size());
-    double prob = 0;
-    if (history_.size() >= 50) {
-      double mean = sum_ / static_cast<double>(history_.size());
-      double var = sum_sq_ / static_cast<double>(history_.size()) - mean * mean;
-      double sd = std::sqrt(std::max(var, 1e-4));
-      double t = (short_mean - mean) / sd;
-      prob = 1 - NormalUpperTail(t) ;
-      a.warm = true;
-    }
-    history_.push_back(s);
-    sum_ += s;
-    sum_sq_ += s * s;
-    if (history_.size() > long_window_) {
-      sum_ -= history_.front();
-      sum_sq_ -= history_.front() * history_.front();
-      history_.pop_front();
-    }
-
+    double prob = std::max(fast_.Update(s, &a.warm), slow_.Update(s, &a.warm));
     // One report per run of detections.
     if (quiet_ > 0) {
       --quiet_;
@@ -252,10 +258,8 @@ class NabDetector : public Detector {
   std::deque<double> range_window_;
   double range_ = std::nan("");
   size_t since_range_ = 0;
-  std::deque<double> recent_;
-  std::deque<double> history_;
-  size_t long_window_;
-  double sum_ = 0, sum_sq_ = 0;
+  SurpriseLikelihood fast_;
+  SurpriseLikelihood slow_;
   size_t refractory_;
   size_t quiet_ = 0;
   std::vector<double> scratch_;

@@ -24,23 +24,32 @@ double SeasonalDetector::Expected(int64_t lb, bool weekend, bool* seasonal) {
   scratch_.clear();
   auto take = [&](int64_t key) {
     auto it = by_local_bucket_.find(key);
-    if (it != by_local_bucket_.end()) scratch_.push_back(it->second);
+    if (it == by_local_bucket_.end()) return false;
+    scratch_.push_back(it->second);
+    return true;
   };
   // Same local time on the last 7 days of the same kind, with the neighbouring buckets.
+  int days = 0;
   for (int64_t k = 1; k <= 7; ++k) {
     int64_t key = lb - k * day_buckets_;
     int64_t day = (key * options_.bucket_ms) / kDayMs;
     int weekday = static_cast<int>(((day + 3) % 7 + 7) % 7);  // Monday = 0
     if ((weekday >= 5) != weekend) continue;
-    for (int64_t d = -1; d <= 1; ++d) take(key + d);
+    bool any = false;
+    for (int64_t d = -1; d <= 1; ++d) any = take(key + d) || any;
+    days += any;
   }
   // Same local time and weekday of the last 3 weeks, weighted twice.
+  int weeks = 0;
   for (int64_t k = 1; k <= 3; ++k) {
     int64_t key = lb - 7 * k * day_buckets_;
-    take(key);
-    take(key);
+    if (take(key)) {
+      take(key);
+      ++weeks;
+    }
   }
-  if (scratch_.size() >= 3) {
+  // A seasonal baseline needs two days of the same kind, or the same day a week before.
+  if ((days >= 2 || weeks >= 1) && scratch_.size() >= 3) {
     *seasonal = true;
     return MedianInPlace(scratch_);
   }
