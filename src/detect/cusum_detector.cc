@@ -8,6 +8,9 @@
 // real series are heavier-tailed and their scale is estimated; scores are clipped at 4 so that
 // one outlier cannot open a change by itself.
 // Cost: the baseline's, plus O(1).
+#include <algorithm>
+#include <string_view>
+
 #include "detect/seasonal_detector.h"
 
 namespace vigil::internal {
@@ -20,6 +23,7 @@ class CusumDetector : public Detector {
 
   Assessment Update(const Observation& o) override {
     Assessment a = base_.Update(o);
+    base_assessment_ = a;
     if (!a.warm || std::isnan(o.value)) {
       a.p_value = 1;
       a.probability = 0;
@@ -44,6 +48,8 @@ class CusumDetector : public Detector {
     a.onset = s > 0 ? onset : 0;
     return a;
   }
+  /// What the underlying seasonal baseline said of the last point.
+  const Assessment& base_assessment() const { return base_assessment_; }
 
  private:
   static void Step(double z, TimeMs t, double* sum, TimeMs* onset) {
@@ -54,6 +60,7 @@ class CusumDetector : public Detector {
 
   DetectorOptions options_;
   SeasonalDetector base_;
+  Assessment base_assessment_;
   double up_ = 0, down_ = 0;
   TimeMs up_onset_ = 0, down_onset_ = 0;
 };
@@ -64,12 +71,23 @@ class CusumDetector : public Detector {
 class EnsembleDetector : public Detector {
  public:
   explicit EnsembleDetector(const DetectorOptions& options) {
+    bool has_cusum = std::find(options.members.begin(), options.members.end(), "cusum") !=
+                     options.members.end();
     for (const std::string& name : options.members) {
       if (name == "ensemble") continue;
+      // CUSUM runs on a seasonal baseline already: reuse its verdict instead of a second one.
+      if (name == "seasonal" && has_cusum) {
+        seasonal_from_cusum_ = true;
+        continue;
+      }
       auto d = Detector::Create(name, options);
       if (d.ok()) members_.push_back(std::move(*d));
     }
     if (members_.empty()) members_.push_back(std::make_unique<SeasonalDetector>(options));
+    for (auto& m : members_) {
+      if (std::string_view(m->name()) == "cusum") cusum_ = static_cast<CusumDetector*>(m.get());
+    }
+    if (!cusum_) seasonal_from_cusum_ = false;
   }
   const char* name() const override { return "ensemble"; }
 
@@ -77,29 +95,35 @@ class EnsembleDetector : public Detector {
     Assessment best;
     bool first = true;
     double min_p = 1;
-    size_t winner = 0;
-    for (size_t i = 0; i < members_.size(); ++i) {
-      Assessment a = members_[i]->Update(o);
+    const char* winner = "";
+    auto consider = [&](const Assessment& a, const char* name) {
       if (first) {
         best = a;
         first = false;
       }
       if (a.p_value < min_p) {
         min_p = a.p_value;
-        winner = i;
+        winner = name;
         if (a.onset) best.onset = a.onset;
       }
       best.warm = best.warm || a.warm;
-    }
-    best.p_value = std::min(1.0, min_p * static_cast<double>(members_.size()));
+    };
+    std::vector<Assessment> results;
+    for (auto& m : members_) results.push_back(m->Update(o));
+    if (seasonal_from_cusum_) consider(cusum_->base_assessment(), "seasonal");
+    for (size_t i = 0; i < members_.size(); ++i) consider(results[i], members_[i]->name());
+    size_t count = members_.size() + (seasonal_from_cusum_ ? 1 : 0);
+    best.p_value = std::min(1.0, min_p * static_cast<double>(count));
     best.probability = 1 - best.p_value;
-    last_winner_ = members_[winner]->name();
+    last_winner_ = winner;
     return best;
   }
   const char* last_winner() const { return last_winner_; }
 
  private:
   std::vector<std::unique_ptr<Detector>> members_;
+  CusumDetector* cusum_ = nullptr;
+  bool seasonal_from_cusum_ = false;
   const char* last_winner_ = "";
 };
 

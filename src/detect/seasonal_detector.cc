@@ -74,8 +74,14 @@ Assessment SeasonalDetector::Update(const Observation& o) {
   if (!std::isnan(a.expected) && residuals_.size() >= 12) {
     if (++since_scale_ >= std::max<size_t>(1, residuals_.size() / 24) || std::isnan(model_sigma_)) {
       model_sigma_ = RobustSigma(std::vector<double>(residuals_.begin(), residuals_.end()));
-      scratch_.assign(sampling_var_.begin(), sampling_var_.end());
-      typical_sampling_ = MedianInPlace(scratch_);
+      bool any_sampling = std::any_of(sampling_var_.begin(), sampling_var_.end(),
+                                      [](double v) { return v > 0; });
+      if (any_sampling) {
+        scratch_.assign(sampling_var_.begin(), sampling_var_.end());
+        typical_sampling_ = MedianInPlace(scratch_);
+      } else {
+        typical_sampling_ = 0;
+      }
       since_scale_ = 0;
     }
     double model = model_sigma_;
