@@ -10,6 +10,16 @@ Result<std::shared_ptr<const Config>> LoadConfig(const std::string& path) {
   return std::make_shared<const Config>(std::move(config));
 }
 
+Result<StoredCube> OpenStoredCube(const std::string& config_path, bool require_events) {
+  VIGIL_ASSIGN_OR_RETURN(auto config, LoadConfig(config_path));
+  VIGIL_ASSIGN_OR_RETURN(auto store, Store::Open(config->StorePath()));
+  VIGIL_ASSIGN_OR_RETURN(Cube cube, store->LoadCube(config));
+  if (require_events && cube.event_count() == 0) {
+    return DataError("the store " + store->path() + " holds no events yet; run `vigil ingest` first");
+  }
+  return StoredCube{std::move(config), std::move(store), std::move(cube)};
+}
+
 std::string Thousands(uint64_t n) {
   std::string s = std::to_string(n);
   for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(i, ",");

@@ -5,12 +5,25 @@
 #include <string>
 
 #include "vigil/config.h"
+#include "vigil/cube.h"
+#include "vigil/store.h"
 #include "vigil/status.h"
 
 namespace vigil::cli {
 
 /// Loads and validates a config file.
 Result<std::shared_ptr<const Config>> LoadConfig(const std::string& path);
+
+/// A config with its store and the cube stored there.
+struct StoredCube {
+  std::shared_ptr<const Config> config;
+  std::unique_ptr<Store> store;
+  Cube cube;
+};
+
+/// Loads the config, opens its store and loads the cube. With `require_events`, a store that
+/// holds no events yet is a kDataError that says to run `vigil ingest` first.
+Result<StoredCube> OpenStoredCube(const std::string& config_path, bool require_events);
 
 /// 1234567 → "1,234,567".
 std::string Thousands(uint64_t n);

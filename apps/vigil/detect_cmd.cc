@@ -26,16 +26,11 @@ Action Setup(CLI::App* app) {
   app->add_option("--json", o->json, "Write {\"incidents\": [...]} (DESIGN §5) to this file");
   app->add_flag("--quiet", o->quiet, "Print only the summary line");
   return [o]() -> int {
-    auto config = LoadConfig(o->config);
-    if (!config.ok()) return ReportError(config.status());
-    auto store = Store::Open((*config)->StorePath());
-    if (!store.ok()) return ReportError(store.status());
-    auto cube = (*store)->LoadCube(*config);
-    if (!cube.ok()) return ReportError(cube.status());
-    if (cube->event_count() == 0) {
-      return ReportError(DataError("the store " + (*store)->path() +
-                                   " holds no events yet; run `vigil ingest` first"));
-    }
+    auto opened = OpenStoredCube(o->config, /*require_events=*/true);
+    if (!opened.ok()) return ReportError(opened.status());
+    auto& config = opened->config;
+    auto& store = opened->store;
+    Cube* cube = &opened->cube;
     TimeMs from = 0, to = 0;
     for (auto [text, out, flag] : {std::tuple{&o->from, &from, "--from"}, std::tuple{&o->to, &to, "--to"}}) {
       if (text->empty()) continue;
@@ -59,7 +54,7 @@ Action Setup(CLI::App* app) {
       docs.emplace_back(j["id"], j.dump());
       incidents.push_back(std::move(j));
     }
-    Status saved = (*store)->ReplaceDocuments("anomaly", docs);
+    Status saved = store->ReplaceDocuments("anomaly", docs);
     if (!saved.ok()) return ReportError(saved);
     if (!o->json.empty()) {
       std::ofstream out(o->json);

@@ -49,12 +49,11 @@ Action Setup(CLI::App* app) {
   app->add_option("--threads", o->threads, "Parser threads (default: ingest.threads or one per core)");
   app->add_flag("--quiet", o->quiet, "Print only errors");
   return [o]() -> int {
-    auto config = LoadConfig(o->config);
-    if (!config.ok()) return ReportError(config.status());
-    auto store = Store::Open((*config)->StorePath());
-    if (!store.ok()) return ReportError(store.status());
-    auto cube = (*store)->LoadCube(*config);
-    if (!cube.ok()) return ReportError(cube.status());
+    auto opened = OpenStoredCube(o->config, /*require_events=*/false);
+    if (!opened.ok()) return ReportError(opened.status());
+    auto& config = opened->config;
+    auto& store = opened->store;
+    Cube* cube = &opened->cube;
     IngestOptions options;
     options.threads = o->threads;
     bool tty = isatty(STDERR_FILENO) && !o->quiet;
@@ -70,18 +69,18 @@ Action Setup(CLI::App* app) {
         drew = true;
       };
     }
-    auto stats = IngestFiles(o->files, &*cube, options);
+    auto stats = IngestFiles(o->files, cube, options);
     if (drew) std::fputs("\r\033[K", stderr);
     if (!stats.ok()) return ReportError(stats.status());
-    Status saved = (*store)->SaveCube(&*cube);
+    Status saved = store->SaveCube(cube);
     if (!saved.ok()) return ReportError(saved);
     if (!o->quiet) {
-      PrintSummary(*stats, *cube, **config);
+      PrintSummary(*stats, *cube, *config);
       std::fprintf(stderr, "store %s: %s events in %s cells, %s to %s\n",
-                   (*store)->path().c_str(), Thousands(cube->event_count()).c_str(),
+                   store->path().c_str(), Thousands(cube->event_count()).c_str(),
                    Thousands(cube->cell_count()).c_str(),
                    FormatTimestamp(cube->first_bucket()).c_str(),
-                   FormatTimestamp(cube->last_bucket() + (*config)->granularity_ms).c_str());
+                   FormatTimestamp(cube->last_bucket() + config->granularity_ms).c_str());
     }
     return 0;
   };

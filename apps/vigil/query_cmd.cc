@@ -57,16 +57,11 @@ Action Setup(CLI::App* app) {
   app->add_option("--granularity", o->granularity, "Bucket width, a multiple of the cube's (e.g. 1h)");
   app->add_flag("--csv", o->csv, "Print `time,value` CSV");
   return [o]() -> int {
-    auto config = LoadConfig(o->config);
-    if (!config.ok()) return ReportError(config.status());
-    auto store = Store::Open((*config)->StorePath());
-    if (!store.ok()) return ReportError(store.status());
-    auto cube = (*store)->LoadCube(*config);
-    if (!cube.ok()) return ReportError(cube.status());
-    if (cube->event_count() == 0) {
-      return ReportError(DataError("the store " + (*store)->path() +
-                                   " holds no events yet; run `vigil ingest` first"));
-    }
+    auto opened = OpenStoredCube(o->config, /*require_events=*/true);
+    if (!opened.ok()) return ReportError(opened.status());
+    auto& config = opened->config;
+    auto& store = opened->store;
+    Cube* cube = &opened->cube;
     if (o->metric.empty()) return PrintSummary(*cube);
     auto slice = ParseSlice(o->slice);
     if (!slice.ok()) return ReportError(slice.status());
@@ -89,7 +84,7 @@ Action Setup(CLI::App* app) {
     }
     auto series = cube->Series(o->metric, *slice, from, to, g);
     if (!series.ok()) return ReportError(series.status());
-    const MetricSpec& m = (*config)->metrics[(*config)->FindMetric(o->metric)];
+    const MetricSpec& m = config->metrics[config->FindMetric(o->metric)];
     if (o->csv) {
       fmt::print("time,value\n");
       for (const SeriesPoint& p : *series) {
