@@ -48,6 +48,8 @@ Action Setup(CLI::App* app) {
     auto detection = Detect(cube);
     if (!detection.ok()) return ReportError(detection.status());
     BacktestReport r = Backtest(detection->anomalies, *truth);
+    std::vector<Incident> incidents = GroupIncidents(detection->anomalies);
+    ScoreIncidents(incidents, *truth, &r);
 
     fmt::print("{:<5} {:<22} {:<6} {:>10} {:>10}  {:<6} {}\n", "truth", "kind", "found", "delay",
                "onset err", "exact", "as");
@@ -72,6 +74,10 @@ Action Setup(CLI::App* app) {
                r.precision(), r.recall(), r.f1(), r.anomalies, r.true_anomalies,
                r.collateral_anomalies.size(), r.false_anomalies.size(), r.false_per_day(),
                Minutes(median), Minutes(worst));
+    fmt::print("incidents {} ({} true, {} collateral, {} false)  false incidents per day {:.2f}  "
+               "decoy incidents {}\n",
+               r.incidents, r.true_incidents, r.collateral_incidents, r.false_incidents.size(),
+               r.false_incidents_per_day(), r.decoy_incidents.size());
     fmt::print("recall by kind:");
     for (const auto& [kind, fc] : by_kind) fmt::print("  {} {}/{}", kind, fc.first, fc.second);
     fmt::print("\n");
@@ -83,6 +89,12 @@ Action Setup(CLI::App* app) {
       }
     }
     if (o->verbose) {
+      fmt::print("false incidents:\n");
+      for (const Incident& inc : r.false_incidents) {
+        const Anomaly& a = inc.primary;
+        fmt::print("  {}  {:<20} {:<40} {:+.1f}%  +{} related\n", FormatTimestamp(inc.start), a.metric,
+                   FormatSlice(a.slice), 100 * a.relative_change, inc.related.size());
+      }
       fmt::print("false anomalies:\n");
       for (const Anomaly& a : r.false_anomalies) {
         fmt::print("  {}  {:<20} {:<40} {:>9.3f} -> {:<9.3f} {:+.1f}%  conf {:.4f} {}\n",
@@ -98,6 +110,10 @@ Action Setup(CLI::App* app) {
       j["anomalies"] = r.anomalies;
       j["false_per_day"] = r.false_per_day();
       j["collateral"] = r.collateral_anomalies.size();
+      j["incidents"] = r.incidents;
+      j["false_incidents"] = r.false_incidents.size();
+      j["false_incidents_per_day"] = r.false_incidents_per_day();
+      j["decoy_incidents"] = r.decoy_incidents.size();
       j["false"] = r.false_anomalies.size();
       j["median_delay_minutes"] = median / kMinuteMs;
       j["worst_delay_minutes"] = worst / kMinuteMs;

@@ -47,14 +47,15 @@ Action Setup(CLI::App* app) {
       if (to && a.start >= to) continue;
       anomalies.push_back(a);
     }
+    std::vector<Incident> grouped = GroupIncidents(anomalies);
     nlohmann::json incidents = nlohmann::json::array();
     std::vector<std::pair<std::string, std::string>> docs;
-    for (const Anomaly& a : anomalies) {
-      nlohmann::json j = IncidentJson(a);
-      docs.emplace_back(j["id"], j.dump());
+    for (const Incident& inc : grouped) {
+      nlohmann::json j = IncidentJson(inc);
+      docs.emplace_back(inc.id, j.dump());
       incidents.push_back(std::move(j));
     }
-    Status saved = store->ReplaceDocuments("anomaly", docs);
+    Status saved = store->ReplaceDocuments("incident", docs);
     if (!saved.ok()) return ReportError(saved);
     if (!o->json.empty()) {
       std::ofstream out(o->json);
@@ -62,17 +63,18 @@ Action Setup(CLI::App* app) {
       if (!out) return ReportError(IoError(o->json + ": cannot write"));
     }
     if (!o->quiet) {
-      for (const Anomaly& a : anomalies) {
-        fmt::print("{}  {:<20} {:<44} {:>10.1f} -> {:<10.1f} {:+6.1f}%  {:<8} conf {:.4f}{}\n",
-                   FormatTimestamp(a.start), a.metric, FormatSlice(a.slice), a.baseline, a.observed,
-                   100 * a.relative_change, Severity(a), a.confidence,
-                   a.end ? "" : "  (open)");
+      for (const Incident& inc : grouped) {
+        const Anomaly& a = inc.primary;
+        fmt::print("{}  {}  {:<20} {:<44} {:>10.1f} -> {:<10.1f} {:+6.1f}%  {:<8} conf {:.4f}{}{}\n",
+                   inc.id, FormatTimestamp(inc.start), a.metric, FormatSlice(a.slice), a.baseline,
+                   a.observed, 100 * a.relative_change, Severity(a), a.confidence,
+                   inc.related.empty() ? "" : fmt::format("  +{} related", inc.related.size()),
+                   inc.end ? "" : "  (open)");
       }
     }
-    std::fprintf(stderr, "%zu anomalies from %zu monitored series (%s points judged, %zu before "
-                         "keeping the most specific slice)\n",
-                 anomalies.size(), report->series, Thousands(report->points).c_str(),
-                 report->candidates);
+    std::fprintf(stderr, "%zu incidents from %zu anomalies in %zu monitored series (%s points "
+                         "judged)\n",
+                 grouped.size(), anomalies.size(), report->series, Thousands(report->points).c_str());
     return 0;
   };
 }

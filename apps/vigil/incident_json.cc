@@ -6,14 +6,7 @@
 
 namespace vigil::cli {
 
-std::string IncidentId(const Anomaly& a) {
-  std::string key = a.metric + "|" + FormatSlice(a.slice) + "|" + std::to_string(a.start);
-  uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a: stable across builds and machines
-  for (unsigned char ch : key) h = (h ^ ch) * 0x100000001b3ULL;
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "inc-%012llx", static_cast<unsigned long long>(h & 0xffffffffffffULL));
-  return buf;
-}
+std::string IncidentId(const Anomaly& a) { return IncidentIdFor(a); }
 
 std::string Severity(const Anomaly& a) {
   double size = std::abs(a.relative_change);
@@ -51,6 +44,23 @@ nlohmann::json IncidentJson(const Anomaly& a) {
   j["mix_shift"] = false;
   j["examples"] = nlohmann::json::array();
   j["related"] = nlohmann::json::array();
+  return j;
+}
+
+nlohmann::json IncidentJson(const Incident& incident) {
+  nlohmann::json j = IncidentJson(incident.primary);
+  j["id"] = incident.id;
+  j["start"] = FormatTimestamp(incident.start);
+  j["end"] = incident.end ? nlohmann::json(FormatTimestamp(incident.end)) : nlohmann::json(nullptr);
+  nlohmann::json members = nlohmann::json::array();
+  for (const Anomaly* a : incident.members()) {
+    members.push_back({{"metric", a->metric}, {"slice", SliceJson(a->slice)},
+                       {"start", FormatTimestamp(a->start)},
+                       {"baseline", std::round(a->baseline * 1e4) / 1e4},
+                       {"observed", std::round(a->observed * 1e4) / 1e4},
+                       {"confidence", std::round(a->confidence * 1e4) / 1e4}});
+  }
+  j["anomalies"] = members;
   return j;
 }
 

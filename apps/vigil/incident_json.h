@@ -6,6 +6,7 @@
 #include <string>
 
 #include "vigil/detect.h"
+#include "vigil/incident.h"
 
 namespace vigil::cli {
 
@@ -16,6 +17,9 @@ std::string IncidentId(const Anomaly& anomaly);
 std::string Severity(const Anomaly& anomaly);
 
 nlohmann::json IncidentJson(const Anomaly& anomaly);
+
+/// An incident: its primary anomaly's fields, plus `anomalies` listing every member.
+nlohmann::json IncidentJson(const Incident& incident);
 
 /// `platform=watchOS,asr_model=asr-42` as a JSON object.
 nlohmann::json SliceJson(const Slice& slice);

@@ -7,6 +7,7 @@
 
 #include "vigil/cube.h"
 #include "vigil/detect.h"
+#include "vigil/incident.h"
 #include "vigil/status.h"
 
 namespace vigil {
@@ -61,6 +62,13 @@ struct BacktestReport {
   std::vector<Anomaly> false_anomalies;
   std::vector<std::pair<TruthDecoy, Anomaly>> decoy_hits;  ///< decoys that produced an anomaly
   double days = 0;
+  // Incident level (anomalies grouped by GroupIncidents): what a person is paged for.
+  size_t incidents = 0;
+  size_t true_incidents = 0;       ///< some member matches a truth incident
+  size_t collateral_incidents = 0; ///< no match, but a member is collateral of a truth incident
+  std::vector<Incident> false_incidents;
+  std::vector<std::pair<TruthDecoy, Incident>> decoy_incidents;
+  double false_incidents_per_day() const;
 
   /// (true + collateral) / all anomalies.
   double precision() const;
@@ -73,6 +81,10 @@ struct BacktestReport {
 /// the truth window (30 minutes of slack before), slice equal to, an ancestor or a descendant
 /// of the truth slice.
 BacktestReport Backtest(const std::vector<Anomaly>& anomalies, const Truth& truth);
+
+/// Adds the incident-level counts of `incidents` to `report` (made by Backtest).
+void ScoreIncidents(const std::vector<Incident>& incidents, const Truth& truth,
+                    BacktestReport* report);
 
 /// True when the anomaly matches the truth incident (DESIGN §5.2).
 bool Matches(const Anomaly& anomaly, const TruthIncident& truth);

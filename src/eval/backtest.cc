@@ -159,6 +159,47 @@ BacktestReport Backtest(const std::vector<Anomaly>& anomalies, const Truth& trut
   return r;
 }
 
+namespace {
+bool Collateral(const Anomaly& a, const Truth& truth) {
+  for (const TruthIncident& t : truth.incidents) {
+    if (a.start >= t.start - 30 * kMinuteMs && a.start <= t.end && Related(a.slice, t.slice)) return true;
+  }
+  return false;
+}
+}  // namespace
+
+void ScoreIncidents(const std::vector<Incident>& incidents, const Truth& truth, BacktestReport* r) {
+  r->incidents = incidents.size();
+  for (const Incident& inc : incidents) {
+    bool matched = false, collateral = false;
+    for (const Anomaly* a : inc.members()) {
+      for (const TruthIncident& t : truth.incidents) matched = matched || Matches(*a, t);
+      collateral = collateral || Collateral(*a, truth);
+    }
+    if (matched) {
+      ++r->true_incidents;
+      continue;
+    }
+    if (collateral) {
+      ++r->collateral_incidents;
+      continue;
+    }
+    r->false_incidents.push_back(inc);
+    for (const TruthDecoy& d : truth.decoys) {
+      TimeMs end = inc.end ? inc.end : INT64_MAX;
+      if (inc.start < d.end && d.start < end &&
+          (d.slice.empty() || Related(inc.primary.slice, d.slice))) {
+        r->decoy_incidents.emplace_back(d, inc);
+        break;
+      }
+    }
+  }
+}
+
+double BacktestReport::false_incidents_per_day() const {
+  return days <= 0 ? 0 : static_cast<double>(false_incidents.size()) / days;
+}
+
 double BacktestReport::precision() const {
   return anomalies == 0 ? 1.0
                         : static_cast<double>(true_anomalies + collateral_anomalies.size()) / anomalies;
