@@ -28,7 +28,6 @@ Action Setup(CLI::App* app) {
   return [o]() -> int {
     auto opened = OpenStoredCube(o->config, /*require_events=*/true);
     if (!opened.ok()) return ReportError(opened.status());
-    auto& config = opened->config;
     auto& store = opened->store;
     Cube* cube = &opened->cube;
     TimeMs from = 0, to = 0;
