@@ -21,8 +21,9 @@ struct Incident {
 };
 
 /// Groups into incidents the anomalies whose slices are equal or one an ancestor of the other and
-/// whose onsets lie within an hour of each other, and on one slice the anomalies that recur
-/// within 3 hours of the previous one's end. Deterministic; incidents ordered by start.
+/// whose onsets lie within an hour of each other; anomalies of one metric on sibling slices (the
+/// same dimensions) starting within an hour; and on one slice the anomalies that recur within
+/// 3 hours of the previous one's end. Deterministic; incidents ordered by start.
 std::vector<Incident> GroupIncidents(const std::vector<Anomaly>& anomalies);
 
 /// A stable id from metric, slice and onset (`inc-` and 12 hex digits).

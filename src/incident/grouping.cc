@@ -19,6 +19,17 @@ bool Contains(const Slice& big, const Slice& small) {
 // On one slice, an anomaly that starts within 3 hours of the end of another is the same problem
 // coming back (one incident, not a new page).
 bool Related(const Anomaly& a, const Anomaly& b) {
+  // Siblings of one metric moving at once (volume up on four platforms at 15:00) are one shift.
+  if (a.metric == b.metric && a.slice.size() == b.slice.size() && !a.slice.empty() &&
+      std::abs(a.start - b.start) <= kHourMs) {
+    bool same_dimensions = true;
+    for (size_t i = 0; i < a.slice.size(); ++i) {
+      same_dimensions = same_dimensions && std::any_of(b.slice.begin(), b.slice.end(), [&](const auto& kv) {
+        return kv.first == a.slice[i].first;
+      });
+    }
+    if (same_dimensions) return true;
+  }
   if (!Contains(a.slice, b.slice) && !Contains(b.slice, a.slice)) return false;
   if (std::abs(a.start - b.start) <= kHourMs) return true;
   if (a.slice.size() != b.slice.size()) return false;

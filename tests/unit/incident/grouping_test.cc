@@ -53,6 +53,15 @@ TEST(GroupIncidentsTest, ARecurrenceSoonAfterOnTheSameSliceStaysOneIncident) {
   EXPECT_EQ(incidents[1].end, 0);  // still open
 }
 
+TEST(GroupIncidentsTest, SiblingsOfOneMetricMovingTogetherAreOneShift) {
+  std::vector<Anomaly> found = {Make("volume", {{"platform", "tvOS"}}, "2026-03-14T15:00:00Z", kHourMs),
+                                Make("volume", {{"platform", "macOS"}}, "2026-03-14T15:00:00Z", kHourMs),
+                                Make("volume", {{"locale", "fr-FR"}}, "2026-03-14T15:00:00Z", kHourMs),
+                                Make("failure_rate", {{"platform", "iOS"}}, "2026-03-14T15:00:00Z", kHourMs)};
+  auto incidents = GroupIncidents(found);
+  ASSERT_EQ(incidents.size(), 3u);  // the two platforms' volume together; locale and metric apart
+}
+
 TEST(GroupIncidentsTest, AnOpenAnomalyOnAllDoesNotSwallowLaterOnes) {
   std::vector<Anomaly> found = {Make("e2e_p95", {}, "2026-03-04T00:00:00Z", 0),
                                 Make("e2e_p95", {{"platform", "iOS"}}, "2026-03-06T00:00:00Z", kHourMs)};
