@@ -49,6 +49,8 @@ Action Setup(CLI::App* app) {
     if (!detection.ok()) return ReportError(detection.status());
     BacktestReport r = Backtest(detection->anomalies, *truth);
     std::vector<Incident> incidents = GroupIncidents(detection->anomalies);
+    Status evidence = AttachEvidence(cube, &incidents);
+    if (!evidence.ok()) return ReportError(evidence);
     ScoreIncidents(incidents, *truth, &r);
 
     fmt::print("{:<5} {:<22} {:<6} {:>10} {:>10}  {:<6} {}\n", "truth", "kind", "found", "delay",
@@ -74,10 +76,10 @@ Action Setup(CLI::App* app) {
                r.precision(), r.recall(), r.f1(), r.anomalies, r.true_anomalies,
                r.collateral_anomalies.size(), r.false_anomalies.size(), r.false_per_day(),
                Minutes(median), Minutes(worst));
-    fmt::print("incidents {} ({} true, {} collateral, {} false)  false incidents per day {:.2f}  "
-               "decoy incidents {}\n",
-               r.incidents, r.true_incidents, r.collateral_incidents, r.false_incidents.size(),
-               r.false_incidents_per_day(), r.decoy_incidents.size());
+    fmt::print("incidents {} ({} true, {} collateral, {} quiet mix shifts, {} false)  false incidents "
+               "per day {:.2f}  decoy incidents {}\n",
+               r.incidents, r.true_incidents, r.collateral_incidents, r.quiet_incidents,
+               r.false_incidents.size(), r.false_incidents_per_day(), r.decoy_incidents.size());
     fmt::print("recall by kind:");
     for (const auto& [kind, fc] : by_kind) fmt::print("  {} {}/{}", kind, fc.first, fc.second);
     fmt::print("\n");
@@ -114,6 +116,7 @@ Action Setup(CLI::App* app) {
       j["false_incidents"] = r.false_incidents.size();
       j["false_incidents_per_day"] = r.false_incidents_per_day();
       j["decoy_incidents"] = r.decoy_incidents.size();
+      j["quiet_incidents"] = r.quiet_incidents;
       j["false"] = r.false_anomalies.size();
       j["median_delay_minutes"] = median / kMinuteMs;
       j["worst_delay_minutes"] = worst / kMinuteMs;

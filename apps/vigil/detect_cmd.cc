@@ -47,6 +47,8 @@ Action Setup(CLI::App* app) {
       anomalies.push_back(a);
     }
     std::vector<Incident> grouped = GroupIncidents(anomalies);
+    Status evidence = AttachEvidence(*cube, &grouped);
+    if (!evidence.ok()) return ReportError(evidence);
     nlohmann::json incidents = nlohmann::json::array();
     std::vector<std::pair<std::string, std::string>> docs;
     for (const Incident& inc : grouped) {
@@ -68,7 +70,8 @@ Action Setup(CLI::App* app) {
                    inc.id, FormatTimestamp(inc.start), a.metric, FormatSlice(a.slice), a.baseline,
                    a.observed, 100 * a.relative_change, Severity(a), a.confidence,
                    inc.related.empty() ? "" : fmt::format("  +{} related", inc.related.size()),
-                   inc.end ? "" : "  (open)");
+                   std::string(inc.end ? "" : "  (open)") +
+                       (inc.paging ? "" : "  [mix shift along " + inc.evidence.mix_dimension + ": not paging]"));
       }
     }
     std::fprintf(stderr, "%zu incidents from %zu anomalies in %zu monitored series (%s points "

@@ -61,6 +61,28 @@ nlohmann::json IncidentJson(const Incident& incident) {
                        {"confidence", std::round(a->confidence * 1e4) / 1e4}});
   }
   j["anomalies"] = members;
+  const Evidence& e = incident.evidence;
+  nlohmann::json stages = nlohmann::json::array();
+  for (const StageShare& st : e.stages) {
+    stages.push_back({{"stage", st.stage}, {"share", std::round(st.share * 1e3) / 1e3},
+                      {"baseline", std::round(st.baseline * 10) / 10},
+                      {"observed", std::round(st.observed * 10) / 10}});
+  }
+  j["stages"] = stages;
+  nlohmann::json changed = nlohmann::json::array();
+  for (const ChangedValue& cv : e.what_changed) {
+    changed.push_back({{"dimension", cv.dimension}, {"value", cv.value},
+                       {"first_seen", cv.first_seen ? nlohmann::json(FormatTimestamp(cv.first_seen)) : nlohmann::json(nullptr)},
+                       {"share_before", std::round(cv.share_before * 1e4) / 1e4},
+                       {"share_after", std::round(cv.share_after * 1e4) / 1e4},
+                       {"metric_value", std::isnan(cv.metric_value) ? nlohmann::json(nullptr) : nlohmann::json(std::round(cv.metric_value * 1e4) / 1e4)},
+                       {"siblings_value", std::isnan(cv.siblings_value) ? nlohmann::json(nullptr) : nlohmann::json(std::round(cv.siblings_value * 1e4) / 1e4)}});
+  }
+  j["what_changed"] = changed;
+  j["mix_shift"] = e.mix_shift;
+  if (e.mix_shift) j["mix_dimension"] = e.mix_dimension;
+  j["affected_devices"] = e.affected_devices;
+  j["paging"] = incident.paging;
   return j;
 }
 

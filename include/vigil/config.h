@@ -32,6 +32,9 @@ struct InputMapping {
   std::vector<FieldSpec> measures;              ///< numeric values (e.g. latencies in ms)
   std::vector<FieldSpec> flags;                 ///< booleans (e.g. rephrased)
   std::vector<FieldSpec> attributes;            ///< strings used only by predicates (e.g. outcome)
+  /// Measures that are pipeline stages, in pipeline order (indices into `measures`); a latency
+  /// regression is attributed to them.
+  std::vector<int> stages;
 };
 
 /// A boolean condition over one event's fields, compiled from text such as

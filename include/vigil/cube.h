@@ -118,6 +118,8 @@ class Cube {
   /// what a slice looks like without one of its parts (used to tell which slice explains which).
   Result<Aggregate> TotalExcluding(const Slice& slice, const Slice& exclude, TimeMs from = 0,
                                    TimeMs to = 0) const;
+  /// The first bucket with events under `slice`; 0 when none.
+  Result<TimeMs> FirstBucketOf(const Slice& slice) const;
   /// The merged aggregate of `slice` over [from, to).
   Result<Aggregate> Total(const Slice& slice, TimeMs from = 0, TimeMs to = 0) const;
   /// The leaf cells under `slice` over [from, to), each merged across time.

@@ -66,6 +66,7 @@ struct BacktestReport {
   size_t incidents = 0;
   size_t true_incidents = 0;       ///< some member matches a truth incident
   size_t collateral_incidents = 0; ///< no match, but a member is collateral of a truth incident
+  size_t quiet_incidents = 0;      ///< no match, labelled not paging (a mix shift)
   std::vector<Incident> false_incidents;
   std::vector<std::pair<TruthDecoy, Incident>> decoy_incidents;
   double false_incidents_per_day() const;

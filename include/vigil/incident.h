@@ -9,6 +9,40 @@
 
 namespace vigil {
 
+/// A pipeline stage's part in a latency regression.
+struct StageShare {
+  std::string stage;
+  double share = 0;     ///< of the summed stage increases, in [0, 1]
+  double baseline = 0;  ///< the stage's same quantile (or mean) before
+  double observed = 0;  ///< and during
+};
+
+/// A dimension value whose share of the slice's traffic rose at the onset (a new build, model
+/// or voice), with its cohort contrast.
+struct ChangedValue {
+  std::string dimension;
+  std::string value;
+  TimeMs first_seen = 0;
+  double share_before = 0;
+  double share_after = 0;
+  double metric_value = 0;     ///< the metric on slice + value during the anomaly
+  double siblings_value = 0;   ///< on the slice without the value
+};
+
+/// What the cube says about an anomaly: where the latency went, what changed, whether only the
+/// traffic mix moved, how many devices were affected.
+struct Evidence {
+  std::vector<StageShare> stages;          ///< largest share first
+  std::vector<ChangedValue> what_changed;  ///< largest share increase first
+  bool mix_shift = false;   ///< the aggregate moved because traffic moved between unchanged parts
+  std::string mix_dimension;  ///< along which dimension
+  uint64_t affected_devices = 0;
+};
+
+/// Collects the evidence of `anomaly` from `cube`, comparing its window with the same hours one
+/// week earlier when the cube has them, else one day earlier.
+Result<Evidence> CollectEvidence(const Cube& cube, const Anomaly& anomaly);
+
 /// One regression: a primary anomaly and the others that share its time and its slice lineage.
 struct Incident {
   std::string id;              ///< stable: from the primary's metric, slice and onset
@@ -16,6 +50,9 @@ struct Incident {
   std::vector<Anomaly> related;  ///< the rest of the group, earliest first
   TimeMs start = 0;            ///< earliest onset in the group
   TimeMs end = 0;              ///< latest end; 0 while any member is open
+  Evidence evidence;           ///< of the primary (filled by CollectEvidence)
+  /// False when the incident should not page anyone by default (a pure traffic-mix shift).
+  bool paging = true;
   /// Every anomaly of the incident, primary first.
   std::vector<const Anomaly*> members() const;
 };
@@ -25,6 +62,10 @@ struct Incident {
 /// same dimensions) starting within an hour; and on one slice the anomalies that recur within
 /// 3 hours of the previous one's end. Deterministic; incidents ordered by start.
 std::vector<Incident> GroupIncidents(const std::vector<Anomaly>& anomalies);
+
+/// Fills every incident's evidence from the cube; an incident whose primary is a pure mix shift
+/// does not page by default.
+Status AttachEvidence(const Cube& cube, std::vector<Incident>* incidents);
 
 /// A stable id from metric, slice and onset (`inc-` and 12 hex digits).
 std::string IncidentIdFor(const Anomaly& anomaly);

@@ -171,6 +171,18 @@ Status ReadInput(const ConfigReader& r, const YAML::Node& node, Config* c) {
   VIGIL_RETURN_IF_ERROR(ReadFields(r, node["flags"], "input.flags", &in.flags));
   VIGIL_RETURN_IF_ERROR(ReadFields(r, node["attributes"], "input.attributes", &in.attributes));
   if (in.time_field.empty()) return r.Error(node["time"], "input.time", "must name a field");
+  if (const YAML::Node& stages = node["stages"]) {
+    if (!stages.IsSequence()) return r.Error(stages, "input.stages", "expected a list of measures");
+    for (const YAML::Node& st : stages) {
+      std::string name;
+      VIGIL_RETURN_IF_ERROR(r.Scalar(st, "input.stages", &name));
+      int found = -1;
+      for (size_t i = 0; i < in.measures.size(); ++i)
+        if (in.measures[i].name == name) found = static_cast<int>(i);
+      if (found < 0) return r.Error(st, "input.stages", "'" + name + "' is not a measure");
+      in.stages.push_back(found);
+    }
+  }
   // Names must be unique across all roles: predicates refer to fields by name.
   std::set<std::string> names;
   for (const auto* list : {&in.dimensions, &in.measures, &in.flags, &in.attributes}) {

@@ -24,6 +24,9 @@ const std::vector<ParameterSpec>& ParameterTable() {
       {"input.measures.<name>", "field path", "", "A measure; missing or null values are normal."},
       {"input.flags", "map", "", "Boolean fields: `name: field path`."},
       {"input.flags.<name>", "field path", "", "A flag (JSON true/false; CSV true/false/1/0)."},
+      {"input.stages", "list", "",
+       "Measures that are pipeline stages, in order (e.g. endpoint, asr_final, nlu, dialog, "
+       "tts_first_audio): latency regressions are attributed to them."},
       {"input.attributes", "map", "",
        "String fields used only in predicates, not as dimensions: `name: field path`."},
       {"input.attributes.<name>", "field path", "", "An attribute (e.g. `outcome`)."},

@@ -781,6 +781,18 @@ Result<Aggregate> Cube::TotalExcluding(const Slice& slice, const Slice& exclude,
   return total;
 }
 
+Result<TimeMs> Cube::FirstBucketOf(const Slice& slice) const {
+  const Impl& m = *impl_;
+  bool nothing = false;
+  VIGIL_ASSIGN_OR_RETURN(auto required, m.ResolveSlice(slice, /*strict=*/false, &nothing));
+  TimeMs first = std::numeric_limits<TimeMs>::max();
+  if (nothing) return TimeMs{0};
+  for (size_t i = 0; i < m.cell_bucket.size(); ++i) {
+    if (m.cell_bucket[i] < first && m.CellMatches(i, required)) first = m.cell_bucket[i];
+  }
+  return first == std::numeric_limits<TimeMs>::max() ? TimeMs{0} : first;
+}
+
 Result<std::vector<LeafCell>> Cube::Cells(const Slice& slice, TimeMs from, TimeMs to) const {
   const Impl& m = *impl_;
   bool nothing = false;

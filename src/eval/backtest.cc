@@ -184,6 +184,10 @@ void ScoreIncidents(const std::vector<Incident>& incidents, const Truth& truth, 
       ++r->collateral_incidents;
       continue;
     }
+    if (!inc.paging) {
+      ++r->quiet_incidents;  // labelled (a mix shift) and paging nobody
+      continue;
+    }
     r->false_incidents.push_back(inc);
     for (const TruthDecoy& d : truth.decoys) {
       TimeMs end = inc.end ? inc.end : INT64_MAX;

@@ -1,0 +1,153 @@
+// Evidence for an anomaly, read exactly from the cube: stage attribution, what changed at the
+// onset, the mix-shift test and affected devices. Each compares the anomaly's window with a
+// reference window of the same length and hours (a week earlier when the cube has it, else a day).
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include "vigil/incident.h"
+
+namespace vigil {
+namespace {
+
+struct Windows {
+  TimeMs from, to;          // the anomaly
+  TimeMs ref_from, ref_to;  // the reference
+};
+
+Windows WindowsOf(const Cube& cube, const Anomaly& a) {
+  TimeMs end = a.end ? a.end : cube.last_bucket() + cube.config().granularity_ms;
+  TimeMs from = a.start;
+  TimeMs to = std::max(end, from + cube.config().granularity_ms);
+  TimeMs shift = from - 7 * kDayMs >= cube.first_bucket() ? 7 * kDayMs : kDayMs;
+  return {from, to, from - shift, to - shift};
+}
+
+// The metric's statistic for a measure: the same quantile, or the mean.
+double Statistic(const MetricSpec& m, const QuantileSketch& s) {
+  if (s.empty()) return std::nan("");
+  return m.type == MetricType::kQuantile ? s.Quantile(m.q) : s.mean();
+}
+
+std::vector<StageShare> Stages(const Cube& cube, const MetricSpec& m, const Aggregate& now,
+                               const Aggregate& before) {
+  const Config& c = cube.config();
+  std::vector<StageShare> out;
+  if ((m.type != MetricType::kQuantile && m.type != MetricType::kMean) || c.input.stages.empty()) {
+    return out;
+  }
+  double total = 0;
+  for (int s : c.input.stages) {
+    StageShare st;
+    st.stage = c.input.measures[s].name;
+    st.baseline = Statistic(m, before.measures[s]);
+    st.observed = Statistic(m, now.measures[s]);
+    if (std::isnan(st.baseline) || std::isnan(st.observed)) continue;
+    st.share = std::max(0.0, st.observed - st.baseline);
+    total += st.share;
+    out.push_back(st);
+  }
+  if (total <= 0) return {};
+  for (StageShare& st : out) st.share /= total;
+  std::stable_sort(out.begin(), out.end(),
+                   [](const StageShare& x, const StageShare& y) { return x.share > y.share; });
+  return out;
+}
+
+bool Fixed(const Slice& slice, const std::string& dim) {
+  return std::any_of(slice.begin(), slice.end(), [&](const auto& kv) { return kv.first == dim; });
+}
+
+}  // namespace
+
+Result<Evidence> CollectEvidence(const Cube& cube, const Anomaly& a) {
+  const Config& c = cube.config();
+  Evidence e;
+  int metric = c.FindMetric(a.metric);
+  if (metric < 0) return NotFound("unknown metric '" + a.metric + "'");
+  const MetricSpec& m = c.metrics[metric];
+  Windows w = WindowsOf(cube, a);
+  VIGIL_ASSIGN_OR_RETURN(Aggregate now, cube.Total(a.slice, w.from, w.to));
+  VIGIL_ASSIGN_OR_RETURN(Aggregate before, cube.Total(a.slice, w.ref_from, w.ref_to));
+  e.affected_devices = static_cast<uint64_t>(std::llround(now.devices.Estimate()));
+  e.stages = Stages(cube, m, now, before);
+
+  // Leaf cells of both windows, to read shares and per-value metrics along every free dimension.
+  VIGIL_ASSIGN_OR_RETURN(auto cells_now, cube.Cells(a.slice, w.from, w.to));
+  VIGIL_ASSIGN_OR_RETURN(auto cells_before, cube.Cells(a.slice, w.ref_from, w.ref_to));
+  double total_now = static_cast<double>(now.count), total_before = static_cast<double>(before.count);
+  if (total_now == 0 || total_before == 0) return e;
+  double aggregate_change = cube.MetricValue(metric, now) - cube.MetricValue(metric, before);
+  double aggregate_base = cube.MetricValue(metric, before);
+  for (size_t d = 0; d < c.input.dimensions.size(); ++d) {
+    const std::string& dim = c.input.dimensions[d].name;
+    if (Fixed(a.slice, dim)) continue;
+    std::map<std::string, Aggregate> by_now, by_before;
+    for (const LeafCell& cell : cells_now) {
+      auto it = by_now.find(cell.values[d]);
+      if (it == by_now.end()) by_now.emplace(cell.values[d], cell.aggregate);
+      else it->second.Merge(cell.aggregate);
+    }
+    for (const LeafCell& cell : cells_before) {
+      auto it = by_before.find(cell.values[d]);
+      if (it == by_before.end()) by_before.emplace(cell.values[d], cell.aggregate);
+      else it->second.Merge(cell.aggregate);
+    }
+    // What changed: values whose share rose by 5 points or more (or that are new).
+    for (const auto& [value, agg] : by_now) {
+      double after = agg.count / total_now;
+      auto b = by_before.find(value);
+      double prior = b == by_before.end() ? 0 : b->second.count / total_before;
+      if (after - prior < 0.05 && !(prior < 0.005 && after >= 0.02)) continue;
+      ChangedValue cv;
+      cv.dimension = dim;
+      cv.value = value;
+      cv.share_before = prior;
+      cv.share_after = after;
+      cv.metric_value = cube.MetricValue(metric, agg);
+      Slice with = a.slice;
+      with.emplace_back(dim, value);
+      auto rest = cube.TotalExcluding(a.slice, {{dim, value}}, w.from, w.to);
+      cv.siblings_value = rest.ok() ? cube.MetricValue(metric, *rest) : std::nan("");
+      auto first = cube.FirstBucketOf(with);
+      cv.first_seen = first.ok() ? *first : 0;
+      e.what_changed.push_back(cv);
+    }
+    // Mix shift along this dimension: the parts' own values held while their shares moved.
+    if (std::isnan(aggregate_change) || aggregate_change == 0 || std::isnan(aggregate_base)) continue;
+    double share_moved = 0, largest_own = 0;
+    bool judged = false;
+    for (const auto& [value, agg] : by_now) {
+      auto b = by_before.find(value);
+      double after = agg.count / total_now;
+      double prior = b == by_before.end() ? 0 : b->second.count / total_before;
+      share_moved += std::abs(after - prior);
+      if (b == by_before.end() || after < 0.01 || prior < 0.01) continue;
+      if (cube.MetricSupport(metric, agg) < 100 || cube.MetricSupport(metric, b->second) < 100) continue;
+      double v_now = cube.MetricValue(metric, agg), v_before = cube.MetricValue(metric, b->second);
+      if (std::isnan(v_now) || std::isnan(v_before)) continue;
+      judged = true;
+      largest_own = std::max(largest_own, std::abs(v_now - v_before) * after);
+    }
+    // Weighted own changes explain little of the aggregate's change, and traffic did move.
+    if (judged && share_moved / 2 >= 0.1 && largest_own < 0.25 * std::abs(aggregate_change)) {
+      e.mix_shift = true;
+      e.mix_dimension = dim;
+    }
+  }
+  std::stable_sort(e.what_changed.begin(), e.what_changed.end(), [](const ChangedValue& x, const ChangedValue& y) {
+    return x.share_after - x.share_before > y.share_after - y.share_before;
+  });
+  if (e.what_changed.size() > 5) e.what_changed.resize(5);
+  return e;
+}
+
+Status AttachEvidence(const Cube& cube, std::vector<Incident>* incidents) {
+  for (Incident& inc : *incidents) {
+    VIGIL_ASSIGN_OR_RETURN(inc.evidence, CollectEvidence(cube, inc.primary));
+    inc.paging = !inc.evidence.mix_shift;
+  }
+  return Status::Ok();
+}
+
+}  // namespace vigil
