@@ -136,9 +136,12 @@ Status JudgeSeries(const Config& c, SeriesJob* job, std::map<std::string, TimeZo
     const SeriesPoint& pt = job->series.points[i];
     Observation o;
     o.time = pt.time;
-    o.value = pt.events == 0 && c.metrics[c.FindMetric(m.metric)].type != MetricType::kCount
-                  ? std::nan("")
-                  : pt.value;
+    // A rate or quantile from too small a sample is noise: it neither feeds the baseline nor is
+    // judged (a new build's first five turns must not set its failure-rate baseline to 0 %).
+    // Counts are data at any size: an outage is a count near zero.
+    MetricType type = c.metrics[c.FindMetric(m.metric)].type;
+    bool countable = type == MetricType::kCount || type == MetricType::kDistinct;
+    o.value = !countable && (pt.events == 0 || !Enough(c, m, pt)) ? std::nan("") : pt.value;
     o.sampling_error = pt.sampling_error;
     o.support = pt.support;
     o.skip = InCalendar(c, job->series.slice, pt.time, job->granularity_ms);

@@ -283,23 +283,41 @@ std::vector<Element> Search::Refine(Element e) {
     n[d].assign(t_.values[d].size(), 0);
     sum[d].assign(t_.values[d].size(), 0);
   }
+  std::vector<double> xs;
+  double total = 0;
   for (size_t i = 0; i < t_.size(); ++i) {
     if (!live_[i] || !Contains(e, i)) continue;
     const uint32_t* codes = &t_.codes[i * dims_];
+    xs.push_back(x_[i]);
+    total += x_[i];
     for (size_t d = 0; d < dims_; ++d) {
       if (q.mask >> d & 1) continue;
       n[d][codes[d]] += 1;
       sum[d][codes[d]] += x_[i];
     }
   }
+  // The cells of one anomaly vary among themselves (the anomaly need not hit every cell alike),
+  // possibly more than the noise does; judge the split against that spread, measured robustly so
+  // that a minority of differing children does not inflate it.
+  double spread = sigma_;
+  if (xs.size() >= 3) {
+    auto mid = xs.begin() + xs.size() / 2;
+    std::nth_element(xs.begin(), mid, xs.end());
+    const double median = *mid;
+    for (double& v : xs) v = std::abs(v - median);
+    std::nth_element(xs.begin(), mid, xs.end());
+    spread = std::max(spread, 1.4826 * *mid);
+  }
+  auto z_of = [spread](double n, double s) { return n > 0 ? s / (spread * std::sqrt(n)) : 0.0; };
   const double t_parent = threshold_[q.depth], t_child = threshold_[q.depth + 1];
-  double best_gain = e.z * e.z - t_parent * t_parent;
+  const double z_parent = z_of(double(xs.size()), total);
+  double best_gain = z_parent * z_parent - t_parent * t_parent;
   int best_dim = -1;
   for (size_t d = 0; d < dims_; ++d) {
     if (q.mask >> d & 1) continue;
     double gain = 0;
     for (size_t v = 0; v < n[d].size(); ++v) {
-      double z = Z(n[d][v], sum[d][v]);
+      double z = z_of(n[d][v], sum[d][v]);
       if (z > t_child) gain += z * z - t_child * t_child;
     }
     if (gain > best_gain) {
@@ -315,8 +333,8 @@ std::vector<Element> Search::Refine(Element e) {
     if (cuboids_[c].mask == child_mask) child_cuboid = int(c);
   std::vector<Element> out;
   for (size_t v = 0; v < n[best_dim].size(); ++v) {
+    if (!(z_of(n[best_dim][v], sum[best_dim][v]) > t_child)) continue;
     double z = Z(n[best_dim][v], sum[best_dim][v]);
-    if (!(z > t_child)) continue;
     Element child{child_cuboid, 0, z, {}};
     size_t k = 0;
     for (int d : cuboids_[child_cuboid].dims)

@@ -1,6 +1,7 @@
 // Evidence for an anomaly, read exactly from the cube: stage attribution, what changed at the
 // onset, the mix-shift test and affected devices. Each compares the anomaly's window with a
-// reference window of the same length and hours (a week earlier when the cube has it, else a day).
+// reference window of the same length and hours (a week earlier when the slice had traffic then,
+// else a day earlier).
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -69,6 +70,12 @@ Result<Evidence> CollectEvidence(const Cube& cube, const Anomaly& a) {
   Windows w = WindowsOf(cube, a);
   VIGIL_ASSIGN_OR_RETURN(Aggregate now, cube.Total(a.slice, w.from, w.to));
   VIGIL_ASSIGN_OR_RETURN(Aggregate before, cube.Total(a.slice, w.ref_from, w.ref_to));
+  if (before.count == 0 && w.from - w.ref_from > kDayMs) {
+    // The slice did not exist a week ago (a new build): compare with the day before.
+    w.ref_from = w.from - kDayMs;
+    w.ref_to = w.to - kDayMs;
+    VIGIL_ASSIGN_OR_RETURN(before, cube.Total(a.slice, w.ref_from, w.ref_to));
+  }
   e.affected_devices = static_cast<uint64_t>(std::llround(now.devices.Estimate()));
   e.stages = Stages(cube, m, now, before);
 
