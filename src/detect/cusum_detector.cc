@@ -44,6 +44,12 @@ class CusumDetector : public Detector {
     }
     a.score = s;
     a.p_value = std::min(1.0, std::exp(-s / 2) * (options_.direction == Direction::kBoth ? 2 : 1));
+    // The sum decays slowly after a shift ends; a point that does not itself lean the shift's
+    // way adds no evidence, so it is not judged significant on the sum's afterglow.
+    double lean = options_.direction == Direction::kDown ? -z
+                : options_.direction == Direction::kUp ? z
+                : (up_ >= down_ ? z : -z);
+    if (lean <= 0.5) a.p_value = 1;
     a.probability = 1 - a.p_value;
     a.onset = s > 0 ? onset : 0;
     return a;
