@@ -28,6 +28,7 @@ Action Setup(CLI::App* app) {
   return [o]() -> int {
     auto opened = OpenStoredCube(o->config, /*require_events=*/true);
     if (!opened.ok()) return ReportError(opened.status());
+    auto& config = opened->config;
     auto& store = opened->store;
     Cube* cube = &opened->cube;
     TimeMs from = 0, to = 0;
@@ -66,9 +67,11 @@ Action Setup(CLI::App* app) {
     if (!o->quiet) {
       for (const Incident& inc : grouped) {
         const Anomaly& a = inc.primary;
-        fmt::print("{}  {}  {:<20} {:<44} {:>10.1f} -> {:<10.1f} {:+6.1f}%  {:<8} conf {:.4f}{}{}\n",
-                   inc.id, FormatTimestamp(inc.start), a.metric, FormatSlice(a.slice), a.baseline,
-                   a.observed, 100 * a.relative_change, Severity(a), a.confidence,
+        const std::string& unit = config->metrics[config->FindMetric(a.metric)].unit;
+        fmt::print("{}  {}  {:<20} {:<44} {:>10} -> {:<10} {:+6.1f}%  {:<8} conf {:.4f}{}{}\n",
+                   inc.id, FormatTimestamp(inc.start), a.metric, FormatSlice(a.slice),
+                   FormatValue(a.baseline, unit), FormatValue(a.observed, unit),
+                   100 * a.relative_change, Severity(a), a.confidence,
                    inc.related.empty() ? "" : fmt::format("  +{} related", inc.related.size()),
                    std::string(inc.end ? "" : "  (open)") +
                        (inc.paging ? "" : "  [mix shift along " + inc.evidence.mix_dimension + ": not paging]"));

@@ -57,7 +57,8 @@ struct Incident {
   std::vector<const Anomaly*> members() const;
 };
 
-/// Groups into incidents the anomalies whose slices are equal or one an ancestor of the other and
+/// Groups anomalies into incidents: the broadest slices found incidents and each anomaly joins the
+/// first incident whose founder it relates to (no chains). Related: slices equal or one an ancestor of the other and
 /// whose onsets lie within an hour of each other; anomalies of one metric on sibling slices (the
 /// same dimensions) starting within an hour; and on one slice the anomalies that recur within
 /// 3 hours of the previous one's end. Deterministic; incidents ordered by start.

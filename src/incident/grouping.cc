@@ -44,11 +44,6 @@ bool Related(const Anomaly& a, const Anomaly& b) {
   return first.end == 0 || later.start <= first.end + 3 * kHourMs;
 }
 
-size_t Find(std::vector<size_t>& parent, size_t i) {
-  while (parent[i] != i) i = parent[i] = parent[parent[i]];
-  return i;
-}
-
 // Larger, surer, and more specific anomalies lead their incident.
 double Weight(const Anomaly& a) {
   return std::abs(a.relative_change) * a.confidence * (1 + 0.1 * static_cast<double>(a.slice.size()));
@@ -72,31 +67,52 @@ std::vector<const Anomaly*> Incident::members() const {
 }
 
 std::vector<Incident> GroupIncidents(const std::vector<Anomaly>& anomalies) {
-  std::vector<size_t> parent(anomalies.size());
-  std::iota(parent.begin(), parent.end(), 0);
-  for (size_t i = 0; i < anomalies.size(); ++i) {
-    for (size_t j = i + 1; j < anomalies.size(); ++j) {
-      if (Related(anomalies[i], anomalies[j])) parent[Find(parent, i)] = Find(parent, j);
+  // Greedy, not transitive: the broadest slices (then the largest anomalies) found incidents and
+  // each other anomaly joins the first incident whose founder it relates to. A chain of loosely
+  // related anomalies (a drift on one voice, a build's failure spike a day later, bridged by an
+  // anomaly on their intersection) cannot weld two regressions together.
+  std::vector<size_t> order(anomalies.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    if (anomalies[a].slice.size() != anomalies[b].slice.size()) {
+      return anomalies[a].slice.size() < anomalies[b].slice.size();
     }
+    double wa = Weight(anomalies[a]), wb = Weight(anomalies[b]);
+    if (wa != wb) return wa > wb;
+    return anomalies[a].start < anomalies[b].start;
+  });
+  std::vector<size_t> founders;             // per group: the founding anomaly
+  std::vector<std::vector<size_t>> groups;  // per group: every member
+  for (size_t i : order) {
+    size_t home = groups.size();
+    for (size_t g = 0; g < groups.size(); ++g) {
+      if (Related(anomalies[founders[g]], anomalies[i])) {
+        home = g;
+        break;
+      }
+    }
+    if (home == groups.size()) {
+      founders.push_back(i);
+      groups.emplace_back();
+    }
+    groups[home].push_back(i);
   }
-  std::vector<std::vector<size_t>> groups(anomalies.size());
-  for (size_t i = 0; i < anomalies.size(); ++i) groups[Find(parent, i)].push_back(i);
   std::vector<Incident> out;
   for (const auto& g : groups) {
-    if (g.empty()) continue;
+    // The incident is led by its largest, surest, most specific anomaly.
     size_t lead = g[0];
     for (size_t i : g) {
       if (Weight(anomalies[i]) > Weight(anomalies[lead])) lead = i;
     }
     Incident inc;
     inc.primary = anomalies[lead];
-    inc.start = anomalies[g[0]].start;
+    inc.start = anomalies[lead].start;
     bool open = false;
     for (size_t i : g) {
       const Anomaly& a = anomalies[i];
       inc.start = std::min(inc.start, a.start);
-      if (a.end == 0) open = true;
       inc.end = std::max(inc.end, a.end);
+      open = open || a.end == 0;
       if (i != lead) inc.related.push_back(a);
     }
     if (open) inc.end = 0;
