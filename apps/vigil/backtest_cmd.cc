@@ -80,6 +80,11 @@ Action Setup(CLI::App* app) {
                "per day {:.2f}  decoy incidents {}\n",
                r.incidents, r.true_incidents, r.collateral_incidents, r.quiet_incidents,
                r.false_incidents.size(), r.false_incidents_per_day(), r.decoy_incidents.size());
+    size_t found = 0;
+    for (const auto& m : r.matches) found += m.found;
+    fmt::print("explanations: top root cause = truth slice {}/{} found; carrying stage first {}/{} "
+               "with a stage\n",
+               r.root_cause_exact(), found, r.stage_first(), r.with_stage);
     fmt::print("recall by kind:");
     for (const auto& [kind, fc] : by_kind) fmt::print("  {} {}/{}", kind, fc.first, fc.second);
     fmt::print("\n");
@@ -117,6 +122,9 @@ Action Setup(CLI::App* app) {
       j["false_incidents_per_day"] = r.false_incidents_per_day();
       j["decoy_incidents"] = r.decoy_incidents.size();
       j["quiet_incidents"] = r.quiet_incidents;
+      j["root_cause_exact"] = r.root_cause_exact();
+      j["stage_first"] = r.stage_first();
+      j["with_stage"] = r.with_stage;
       j["false"] = r.false_anomalies.size();
       j["median_delay_minutes"] = median / kMinuteMs;
       j["worst_delay_minutes"] = worst / kMinuteMs;

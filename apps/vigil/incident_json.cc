@@ -69,6 +69,16 @@ nlohmann::json IncidentJson(const Incident& incident) {
                       {"observed", std::round(st.observed * 10) / 10}});
   }
   j["stages"] = stages;
+  nlohmann::json causes = nlohmann::json::array();
+  for (const RootCause& rc : e.root_causes) {
+    nlohmann::json slice = nlohmann::json::object();
+    for (const auto& [d, v] : rc.slice) slice[d] = v;
+    causes.push_back({{"slice", slice},
+                      {"explained_fraction", std::round(rc.explained_fraction * 1e3) / 1e3},
+                      {"baseline", std::round(rc.expected * 1e4) / 1e4},
+                      {"observed", std::round(rc.actual * 1e4) / 1e4}});
+  }
+  j["root_causes"] = causes;
   nlohmann::json changed = nlohmann::json::array();
   for (const ChangedValue& cv : e.what_changed) {
     changed.push_back({{"dimension", cv.dimension}, {"value", cv.value},

@@ -53,6 +53,10 @@ struct BacktestReport {
     bool exact_slice = false;       ///< the anomaly's slice is the truth slice
     std::string metric;             ///< the first matching anomaly's
     Slice slice;
+    /// The top root cause of an incident holding a matching anomaly equals the truth slice.
+    bool root_cause_exact = false;
+    /// The first stage of that incident is the truth's stage (when the truth names one).
+    bool stage_first = false;
   };
   std::vector<Match> matches;          ///< one per truth incident
   size_t anomalies = 0;
@@ -70,6 +74,9 @@ struct BacktestReport {
   std::vector<Incident> false_incidents;
   std::vector<std::pair<TruthDecoy, Incident>> decoy_incidents;
   double false_incidents_per_day() const;
+  size_t root_cause_exact() const;
+  size_t stage_first() const;
+  size_t with_stage = 0;  ///< found truth incidents that name a stage
 
   /// (true + collateral) / all anomalies.
   double precision() const;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "vigil/detect.h"
+#include "vigil/explain.h"
 
 namespace vigil {
 
@@ -32,6 +33,10 @@ struct ChangedValue {
 /// What the cube says about an anomaly: where the latency went, what changed, whether only the
 /// traffic mix moved, how many devices were affected.
 struct Evidence {
+  /// The slices that carry the deviation (full slices: the anomaly's slice plus the localized
+  /// part), largest explained fraction first. Rates search the cells' rates; quantiles search
+  /// the share of values beyond the baseline quantile; counts the counts.
+  std::vector<RootCause> root_causes;
   std::vector<StageShare> stages;          ///< largest share first
   std::vector<ChangedValue> what_changed;  ///< largest share increase first
   bool mix_shift = false;   ///< the aggregate moved because traffic moved between unchanged parts

@@ -170,6 +170,28 @@ bool Collateral(const Anomaly& a, const Truth& truth) {
 
 void ScoreIncidents(const std::vector<Incident>& incidents, const Truth& truth, BacktestReport* r) {
   r->incidents = incidents.size();
+  auto sorted = [](Slice s) {
+    std::sort(s.begin(), s.end());
+    return s;
+  };
+  for (size_t t = 0; t < truth.incidents.size() && t < r->matches.size(); ++t) {
+    const TruthIncident& ti = truth.incidents[t];
+    auto& m = r->matches[t];
+    if (!m.found) continue;
+    if (!ti.stage.empty()) ++r->with_stage;
+    for (const Incident& inc : incidents) {
+      bool holds = false;
+      for (const Anomaly* a : inc.members()) holds = holds || Matches(*a, ti);
+      if (!holds) continue;
+      if (!inc.evidence.root_causes.empty()) {
+        Slice top(inc.evidence.root_causes[0].slice.begin(), inc.evidence.root_causes[0].slice.end());
+        m.root_cause_exact = m.root_cause_exact || sorted(top) == sorted(ti.slice);
+      }
+      if (!ti.stage.empty() && !inc.evidence.stages.empty()) {
+        m.stage_first = m.stage_first || inc.evidence.stages[0].stage == ti.stage;
+      }
+    }
+  }
   for (const Incident& inc : incidents) {
     bool matched = false, collateral = false;
     for (const Anomaly* a : inc.members()) {
@@ -198,6 +220,18 @@ void ScoreIncidents(const std::vector<Incident>& incidents, const Truth& truth, 
       }
     }
   }
+}
+
+size_t BacktestReport::root_cause_exact() const {
+  size_t n = 0;
+  for (const Match& m : matches) n += m.root_cause_exact;
+  return n;
+}
+
+size_t BacktestReport::stage_first() const {
+  size_t n = 0;
+  for (const Match& m : matches) n += m.stage_first;
+  return n;
 }
 
 double BacktestReport::false_incidents_per_day() const {
