@@ -16,10 +16,12 @@ struct Windows {
   TimeMs ref_from, ref_to;  // the reference
 };
 
+// The onset is what explains a regression (what changed, where it began, which stage moved):
+// evidence reads at most the first six hours of an anomaly, which also bounds its cost.
 Windows WindowsOf(const Cube& cube, const Anomaly& a) {
   TimeMs end = a.end ? a.end : cube.last_bucket() + cube.config().granularity_ms;
   TimeMs from = a.start;
-  TimeMs to = std::max(end, from + cube.config().granularity_ms);
+  TimeMs to = std::min(std::max(end, from + cube.config().granularity_ms), from + 6 * kHourMs);
   TimeMs shift = from - 7 * kDayMs >= cube.first_bucket() ? 7 * kDayMs : kDayMs;
   return {from, to, from - shift, to - shift};
 }
@@ -170,31 +172,31 @@ Result<Evidence> CollectEvidence(const Cube& cube, const Anomaly& a) {
     w.ref_to = w.to - kDayMs;
     VIGIL_ASSIGN_OR_RETURN(before, cube.Total(a.slice, w.ref_from, w.ref_to));
   }
-  e.affected_devices = static_cast<uint64_t>(std::llround(now.devices.Estimate()));
+  {
+    // Affected devices over the whole anomaly, not just its onset.
+    TimeMs end = a.end ? a.end : cube.last_bucket() + c.granularity_ms;
+    VIGIL_ASSIGN_OR_RETURN(Aggregate whole, cube.Total(a.slice, a.start, std::max(end, w.to)));
+    e.affected_devices = static_cast<uint64_t>(std::llround(whole.devices.Estimate()));
+  }
   e.stages = Stages(cube, m, now, before);
 
   // Leaf cells of both windows, to read shares and per-value metrics along every free dimension.
   VIGIL_ASSIGN_OR_RETURN(auto cells_now, cube.Cells(a.slice, w.from, w.to));
   VIGIL_ASSIGN_OR_RETURN(auto cells_before, cube.Cells(a.slice, w.ref_from, w.ref_to));
   double total_now = static_cast<double>(now.count), total_before = static_cast<double>(before.count);
-  if (total_now == 0 || total_before == 0) return e;
-  {
-    // Localize at the onset: the first hours say where it began.
-    TimeMs onset_end = std::min(w.to, w.from + 6 * kHourMs);
-    TimeMs shift = w.from - w.ref_from;
-    VIGIL_ASSIGN_OR_RETURN(auto onset_now, cube.Cells(a.slice, w.from, onset_end));
-    VIGIL_ASSIGN_OR_RETURN(auto onset_before, cube.Cells(a.slice, w.from - shift, onset_end - shift));
-    e.root_causes = RootCauses(cube, a, metric, onset_now, onset_before);
-    if (e.root_causes.empty()) {
-      // Nothing narrower stands out: the anomaly's own slice carries the whole deviation.
-      RootCause whole;
-      whole.slice.assign(a.slice.begin(), a.slice.end());
-      whole.explained_fraction = 1.0;
-      whole.actual = a.observed;
-      whole.expected = a.baseline;
-      e.root_causes.push_back(std::move(whole));
-    }
+  if (total_now > 0 && total_before > 0) {
+    e.root_causes = RootCauses(cube, a, metric, cells_now, cells_before);
   }
+  if (e.root_causes.empty()) {
+    // Nothing narrower stands out (or the slice is new): its own slice carries the deviation.
+    RootCause whole;
+    whole.slice.assign(a.slice.begin(), a.slice.end());
+    whole.explained_fraction = 1.0;
+    whole.actual = a.observed;
+    whole.expected = a.baseline;
+    e.root_causes.push_back(std::move(whole));
+  }
+  if (total_now == 0 || total_before == 0) return e;
   double aggregate_change = cube.MetricValue(metric, now) - cube.MetricValue(metric, before);
   double aggregate_base = cube.MetricValue(metric, before);
   for (size_t d = 0; d < c.input.dimensions.size(); ++d) {
