@@ -609,6 +609,16 @@ Status ResolveRange(const Cube& cube, int64_t g, TimeMs* from, TimeMs* to) {
   return Status::Ok();
 }
 
+// A query's bucket width: the cube's when 0, else a multiple of it.
+Result<int64_t> ResolveGranularity(const Config& c, int64_t granularity_ms) {
+  int64_t g = granularity_ms == 0 ? c.granularity_ms : granularity_ms;
+  if (g % c.granularity_ms != 0) {
+    return InvalidArgument("granularity " + FormatDuration(g) + " is not a multiple of the cube's " +
+                           FormatDuration(c.granularity_ms));
+  }
+  return g;
+}
+
 Result<int> ResolveMetric(const Config& c, std::string_view name) {
   int idx = c.FindMetric(name);
   if (idx < 0) {
@@ -629,11 +639,7 @@ Result<std::vector<SeriesPoint>> Cube::Series(std::string_view metric, const Sli
   const Impl& m = *impl_;
   const Config& c = config();
   VIGIL_ASSIGN_OR_RETURN(int idx, ResolveMetric(c, metric));
-  int64_t g = granularity_ms == 0 ? c.granularity_ms : granularity_ms;
-  if (g % c.granularity_ms != 0) {
-    return InvalidArgument("granularity " + FormatDuration(g) + " is not a multiple of the cube's " +
-                           FormatDuration(c.granularity_ms));
-  }
+  VIGIL_ASSIGN_OR_RETURN(int64_t g, ResolveGranularity(c, granularity_ms));
   bool nothing = false;
   VIGIL_ASSIGN_OR_RETURN(auto required, m.ResolveSlice(slice, /*strict=*/true, &nothing));
   VIGIL_RETURN_IF_ERROR(ResolveRange(*this, g, &from, &to));
@@ -672,11 +678,7 @@ Result<std::vector<SliceSeries>> Cube::GroupSeries(std::string_view metric, cons
   const Impl& m = *impl_;
   const Config& c = config();
   VIGIL_ASSIGN_OR_RETURN(int idx, ResolveMetric(c, metric));
-  int64_t g = granularity_ms == 0 ? c.granularity_ms : granularity_ms;
-  if (g % c.granularity_ms != 0) {
-    return InvalidArgument("granularity " + FormatDuration(g) + " is not a multiple of the cube's " +
-                           FormatDuration(c.granularity_ms));
-  }
+  VIGIL_ASSIGN_OR_RETURN(int64_t g, ResolveGranularity(c, granularity_ms));
   std::vector<int> dims;
   for (const std::string& d : dimensions) {
     int di = c.FindDimension(d);
@@ -746,20 +748,7 @@ Result<std::vector<SliceSeries>> Cube::GroupSeries(std::string_view metric, cons
 }
 
 Result<Aggregate> Cube::Total(const Slice& slice, TimeMs from, TimeMs to) const {
-  const Impl& m = *impl_;
-  bool nothing = false;
-  VIGIL_ASSIGN_OR_RETURN(auto required, m.ResolveSlice(slice, /*strict=*/false, &nothing));
-  Aggregate total = m.EmptyAggregate();
-  if (nothing) return total;
-  if (to == 0) to = std::numeric_limits<TimeMs>::max();
-  if (from == 0) from = std::numeric_limits<TimeMs>::min();
-  for (size_t i = 0; i < m.cell_bucket.size(); ++i) {
-    TimeMs b = m.cell_bucket[i];
-    if (b >= from && b < to && m.CellMatches(i, required)) {
-      Impl::AccumulateCell(m, i, nullptr, &total);
-    }
-  }
-  return total;
+  return TotalExcluding(slice, {}, from, to);
 }
 
 Result<Aggregate> Cube::TotalExcluding(const Slice& slice, const Slice& exclude, TimeMs from,

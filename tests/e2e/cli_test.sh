@@ -6,20 +6,7 @@ VIGIL=$1
 SRC=$2
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-failures=0
-passed=0
-
-check() {  # check NAME CONDITION...
-  local name=$1
-  shift
-  if "$@"; then
-    passed=$((passed + 1))
-  else
-    echo "FAIL: $name" >&2
-    failures=$((failures + 1))
-  fi
-}
-contains() { grep -qF -- "$2" "$1"; }
+source "$(dirname "$0")/lib.sh"
 run() {  # run EXPECTED_CODE OUT ARGS...: runs vigil, keeps stdout+stderr in OUT
   local want=$1 out=$2
   shift 2
@@ -104,5 +91,4 @@ check "store kept after failures" run 0 "$work/out" query --config "$work/bad.ya
 check "store still has 5 events" test "$(tail -n +2 "$work/out" | awk -F, '{s+=$2} END {print s}')" = 5
 check "no subcommand exits 2" run 2 "$work/out"
 
-echo "$passed passed, $failures failed"
-[ "$failures" = 0 ]
+finish

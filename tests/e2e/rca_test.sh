@@ -7,20 +7,7 @@ VIGIL=$1
 SRC=$2
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-failures=0
-passed=0
-
-check() {  # check NAME CONDITION...
-  local name=$1
-  shift
-  if "$@"; then
-    passed=$((passed + 1))
-  else
-    echo "FAIL: $name" >&2
-    failures=$((failures + 1))
-  fi
-}
-contains() { grep -qF -- "$2" "$1"; }
+source "$(dirname "$0")/lib.sh"
 last_line_is() { test "$(tail -n 1 "$1")" = "$2"; }
 run() {  # run EXPECTED_CODE OUT ARGS...: runs vigil, keeps stdout in OUT and stderr in OUT.err
   local want=$1 out=$2
@@ -95,5 +82,4 @@ check "empty file exits 1" run 1 "$work/out" rca --cells "$work/empty.csv" --dim
 check "rca in help" run 0 "$work/out" --help
 check "help lists rca" contains "$work/out" "rca"
 
-echo "$passed passed, $failures failed"
-[ "$failures" = 0 ]
+finish
