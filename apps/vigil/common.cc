@@ -20,10 +20,22 @@ Result<StoredCube> OpenStoredCube(const std::string& config_path, bool require_e
   return StoredCube{std::move(config), std::move(store), std::move(cube)};
 }
 
+Result<TimeMs> ParseTimeFlag(const char* flag, const std::string& text) {
+  if (text.empty()) return TimeMs{0};
+  auto t = ParseTimestamp(text);
+  if (!t.ok()) return InvalidArgument(std::string(flag) + ": " + t.status().message());
+  return *t;
+}
+
 std::string Thousands(uint64_t n) {
-  std::string s = std::to_string(n);
-  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(i, ",");
-  return s;
+  std::string digits = std::to_string(n);
+  std::string out;
+  out.reserve(digits.size() + digits.size() / 3);
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
+    out.push_back(digits[i]);
+  }
+  return out;
 }
 
 std::string HumanRate(double v) {

@@ -7,6 +7,7 @@
 #include "vigil/config.h"
 #include "vigil/cube.h"
 #include "vigil/store.h"
+#include "vigil/time.h"
 #include "vigil/status.h"
 
 namespace vigil::cli {
@@ -24,6 +25,9 @@ struct StoredCube {
 /// Loads the config, opens its store and loads the cube. With `require_events`, a store that
 /// holds no events yet is a kDataError that says to run `vigil ingest` first.
 Result<StoredCube> OpenStoredCube(const std::string& config_path, bool require_events);
+
+/// Parses a time flag's text (RFC 3339 or epoch ms); 0 when empty. Errors name the flag.
+Result<TimeMs> ParseTimeFlag(const char* flag, const std::string& text);
 
 /// 1234567 → "1,234,567".
 std::string Thousands(uint64_t n);

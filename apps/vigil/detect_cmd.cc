@@ -31,20 +31,17 @@ Action Setup(CLI::App* app) {
     auto& config = opened->config;
     auto& store = opened->store;
     Cube* cube = &opened->cube;
-    TimeMs from = 0, to = 0;
-    for (auto [text, out, flag] : {std::tuple{&o->from, &from, "--from"}, std::tuple{&o->to, &to, "--to"}}) {
-      if (text->empty()) continue;
-      auto t = ParseTimestamp(*text);
-      if (!t.ok()) return ReportError(InvalidArgument(std::string(flag) + ": " + t.status().message()));
-      *out = *t;
-    }
+    auto from = ParseTimeFlag("--from", o->from);
+    if (!from.ok()) return ReportError(from.status());
+    auto to = ParseTimeFlag("--to", o->to);
+    if (!to.ok()) return ReportError(to.status());
     DetectOptions options;
     auto report = Detect(*cube, options);
     if (!report.ok()) return ReportError(report.status());
     std::vector<Anomaly> anomalies;
     for (const Anomaly& a : report->anomalies) {
-      if (from && a.start < from) continue;
-      if (to && a.start >= to) continue;
+      if (*from && a.start < *from) continue;
+      if (*to && a.start >= *to) continue;
       anomalies.push_back(a);
     }
     std::vector<Incident> grouped = GroupIncidents(anomalies);

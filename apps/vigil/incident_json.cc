@@ -6,8 +6,6 @@
 
 namespace vigil::cli {
 
-std::string IncidentId(const Anomaly& a) { return IncidentIdFor(a); }
-
 std::string Severity(const Anomaly& a) {
   double size = std::abs(a.relative_change);
   if (size >= 1.0 && a.confidence >= 0.999) return "critical";
@@ -24,7 +22,7 @@ nlohmann::json SliceJson(const Slice& slice) {
 nlohmann::json IncidentJson(const Anomaly& a) {
   auto round = [](double v, double scale) { return std::round(v * scale) / scale; };
   nlohmann::json j;
-  j["id"] = IncidentId(a);
+  j["id"] = IncidentIdFor(a);
   j["metric"] = a.metric;
   j["slice"] = SliceJson(a.slice);
   j["start"] = FormatTimestamp(a.start);

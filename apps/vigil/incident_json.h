@@ -10,9 +10,6 @@
 
 namespace vigil::cli {
 
-/// A stable id from metric, slice and onset: re-running detection gives the same ids.
-std::string IncidentId(const Anomaly& anomaly);
-
 /// minor, major or critical, from the effect size and the confidence.
 std::string Severity(const Anomaly& anomaly);
 

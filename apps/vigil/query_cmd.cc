@@ -60,29 +60,21 @@ Action Setup(CLI::App* app) {
     auto opened = OpenStoredCube(o->config, /*require_events=*/true);
     if (!opened.ok()) return ReportError(opened.status());
     auto& config = opened->config;
-    auto& store = opened->store;
     Cube* cube = &opened->cube;
     if (o->metric.empty()) return PrintSummary(*cube);
     auto slice = ParseSlice(o->slice);
     if (!slice.ok()) return ReportError(slice.status());
-    TimeMs from = 0, to = 0;
+    auto from = ParseTimeFlag("--from", o->from);
+    if (!from.ok()) return ReportError(from.status());
+    auto to = ParseTimeFlag("--to", o->to);
+    if (!to.ok()) return ReportError(to.status());
     int64_t g = 0;
-    if (!o->from.empty()) {
-      auto t = ParseTimestamp(o->from);
-      if (!t.ok()) return ReportError(InvalidArgument("--from: " + t.status().message()));
-      from = *t;
-    }
-    if (!o->to.empty()) {
-      auto t = ParseTimestamp(o->to);
-      if (!t.ok()) return ReportError(InvalidArgument("--to: " + t.status().message()));
-      to = *t;
-    }
     if (!o->granularity.empty()) {
       auto d = ParseDuration(o->granularity);
       if (!d.ok()) return ReportError(InvalidArgument("--granularity: " + d.status().message()));
       g = *d;
     }
-    auto series = cube->Series(o->metric, *slice, from, to, g);
+    auto series = cube->Series(o->metric, *slice, *from, *to, g);
     if (!series.ok()) return ReportError(series.status());
     const MetricSpec& m = config->metrics[config->FindMetric(o->metric)];
     if (o->csv) {

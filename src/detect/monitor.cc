@@ -395,7 +395,7 @@ std::vector<Anomaly> KeepMostSpecific(std::vector<Anomaly> all) {
 // Re-judges anomaly `a` on `slice` (a part of its slice): the series of that slice through the
 // same detector, averaged over the anomaly's buckets. True, with `a` moved there, when the part
 // shows an effect that matters.
-bool Relocate(const Cube& cube, const MonitorSpec& monitor, const std::string& ensemble_zone,
+bool Relocate(const Cube& cube, const MonitorSpec& monitor,
               const Slice& slice, Anomaly* a, std::map<std::string, TimeZone>* zones) {
   auto series = cube.Series(a->metric, slice, 0, 0, a->granularity_ms);
   if (!series.ok()) return false;
@@ -415,7 +415,6 @@ bool Relocate(const Cube& cube, const MonitorSpec& monitor, const std::string& e
     sum_o += p.value;
     ++n;
   }
-  (void)ensemble_zone;
   if (n == 0 || !EffectMatters(monitor, sum_o / n, sum_e / n)) return false;
   a->slice = slice;
   a->baseline = sum_e / n;
@@ -473,7 +472,7 @@ std::vector<Anomaly> ExplainAway(const Cube& cube, std::vector<Anomaly> all,
       for (const MonitorSpec& m : c.monitors) {
         if (m.metric == ax.metric) monitor = &m;
       }
-      if (consistent && monitor && Relocate(cube, *monitor, "", both, &ax, zones)) {
+      if (consistent && monitor && Relocate(cube, *monitor, both, &ax, zones)) {
         moved[x] = true;
         break;
       }
