@@ -227,7 +227,9 @@ TEST_F(HandMade, ResultsLayout) {
   for (size_t i = 0; i < scores->size(); ++i) {
     EXPECT_GE((*scores)[i], 0.0);
     EXPECT_LE((*scores)[i], 1.0);
-    if (i < 15) EXPECT_EQ((*scores)[i], 0.0);
+    if (i < 15) {
+      EXPECT_EQ((*scores)[i], 0.0);
+    }
   }
   fs::path out = fs::temp_directory_path() / "vigil_nab_test_out";
   fs::remove_all(out);
