@@ -8,7 +8,10 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libsimdjson-dev libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libfmt-dev
   libsqlite3-dev zlib1g-dev libzstd-dev
-  python3-pandas python3-statsmodels tzdata
+  libcpp-httplib-dev
+  python3-dev pybind11-dev python3-numpy python3-pandas python3-statsmodels
+  python3-dask python3-distributed python3-pytest
+  prometheus-alertmanager chromium tzdata
 )
 
 missing=()

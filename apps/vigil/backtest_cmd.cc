@@ -6,7 +6,7 @@
 
 #include "command.h"
 #include "common.h"
-#include "incident_json.h"
+#include "vigil/incident_json.h"
 #include "vigil/eval.h"
 #include "vigil/ingest.h"
 #include "vigil/store.h"
@@ -134,7 +134,7 @@ Action Setup(CLI::App* app) {
                               {"exact_slice", m.exact_slice}});
       }
       for (const auto& [d, a] : r.decoy_hits) {
-        j["decoy_hits"].push_back({{"kind", d.kind}, {"incident", IncidentJson(a)}});
+        j["decoy_hits"].push_back({{"kind", d.kind}, {"incident", IncidentToJson(a)}});
       }
       std::ofstream(o->json) << j.dump(2) << "\n";
     }

@@ -9,6 +9,7 @@
 #include "vigil/store.h"
 #include "vigil/time.h"
 #include "vigil/status.h"
+#include "common/text.h"
 
 namespace vigil::cli {
 
@@ -28,14 +29,5 @@ Result<StoredCube> OpenStoredCube(const std::string& config_path, bool require_e
 
 /// Parses a time flag's text (RFC 3339 or epoch ms); 0 when empty. Errors name the flag.
 Result<TimeMs> ParseTimeFlag(const char* flag, const std::string& text);
-
-/// 1234567 → "1,234,567".
-std::string Thousands(uint64_t n);
-
-/// A rate for people: 1.53e6 → "1.53 M".
-std::string HumanRate(double per_second);
-
-/// A metric value for people, by unit.
-std::string FormatValue(double value, const std::string& unit);
 
 }  // namespace vigil::cli

@@ -6,7 +6,7 @@
 
 #include "command.h"
 #include "common.h"
-#include "incident_json.h"
+#include "vigil/incident_json.h"
 #include "vigil/detect.h"
 #include "vigil/store.h"
 
@@ -35,22 +35,15 @@ Action Setup(CLI::App* app) {
     if (!from.ok()) return ReportError(from.status());
     auto to = ParseTimeFlag("--to", o->to);
     if (!to.ok()) return ReportError(to.status());
-    DetectOptions options;
-    auto report = Detect(*cube, options);
-    if (!report.ok()) return ReportError(report.status());
-    std::vector<Anomaly> anomalies;
-    for (const Anomaly& a : report->anomalies) {
-      if (*from && a.start < *from) continue;
-      if (*to && a.start >= *to) continue;
-      anomalies.push_back(a);
-    }
-    std::vector<Incident> grouped = GroupIncidents(anomalies);
-    Status evidence = AttachEvidence(*cube, &grouped);
-    if (!evidence.ok()) return ReportError(evidence);
+    auto search = FindIncidents(*cube, *from, *to);
+    if (!search.ok()) return ReportError(search.status());
+    const std::vector<Incident>& grouped = search->incidents;
+    size_t anomalies = 0;
+    for (const Incident& inc : grouped) anomalies += 1 + inc.related.size();
     nlohmann::json incidents = nlohmann::json::array();
     std::vector<std::pair<std::string, std::string>> docs;
     for (const Incident& inc : grouped) {
-      nlohmann::json j = IncidentJson(inc);
+      nlohmann::json j = IncidentToJson(inc);
       docs.emplace_back(inc.id, j.dump());
       incidents.push_back(std::move(j));
     }
@@ -68,7 +61,7 @@ Action Setup(CLI::App* app) {
         fmt::print("{}  {}  {:<20} {:<44} {:>10} -> {:<10} {:+6.1f}%  {:<8} conf {:.4f}{}{}\n",
                    inc.id, FormatTimestamp(inc.start), a.metric, FormatSlice(a.slice),
                    FormatValue(a.baseline, unit), FormatValue(a.observed, unit),
-                   100 * a.relative_change, Severity(a), a.confidence,
+                   100 * a.relative_change, inc.severity, a.confidence,
                    inc.related.empty() ? "" : fmt::format("  +{} related", inc.related.size()),
                    std::string(inc.end ? "" : "  (open)") +
                        (inc.paging ? "" : "  [mix shift along " + inc.evidence.mix_dimension + ": not paging]"));
@@ -76,7 +69,8 @@ Action Setup(CLI::App* app) {
     }
     std::fprintf(stderr, "%zu incidents from %zu anomalies in %zu monitored series (%s points "
                          "judged)\n",
-                 grouped.size(), anomalies.size(), report->series, Thousands(report->points).c_str());
+                 grouped.size(), anomalies, search->detection.series,
+                 Thousands(search->detection.points).c_str());
     return 0;
   };
 }

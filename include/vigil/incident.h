@@ -42,6 +42,8 @@ struct Evidence {
   bool mix_shift = false;   ///< the aggregate moved because traffic moved between unchanged parts
   std::string mix_dimension;  ///< along which dimension
   uint64_t affected_devices = 0;
+  uint64_t affected_turns = 0;  ///< events of the slice during the anomaly's first hours
+  double traffic_share = 1;     ///< the slice's share of all events then, in [0, 1]
 };
 
 /// Collects the evidence of `anomaly` from `cube`, comparing its window with the same hours one
@@ -58,6 +60,9 @@ struct Incident {
   Evidence evidence;           ///< of the primary (filled by CollectEvidence)
   /// False when the incident should not page anyone by default (a pure traffic-mix shift).
   bool paging = true;
+  std::string severity;  ///< minor, major or critical (SeverityOf, set by AttachEvidence)
+  std::string summary;   ///< one paragraph for people (Summarize, set by AttachEvidence)
+  std::string owner;     ///< the owning team, from routing ("" until routed)
   /// Every anomaly of the incident, primary first.
   std::vector<const Anomaly*> members() const;
 };
@@ -69,9 +74,26 @@ struct Incident {
 /// 3 hours of the previous one's end. Deterministic; incidents ordered by start.
 std::vector<Incident> GroupIncidents(const std::vector<Anomaly>& anomalies);
 
-/// Fills every incident's evidence from the cube; an incident whose primary is a pure mix shift
-/// does not page by default.
+/// Fills every incident's evidence, severity and summary from the cube; an incident whose
+/// primary is a pure mix shift does not page by default.
 Status AttachEvidence(const Cube& cube, std::vector<Incident>* incidents);
+
+/// Detect, group and explain: the incidents of `cube` whose onset lies in [from, to) (0: no
+/// bound; history before `from` still feeds the baselines). Deterministic.
+struct IncidentSearch {
+  std::vector<Incident> incidents;
+  DetectionReport detection;  ///< every anomaly found, before the time filter
+};
+Result<IncidentSearch> FindIncidents(const Cube& cube, TimeMs from = 0, TimeMs to = 0);
+
+/// Severity from effect size × affected traffic: impact = |relative change| (capped at 2) × the
+/// slice's share of all traffic. critical: impact ≥ 0.05 at ≥ 99.9 % confidence; major:
+/// impact ≥ 0.01 or a change of 25 % or more; minor otherwise.
+std::string SeverityOf(const Anomaly& primary, double traffic_share);
+
+/// A plain-language paragraph from the evidence: since when, what moved where and by how much,
+/// with what confidence, carried by which stage, in which slices, what changed at the onset.
+std::string Summarize(const Incident& incident, const Config& config);
 
 /// A stable id from metric, slice and onset (`inc-` and 12 hex digits).
 std::string IncidentIdFor(const Anomaly& anomaly);

@@ -1,5 +1,8 @@
 #include "common/text.h"
 
+#include <cmath>
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <numeric>
 
@@ -43,6 +46,32 @@ std::vector<std::string_view> Split(std::string_view s, char sep) {
     start = pos + 1;
   }
   return out;
+}
+
+std::string Thousands(uint64_t n) {
+  std::string digits = std::to_string(n);
+  std::string out;
+  out.reserve(digits.size() + digits.size() / 3);
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
+    out.push_back(digits[i]);
+  }
+  return out;
+}
+
+std::string HumanRate(double v) {
+  if (v >= 1e9) return fmt::format("{:.2f} G", v / 1e9);
+  if (v >= 1e6) return fmt::format("{:.2f} M", v / 1e6);
+  if (v >= 1e3) return fmt::format("{:.1f} k", v / 1e3);
+  return fmt::format("{:.0f} ", v);
+}
+
+std::string FormatValue(double v, const std::string& unit) {
+  if (std::isnan(v)) return "-";
+  if (unit == "ratio") return fmt::format("{:.4f}", v);
+  if (unit == "ms") return fmt::format("{:.1f}", v);
+  if (v == std::floor(v) && std::abs(v) < 1e15) return fmt::format("{:.0f}", v);
+  return fmt::format("{:.6g}", v);
 }
 
 }  // namespace vigil

@@ -1,6 +1,7 @@
-// Small text helpers shared by the config and the CLI.
+// Small text helpers shared by the config, the incident summaries and the front ends.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,5 +16,14 @@ std::string Nearest(std::string_view word, const std::vector<std::string>& candi
 
 /// Splits on `sep`, keeping empty parts.
 std::vector<std::string_view> Split(std::string_view s, char sep);
+
+/// 1234567 → "1,234,567".
+std::string Thousands(uint64_t n);
+
+/// A rate for people: 1.53e6 → "1.53 M".
+std::string HumanRate(double per_second);
+
+/// A metric value for people, by unit ("ms": one decimal, "ratio": four, counts whole).
+std::string FormatValue(double value, const std::string& unit);
 
 }  // namespace vigil

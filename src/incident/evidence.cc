@@ -179,6 +179,11 @@ Result<Evidence> CollectEvidence(const Cube& cube, const Anomaly& a) {
     e.affected_devices = static_cast<uint64_t>(std::llround(whole.devices.Estimate()));
   }
   e.stages = Stages(cube, m, now, before);
+  e.affected_turns = now.count;
+  if (!a.slice.empty()) {
+    VIGIL_ASSIGN_OR_RETURN(Aggregate everything, cube.Total({}, w.from, w.to));
+    e.traffic_share = everything.count > 0 ? static_cast<double>(now.count) / everything.count : 0;
+  }
 
   // Leaf cells of both windows, to read shares and per-value metrics along every free dimension.
   VIGIL_ASSIGN_OR_RETURN(auto cells_now, cube.Cells(a.slice, w.from, w.to));
@@ -186,6 +191,15 @@ Result<Evidence> CollectEvidence(const Cube& cube, const Anomaly& a) {
   double total_now = static_cast<double>(now.count), total_before = static_cast<double>(before.count);
   if (total_now > 0 && total_before > 0) {
     e.root_causes = RootCauses(cube, a, metric, cells_now, cells_before);
+    // People read a root cause in the metric's own terms (ms, a rate), whatever the search
+    // compared: the slice's value during the onset and in the reference window.
+    for (RootCause& rc : e.root_causes) {
+      Slice slice(rc.slice.begin(), rc.slice.end());
+      auto during = cube.Total(slice, w.from, w.to);
+      auto past = cube.Total(slice, w.ref_from, w.ref_to);
+      rc.actual = during.ok() ? cube.MetricValue(metric, *during) : std::nan("");
+      rc.expected = past.ok() ? cube.MetricValue(metric, *past) : std::nan("");
+    }
   }
   if (e.root_causes.empty()) {
     // Nothing narrower stands out (or the slice is new): its own slice carries the deviation.
@@ -262,29 +276,56 @@ Result<Evidence> CollectEvidence(const Cube& cube, const Anomaly& a) {
   return e;
 }
 
+namespace {
+
+// An incident whose primary is not a latency (a failure or good-turn rate) takes its stages
+// from its largest latency anomaly, if it has one.
+Status AttachLatencyStages(const Cube& cube, Incident* incident) {
+  Incident& inc = *incident;
+  const Config& c = cube.config();
+  if (!inc.evidence.stages.empty()) return Status::Ok();
+  const Anomaly* latency = nullptr;
+  for (const Anomaly& a : inc.related) {
+    int m = c.FindMetric(a.metric);
+    if (m < 0) continue;
+    MetricType t = c.metrics[m].type;
+    if ((t == MetricType::kQuantile || t == MetricType::kMean) &&
+        (!latency || std::abs(a.relative_change) > std::abs(latency->relative_change))) {
+      latency = &a;
+    }
+  }
+  if (!latency) return Status::Ok();
+  VIGIL_ASSIGN_OR_RETURN(Evidence other, CollectEvidence(cube, *latency));
+  inc.evidence.stages = std::move(other.stages);
+  return Status::Ok();
+}
+
+}  // namespace
+
 Status AttachEvidence(const Cube& cube, std::vector<Incident>* incidents) {
   const Config& c = cube.config();
   for (Incident& inc : *incidents) {
     VIGIL_ASSIGN_OR_RETURN(inc.evidence, CollectEvidence(cube, inc.primary));
     inc.paging = !inc.evidence.mix_shift;
-    if (!inc.evidence.stages.empty()) continue;
-    // The primary is not a latency (a failure or good-turn rate): take the stages from the
-    // incident's largest latency anomaly, if it has one.
-    const Anomaly* latency = nullptr;
-    for (const Anomaly& a : inc.related) {
-      int m = c.FindMetric(a.metric);
-      if (m < 0) continue;
-      MetricType t = c.metrics[m].type;
-      if ((t == MetricType::kQuantile || t == MetricType::kMean) &&
-          (!latency || std::abs(a.relative_change) > std::abs(latency->relative_change))) {
-        latency = &a;
-      }
-    }
-    if (!latency) continue;
-    VIGIL_ASSIGN_OR_RETURN(Evidence other, CollectEvidence(cube, *latency));
-    inc.evidence.stages = std::move(other.stages);
+    inc.severity = SeverityOf(inc.primary, inc.evidence.traffic_share);
+    VIGIL_RETURN_IF_ERROR(AttachLatencyStages(cube, &inc));
+    inc.summary = Summarize(inc, c);
   }
   return Status::Ok();
+}
+
+Result<IncidentSearch> FindIncidents(const Cube& cube, TimeMs from, TimeMs to) {
+  IncidentSearch out;
+  VIGIL_ASSIGN_OR_RETURN(out.detection, Detect(cube));
+  std::vector<Anomaly> kept;
+  for (const Anomaly& a : out.detection.anomalies) {
+    if (from && a.start < from) continue;
+    if (to && a.start >= to) continue;
+    kept.push_back(a);
+  }
+  out.incidents = GroupIncidents(kept);
+  VIGIL_RETURN_IF_ERROR(AttachEvidence(cube, &out.incidents));
+  return out;
 }
 
 }  // namespace vigil

@@ -1,0 +1,90 @@
+// Severity and the plain-language summary of an incident, both read from its evidence.
+#include <algorithm>
+#include <cmath>
+#include <fmt/format.h>
+
+#include "common/text.h"
+#include "vigil/incident.h"
+
+namespace vigil {
+namespace {
+
+std::string SliceWords(const Slice& slice) {
+  if (slice.empty()) return "all traffic";
+  std::string out;
+  for (const auto& [d, v] : slice) out += (out.empty() ? "" : ", ") + d + "=" + v;
+  return out;
+}
+
+std::string Percent(double fraction) {
+  double p = 100 * fraction;
+  return std::abs(p) >= 10 ? fmt::format("{:.0f} %", p) : fmt::format("{:.1f} %", p);
+}
+
+std::string Confidence(double c) {
+  if (c >= 0.9999) return "over 99.99 %";
+  return fmt::format("{:.2f} %", 100 * std::floor(c * 1e4) / 1e4);
+}
+
+}  // namespace
+
+std::string SeverityOf(const Anomaly& a, double traffic_share) {
+  double effect = std::min(std::abs(a.relative_change), 2.0);
+  double impact = effect * std::clamp(traffic_share, 0.0, 1.0);
+  if (impact >= 0.05 && a.confidence >= 0.999) return "critical";
+  if (impact >= 0.01 || effect >= 0.25) return "major";
+  return "minor";
+}
+
+std::string Summarize(const Incident& incident, const Config& config) {
+  const Anomaly& a = incident.primary;
+  const Evidence& e = incident.evidence;
+  int m = config.FindMetric(a.metric);
+  std::string unit = m >= 0 ? config.metrics[m].unit : "";
+  std::string what = a.metric;
+  if (m >= 0 && !config.metrics[m].description.empty()) what = config.metrics[m].description + " (" + a.metric + ")";
+  auto value = [&](double v) { return FormatValue(v, unit) + (unit == "ms" ? " ms" : ""); };
+  std::string out = fmt::format("Since {}, {} on {} {} {} ({} → {}, {} confidence)",
+                                FormatTimestamp(incident.start), what, SliceWords(a.slice),
+                                a.direction == Direction::kDown ? "fell" : "rose",
+                                Percent(std::abs(a.relative_change)), value(a.baseline),
+                                value(a.observed), Confidence(a.confidence));
+  if (incident.end) out += fmt::format(", until {}", FormatTimestamp(incident.end));
+  out += ".";
+  if (e.mix_shift) {
+    out += fmt::format(" The traffic mix moved along {} while each part held its own value: a "
+                       "mix shift, not paging.", e.mix_dimension);
+  }
+  if (!e.stages.empty() && e.stages.front().share > 0) {
+    out += fmt::format(" Carried by {} ({})", e.stages.front().stage, Percent(e.stages.front().share));
+    if (e.stages.size() > 1 && e.stages[1].share >= 0.1) {
+      out += fmt::format(", then {} ({})", e.stages[1].stage, Percent(e.stages[1].share));
+    }
+    out += ".";
+  }
+  if (!e.root_causes.empty() && e.root_causes.front().slice.size() > a.slice.size()) {
+    const RootCause& rc = e.root_causes.front();
+    out += fmt::format(" Localized to {} ({} of the deviation)", SliceWords(rc.slice),
+                       Percent(rc.explained_fraction));
+    if (e.root_causes.size() > 1) out += fmt::format(" and {} more slice{}", e.root_causes.size() - 1,
+                                                     e.root_causes.size() > 2 ? "s" : "");
+    out += ".";
+  }
+  if (!e.what_changed.empty()) {
+    const ChangedValue& cv = e.what_changed.front();
+    out += fmt::format(" {}={} went from {} to {} of the traffic", cv.dimension, cv.value,
+                       Percent(cv.share_before), Percent(cv.share_after));
+    if (cv.first_seen) out += fmt::format(" (first seen {})", FormatTimestamp(cv.first_seen));
+    out += ".";
+  }
+  if (e.affected_devices > 0) {
+    out += fmt::format(" About {} devices affected", Thousands(e.affected_devices));
+    if (e.traffic_share < 1) out += fmt::format(" ({} of all turns)", Percent(e.traffic_share));
+    out += ".";
+  }
+  size_t related = incident.related.size();
+  if (related > 0) out += fmt::format(" {} related anomal{}.", related, related == 1 ? "y" : "ies");
+  return out;
+}
+
+}  // namespace vigil
