@@ -9,10 +9,51 @@
 
 #include "vigil/cube.h"
 #include "vigil/status.h"
+#include "vigil/time.h"
 
 struct sqlite3;
 
 namespace vigil {
+
+/// An incident as stored: its latest DESIGN §5 document and where it is in its lifecycle.
+struct IncidentRecord {
+  std::string id;
+  std::string status;     ///< "open", "acknowledged" or "resolved"
+  std::string severity;   ///< minor, major, critical
+  std::string owner;      ///< from routing ("" when unrouted)
+  std::string metric;     ///< the primary metric
+  TimeMs start = 0;       ///< onset (data time)
+  TimeMs end = 0;         ///< recovery (data time); 0 while open
+  TimeMs updated = 0;     ///< wall-clock time of the last change
+  bool paging = true;     ///< false for incidents that page nobody by default (mix shifts)
+  std::string document;   ///< the DESIGN §5 JSON
+};
+
+/// A person's verdict on an incident.
+struct FeedbackRecord {
+  std::string incident;
+  std::string verdict;  ///< true_positive, false_positive or duplicate
+  std::string note;
+  TimeMs at = 0;        ///< wall-clock time it was given
+};
+
+/// A silence: incidents whose labels match every matcher between `starts` and `ends` notify
+/// nobody (they are still recorded).
+struct SilenceRecord {
+  int64_t id = 0;  ///< assigned by the store
+  std::vector<std::pair<std::string, std::string>> matchers;  ///< label = value ("~value": regex)
+  TimeMs starts = 0;
+  TimeMs ends = 0;
+  std::string comment;
+};
+
+/// What a sink was last told about an incident, so a re-run sends nothing twice.
+struct DeliveryRecord {
+  std::string incident;
+  std::string sink;
+  std::string state;  ///< e.g. "open/major", "resolved/major"
+  TimeMs at = 0;
+};
 
 class Store {
  public:
@@ -37,6 +78,28 @@ class Store {
                           const std::vector<std::pair<std::string, std::string>>& docs);
   /// The stored documents of `kind` as (id, body), ordered by id.
   Result<std::vector<std::pair<std::string, std::string>>> Documents(const std::string& kind);
+
+  /// Inserts or replaces an incident by id.
+  Status PutIncident(const IncidentRecord& incident);
+  /// Several in one transaction.
+  Status PutIncidents(const std::vector<IncidentRecord>& incidents);
+  /// Every stored incident, by start then id.
+  Result<std::vector<IncidentRecord>> Incidents();
+  /// One incident; kNotFound naming the id when there is none.
+  Result<IncidentRecord> FindIncident(const std::string& id);
+
+  Status AddFeedback(const FeedbackRecord& feedback);
+  /// Feedback on one incident ("" for all), oldest first.
+  Result<std::vector<FeedbackRecord>> Feedback(const std::string& incident = "");
+
+  /// Stores a silence and returns its id.
+  Result<int64_t> AddSilence(const SilenceRecord& silence);
+  Status RemoveSilence(int64_t id);
+  Result<std::vector<SilenceRecord>> Silences();
+
+  Status PutDelivery(const DeliveryRecord& delivery);
+  /// The last delivery of every (incident, sink).
+  Result<std::vector<DeliveryRecord>> Deliveries();
 
   /// Number of stored buckets and events (for summaries).
   Result<std::pair<int64_t, int64_t>> CubeSize();

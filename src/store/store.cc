@@ -6,28 +6,14 @@
 #include <unordered_map>
 
 #include "cube/cube_impl.h"
+#include "store/sql.h"
 
 namespace vigil {
+using internal::SqlError;
+using internal::Statement;
 namespace {
 
 constexpr int kSchemaVersion = 1;
-
-// A prepared statement that finalizes itself.
-class Statement {
- public:
-  Statement(sqlite3* db, const char* sql) { rc_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr); }
-  ~Statement() { sqlite3_finalize(stmt_); }
-  bool ok() const { return rc_ == SQLITE_OK; }
-  sqlite3_stmt* get() { return stmt_; }
-
- private:
-  sqlite3_stmt* stmt_ = nullptr;
-  int rc_;
-};
-
-Status SqlError(sqlite3* db, const std::string& path, const std::string& what) {
-  return IoError(path + ": " + what + ": " + sqlite3_errmsg(db));
-}
 
 }  // namespace
 
@@ -56,7 +42,16 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path) {
       "CREATE TABLE IF NOT EXISTS cube_buckets(bucket INTEGER PRIMARY KEY, events INTEGER NOT "
       "NULL, cells BLOB NOT NULL);"
       "CREATE TABLE IF NOT EXISTS documents(kind TEXT NOT NULL, id TEXT NOT NULL, body TEXT NOT "
-      "NULL, PRIMARY KEY(kind, id));"));
+      "NULL, PRIMARY KEY(kind, id));"
+      "CREATE TABLE IF NOT EXISTS incidents(id TEXT PRIMARY KEY, status TEXT NOT NULL, severity "
+      "TEXT NOT NULL, owner TEXT NOT NULL, metric TEXT NOT NULL, start INTEGER NOT NULL, end_time "
+      "INTEGER NOT NULL, updated INTEGER NOT NULL, paging INTEGER NOT NULL, document TEXT NOT NULL);"
+      "CREATE TABLE IF NOT EXISTS feedback(seq INTEGER PRIMARY KEY AUTOINCREMENT, incident TEXT NOT "
+      "NULL, verdict TEXT NOT NULL, note TEXT NOT NULL, at INTEGER NOT NULL);"
+      "CREATE TABLE IF NOT EXISTS silences(id INTEGER PRIMARY KEY AUTOINCREMENT, matchers TEXT NOT "
+      "NULL, starts INTEGER NOT NULL, ends INTEGER NOT NULL, comment TEXT NOT NULL);"
+      "CREATE TABLE IF NOT EXISTS deliveries(incident TEXT NOT NULL, sink TEXT NOT NULL, state TEXT "
+      "NOT NULL, at INTEGER NOT NULL, PRIMARY KEY(incident, sink));"));
   Statement get(db, "SELECT value FROM meta WHERE key='schema_version'");
   if (!get.ok()) return SqlError(db, path, "reading the schema version");
   if (sqlite3_step(get.get()) == SQLITE_ROW) {
