@@ -138,6 +138,44 @@ struct DetectSpec {
   std::vector<std::string> detectors = {"seasonal", "cusum"};  ///< ensemble members
 };
 
+/// A node of the routing tree (Alertmanager semantics): an incident whose labels satisfy every
+/// matcher goes down into the first child that matches (and into later siblings after a child
+/// with `continue_matching`); where no child matches, this node routes it. Owner and sinks are
+/// inherited from the parent when not set.
+struct RouteSpec {
+  std::vector<std::pair<std::string, std::string>> match;     ///< label equals value
+  std::vector<std::pair<std::string, std::string>> match_re;  ///< label fully matches regex
+  std::string owner;
+  std::vector<std::string> sinks;
+  bool continue_matching = false;
+  std::vector<RouteSpec> routes;
+  int line = 0;
+};
+
+/// Where notifications go.
+struct SinkSpec {
+  enum class Kind { kStdout, kJsonLines, kWebhook, kAlertmanager };
+  std::string name;
+  Kind kind = Kind::kStdout;
+  std::string path;  ///< kJsonLines: the file (relative to the config's folder)
+  std::string url;   ///< kWebhook: the endpoint; kAlertmanager: the base URL
+  int64_t timeout_ms = 5000;
+  int retries = 3;               ///< after the first attempt
+  int64_t backoff_ms = 500;      ///< doubled after every failed attempt
+  int line = 0;
+};
+
+/// How incidents become notifications.
+struct AlertSpec {
+  /// An incident resolves once its slice has been normal this long (hysteresis: a brief dip
+  /// back to normal does not resolve and re-open it).
+  int64_t resolve_after_ms = 30 * 60 * 1000;
+  /// Also notify incidents that page nobody by default (pure traffic-mix shifts).
+  bool notify_non_paging = false;
+  RouteSpec route;              ///< the root: default owner "unowned", sinks [stdout]
+  std::vector<SinkSpec> sinks;  ///< by name; a `stdout` sink exists unless redefined
+};
+
 /// Explicit limits; reaching one is reported, never silent.
 struct Limits {
   int64_t max_line_bytes = 1 << 20;
@@ -158,6 +196,7 @@ struct Config {
   std::string store_path;  ///< absolute or relative to base_dir; see StorePath()
   Limits limits;
   DetectSpec detect;
+  AlertSpec alert;
   int threads = 0;  ///< ingest threads; 0 = one per core
 
   /// Loads and validates a YAML file. Errors are kConfig and read `FILE:LINE: key 'k': why`,
@@ -173,6 +212,8 @@ struct Config {
   int FindDimension(std::string_view name) const;
   /// The store path with relative paths resolved against the config file's folder.
   std::string StorePath() const;
+  /// A path from the config (a sink's file) resolved against the config file's folder.
+  std::string ResolvePath(const std::string& path) const;
   /// The cardinality limit of dimension `index`.
   int64_t DimensionLimit(int index) const;
   /// Predicates the cube counts per cell (distinct texts over all rate metrics), in order.

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <regex>
 #include <fstream>
 #include <functional>
 #include <set>
@@ -46,8 +47,12 @@ class ConfigReader {
         }
       }
     } else if (node.IsSequence() && HasChildren(path + "[]")) {
+      // Nested routes have the keys of their parent route.
+      std::string item_path = path + "[]";
+      const std::string nested = "alert.route.routes[].routes[]";
+      if (item_path == nested) item_path = "alert.route.routes[]";
       for (const YAML::Node& item : node) {
-        if (item.IsMap()) VIGIL_RETURN_IF_ERROR(CheckKeys(item, path + "[]"));
+        if (item.IsMap()) VIGIL_RETURN_IF_ERROR(CheckKeys(item, item_path));
       }
     }
     return Status::Ok();
@@ -477,6 +482,143 @@ Status ReadLimits(const ConfigReader& r, const YAML::Node& node, Config* c) {
   return Status::Ok();
 }
 
+Status ReadStringList(const ConfigReader& r, const YAML::Node& node, const std::string& key,
+                      std::vector<std::string>* out) {
+  if (!node.IsSequence()) return r.Error(node, key, "expected a list");
+  out->clear();
+  for (const YAML::Node& n : node) {
+    out->emplace_back();
+    VIGIL_RETURN_IF_ERROR(r.Scalar(n, key, &out->back()));
+  }
+  return Status::Ok();
+}
+
+Status ReadMatchers(const ConfigReader& r, const YAML::Node& node, const std::string& key, bool regex,
+                    std::vector<std::pair<std::string, std::string>>* out) {
+  if (!node.IsMap()) return r.Error(node, key, "expected a map label: value");
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    std::string label = it->first.as<std::string>(), value;
+    VIGIL_RETURN_IF_ERROR(r.Scalar(it->second, key + "." + label, &value));
+    if (regex) {
+      try {
+        std::regex check(value);
+      } catch (const std::regex_error& e) {
+        return r.Error(it->second, key + "." + label, "not a valid regular expression: " + std::string(e.what()));
+      }
+    }
+    out->emplace_back(label, value);
+  }
+  return Status::Ok();
+}
+
+Status ReadRoute(const ConfigReader& r, const YAML::Node& node, const std::string& key, bool root,
+                 RouteSpec* route) {
+  if (!node.IsMap()) return r.Error(node, key, "expected a map");
+  route->line = node.Mark().line + 1;
+  std::string k = root ? "alert.route" : "alert.route.routes[]";
+  if (node["owner"]) VIGIL_RETURN_IF_ERROR(r.Scalar(node["owner"], k + ".owner", &route->owner));
+  if (node["sinks"]) VIGIL_RETURN_IF_ERROR(ReadStringList(r, node["sinks"], k + ".sinks", &route->sinks));
+  if (!root) {
+    if (node["match"]) VIGIL_RETURN_IF_ERROR(ReadMatchers(r, node["match"], k + ".match", false, &route->match));
+    if (node["match_re"]) {
+      VIGIL_RETURN_IF_ERROR(ReadMatchers(r, node["match_re"], k + ".match_re", true, &route->match_re));
+    }
+    if (node["continue"]) VIGIL_RETURN_IF_ERROR(r.Scalar(node["continue"], k + ".continue", &route->continue_matching));
+  } else {
+    for (const char* child_only : {"match", "match_re", "continue"}) {
+      if (node[child_only]) return r.Error(node[child_only], k + "." + child_only, "only child routes match; the root routes everything");
+    }
+  }
+  if (const YAML::Node& children = node["routes"]) {
+    if (!children.IsSequence()) return r.Error(children, k + ".routes", "expected a list of routes");
+    for (const YAML::Node& child : children) {
+      route->routes.emplace_back();
+      VIGIL_RETURN_IF_ERROR(ReadRoute(r, child, "alert.route.routes[]", false, &route->routes.back()));
+    }
+  }
+  return Status::Ok();
+}
+
+Status CheckRouteSinks(const ConfigReader& r, const RouteSpec& route, const std::vector<SinkSpec>& sinks) {
+  for (const std::string& name : route.sinks) {
+    bool found = std::any_of(sinks.begin(), sinks.end(), [&](const SinkSpec& s) { return s.name == name; });
+    if (!found) {
+      std::vector<std::string> names;
+      for (const SinkSpec& s : sinks) names.push_back(s.name);
+      std::string near = Nearest(name, names);
+      return ConfigError(r.origin() + ":" + std::to_string(route.line) + ": key 'alert.route.sinks': unknown sink '" +
+                         name + "'" + (near.empty() ? "" : "; did you mean '" + near + "'?"));
+    }
+  }
+  for (const RouteSpec& child : route.routes) VIGIL_RETURN_IF_ERROR(CheckRouteSinks(r, child, sinks));
+  return Status::Ok();
+}
+
+Status ReadAlert(const ConfigReader& r, const YAML::Node& node, Config* c) {
+  AlertSpec& a = c->alert;
+  a.route.owner = "unowned";
+  a.route.sinks = {"stdout"};
+  SinkSpec stdout_sink;
+  stdout_sink.name = "stdout";
+  if (!node) {
+    a.sinks = {stdout_sink};
+    return Status::Ok();
+  }
+  if (node["resolve_after"]) VIGIL_RETURN_IF_ERROR(r.Duration(node["resolve_after"], "alert.resolve_after", &a.resolve_after_ms));
+  if (node["notify_non_paging"]) {
+    VIGIL_RETURN_IF_ERROR(r.Scalar(node["notify_non_paging"], "alert.notify_non_paging", &a.notify_non_paging));
+  }
+  if (const YAML::Node& sinks = node["sinks"]) {
+    if (!sinks.IsSequence()) return r.Error(sinks, "alert.sinks", "expected a list of sinks");
+    for (const YAML::Node& item : sinks) {
+      if (!item.IsMap()) return r.Error(item, "alert.sinks[]", "expected a map");
+      SinkSpec s;
+      s.line = item.Mark().line + 1;
+      if (!item["name"]) return r.Error(item, "alert.sinks[].name", "required");
+      VIGIL_RETURN_IF_ERROR(r.Scalar(item["name"], "alert.sinks[].name", &s.name));
+      for (const SinkSpec& other : a.sinks) {
+        if (other.name == s.name) return r.Error(item["name"], "alert.sinks[].name", "'" + s.name + "' is defined twice");
+      }
+      std::string type;
+      if (!item["type"]) return r.Error(item, "alert.sinks[].type", "required");
+      VIGIL_RETURN_IF_ERROR(r.Scalar(item["type"], "alert.sinks[].type", &type));
+      if (type == "stdout") s.kind = SinkSpec::Kind::kStdout;
+      else if (type == "jsonl") s.kind = SinkSpec::Kind::kJsonLines;
+      else if (type == "webhook") s.kind = SinkSpec::Kind::kWebhook;
+      else if (type == "alertmanager") s.kind = SinkSpec::Kind::kAlertmanager;
+      else {
+        std::string near = Nearest(type, {"stdout", "jsonl", "webhook", "alertmanager"});
+        return r.Error(item["type"], "alert.sinks[].type", "unknown sink type '" + type + "'" +
+                                                             (near.empty() ? "; expected stdout, jsonl, webhook or alertmanager" : "; did you mean '" + near + "'?"));
+      }
+      if (item["path"]) VIGIL_RETURN_IF_ERROR(r.Scalar(item["path"], "alert.sinks[].path", &s.path));
+      if (item["url"]) VIGIL_RETURN_IF_ERROR(r.Scalar(item["url"], "alert.sinks[].url", &s.url));
+      if (item["timeout"]) VIGIL_RETURN_IF_ERROR(r.Duration(item["timeout"], "alert.sinks[].timeout", &s.timeout_ms));
+      if (item["backoff"]) VIGIL_RETURN_IF_ERROR(r.Duration(item["backoff"], "alert.sinks[].backoff", &s.backoff_ms));
+      if (item["retries"]) {
+        VIGIL_RETURN_IF_ERROR(r.Scalar(item["retries"], "alert.sinks[].retries", &s.retries));
+        if (s.retries < 0 || s.retries > 20) return r.Error(item["retries"], "alert.sinks[].retries", "must be in [0, 20]");
+      }
+      if (s.kind == SinkSpec::Kind::kJsonLines && s.path.empty()) return r.Error(item, "alert.sinks[].path", "required for a jsonl sink");
+      if ((s.kind == SinkSpec::Kind::kWebhook || s.kind == SinkSpec::Kind::kAlertmanager) &&
+          !(s.url.starts_with("http://") || s.url.starts_with("https://"))) {
+        return r.Error(item["url"] ? item["url"] : item, "alert.sinks[].url", "required: an http:// or https:// URL");
+      }
+      if (s.url.starts_with("https://")) {
+        return r.Error(item["url"], "alert.sinks[].url", "https is not supported by this build; use a local relay or http://");
+      }
+      a.sinks.push_back(std::move(s));
+    }
+  }
+  if (std::none_of(a.sinks.begin(), a.sinks.end(), [](const SinkSpec& s) { return s.name == "stdout"; })) {
+    a.sinks.push_back(stdout_sink);
+  }
+  if (const YAML::Node& route = node["route"]) VIGIL_RETURN_IF_ERROR(ReadRoute(r, route, "alert.route", true, &a.route));
+  if (a.route.owner.empty()) a.route.owner = "unowned";
+  if (a.route.sinks.empty()) a.route.sinks = {"stdout"};
+  return CheckRouteSinks(r, a.route, a.sinks);
+}
+
 Status ReadDetect(const ConfigReader& r, const YAML::Node& node, Config* c) {
   if (!node) return Status::Ok();
   DetectSpec& d = c->detect;
@@ -605,6 +747,7 @@ Result<Config> Config::Parse(std::string_view yaml, const std::string& origin,
     }
     VIGIL_RETURN_IF_ERROR(ReadLimits(r, root["limits"], &c));
     VIGIL_RETURN_IF_ERROR(ReadDetect(r, root["detect"], &c));
+    VIGIL_RETURN_IF_ERROR(ReadAlert(r, root["alert"], &c));
     if (const YAML::Node& ingest = root["ingest"]) {
       if (ingest["threads"]) VIGIL_RETURN_IF_ERROR(r.Scalar(ingest["threads"], "ingest.threads", &c.threads));
       if (c.threads < 0) return r.Error(ingest["threads"], "ingest.threads", "must be 0 or more");
@@ -627,8 +770,10 @@ int Config::FindDimension(std::string_view name) const {
   return -1;
 }
 
-std::string Config::StorePath() const {
-  std::filesystem::path p(store_path);
+std::string Config::StorePath() const { return ResolvePath(store_path); }
+
+std::string Config::ResolvePath(const std::string& path) const {
+  std::filesystem::path p(path);
   if (p.is_absolute()) return p.string();
   return (std::filesystem::path(base_dir) / p).lexically_normal().string();
 }
