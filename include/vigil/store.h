@@ -88,6 +88,8 @@ class Store {
   /// One incident; kNotFound naming the id when there is none.
   Result<IncidentRecord> FindIncident(const std::string& id);
 
+  /// Stores a verdict on a stored incident: kInvalidArgument for an unknown verdict, kNotFound
+  /// for an unknown incident.
   Status AddFeedback(const FeedbackRecord& feedback);
   /// Feedback on one incident ("" for all), oldest first.
   Result<std::vector<FeedbackRecord>> Feedback(const std::string& incident = "");

@@ -84,6 +84,10 @@ Result<IncidentRecord> Store::FindIncident(const std::string& id) {
 }
 
 Status Store::AddFeedback(const FeedbackRecord& f) {
+  if (f.verdict != "true_positive" && f.verdict != "false_positive" && f.verdict != "duplicate") {
+    return InvalidArgument("verdict '" + f.verdict + "': expected true_positive, false_positive or duplicate");
+  }
+  VIGIL_RETURN_IF_ERROR(FindIncident(f.incident).status());
   Statement put(db_, "INSERT INTO feedback(incident, verdict, note, at) VALUES(?, ?, ?, ?)");
   BindText(put.get(), 1, f.incident);
   BindText(put.get(), 2, f.verdict);
