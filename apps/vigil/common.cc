@@ -1,6 +1,11 @@
 #include "common.h"
 
+#include <unistd.h>
+
+#include <cstdio>
 #include <fmt/format.h>
+
+#include "command.h"
 
 namespace vigil::cli {
 
@@ -24,6 +29,65 @@ Result<TimeMs> ParseTimeFlag(const char* flag, const std::string& text) {
   auto t = ParseTimestamp(text);
   if (!t.ok()) return InvalidArgument(std::string(flag) + ": " + t.status().message());
   return *t;
+}
+
+namespace {
+
+void PrintSummary(const IngestStats& s, const Cube& cube, const Config& config) {
+  for (const BadLine& b : s.first_bad_lines) {
+    std::fprintf(stderr, "%s:%llu: %s\n", b.file.c_str(), static_cast<unsigned long long>(b.line),
+                 b.reason.c_str());
+  }
+  if (s.bad_lines > s.first_bad_lines.size()) {
+    std::fprintf(stderr, "... and %s more bad lines\n",
+                 Thousands(s.bad_lines - s.first_bad_lines.size()).c_str());
+  }
+  for (const std::string& w : s.warnings) Warn(w);
+  for (const FoldReport& f : cube.Folds()) {
+    Warn(fmt::format("dimension '{}' reached its limit of {} values; {} events folded into "
+                     "__other__ (raise limits.dimension_values.{})",
+                     f.dimension, f.limit, Thousands(f.events), f.dimension));
+  }
+  double secs = std::max(s.seconds, 1e-9);
+  std::fprintf(stderr,
+               "ingested %s events from %s file%s (%s bad line%s) in %.2f s: %sevents/s, %.0f MB/s\n",
+               Thousands(s.events).c_str(), Thousands(s.files).c_str(), s.files == 1 ? "" : "s",
+               Thousands(s.bad_lines).c_str(), s.bad_lines == 1 ? "" : "s", s.seconds,
+               HumanRate(s.events / secs).c_str(), s.bytes / secs / 1e6);
+}
+
+}  // namespace
+
+Result<IngestStats> IngestIntoStore(StoredCube* stored, const std::vector<std::string>& files, int threads,
+                                    bool quiet) {
+  Cube* cube = &stored->cube;
+  IngestOptions options;
+  options.threads = threads;
+  bool tty = isatty(STDERR_FILENO) && !quiet;
+  bool drew = false;
+  if (tty) {
+    options.progress = [&drew](const IngestProgress& p) {
+      if (p.bytes_total < (64 << 20) && !drew) return;  // large inputs only
+      double secs = std::max(p.seconds, 1e-9);
+      std::fprintf(stderr, "\r  %5.1f%%  %sevents/s  %.0f MB/s  %s bad lines   ",
+                   100.0 * p.bytes_done / std::max<uint64_t>(p.bytes_total, 1),
+                   HumanRate(p.events / secs).c_str(), p.bytes_done / secs / 1e6,
+                   Thousands(p.bad_lines).c_str());
+      drew = true;
+    };
+  }
+  auto stats = IngestFiles(files, cube, options);
+  if (drew) std::fputs("\r\033[K", stderr);
+  VIGIL_RETURN_IF_ERROR(stats.status());
+  VIGIL_RETURN_IF_ERROR(stored->store->SaveCube(cube));
+  if (!quiet) {
+    PrintSummary(*stats, *cube, *stored->config);
+    std::fprintf(stderr, "store %s: %s events in %s cells, %s to %s\n", stored->store->path().c_str(),
+                 Thousands(cube->event_count()).c_str(), Thousands(cube->cell_count()).c_str(),
+                 FormatTimestamp(cube->first_bucket()).c_str(),
+                 FormatTimestamp(cube->last_bucket() + stored->config->granularity_ms).c_str());
+  }
+  return stats;
 }
 
 }  // namespace vigil::cli

@@ -3,9 +3,11 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "vigil/config.h"
 #include "vigil/cube.h"
+#include "vigil/ingest.h"
 #include "vigil/store.h"
 #include "vigil/time.h"
 #include "vigil/status.h"
@@ -26,6 +28,11 @@ struct StoredCube {
 /// Loads the config, opens its store and loads the cube. With `require_events`, a store that
 /// holds no events yet is a kDataError that says to run `vigil ingest` first.
 Result<StoredCube> OpenStoredCube(const std::string& config_path, bool require_events);
+
+/// Ingests `files` into the stored cube and saves it, printing the summary, bad lines and
+/// warnings on stderr (a progress line on a terminal) unless `quiet`.
+Result<IngestStats> IngestIntoStore(StoredCube* stored, const std::vector<std::string>& files, int threads,
+                                    bool quiet);
 
 /// Parses a time flag's text (RFC 3339 or epoch ms); 0 when empty. Errors name the flag.
 Result<TimeMs> ParseTimeFlag(const char* flag, const std::string& text);

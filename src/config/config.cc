@@ -604,9 +604,6 @@ Status ReadAlert(const ConfigReader& r, const YAML::Node& node, Config* c) {
           !(s.url.starts_with("http://") || s.url.starts_with("https://"))) {
         return r.Error(item["url"] ? item["url"] : item, "alert.sinks[].url", "required: an http:// or https:// URL");
       }
-      if (s.url.starts_with("https://")) {
-        return r.Error(item["url"], "alert.sinks[].url", "https is not supported by this build; use a local relay or http://");
-      }
       a.sinks.push_back(std::move(s));
     }
   }

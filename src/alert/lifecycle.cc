@@ -1,0 +1,215 @@
+// The incident lifecycle in the store and the notifications it causes.
+#include <chrono>
+#include <set>
+#include <unordered_map>
+
+#include "vigil/alert.h"
+#include "vigil/incident_json.h"
+
+namespace vigil {
+namespace {
+
+TimeMs WallClock() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// An anomaly's identity across runs: later data may make another member the primary (and so
+// change the fresh id), but the members themselves stay put.
+std::string MemberKey(const std::string& metric, const nlohmann::json& slice, const std::string& start) {
+  return metric + '\x1f' + slice.dump() + '\x1f' + start;
+}
+
+bool IsPagingSink(const SinkSpec& spec) {
+  return spec.kind == SinkSpec::Kind::kWebhook || spec.kind == SinkSpec::Kind::kAlertmanager;
+}
+
+struct Delivered {
+  std::string state;  // "firing/major", "resolved/minor"
+};
+
+// What a sink that was last told `last` must hear now (nothing: false).
+bool Decide(const std::string& last, bool resolved, const std::string& severity, Notification::Kind* kind) {
+  if (last.empty()) {
+    *kind = resolved ? Notification::Kind::kResolved : Notification::Kind::kFiring;
+    return true;
+  }
+  bool was_resolved = last.starts_with("resolved/");
+  std::string last_severity = last.substr(last.find('/') + 1);
+  if (!was_resolved && resolved) {
+    *kind = Notification::Kind::kResolved;
+    return true;
+  }
+  if (was_resolved && !resolved) {
+    *kind = Notification::Kind::kReopened;
+    return true;
+  }
+  if (!resolved && SeverityRank(severity) > SeverityRank(last_severity)) {
+    *kind = Notification::Kind::kEscalated;
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+const char* NotificationKindName(Notification::Kind kind) {
+  switch (kind) {
+    case Notification::Kind::kFiring: return "firing";
+    case Notification::Kind::kEscalated: return "escalated";
+    case Notification::Kind::kReopened: return "reopened";
+    case Notification::Kind::kResolved: return "resolved";
+  }
+  return "firing";
+}
+
+Result<AlertReport> UpdateIncidents(Store* store, const Config& config,
+                                    const std::vector<Incident>& incidents, const AlertOptions& options) {
+  AlertReport report;
+  const TimeMs now = options.now ? options.now : WallClock();
+  VIGIL_ASSIGN_OR_RETURN(std::vector<IncidentRecord> stored, store->Incidents());
+  std::unordered_map<std::string, const IncidentRecord*> by_id;
+  std::unordered_map<std::string, std::string> id_by_member;
+  for (const IncidentRecord& r : stored) {
+    by_id[r.id] = &r;
+    nlohmann::json doc = nlohmann::json::parse(r.document, nullptr, false);
+    if (!doc.is_object() || !doc.contains("anomalies")) continue;
+    for (const auto& m : doc["anomalies"]) {
+      id_by_member.emplace(MemberKey(m.value("metric", ""), m.value("slice", nlohmann::json::object()),
+                                     m.value("start", "")), r.id);
+    }
+  }
+  std::map<std::pair<std::string, std::string>, std::string> delivered;
+  VIGIL_ASSIGN_OR_RETURN(auto deliveries, store->Deliveries());
+  for (const DeliveryRecord& d : deliveries) delivered[{d.incident, d.sink}] = d.state;
+  VIGIL_ASSIGN_OR_RETURN(auto silences, store->Silences());
+
+  // Sinks: the config's, with the caller's overrides.
+  std::map<std::string, std::shared_ptr<Sink>> sinks = options.sinks;
+  std::map<std::string, const SinkSpec*> specs;
+  for (const SinkSpec& spec : config.alert.sinks) {
+    specs[spec.name] = &spec;
+    if (sinks.count(spec.name)) continue;
+    VIGIL_ASSIGN_OR_RETURN(std::unique_ptr<Sink> sink, Sink::Create(spec, config, options.out));
+    sinks[spec.name] = std::move(sink);
+  }
+
+  std::vector<IncidentRecord> records;
+  struct Pending {
+    std::string sink;
+    Notification notification;
+    std::string state;
+  };
+  std::vector<Pending> pending;
+  std::map<std::string, std::vector<Notification>> still_firing;
+  std::set<std::string> seen_ids;
+  for (const Incident& inc : incidents) {
+    nlohmann::json doc = IncidentToJson(inc);
+    std::string id = inc.id;
+    if (!by_id.count(id)) {
+      for (const Anomaly* m : inc.members()) {
+        auto it = id_by_member.find(MemberKey(m->metric, SliceToJson(m->slice), FormatTimestamp(m->start)));
+        if (it != id_by_member.end()) {
+          id = it->second;
+          break;
+        }
+      }
+    }
+    if (!seen_ids.insert(id).second) continue;  // two fresh incidents claimed one stored id
+    doc["id"] = id;
+    const IncidentRecord* prior = by_id.count(id) ? by_id[id] : nullptr;
+    bool resolved = inc.end != 0 && options.data_end - inc.end >= config.alert.resolve_after_ms;
+    std::string status = resolved ? "resolved" : (prior && prior->status == "acknowledged" ? "acknowledged" : "open");
+    doc["status"] = status;
+    doc["owner"] = nullptr;
+    Labels labels = IncidentLabels(doc);
+    std::vector<RouteMatch> routes = RouteIncident(config.alert.route, labels);
+    doc["owner"] = routes.front().owner;
+    labels["owner"] = routes.front().owner;
+
+    if (!prior) {
+      resolved ? ++report.resolved : ++report.opened;
+    } else if (prior->status == "resolved" && !resolved) {
+      ++report.reopened;
+    } else if (prior->status != "resolved" && resolved) {
+      ++report.resolved;
+    } else if (!resolved && SeverityRank(inc.severity) > SeverityRank(prior->severity)) {
+      ++report.escalated;
+    } else {
+      ++report.unchanged;
+    }
+    IncidentRecord record;
+    record.id = id;
+    record.status = status;
+    record.severity = inc.severity;
+    record.owner = routes.front().owner;
+    record.metric = inc.primary.metric;
+    record.start = inc.start;
+    record.end = inc.end;
+    record.paging = inc.paging;
+    record.document = doc.dump();
+    bool changed = !prior || prior->document != record.document || prior->status != status ||
+                   prior->owner != record.owner;
+    record.updated = changed ? now : prior->updated;
+    records.push_back(record);
+
+    bool silenced = false;
+    for (const SilenceRecord& s : silences) silenced = silenced || SilenceMatches(s, labels, now);
+    std::set<std::string> targets;
+    for (const RouteMatch& r : routes) targets.insert(r.sinks.begin(), r.sinks.end());
+    std::string state = std::string(resolved ? "resolved/" : "firing/") + inc.severity;
+    for (const std::string& sink : targets) {
+      auto spec = specs.find(sink);
+      if (spec == specs.end() && !options.sinks.count(sink)) continue;
+      if (!inc.paging && !config.alert.notify_non_paging && spec != specs.end() && IsPagingSink(*spec->second)) {
+        ++report.not_paging;
+        continue;
+      }
+      Notification n{Notification::Kind::kFiring, doc, now};
+      auto last = delivered.find({id, sink});
+      if (!Decide(last == delivered.end() ? "" : last->second, resolved, inc.severity, &n.kind)) {
+        if (!resolved) still_firing[sink].push_back(n);
+        continue;
+      }
+      if (silenced) {
+        ++report.silenced;
+        continue;
+      }
+      pending.push_back({sink, std::move(n), state});
+    }
+  }
+  // The lifecycle is stored before anything is sent: a crash in between re-sends at worst,
+  // it never loses an incident.
+  VIGIL_RETURN_IF_ERROR(store->PutIncidents(records));
+  for (Pending& p : pending) {
+    Status sent = sinks[p.sink]->Send(p.notification);
+    if (!sent.ok()) {
+      ++report.failed;
+      report.problems.push_back("sink '" + p.sink + "': " + p.notification.document.value("id", "") + ": " +
+                                sent.message());
+      continue;
+    }
+    ++report.sent;
+    VIGIL_RETURN_IF_ERROR(store->PutDelivery({p.notification.document.value("id", ""), p.sink, p.state, now}));
+  }
+  for (auto& [sink, firing] : still_firing) {
+    Status refreshed = sinks[sink]->Refresh(firing);
+    if (!refreshed.ok()) report.problems.push_back("sink '" + sink + "': refresh: " + refreshed.message());
+  }
+  return report;
+}
+
+Status AcknowledgeIncident(Store* store, const std::string& id, TimeMs now) {
+  VIGIL_ASSIGN_OR_RETURN(IncidentRecord record, store->FindIncident(id));
+  if (record.status != "open") return Status::Ok();
+  record.status = "acknowledged";
+  record.updated = now ? now : WallClock();
+  nlohmann::json doc = nlohmann::json::parse(record.document, nullptr, false);
+  if (doc.is_object()) {
+    doc["status"] = record.status;
+    record.document = doc.dump();
+  }
+  return store->PutIncident(record);
+}
+
+}  // namespace vigil
