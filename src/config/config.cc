@@ -46,11 +46,11 @@ class ConfigReader {
           return Error(it->first, child, why);
         }
       }
-    } else if (node.IsSequence() && HasChildren(path + "[]")) {
+    } else if (node.IsSequence()) {
       // Nested routes have the keys of their parent route.
       std::string item_path = path + "[]";
-      const std::string nested = "alert.route.routes[].routes[]";
-      if (item_path == nested) item_path = "alert.route.routes[]";
+      if (item_path == "alert.route.routes[].routes[]") item_path = "alert.route.routes[]";
+      if (!HasChildren(item_path)) return Status::Ok();
       for (const YAML::Node& item : node) {
         if (item.IsMap()) VIGIL_RETURN_IF_ERROR(CheckKeys(item, item_path));
       }
