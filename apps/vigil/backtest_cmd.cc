@@ -2,10 +2,12 @@
 #include <algorithm>
 #include <cstdio>
 #include <fmt/format.h>
+#include <filesystem>
 #include <fstream>
 
 #include "command.h"
 #include "common.h"
+#include "vigil/alert.h"
 #include "vigil/incident_json.h"
 #include "vigil/eval.h"
 #include "vigil/ingest.h"
@@ -45,6 +47,12 @@ Action Setup(CLI::App* app) {
       auto stats = IngestFiles(o->events, &cube);
       if (!stats.ok()) return ReportError(stats.status());
     }
+    std::unique_ptr<Store> store;
+    if (o->events.empty() || std::filesystem::exists((*config)->StorePath())) {
+      auto opened = Store::Open((*config)->StorePath());
+      if (!opened.ok()) return ReportError(opened.status());
+      store = std::move(*opened);
+    }
     auto detection = Detect(cube);
     if (!detection.ok()) return ReportError(detection.status());
     BacktestReport r = Backtest(detection->anomalies, *truth);
@@ -52,6 +60,11 @@ Action Setup(CLI::App* app) {
     Status evidence = AttachEvidence(cube, &incidents);
     if (!evidence.ok()) return ReportError(evidence);
     ScoreIncidents(incidents, *truth, &r);
+    if (store) {
+      auto verdicts = FeedbackVerdicts(store.get(), incidents);
+      if (!verdicts.ok()) return ReportError(verdicts.status());
+      ScoreFeedback(incidents, *verdicts, &r);
+    }
 
     fmt::print("{:<5} {:<22} {:<6} {:>10} {:>10}  {:<6} {}\n", "truth", "kind", "found", "delay",
                "onset err", "exact", "as");
@@ -88,6 +101,15 @@ Action Setup(CLI::App* app) {
     fmt::print("recall by kind:");
     for (const auto& [kind, fc] : by_kind) fmt::print("  {} {}/{}", kind, fc.first, fc.second);
     fmt::print("\n");
+    fmt::print("precision by monitor (incidents; quiet mix shifts aside; with people's feedback where given):\n");
+    for (const auto& [metric, m] : r.by_monitor) {
+      fmt::print("  {:<22} {:>3} incidents  {:>2} quiet  precision {:.2f}", metric, m.incidents, m.quiet, m.precision());
+      if (m.with_feedback) {
+        fmt::print("  feedback {} ({} true, {} false, {} duplicate) -> precision {:.2f}", m.with_feedback,
+                   m.feedback_true, m.feedback_false, m.feedback_duplicate, m.precision_with_feedback());
+      }
+      fmt::print("\n");
+    }
     if (!r.decoy_hits.empty()) {
       fmt::print("decoys that produced an anomaly:\n");
       for (const auto& [d, a] : r.decoy_hits) {
@@ -132,6 +154,12 @@ Action Setup(CLI::App* app) {
         j["truth"].push_back({{"id", m.truth_id}, {"kind", m.kind}, {"found", m.found},
                               {"delay_minutes", m.detection_delay_ms / kMinuteMs},
                               {"exact_slice", m.exact_slice}});
+      }
+      for (const auto& [metric, m] : r.by_monitor) {
+        j["by_monitor"][metric] = {{"incidents", m.incidents}, {"quiet", m.quiet}, {"precision", m.precision()},
+                                   {"feedback", m.with_feedback}, {"feedback_true", m.feedback_true},
+                                   {"feedback_false", m.feedback_false}, {"feedback_duplicate", m.feedback_duplicate},
+                                   {"precision_with_feedback", m.precision_with_feedback()}};
       }
       for (const auto& [d, a] : r.decoy_hits) {
         j["decoy_hits"].push_back({{"kind", d.kind}, {"incident", IncidentToJson(a)}});

@@ -87,6 +87,10 @@ Result<AlertReport> UpdateIncidents(Store* store, const Config& config,
 /// Marks a stored incident acknowledged (kNotFound when unknown; a resolved one stays resolved).
 Status AcknowledgeIncident(Store* store, const std::string& id, TimeMs now);
 
+/// People's latest verdict on each of `incidents` (keyed by its id), found in the store by id or
+/// by a shared member anomaly (the stored incident may carry an older id).
+Result<std::map<std::string, std::string>> FeedbackVerdicts(Store* store, const std::vector<Incident>& incidents);
+
 /// Severity ranks: minor 1, major 2, critical 3 (0 for anything else).
 int SeverityRank(const std::string& severity);
 

@@ -78,6 +78,23 @@ struct BacktestReport {
   size_t stage_first() const;
   size_t with_stage = 0;  ///< found truth incidents that name a stage
 
+  /// Incidents of one monitor (by the primary's metric), judged by the truth and, where people
+  /// gave one, by their feedback.
+  struct MonitorScore {
+    size_t incidents = 0;
+    size_t true_by_truth = 0;  ///< matching or collateral of a truth incident
+    size_t quiet = 0;          ///< not paging (mix shifts): not counted against precision
+    size_t with_feedback = 0, feedback_true = 0, feedback_false = 0, feedback_duplicate = 0;
+    size_t true_with_feedback = 0;  ///< feedback's verdict where given, else the truth's
+    /// true / (incidents - quiet); 1 when there are none.
+    double precision() const;
+    /// true_with_feedback / (incidents - quiet - duplicates).
+    double precision_with_feedback() const;
+  };
+  std::map<std::string, MonitorScore> by_monitor;
+  /// Per incident given to ScoreIncidents, in order: 1 true or collateral, 0 false, -1 quiet.
+  std::vector<int> incident_truth;
+
   /// (true + collateral) / all anomalies.
   double precision() const;
   double recall() const;
@@ -93,6 +110,11 @@ BacktestReport Backtest(const std::vector<Anomaly>& anomalies, const Truth& trut
 /// Adds the incident-level counts of `incidents` to `report` (made by Backtest).
 void ScoreIncidents(const std::vector<Incident>& incidents, const Truth& truth,
                     BacktestReport* report);
+
+/// Adds people's verdicts (incident id → true_positive, false_positive or duplicate) on the
+/// incidents given to ScoreIncidents to the per-monitor scores.
+void ScoreFeedback(const std::vector<Incident>& incidents, const std::map<std::string, std::string>& verdicts,
+                   BacktestReport* report);
 
 /// True when the anomaly matches the truth incident (DESIGN §5.2).
 bool Matches(const Anomaly& anomaly, const TruthIncident& truth);

@@ -199,6 +199,41 @@ Result<AlertReport> UpdateIncidents(Store* store, const Config& config,
   return report;
 }
 
+Result<std::map<std::string, std::string>> FeedbackVerdicts(Store* store, const std::vector<Incident>& incidents) {
+  VIGIL_ASSIGN_OR_RETURN(auto feedback, store->Feedback());
+  std::map<std::string, std::string> latest;  // stored id → verdict
+  for (const FeedbackRecord& f : feedback) latest[f.incident] = f.verdict;
+  std::map<std::string, std::string> out;
+  if (latest.empty()) return out;
+  std::unordered_map<std::string, std::string> verdict_by_member;
+  VIGIL_ASSIGN_OR_RETURN(auto stored, store->Incidents());
+  for (const IncidentRecord& r : stored) {
+    auto verdict = latest.find(r.id);
+    if (verdict == latest.end()) continue;
+    nlohmann::json doc = nlohmann::json::parse(r.document, nullptr, false);
+    if (!doc.is_object() || !doc.contains("anomalies")) continue;
+    for (const auto& m : doc["anomalies"]) {
+      verdict_by_member[MemberKey(m.value("metric", ""), m.value("slice", nlohmann::json::object()),
+                                  m.value("start", ""))] = verdict->second;
+    }
+  }
+  for (const Incident& inc : incidents) {
+    auto direct = latest.find(inc.id);
+    if (direct != latest.end()) {
+      out[inc.id] = direct->second;
+      continue;
+    }
+    for (const Anomaly* m : inc.members()) {
+      auto it = verdict_by_member.find(MemberKey(m->metric, SliceToJson(m->slice), FormatTimestamp(m->start)));
+      if (it != verdict_by_member.end()) {
+        out[inc.id] = it->second;
+        break;
+      }
+    }
+  }
+  return out;
+}
+
 Status AcknowledgeIncident(Store* store, const std::string& id, TimeMs now) {
   VIGIL_ASSIGN_OR_RETURN(IncidentRecord record, store->FindIncident(id));
   if (record.status != "open") return Status::Ok();

@@ -192,24 +192,29 @@ void ScoreIncidents(const std::vector<Incident>& incidents, const Truth& truth, 
       }
     }
   }
+  r->incident_truth.clear();
   for (const Incident& inc : incidents) {
     bool matched = false, collateral = false;
     for (const Anomaly* a : inc.members()) {
       for (const TruthIncident& t : truth.incidents) matched = matched || Matches(*a, t);
       collateral = collateral || Collateral(*a, truth);
     }
-    if (matched) {
-      ++r->true_incidents;
-      continue;
-    }
-    if (collateral) {
-      ++r->collateral_incidents;
+    BacktestReport::MonitorScore& score = r->by_monitor[inc.primary.metric];
+    ++score.incidents;
+    if (matched || collateral) {
+      ++score.true_by_truth;
+      ++score.true_with_feedback;
+      r->incident_truth.push_back(1);
+      ++(matched ? r->true_incidents : r->collateral_incidents);
       continue;
     }
     if (!inc.paging) {
+      ++score.quiet;
+      r->incident_truth.push_back(-1);
       ++r->quiet_incidents;  // labelled (a mix shift) and paging nobody
       continue;
     }
+    r->incident_truth.push_back(0);
     r->false_incidents.push_back(inc);
     for (const TruthDecoy& d : truth.decoys) {
       TimeMs end = inc.end ? inc.end : INT64_MAX;
@@ -220,6 +225,37 @@ void ScoreIncidents(const std::vector<Incident>& incidents, const Truth& truth, 
       }
     }
   }
+}
+
+void ScoreFeedback(const std::vector<Incident>& incidents, const std::map<std::string, std::string>& verdicts,
+                   BacktestReport* r) {
+  for (size_t i = 0; i < incidents.size() && i < r->incident_truth.size(); ++i) {
+    auto it = verdicts.find(incidents[i].id);
+    if (it == verdicts.end()) continue;
+    BacktestReport::MonitorScore& score = r->by_monitor[incidents[i].primary.metric];
+    ++score.with_feedback;
+    bool truth_says_true = r->incident_truth[i] == 1;
+    if (r->incident_truth[i] == -1) continue;  // quiet: not in either precision
+    if (truth_says_true) --score.true_with_feedback;
+    if (it->second == "true_positive") {
+      ++score.feedback_true;
+      ++score.true_with_feedback;
+    } else if (it->second == "false_positive") {
+      ++score.feedback_false;
+    } else {
+      ++score.feedback_duplicate;
+    }
+  }
+}
+
+double BacktestReport::MonitorScore::precision() const {
+  size_t judged = incidents - quiet;
+  return judged ? static_cast<double>(true_by_truth) / judged : 1.0;
+}
+
+double BacktestReport::MonitorScore::precision_with_feedback() const {
+  size_t judged = incidents - quiet - feedback_duplicate;
+  return judged ? static_cast<double>(true_with_feedback) / judged : 1.0;
 }
 
 size_t BacktestReport::root_cause_exact() const {

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "vigil/eval.h"
+#include "vigil/incident.h"
 
 namespace vigil {
 namespace {
@@ -61,6 +62,36 @@ TEST(BacktestTest, ReportsRecallPrecisionDelaysAndDecoys) {
   EXPECT_DOUBLE_EQ(r.false_per_day(), 1.0);
   ASSERT_EQ(r.decoy_hits.size(), 1u);
   EXPECT_EQ(r.decoy_hits[0].first.kind, "mix_shift");
+}
+
+TEST(BacktestTest, PrecisionPerMonitorTakesPeoplesFeedbackOverTheTruth) {
+  auto truth = Truth::Parse(kTruth, "truth.json");
+  ASSERT_TRUE(truth.ok());
+  std::vector<Anomaly> found = {
+      Make("asr_final_p95", {{"platform", "watchOS"}, {"asr_model", "asr-42"}}, "2026-03-02T14:10:00Z"),
+      Make("asr_final_p95", {{"platform", "iOS"}}, "2026-03-03T02:00:00Z"),  // false by the truth
+      Make("volume", {{"region", "x"}}, "2026-03-02T02:00:00Z"),            // false by the truth
+      Make("volume", {{"region", "y"}}, "2026-03-03T02:00:00Z")};           // false by the truth
+  BacktestReport r = Backtest(found, *truth);
+  std::vector<Incident> incidents = GroupIncidents(found);
+  ASSERT_EQ(incidents.size(), 4u);
+  ScoreIncidents(incidents, *truth, &r);
+  ASSERT_EQ(r.by_monitor.size(), 2u);
+  EXPECT_DOUBLE_EQ(r.by_monitor["asr_final_p95"].precision(), 0.5);
+  EXPECT_DOUBLE_EQ(r.by_monitor["volume"].precision(), 0.0);
+  std::map<std::string, std::string> verdicts;
+  for (const Incident& inc : incidents) {
+    if (inc.primary.slice == Slice{{"platform", "iOS"}}) verdicts[inc.id] = "true_positive";  // truth missed it
+    if (inc.primary.slice == Slice{{"region", "y"}}) verdicts[inc.id] = "duplicate";
+  }
+  ScoreFeedback(incidents, verdicts, &r);
+  const auto& asr = r.by_monitor["asr_final_p95"];
+  EXPECT_EQ(asr.with_feedback, 1u);
+  EXPECT_EQ(asr.feedback_true, 1u);
+  EXPECT_DOUBLE_EQ(asr.precision_with_feedback(), 1.0);
+  const auto& volume = r.by_monitor["volume"];
+  EXPECT_EQ(volume.feedback_duplicate, 1u);
+  EXPECT_DOUBLE_EQ(volume.precision_with_feedback(), 0.0);  // one judged incident, false
 }
 
 TEST(BacktestTest, BadTruthFilesNameTheField) {
