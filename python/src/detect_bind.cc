@@ -36,6 +36,11 @@ T Get(const py::dict& d, const char* key) {
   }
 }
 
+// The value of `key`, or None.
+py::object Item(const py::dict& d, const char* key) {
+  return d.contains(key) ? py::object(d[key]) : py::object(py::none());
+}
+
 template <typename T>
 T GetOr(const py::dict& d, const char* key, T fallback) {
   return d.contains(key) && !d[key].is_none() ? Get<T>(d, key) : fallback;
@@ -70,16 +75,16 @@ Anomaly AnomalyFromDict(const py::handle& value) {
   py::dict d = py::reinterpret_borrow<py::dict>(value);
   Anomaly a;
   a.metric = Get<std::string>(d, "metric");
-  a.slice = SliceArg(d.contains("slice") ? d["slice"] : py::none());
+  a.slice = SliceArg(Item(d, "slice"));
   std::string direction = GetOr<std::string>(d, "direction", "up");
   if (direction != "up" && direction != "down") {
     throw StatusError(InvalidArgument("anomaly: direction must be 'up' or 'down'"));
   }
   a.direction = direction == "down" ? Direction::kDown : Direction::kUp;
-  a.start = TimeArg(d.contains("start") ? d["start"] : py::none(), "anomaly start");
+  a.start = TimeArg(Item(d, "start"), "anomaly start");
   if (a.start == 0) throw StatusError(InvalidArgument("anomaly: missing key 'start'"));
-  a.end = TimeArg(d.contains("end") ? d["end"] : py::none(), "anomaly end");
-  a.detected = TimeArg(d.contains("detected") ? d["detected"] : py::none(), "anomaly detected");
+  a.end = TimeArg(Item(d, "end"), "anomaly end");
+  a.detected = TimeArg(Item(d, "detected"), "anomaly detected");
   if (a.detected == 0) a.detected = a.start;
   a.baseline = Get<double>(d, "baseline");
   a.observed = Get<double>(d, "observed");
@@ -87,7 +92,7 @@ Anomaly AnomalyFromDict(const py::handle& value) {
                                     a.baseline != 0 ? (a.observed - a.baseline) / std::abs(a.baseline) : 0);
   a.confidence = GetOr<double>(d, "confidence", 0.0);
   a.support = GetOr<uint64_t>(d, "support", 0);
-  a.granularity_ms = DurationArg(d.contains("granularity") ? d["granularity"] : py::none(),
+  a.granularity_ms = DurationArg(Item(d, "granularity"),
                                  "anomaly granularity");
   a.detector = GetOr<std::string>(d, "detector", "");
   a.cohort = GetOr<bool>(d, "cohort", false);
