@@ -1,0 +1,63 @@
+// `vigil report --config C --out report.html`: the self-contained HTML report of the stored cube
+// and incidents.
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "command.h"
+#include "common.h"
+#include "vigil/report.h"
+
+namespace vigil::cli {
+namespace {
+
+struct Options {
+  std::string config, out, title = "Regression report";
+  bool quiet = false;
+};
+
+// Written next to the target and renamed over it, so a reader never sees half a report.
+Status WriteFile(const std::string& path, const std::string& text) {
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary);
+    out << text;
+    if (!out.flush()) return IoError(path + ": cannot write");
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) return IoError(path + ": " + ec.message());
+  return Status::Ok();
+}
+
+Action Setup(CLI::App* app) {
+  auto o = std::make_shared<Options>();
+  app->add_option("--config", o->config, "The YAML config")->required();
+  app->add_option("--out", o->out, "The HTML file to write")->required();
+  app->add_option("--title", o->title, "Title of the report");
+  app->add_flag("--quiet", o->quiet, "Print only errors");
+  return [o]() -> int {
+    auto opened = OpenStoredCube(o->config, /*require_events=*/true);
+    if (!opened.ok()) return ReportError(opened.status());
+    ReportOptions options;
+    options.title = o->title;
+    options.generated_at = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch()).count();
+    auto html = RenderReport(opened->cube, opened->store.get(), options);
+    if (!html.ok()) return ReportError(html.status());
+    Status written = WriteFile(o->out, *html);
+    if (!written.ok()) return ReportError(written);
+    if (!o->quiet) {
+      auto incidents = LoadStoredIncidents(opened->store.get());
+      std::fprintf(stderr, "report: %zu incidents, %.0f KB -> %s\n", incidents.ok() ? incidents->size() : 0,
+                   html->size() / 1024.0, o->out.c_str());
+    }
+    return 0;
+  };
+}
+
+const bool kRegistered = RegisterCommand({"report", "Write the self-contained HTML report", 60, Setup});
+
+}  // namespace
+}  // namespace vigil::cli
