@@ -176,6 +176,14 @@ struct AlertSpec {
   std::vector<SinkSpec> sinks;  ///< by name; a `stdout` sink exists unless redefined
 };
 
+/// The HTTP server (`vigil serve`).
+struct ServerSpec {
+  /// Bearer token that writes (ingest, feedback) must present; empty: writes are refused. The
+  /// form `env:NAME` names an environment variable holding it (read by the server at start).
+  std::string token;
+  int64_t max_body_bytes = 16 << 20;  ///< larger request bodies are refused
+};
+
 /// Explicit limits; reaching one is reported, never silent.
 struct Limits {
   int64_t max_line_bytes = 1 << 20;
@@ -197,6 +205,7 @@ struct Config {
   Limits limits;
   DetectSpec detect;
   AlertSpec alert;
+  ServerSpec server;
   int threads = 0;  ///< ingest threads; 0 = one per core
 
   /// Loads and validates a YAML file. Errors are kConfig and read `FILE:LINE: key 'k': why`,

@@ -745,6 +745,12 @@ Result<Config> Config::Parse(std::string_view yaml, const std::string& origin,
     VIGIL_RETURN_IF_ERROR(ReadLimits(r, root["limits"], &c));
     VIGIL_RETURN_IF_ERROR(ReadDetect(r, root["detect"], &c));
     VIGIL_RETURN_IF_ERROR(ReadAlert(r, root["alert"], &c));
+    if (const YAML::Node& server = root["server"]) {
+      if (server["token"]) VIGIL_RETURN_IF_ERROR(r.Scalar(server["token"], "server.token", &c.server.token));
+      if (server["max_body_bytes"]) {
+        VIGIL_RETURN_IF_ERROR(r.Positive(server["max_body_bytes"], "server.max_body_bytes", &c.server.max_body_bytes));
+      }
+    }
     if (const YAML::Node& ingest = root["ingest"]) {
       if (ingest["threads"]) VIGIL_RETURN_IF_ERROR(r.Scalar(ingest["threads"], "ingest.threads", &c.threads));
       if (c.threads < 0) return r.Error(ingest["threads"], "ingest.threads", "must be 0 or more");

@@ -121,6 +121,12 @@ const std::vector<ParameterSpec>& ParameterTable() {
       {"alert.sinks[].timeout", "duration", "5s", "webhook, alertmanager: per attempt."},
       {"alert.sinks[].retries", "integer", "3", "webhook, alertmanager: attempts after the first."},
       {"alert.sinks[].backoff", "duration", "500ms", "Wait before the first retry, doubled after each."},
+      {"server", "map", "", "The HTTP server and dashboard (`vigil serve`)."},
+      {"server.token", "string", "",
+       "Bearer token that writes (POST /api/ingest, feedback) must present; empty refuses writes. "
+       "`env:NAME` reads it from environment variable NAME when the server starts."},
+      {"server.max_body_bytes", "integer", "16777216",
+       "Largest request body accepted; a larger one is answered 413."},
       {"ingest", "map", "", "Ingestion."},
       {"ingest.threads", "integer", "0", "Parser threads; 0 uses one per core."},
   };
