@@ -52,6 +52,8 @@ Action Setup(CLI::App* app) {
     AlertOptions options;
     options.now = *now;
     options.data_end = cube.last_bucket() + config.granularity_ms;
+    options.from = *from;
+    options.to = *to;
     options.out = &std::cout;
     auto report = UpdateIncidents(opened->store.get(), config, search->incidents, options);
     if (!report.ok()) return ReportError(report.status());

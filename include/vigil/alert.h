@@ -70,6 +70,9 @@ struct AlertReport {
 struct AlertOptions {
   TimeMs now = 0;       ///< wall-clock time (0: the system clock)
   TimeMs data_end = 0;  ///< end of the data judged (recovery is measured against it)
+  /// The onset range the incidents were searched in (0: open); stored incidents outside it are
+  /// left alone, open ones inside it that detection no longer finds resolve ("retracted").
+  TimeMs from = 0, to = 0;
   std::ostream* out = nullptr;  ///< for stdout sinks (nullptr: they write nothing)
   /// Sinks by name, overriding the config's (tests inject failing or recording sinks).
   std::map<std::string, std::shared_ptr<Sink>> sinks;
@@ -80,7 +83,8 @@ struct AlertOptions {
 /// incident resolves once its members ended at least `alert.resolve_after` before `data_end`;
 /// an acknowledged one stays acknowledged until then. Then routes every incident and notifies
 /// each sink of what changed since it was last told (firing, escalated severity, reopened,
-/// resolved), honouring silences; deliveries are stored so a re-run sends nothing twice.
+/// resolved), honouring silences; deliveries are stored so a re-run sends nothing twice. A
+/// stored open incident that is no longer found resolves with `"retracted": true`.
 Result<AlertReport> UpdateIncidents(Store* store, const Config& config,
                                     const std::vector<Incident>& incidents, const AlertOptions& options);
 

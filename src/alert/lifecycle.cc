@@ -102,6 +102,35 @@ Result<AlertReport> UpdateIncidents(Store* store, const Config& config,
   };
   std::vector<Pending> pending;
   std::map<std::string, std::vector<Notification>> still_firing;
+  // Which sinks must hear about an incident now, given what each was last told.
+  auto plan = [&](const nlohmann::json& doc, const Labels& labels, const std::vector<RouteMatch>& routes,
+                  bool resolved, const std::string& severity, bool paging) {
+    const std::string id = doc.value("id", "");
+    bool silenced = false;
+    for (const SilenceRecord& s : silences) silenced = silenced || SilenceMatches(s, labels, now);
+    std::set<std::string> targets;
+    for (const RouteMatch& r : routes) targets.insert(r.sinks.begin(), r.sinks.end());
+    std::string state = std::string(resolved ? "resolved/" : "firing/") + severity;
+    for (const std::string& sink : targets) {
+      auto spec = specs.find(sink);
+      if (spec == specs.end() && !options.sinks.count(sink)) continue;
+      if (!paging && !config.alert.notify_non_paging && spec != specs.end() && IsPagingSink(*spec->second)) {
+        ++report.not_paging;
+        continue;
+      }
+      Notification n{Notification::Kind::kFiring, doc, now};
+      auto last = delivered.find({id, sink});
+      if (!Decide(last == delivered.end() ? "" : last->second, resolved, severity, &n.kind)) {
+        if (!resolved) still_firing[sink].push_back(n);
+        continue;
+      }
+      if (silenced) {
+        ++report.silenced;
+        continue;
+      }
+      pending.push_back({sink, std::move(n), state});
+    }
+  };
   std::set<std::string> seen_ids;
   for (const Incident& inc : incidents) {
     nlohmann::json doc = IncidentToJson(inc);
@@ -115,7 +144,13 @@ Result<AlertReport> UpdateIncidents(Store* store, const Config& config,
         }
       }
     }
-    if (!seen_ids.insert(id).second) continue;  // two fresh incidents claimed one stored id
+    if (seen_ids.count(id)) {
+      // Later data split what was one incident: the first part keeps the stored id, the rest
+      // are new incidents of their own.
+      id = inc.id;
+      for (int n = 2; seen_ids.count(id) || (by_id.count(id) && id != inc.id); ++n) id = inc.id + "-" + std::to_string(n);
+    }
+    seen_ids.insert(id);
     doc["id"] = id;
     const IncidentRecord* prior = by_id.count(id) ? by_id[id] : nullptr;
     bool resolved = inc.end != 0 && options.data_end - inc.end >= config.alert.resolve_after_ms;
@@ -153,30 +188,28 @@ Result<AlertReport> UpdateIncidents(Store* store, const Config& config,
     record.updated = changed ? now : prior->updated;
     records.push_back(record);
 
-    bool silenced = false;
-    for (const SilenceRecord& s : silences) silenced = silenced || SilenceMatches(s, labels, now);
-    std::set<std::string> targets;
-    for (const RouteMatch& r : routes) targets.insert(r.sinks.begin(), r.sinks.end());
-    std::string state = std::string(resolved ? "resolved/" : "firing/") + inc.severity;
-    for (const std::string& sink : targets) {
-      auto spec = specs.find(sink);
-      if (spec == specs.end() && !options.sinks.count(sink)) continue;
-      if (!inc.paging && !config.alert.notify_non_paging && spec != specs.end() && IsPagingSink(*spec->second)) {
-        ++report.not_paging;
-        continue;
-      }
-      Notification n{Notification::Kind::kFiring, doc, now};
-      auto last = delivered.find({id, sink});
-      if (!Decide(last == delivered.end() ? "" : last->second, resolved, inc.severity, &n.kind)) {
-        if (!resolved) still_firing[sink].push_back(n);
-        continue;
-      }
-      if (silenced) {
-        ++report.silenced;
-        continue;
-      }
-      pending.push_back({sink, std::move(n), state});
-    }
+    plan(doc, labels, routes, resolved, inc.severity, inc.paging);
+  }
+  // A stored incident that detection no longer finds over data that covers it (later data
+  // showed a blip, or a narrower search) resolves rather than firing forever.
+  for (const IncidentRecord& r : stored) {
+    if (seen_ids.count(r.id) || r.status == "resolved") continue;
+    if ((options.from && r.start < options.from) || (options.to && r.start >= options.to)) continue;
+    if (options.data_end - r.start < config.alert.resolve_after_ms) continue;
+    nlohmann::json doc = nlohmann::json::parse(r.document, nullptr, false);
+    if (!doc.is_object()) continue;
+    doc["status"] = "resolved";
+    doc["end"] = FormatTimestamp(options.data_end);
+    doc["retracted"] = true;
+    IncidentRecord record = r;
+    record.status = "resolved";
+    record.end = options.data_end;
+    record.updated = now;
+    record.document = doc.dump();
+    records.push_back(record);
+    ++report.resolved;
+    Labels labels = IncidentLabels(doc);
+    plan(doc, labels, RouteIncident(config.alert.route, labels), true, r.severity, r.paging);
   }
   // The lifecycle is stored before anything is sent: a crash in between re-sends at worst,
   // it never loses an incident.

@@ -197,6 +197,36 @@ TEST_F(LifecycleTest, ANewPrimaryKeepsTheStoredId) {
   EXPECT_EQ((*all)[0].metric, "lat_p50");
 }
 
+TEST_F(LifecycleTest, AnIncidentNoLongerFoundResolvesAsRetracted) {
+  Incident inc = MakeIncident(MakeAnomaly("lat_p95", {{"a", "a1"}}, kT0, 0, 0.4));
+  Update({inc}, kT0 + 20 * kMin);
+  AlertReport gone = Update({}, kT0 + 120 * kMin);
+  EXPECT_EQ(gone.resolved, 1);
+  EXPECT_EQ(StatusOf(inc.id), "resolved");
+  ASSERT_EQ(sink_->sent.size(), 2u);
+  EXPECT_EQ(sink_->sent[1], "resolved " + inc.id + " major resolved");
+  auto stored = store_->FindIncident(inc.id);
+  ASSERT_TRUE(stored.ok());
+  EXPECT_TRUE(nlohmann::json::parse(stored->document).value("retracted", false));
+}
+
+TEST_F(LifecycleTest, ASplitIncidentKeepsItsIdForThePartAndOpensTheRest) {
+  Anomaly a = MakeAnomaly("lat_p95", {{"a", "a1"}}, kT0, 0, 0.4);
+  Anomaly b = MakeAnomaly("lat_p50", {{"a", "a1"}}, kT0 + 90 * kMin, 0, 0.4);
+  Incident together = MakeIncident(a);
+  together.related = {b};
+  Update({together}, kT0 + 120 * kMin);
+  Incident first = MakeIncident(a), second = MakeIncident(b);
+  second.related = {a};  // both claim the stored incident through a shared member
+  AlertReport split = Update({first, second}, kT0 + 150 * kMin);
+  EXPECT_EQ(split.opened, 1);
+  auto all = store_->Incidents();
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->size(), 2u);
+  EXPECT_EQ(StatusOf(together.id), "open");
+  EXPECT_EQ(StatusOf(second.id), "open");
+}
+
 TEST_F(LifecycleTest, SilencedIncidentsAreRecordedButNotSentUntilTheSilenceEnds) {
   SilenceRecord s;
   s.matchers = {{"a", "a1"}};
