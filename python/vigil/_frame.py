@@ -151,7 +151,8 @@ def frame_columns(config, frame, allow_missing):
             raise DataError(f"the frame has no column '{field['path']}' (the time field)")
     if missing and not allow_missing:
         names = ", ".join(f"'{f['path']}' ({_what(f)})" for f in missing)
-        raise DataError(f"the frame has no column {names}; columns are named by the configured "
+        plural = "s" if len(missing) > 1 else ""
+        raise DataError(f"the frame has no column{plural} {names}; columns are named by the configured "
                         "input paths (pass allow_missing=True to read absent columns as missing "
                         "values)")
     return len(frame), columns
