@@ -10,6 +10,7 @@
 #include <shared_mutex>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -71,6 +72,11 @@ TimeMs TimeArg(const py::handle& value, const char* name);
 /// A bucket width: None or 0 (the cube's), milliseconds (int), text such as "1h", or a
 /// timedelta.
 int64_t DurationArg(const py::handle& value, const char* name);
+
+/// A file path: str or os.PathLike.
+std::string PathArg(const py::handle& value);
+/// File paths: one path or an iterable of them.
+std::vector<std::string> PathsArg(const py::handle& value);
 
 /// A slice: None, "" or "all" (all traffic), text "platform=watchOS,locale=de-DE", or a dict.
 Slice SliceArg(const py::handle& value);

@@ -111,6 +111,27 @@ int64_t DurationArg(const py::handle& value, const char* name) {
   }
 }
 
+std::string PathArg(const py::handle& value) {
+  try {
+    return py::module_::import("os").attr("fspath")(value).cast<std::string>();
+  } catch (py::error_already_set&) {
+    throw StatusError(InvalidArgument("expected a file path, got " +
+                                      py::str(py::type::of(value)).cast<std::string>()));
+  } catch (py::cast_error&) {
+    throw StatusError(InvalidArgument("expected a file path as text"));
+  }
+}
+
+std::vector<std::string> PathsArg(const py::handle& value) {
+  if (py::isinstance<py::str>(value) || py::hasattr(value, "__fspath__")) return {PathArg(value)};
+  if (!py::isinstance<py::iterable>(value)) {
+    throw StatusError(InvalidArgument("expected a file path or a list of them"));
+  }
+  std::vector<std::string> out;
+  for (py::handle p : value) out.push_back(PathArg(p));
+  return out;
+}
+
 py::object Timestamp(TimeMs t) {
   return py::module_::import("pandas").attr("Timestamp")(t, py::arg("unit") = "ms",
                                                            py::arg("tz") = "UTC");

@@ -20,7 +20,8 @@ std::shared_ptr<PyConfig> Parse(const std::string& text, const std::string& orig
   return out;
 }
 
-std::shared_ptr<PyConfig> Load(const std::string& path) {
+std::shared_ptr<PyConfig> Load(const py::handle& path_arg) {
+  std::string path = PathArg(path_arg);
   // Config::Load gives the CLI's messages (missing file, line-numbered keys); the text is kept
   // so that the config pickles to workers.
   Config c = ValueOrThrow(Config::Load(path));

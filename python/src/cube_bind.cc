@@ -13,7 +13,7 @@ namespace {
 using CubeClass = py::class_<PyCube, std::shared_ptr<PyCube>>;
 
 std::shared_ptr<PyConfig> ConfigArg(const py::handle& value) {
-  if (py::isinstance<py::str>(value)) {
+  if (py::isinstance<py::str>(value) || py::hasattr(value, "__fspath__")) {
     return py::module_::import("vigil._vigil").attr("Config").attr("load")(value)
         .cast<std::shared_ptr<PyConfig>>();
   }

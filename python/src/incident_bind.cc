@@ -87,8 +87,9 @@ py::list FindIncidentsBinding(const PyCube& self, const py::handle& start, const
   return Documents(ValueOrThrow(std::move(search)).incidents);
 }
 
-py::list Run(const py::handle& config_arg, const std::vector<std::string>& paths,
+py::list Run(const py::handle& config_arg, const py::handle& paths_arg,
              const py::handle& start, const py::handle& end, int threads) {
+  std::vector<std::string> paths = PathsArg(paths_arg);
   auto cube = py::module_::import("vigil._vigil").attr("Cube")(config_arg).cast<std::shared_ptr<PyCube>>();
   TimeMs from = TimeArg(start, "start");
   TimeMs to = TimeArg(end, "end");

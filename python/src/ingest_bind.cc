@@ -44,7 +44,8 @@ py::dict StatsToDict(const IngestStats& s, bool frame) {
   return out;
 }
 
-py::dict IngestFilesBinding(PyCube& self, const std::vector<std::string>& paths, int threads) {
+py::dict IngestFilesBinding(PyCube& self, const py::handle& paths_arg, int threads) {
+  std::vector<std::string> paths = PathsArg(paths_arg);
   IngestOptions options;
   options.threads = threads;
   Result<IngestStats> stats = InvalidArgument("");
@@ -260,7 +261,7 @@ py::dict IngestFrameBinding(PyCube& self, const py::object& frame, bool allow_mi
 void init_ingest(py::module_& m) {
   auto cube = py::reinterpret_borrow<CubeClass>(m.attr("Cube"));
   cube.def("ingest_files", &IngestFilesBinding, py::arg("paths"), py::arg("threads") = 0,
-           "Reads JSON Lines or CSV files (plain, .gz or .zst) into the cube, as `vigil ingest` "
+           "Reads JSON Lines or CSV files (a path or a list of paths; plain, .gz or .zst) into the cube, as `vigil ingest` "
            "does, and returns the ingest statistics as a dict (lines, events, bad_lines, "
            "first_bad_lines with file, line and reason, warnings, seconds). Bad lines are "
            "counted and skipped. `threads`: parser threads (0: ingest.threads of the config, "

@@ -21,9 +21,12 @@ def test_config(config):
     assert parsed.fingerprint == config.fingerprint
 
 
-def test_cube_by_config_path(workdir):
+def test_paths_as_text_or_pathlib(workdir, scenario):
     cube = vigil.Cube(str(workdir / "vigil.yaml"))
     assert cube.event_count == 0 and cube.start is None
+    cube = vigil.Cube(workdir / "vigil.yaml")
+    assert cube.ingest_files(scenario)["files"] == 1
+    assert vigil.Config.load(workdir / "vigil.yaml").fingerprint == cube.config.fingerprint
 
 
 def test_ingest_files_stats(config, scenario):

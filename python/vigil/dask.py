@@ -16,6 +16,8 @@ store mount). The same pattern runs on other engines: see docs/python.md for Spa
 
 from __future__ import annotations
 
+import os
+
 import dask
 import dask.dataframe as dd
 from distributed import Client, get_client
@@ -26,7 +28,7 @@ __all__ = ["build_cube", "run"]
 
 
 def _config(config):
-    return Config.load(config) if isinstance(config, str) else config
+    return config if isinstance(config, Config) else Config.load(config)
 
 
 def _empty_stats():
@@ -90,7 +92,8 @@ def _tree(config, data, split_every, threads, allow_missing):
         part = dask.delayed(_part_from_frame, pure=True)
         level = [part(config, p, allow_missing) for p in data.to_delayed()]
     else:
-        paths = [data] if isinstance(data, str) else list(data)
+        paths = [data] if isinstance(data, (str, os.PathLike)) else list(data)
+        paths = [os.fspath(p) for p in paths]
         if not paths:
             raise DataError("build_cube: no input files")
         part = dask.delayed(_part_from_files, pure=True)
