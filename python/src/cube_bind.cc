@@ -245,9 +245,10 @@ void init_cube(py::module_& m) {
            "Raises InvalidArgumentError for cubes of different configs.")
       .def("to_bytes", &ToBytes,
            "The cube's versioned binary form (what vigil's store keeps). Cube.from_bytes reads "
-           "it back. The bytes follow the order in which values and cells arrived, so two "
-           "equivalent cubes built in different orders may serialize differently; compare them "
-           "with equivalent().")
+           "it back. The bytes follow the order in which values and cells arrived, and a "
+           "measure's sum is a floating-point sum whose last bit depends on how events were "
+           "grouped, so two equivalent cubes may serialize differently; compare them with "
+           "equivalent().")
       .def_static("from_bytes", &FromBytes, py::arg("config"), py::arg("data"),
                   "Reads a cube written by to_bytes. Raises CorruptionError for damaged bytes and "
                   "InvalidArgumentError when the cube was built with a different config.")
