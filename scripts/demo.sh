@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job of `make demo`: simulate a fortnight of speech telemetry with injected regressions,
-# ingest it into the cube, detect regressions, and compare them with the ground truth. Usage: scripts/demo.sh VIGIL OUT_DIR
+# then `vigil run` (ingest, detect, explain, incidents with owners, notifications), and compare
+# the incidents with the ground truth. Usage: scripts/demo.sh VIGIL OUT_DIR
 set -euo pipefail
 VIGIL=$1
 OUT=$2
@@ -9,15 +10,19 @@ DAYS=${DEMO_DAYS:-14}
 PER_DAY=${DEMO_EVENTS_PER_DAY:-150000}
 
 mkdir -p "$OUT"
-rm -f "$OUT"/vigil.db "$OUT"/vigil.db-wal "$OUT"/vigil.db-shm
+rm -f "$OUT"/vigil.db "$OUT"/vigil.db-wal "$OUT"/vigil.db-shm "$OUT"/alerts.jsonl
 cp "$SRC/examples/speech/vigil.yaml" "$OUT/vigil.yaml"  # its store lands next to it
 
 echo "== simulate: $DAYS days x $PER_DAY events/day, scenario 'demo'"
 "$VIGIL" simulate --scenario demo --days "$DAYS" --events-per-day "$PER_DAY" --seed 7 --out "$OUT/sim"
 
 echo
-echo "== ingest"
-"$VIGIL" ingest --config "$OUT/vigil.yaml" "$OUT/sim/events.jsonl"
+echo "== run: ingest, detect, explain, incidents routed to their owners (one line per notification)"
+"$VIGIL" run --config "$OUT/vigil.yaml" "$OUT/sim/events.jsonl" --json "$OUT/incidents.json"
+
+echo
+echo "== open incidents"
+"$VIGIL" incidents --config "$OUT/vigil.yaml" --status open
 
 echo
 echo "== the cube"
@@ -26,10 +31,6 @@ echo "== the cube"
 echo
 echo "== e2e_p95, all traffic, daily"
 "$VIGIL" query --config "$OUT/vigil.yaml" --metric e2e_p95 --granularity 1d
-
-echo
-echo "== detect: anomalies in the monitored series"
-"$VIGIL" detect --config "$OUT/vigil.yaml" --json "$OUT/incidents.json"
 
 echo
 echo "== backtest against the simulator's ground truth"
@@ -52,5 +53,6 @@ echo "outputs:"
 echo "  events   $OUT/sim/events.jsonl"
 echo "  truth    $OUT/sim/truth.json"
 echo "  store    $OUT/vigil.db"
-echo "  incidents $OUT/incidents.json (DESIGN §5 format)"
+echo "  incidents $OUT/incidents.json (DESIGN §5 format, with status and owner)"
+echo "  alerts   $OUT/alerts.jsonl (the notifications, one JSON object per line)"
 echo "  config   $OUT/vigil.yaml  (try: $VIGIL query --config $OUT/vigil.yaml --metric e2e_p95 --slice platform=watchOS --granularity 1h)"

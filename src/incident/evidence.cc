@@ -179,6 +179,11 @@ Result<Evidence> CollectEvidence(const Cube& cube, const Anomaly& a) {
     e.affected_devices = static_cast<uint64_t>(std::llround(whole.devices.Estimate()));
   }
   e.stages = Stages(cube, m, now, before);
+  if (e.stages.empty() && (m.type == MetricType::kQuantile || m.type == MetricType::kMean) &&
+      std::find(c.input.stages.begin(), c.input.stages.end(), m.measure) != c.input.stages.end()) {
+    // No stage comparison (a new model has no past): a stage's own metric is carried by it.
+    e.stages.push_back({c.input.measures[m.measure].name, 1.0, a.baseline, a.observed});
+  }
   e.affected_turns = now.count;
   if (!a.slice.empty()) {
     VIGIL_ASSIGN_OR_RETURN(Aggregate everything, cube.Total({}, w.from, w.to));

@@ -40,7 +40,7 @@ curl -sf "http://127.0.0.1:$port/-/ready" >/dev/null || fail "alertmanager did n
 "$VIGIL" simulate --scenario demo --days 3 --events-per-day 150000 --seed 5 --out "$work/sim" 2>/dev/null ||
   fail "simulate"
 write_config() {  # write_config RESOLVE_AFTER
-  cp "$SRC/examples/speech/vigil.yaml" "$work/vigil.yaml"
+  sed '/^# Incidents:/,$d' "$SRC/examples/speech/vigil.yaml" >"$work/vigil.yaml"  # its own alert section
   cat >>"$work/vigil.yaml" <<YML
 alert:
   resolve_after: $1

@@ -11,7 +11,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-cp "$SRC/examples/speech/vigil.yaml" "$work/vigil.yaml"
+sed '/^# Incidents:/,$d' "$SRC/examples/speech/vigil.yaml" >"$work/vigil.yaml"  # its own alert section
 cat >>"$work/vigil.yaml" <<'YML'
 alert:
   sinks:
