@@ -8,17 +8,17 @@
 
 if(NOT CMAKE_SCRIPT_MODE_FILE)
   include_guard(GLOBAL)
-  set(VIGIL_EMBED_SCRIPT ${CMAKE_CURRENT_LIST_FILE})
 
   function(vigil_embed_assets target)
     cmake_parse_arguments(E "" "FUNCTION" "FILES" ${ARGN})
     set(out ${CMAKE_CURRENT_BINARY_DIR}/${E_FUNCTION}_embedded.cc)
+    set(script ${CMAKE_CURRENT_FUNCTION_LIST_FILE})
     string(REPLACE ";" "|" files_arg "${E_FILES}")
     add_custom_command(
       OUTPUT ${out}
       COMMAND ${CMAKE_COMMAND} -DOUT=${out} -DFUNCTION=${E_FUNCTION} "-DFILES=${files_arg}"
-              -P ${VIGIL_EMBED_SCRIPT}
-      DEPENDS ${E_FILES} ${VIGIL_EMBED_SCRIPT}
+              -P ${script}
+      DEPENDS ${E_FILES} ${script}
       COMMENT "Embedding ${E_FUNCTION} assets"
       VERBATIM)
     target_sources(${target} PRIVATE ${out})

@@ -195,7 +195,8 @@ Result<std::string> RenderIncident(const Cube& cube, const StoredIncident& incid
     if (options.drill_down) {
       out += fmt::format(" tabindex=\"0\" role=\"button\" data-metric=\"{}\" data-slice=\"{}\" data-from=\"{}\" "
                          "data-to=\"{}\" data-granularity=\"{}\" data-onset=\"{}\" title=\"Show this slice's series\"",
-                         HtmlEscape(metric), HtmlEscape(SliceText(rc_slice)), from, to, granularity, start);
+                         HtmlEscape(metric), HtmlEscape(SliceText(rc_slice)), from, to,
+                         granularity ? FormatDuration(granularity) : "", start);
     }
     out += "><div class=\"rc-label\">" + SliceHtml(rc_slice, slice) + "</div>";
     out += Bar(fraction, "bar-rc");

@@ -1,0 +1,692 @@
+// The routes of `vigil serve`: JSON API, Prometheus counters, dashboard fragments and assets.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <exception>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "server/server.h"
+#include "vigil/incident_json.h"
+#include "vigil/ingest.h"
+#include "vigil/report.h"
+
+namespace vigil::internal {
+std::string_view UiAsset(std::string_view file);  // generated from apps/server/ui
+}  // namespace vigil::internal
+
+namespace vigil::server {
+namespace {
+
+using Json = nlohmann::json;
+
+// Series longer than this are refused: the caller should ask for a coarser granularity.
+constexpr int64_t kMaxSeriesPoints = 100000;
+
+// Text from the data (slice values, notes) may hold any bytes; bad UTF-8 must not fail a reply.
+std::string Dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
+
+HttpResponse JsonResponse(const Json& j, int status = 200) {
+  HttpResponse r;
+  r.status = status;
+  r.body = Dump(j) + "\n";
+  return r;
+}
+
+const char* CodeName(int status) {
+  switch (status) {
+    case 400: return "bad_request";
+    case 401: return "unauthorized";
+    case 403: return "forbidden";
+    case 404: return "not_found";
+    case 405: return "method_not_allowed";
+    case 409: return "conflict";
+    case 413: return "payload_too_large";
+    case 422: return "unprocessable";
+    case 503: return "unavailable";
+    default: return status >= 500 ? "internal" : "error";
+  }
+}
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+std::string Param(const HttpRequest& r, const std::string& name) {
+  auto it = r.params.find(name);
+  return it == r.params.end() ? "" : it->second;
+}
+
+// Every value of a filter parameter, repeated (`?status=open&status=resolved`) or comma-separated.
+std::set<std::string> ParamSet(const HttpRequest& r, const std::string& name) {
+  std::set<std::string> out;
+  auto [a, b] = r.params.equal_range(name);
+  for (auto it = a; it != b; ++it) {
+    size_t start = 0;
+    const std::string& v = it->second;
+    while (start <= v.size()) {
+      size_t comma = v.find(',', start);
+      if (comma == std::string::npos) comma = v.size();
+      if (comma > start) out.insert(v.substr(start, comma - start));
+      start = comma + 1;
+    }
+  }
+  return out;
+}
+
+Result<TimeMs> TimeParam(const HttpRequest& r, const char* name) {
+  std::string text = Param(r, name);
+  if (text.empty()) return TimeMs{0};
+  auto t = ParseTimestamp(text);
+  if (!t.ok()) return InvalidArgument(std::string("parameter '") + name + "': " + t.status().message());
+  return *t;
+}
+
+Json NumberOrNull(double v) { return std::isfinite(v) ? Json(v) : Json(nullptr); }
+
+Json TimeOrNull(TimeMs t) { return t ? Json(FormatTimestamp(t)) : Json(nullptr); }
+
+Json OwnerOrNull(const std::string& owner) { return owner.empty() ? Json(nullptr) : Json(owner); }
+
+// The incident as the list shows it.
+Json IncidentSummary(const StoredIncident& i) {
+  const Json& d = i.document;
+  return {{"id", i.record.id},
+          {"status", i.record.status},
+          {"severity", i.record.severity},
+          {"owner", OwnerOrNull(i.record.owner)},
+          {"metric", i.record.metric},
+          {"slice", d.value("slice", Json::object())},
+          {"start", TimeOrNull(i.record.start)},
+          {"end", TimeOrNull(i.record.end)},
+          {"paging", i.record.paging},
+          {"baseline", d.value("baseline", Json(nullptr))},
+          {"observed", d.value("observed", Json(nullptr))},
+          {"relative_change", d.value("relative_change", Json(nullptr))},
+          {"confidence", d.value("confidence", Json(nullptr))},
+          {"summary", d.value("summary", std::string())},
+          {"updated", TimeOrNull(i.record.updated)}};
+}
+
+Json FeedbackJson(const FeedbackRecord& f) {
+  return {{"incident", f.incident}, {"verdict", f.verdict}, {"note", f.note}, {"at", TimeOrNull(f.at)}};
+}
+
+// Constant time in the token's length, so response timing does not reveal a matching prefix.
+bool SameToken(const std::string& given, const std::string& expected) {
+  unsigned char diff = given.size() == expected.size() ? 0 : 1;
+  for (size_t i = 0; i < expected.size(); ++i) {
+    diff |= static_cast<unsigned char>(expected[i] ^ (i < given.size() ? given[i] : 0));
+  }
+  return diff == 0;
+}
+
+// Route labels for the request counters: patterns, not raw paths, so ids do not multiply series.
+std::string RouteLabel(const std::string& path) {
+  static const char* kFixed[] = {"/healthz", "/metrics", "/api/metrics", "/api/series",
+                                 "/api/incidents", "/api/ingest", "/ui/plot", "/"};
+  for (const char* f : kFixed) {
+    if (path == f) return f;
+  }
+  if (path.starts_with("/api/incidents/")) {
+    return path.ends_with("/feedback") ? "/api/incidents/{id}/feedback" : "/api/incidents/{id}";
+  }
+  if (path.starts_with("/ui/incidents/")) return "/ui/incidents/{id}";
+  if (path.starts_with("/assets/")) return "/assets/{name}";
+  return "other";
+}
+
+}  // namespace
+
+HttpResponse ErrorResponse(int status, const std::string& message, int64_t line) {
+  Json error = {{"status", status}, {"code", CodeName(status)}, {"message", message}};
+  if (line > 0) error["line"] = line;
+  return JsonResponse({{"error", error}}, status);
+}
+
+int HttpStatusFor(StatusCode code) {
+  switch (code) {
+    case StatusCode::kOk: return 200;
+    case StatusCode::kInvalidArgument: return 400;
+    case StatusCode::kNotFound: return 404;
+    case StatusCode::kDataError:
+    case StatusCode::kLimitExceeded: return 422;
+    default: return 500;
+  }
+}
+
+Result<std::unique_ptr<Service>> Service::Open(const std::string& config_path) {
+  VIGIL_ASSIGN_OR_RETURN(Config loaded, Config::Load(config_path));
+  auto config = std::make_shared<const Config>(std::move(loaded));
+  std::string token = config->server.token;
+  if (token.starts_with("env:")) {
+    std::string name = token.substr(4);
+    const char* value = std::getenv(name.c_str());
+    if (!value || !*value) {
+      return ConfigError(config_path + ": key 'server.token': environment variable " + name + " is not set");
+    }
+    token = value;
+  }
+  VIGIL_ASSIGN_OR_RETURN(auto store, Store::Open(config->StorePath()));
+  VIGIL_ASSIGN_OR_RETURN(Cube cube, store->LoadCube(config));
+  return std::make_unique<Service>(std::move(config), std::move(store), std::move(cube), std::move(token));
+}
+
+Service::Service(std::shared_ptr<const Config> config, std::unique_ptr<Store> store, Cube cube,
+                 std::string token)
+    : config_(std::move(config)), token_(std::move(token)), cube_(std::move(cube)), store_(std::move(store)) {}
+
+Service::~Service() = default;
+
+uint64_t Service::event_count() {
+  std::shared_lock lock(cube_mutex_);
+  return cube_.event_count();
+}
+
+HttpResponse Service::Handle(const HttpRequest& request) {
+  auto start = std::chrono::steady_clock::now();
+  std::string route = RouteLabel(request.path);
+  HttpResponse response;
+  try {
+    response = Route(request, &route);
+  } catch (const std::exception& e) {
+    response = ErrorResponse(500, std::string("internal error: ") + e.what());
+  }
+  response.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  response.headers.emplace_back("Cache-Control", "no-store");
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  Count(route, request.method, response.status, seconds);
+  return response;
+}
+
+void Service::CountRefused(const HttpRequest& request, int status) {
+  if (status == 413) ++rejected_bodies_;
+  Count(RouteLabel(request.path), request.method, status, 0);
+}
+
+void Service::Count(const std::string& route, const std::string& method, int status, double seconds) {
+  std::lock_guard lock(counters_mutex_);
+  RouteCounter& c = requests_[{route, method, status}];
+  ++c.requests;
+  c.seconds += seconds;
+}
+
+HttpResponse Service::Route(const HttpRequest& r, std::string* route) {
+  const std::string& p = r.path;
+  bool get = r.method == "GET" || r.method == "HEAD";
+  bool post = r.method == "POST";
+  auto only = [&](bool allowed, const char* allow) -> std::unique_ptr<HttpResponse> {
+    if (allowed) return nullptr;
+    auto out = std::make_unique<HttpResponse>(
+        ErrorResponse(405, "method " + r.method + " not allowed on " + p + "; use " + allow));
+    out->headers.emplace_back("Allow", allow);
+    return out;
+  };
+  std::unique_ptr<HttpResponse> refused;
+  if (p == "/healthz") return (refused = only(get, "GET")) ? *refused : Health();
+  if (p == "/metrics") return (refused = only(get, "GET")) ? *refused : Prometheus();
+  if (p == "/api/metrics") return (refused = only(get, "GET")) ? *refused : Metrics();
+  if (p == "/api/series") return (refused = only(get, "GET")) ? *refused : Series(r);
+  if (p == "/api/incidents") return (refused = only(get, "GET")) ? *refused : ListIncidents(r);
+  if (p == "/api/ingest") return (refused = only(post, "POST")) ? *refused : Ingest(r);
+  const std::string incidents = "/api/incidents/";
+  if (p.starts_with(incidents) && p.size() > incidents.size()) {
+    std::string rest = p.substr(incidents.size());
+    const std::string feedback = "/feedback";
+    if (rest.ends_with(feedback) && rest.size() > feedback.size()) {
+      std::string id = rest.substr(0, rest.size() - feedback.size());
+      return (refused = only(post, "POST")) ? *refused : PostFeedback(r, id);
+    }
+    if (rest.find('/') == std::string::npos) return (refused = only(get, "GET")) ? *refused : GetIncident(rest);
+  }
+  const std::string ui_incidents = "/ui/incidents/";
+  if (p.starts_with(ui_incidents) && p.size() > ui_incidents.size()) {
+    return (refused = only(get, "GET")) ? *refused : IncidentHtml(p.substr(ui_incidents.size()));
+  }
+  if (p == "/ui/plot") return (refused = only(get, "GET")) ? *refused : PlotHtml(r);
+  if (p == "/" || p == "/index.html") return (refused = only(get, "GET")) ? *refused : Asset("index.html");
+  if (p.starts_with("/assets/")) return (refused = only(get, "GET")) ? *refused : Asset(p.substr(8));
+  *route = "other";
+  return ErrorResponse(404, "no route " + p + "; the API is described in docs/openapi.yaml");
+}
+
+HttpResponse Service::Health() {
+  return JsonResponse({{"status", "ok"}, {"events", event_count()}});
+}
+
+HttpResponse Service::Metrics() {
+  std::shared_lock lock(cube_mutex_);
+  const Config& c = *config_;
+  std::set<std::string> monitored;
+  for (const MonitorSpec& m : c.monitors) monitored.insert(m.metric);
+  Json metrics = Json::array();
+  for (const MetricSpec& m : c.metrics) {
+    Json granularities = Json::array();
+    for (const MonitorSpec& mon : c.monitors) {
+      if (mon.metric == m.name) granularities.push_back(FormatDuration(mon.granularity_ms ? mon.granularity_ms : c.granularity_ms));
+    }
+    metrics.push_back({{"name", m.name},
+                       {"type", MetricTypeName(m.type)},
+                       {"unit", m.unit},
+                       {"description", m.description},
+                       {"monitored", monitored.count(m.name) > 0},
+                       {"monitor_granularities", granularities}});
+  }
+  Json dimensions = Json::array();
+  for (size_t d = 0; d < c.input.dimensions.size(); ++d) {
+    const auto& values = cube_.DimensionValues(static_cast<int>(d));
+    std::vector<std::string> sorted(values.begin(), values.end());
+    std::sort(sorted.begin(), sorted.end());
+    dimensions.push_back({{"name", c.input.dimensions[d].name}, {"values", sorted}});
+  }
+  bool empty = cube_.event_count() == 0;
+  return JsonResponse({{"metrics", metrics},
+                       {"dimensions", dimensions},
+                       {"granularity", FormatDuration(c.granularity_ms)},
+                       {"timezone", c.detect.timezone},
+                       {"from", empty ? Json(nullptr) : Json(FormatTimestamp(cube_.first_bucket()))},
+                       {"to", empty ? Json(nullptr) : Json(FormatTimestamp(cube_.last_bucket() + c.granularity_ms))},
+                       {"events", cube_.event_count()}});
+}
+
+HttpResponse Service::Series(const HttpRequest& r) {
+  std::string metric = Param(r, "metric");
+  if (metric.empty()) return ErrorResponse(400, "parameter 'metric' is required");
+  auto slice = ParseSlice(Param(r, "slice"));
+  if (!slice.ok()) return ErrorResponse(400, "parameter 'slice': " + slice.status().message());
+  auto from = TimeParam(r, "from");
+  if (!from.ok()) return ErrorResponse(400, from.status().message());
+  auto to = TimeParam(r, "to");
+  if (!to.ok()) return ErrorResponse(400, to.status().message());
+  if (*from && *to && *to <= *from) return ErrorResponse(400, "parameter 'to' must be after 'from'");
+  int64_t granularity = 0;
+  if (std::string g = Param(r, "granularity"); !g.empty()) {
+    auto parsed = ParseDuration(g);
+    if (!parsed.ok()) return ErrorResponse(400, "parameter 'granularity': " + parsed.status().message());
+    granularity = *parsed;
+  }
+  std::shared_lock lock(cube_mutex_);
+  if (cube_.event_count() == 0) return ErrorResponse(404, "the store holds no events yet; POST /api/ingest first");
+  int64_t g = granularity ? granularity : config_->granularity_ms;
+  TimeMs a = *from ? *from : cube_.first_bucket();
+  TimeMs b = *to ? *to : cube_.last_bucket() + config_->granularity_ms;
+  if (g > 0 && (b - a) / g > kMaxSeriesPoints) {
+    return ErrorResponse(400, fmt::format("more than {} points; ask for a coarser granularity", kMaxSeriesPoints));
+  }
+  auto series = SeriesWithBand(cube_, metric, *slice, *from, *to, granularity);
+  if (!series.ok()) return ErrorResponse(HttpStatusFor(series.status().code()), series.status().message());
+  Json points = Json::array();
+  for (size_t i = 0; i < series->points.size(); ++i) {
+    const SeriesPoint& p = series->points[i];
+    const Assessment& e = series->assessments[i];
+    points.push_back({{"time", FormatTimestamp(p.time)},
+                      {"value", NumberOrNull(p.value)},
+                      {"expected", NumberOrNull(e.expected)},
+                      {"lower", NumberOrNull(e.lower)},
+                      {"upper", NumberOrNull(e.upper)},
+                      {"events", p.events},
+                      {"support", p.support}});
+  }
+  // Anomalies stored on exactly this metric and slice, overlapping the range.
+  Json anomalies = Json::array();
+  {
+    std::lock_guard store_lock(store_mutex_);
+    auto incidents = LoadStoredIncidents(store_.get());
+    if (!incidents.ok()) return ErrorResponse(500, incidents.status().message());
+    Json wanted = SliceToJson(*slice);
+    TimeMs range_from = series->points.empty() ? 0 : series->points.front().time;
+    TimeMs range_to = series->points.empty() ? 0 : series->points.back().time + series->granularity_ms;
+    for (const StoredIncident& inc : *incidents) {
+      for (const Json& an : inc.document.value("anomalies", Json::array())) {
+        if (an.value("metric", "") != metric || an.value("slice", Json::object()) != wanted) continue;
+        auto s = ParseTimestamp(an.value("start", ""));
+        auto e = an.contains("end") && an["end"].is_string() ? ParseTimestamp(an["end"].get<std::string>())
+                                                             : Result<TimeMs>(TimeMs{0});
+        if (!s.ok() || !e.ok()) continue;
+        if (*s >= range_to || (*e && *e <= range_from)) continue;
+        anomalies.push_back({{"incident", inc.record.id},
+                             {"status", inc.record.status},
+                             {"start", an["start"]},
+                             {"end", an.value("end", Json(nullptr))},
+                             {"baseline", an.value("baseline", Json(nullptr))},
+                             {"observed", an.value("observed", Json(nullptr))},
+                             {"confidence", an.value("confidence", Json(nullptr))}});
+      }
+    }
+  }
+  return JsonResponse({{"metric", series->metric},
+                       {"slice", SliceToJson(series->slice)},
+                       {"unit", series->unit},
+                       {"granularity", FormatDuration(series->granularity_ms)},
+                       {"timezone", config_->detect.timezone},
+                       {"points", points},
+                       {"anomalies", anomalies}});
+}
+
+HttpResponse Service::ListIncidents(const HttpRequest& r) {
+  std::set<std::string> status = ParamSet(r, "status"), owner = ParamSet(r, "owner"),
+                        severity = ParamSet(r, "severity"), metric = ParamSet(r, "metric");
+  static const std::set<std::string> kStatuses = {"open", "acknowledged", "resolved"};
+  static const std::set<std::string> kSeverities = {"minor", "major", "critical"};
+  for (const std::string& s : status) {
+    if (!kStatuses.count(s)) return ErrorResponse(400, "parameter 'status': '" + s + "' is not open, acknowledged or resolved");
+  }
+  for (const std::string& s : severity) {
+    if (!kSeverities.count(s)) return ErrorResponse(400, "parameter 'severity': '" + s + "' is not minor, major or critical");
+  }
+  std::lock_guard lock(store_mutex_);
+  auto incidents = LoadStoredIncidents(store_.get());
+  if (!incidents.ok()) return ErrorResponse(500, incidents.status().message());
+  Json list = Json::array();
+  std::set<std::string> owners;
+  // Newest first: the dashboard's list starts with what is happening now.
+  for (auto it = incidents->rbegin(); it != incidents->rend(); ++it) {
+    const IncidentRecord& rec = it->record;
+    owners.insert(rec.owner);
+    if (!status.empty() && !status.count(rec.status)) continue;
+    if (!owner.empty() && !owner.count(rec.owner)) continue;
+    if (!severity.empty() && !severity.count(rec.severity)) continue;
+    if (!metric.empty() && !metric.count(rec.metric)) continue;
+    list.push_back(IncidentSummary(*it));
+  }
+  return JsonResponse({{"incidents", list}, {"count", list.size()}, {"total", incidents->size()},
+                       {"owners", owners}});
+}
+
+HttpResponse Service::GetIncident(const std::string& id) {
+  std::lock_guard lock(store_mutex_);
+  auto incidents = LoadStoredIncidents(store_.get());
+  if (!incidents.ok()) return ErrorResponse(500, incidents.status().message());
+  for (const StoredIncident& i : *incidents) {
+    if (i.record.id != id) continue;
+    Json doc = i.document;
+    doc["status"] = i.record.status;
+    doc["owner"] = OwnerOrNull(i.record.owner);
+    doc["updated"] = TimeOrNull(i.record.updated);
+    auto feedback = store_->Feedback(id);
+    if (!feedback.ok()) return ErrorResponse(500, feedback.status().message());
+    Json list = Json::array();
+    for (const FeedbackRecord& f : *feedback) list.push_back(FeedbackJson(f));
+    doc["feedback"] = list;
+    return JsonResponse(doc);
+  }
+  return ErrorResponse(404, "no incident '" + id + "'");
+}
+
+std::unique_ptr<HttpResponse> Service::CheckToken(const HttpRequest& r) const {
+  if (token_.empty()) {
+    return std::make_unique<HttpResponse>(
+        ErrorResponse(403, "writes are disabled: set server.token in the config to enable them"));
+  }
+  const std::string prefix = "Bearer ";
+  if (!r.authorization.starts_with(prefix) || !SameToken(r.authorization.substr(prefix.size()), token_)) {
+    auto out = std::make_unique<HttpResponse>(ErrorResponse(
+        401, r.authorization.empty() ? "this endpoint needs 'Authorization: Bearer <server.token>'"
+                                     : "the bearer token does not match server.token"));
+    out->headers.emplace_back("WWW-Authenticate", "Bearer realm=\"vigil\"");
+    return out;
+  }
+  return nullptr;
+}
+
+HttpResponse Service::PostFeedback(const HttpRequest& r, const std::string& id) {
+  if (auto refused = CheckToken(r)) return *refused;
+  Json body = Json::parse(r.body, nullptr, /*allow_exceptions=*/false);
+  if (!body.is_object()) return ErrorResponse(400, "the body must be a JSON object: {\"verdict\": ..., \"note\": ...}");
+  if (!body.contains("verdict") || !body["verdict"].is_string()) {
+    return ErrorResponse(400, "'verdict' is required: true_positive, false_positive or duplicate");
+  }
+  if (body.contains("note") && !body["note"].is_string()) return ErrorResponse(400, "'note' must be a string");
+  FeedbackRecord f{id, body["verdict"].get<std::string>(), body.value("note", std::string()), NowMs()};
+  std::lock_guard lock(store_mutex_);
+  Status added = store_->AddFeedback(f);
+  if (added.code() == StatusCode::kNotFound) {
+    // Incidents that `vigil detect` stored have no lifecycle yet: feedback needs one.
+    auto docs = store_->Documents("incident");
+    if (docs.ok()) {
+      for (const auto& [doc_id, body_text] : *docs) {
+        if (doc_id == id) {
+          return ErrorResponse(409, "incident '" + id + "' was found by `vigil detect` but has no lifecycle yet; "
+                                    "run `vigil run` to track it, then give feedback");
+        }
+      }
+    }
+    return ErrorResponse(404, "no incident '" + id + "'");
+  }
+  if (!added.ok()) return ErrorResponse(HttpStatusFor(added.code()), added.message());
+  ++feedback_;
+  return JsonResponse(FeedbackJson(f), 201);
+}
+
+HttpResponse Service::Ingest(const HttpRequest& r) {
+  if (auto refused = CheckToken(r)) return *refused;
+  if (static_cast<int64_t>(r.body.size()) > config_->server.max_body_bytes) {
+    ++rejected_bodies_;
+    return ErrorResponse(413, fmt::format("the body has {} bytes; the limit is {} (server.max_body_bytes)",
+                                          r.body.size(), config_->server.max_body_bytes));
+  }
+  if (r.body.find_first_not_of(" \t\r\n") == std::string::npos) {
+    ++rejected_bodies_;
+    return ErrorResponse(400, "the body is empty; send JSON Lines, one event per line");
+  }
+  // Parse into a scratch cube first: a body with any bad line is refused whole, so a client can
+  // fix and resend it without counting the good lines twice.
+  Cube scratch(config_);
+  IngestOptions options;
+  options.threads = 1;
+  auto stats = IngestBuffer(r.body, "body", &scratch, options);
+  if (!stats.ok()) {
+    ++rejected_bodies_;
+    return ErrorResponse(HttpStatusFor(stats.status().code()), stats.status().message());
+  }
+  bad_lines_ += stats->bad_lines;
+  if (stats->bad_lines > 0) {
+    ++rejected_bodies_;
+    const BadLine& first = stats->first_bad_lines.front();
+    HttpResponse out = ErrorResponse(
+        400, fmt::format("line {}: {} ({} bad line{} of {}; nothing was ingested)", first.line, first.reason,
+                         stats->bad_lines, stats->bad_lines == 1 ? "" : "s", stats->lines),
+        static_cast<int64_t>(first.line));
+    Json body = Json::parse(out.body);
+    Json lines = Json::array();
+    for (const BadLine& b : stats->first_bad_lines) lines.push_back({{"line", b.line}, {"reason", b.reason}});
+    body["error"]["bad_lines"] = lines;
+    out.body = Dump(body) + "\n";
+    return out;
+  }
+  if (stats->events == 0) {
+    ++rejected_bodies_;
+    return ErrorResponse(400, "the body holds no events");
+  }
+  std::unique_lock cube_lock(cube_mutex_);
+  Status merged = cube_.Merge(scratch);
+  if (!merged.ok()) return ErrorResponse(HttpStatusFor(merged.code()), merged.message());
+  {
+    std::lock_guard store_lock(store_mutex_);
+    Status saved = store_->SaveCube(&cube_);
+    if (!saved.ok()) return ErrorResponse(500, saved.message());
+  }
+  ingested_events_ += stats->events;
+  ingested_lines_ += stats->lines;
+  return JsonResponse({{"events", stats->events},
+                       {"lines", stats->lines},
+                       {"cube_events", cube_.event_count()},
+                       {"from", FormatTimestamp(scratch.first_bucket())},
+                       {"to", FormatTimestamp(scratch.last_bucket() + config_->granularity_ms)}});
+}
+
+HttpResponse Service::Prometheus() {
+  std::string out;
+  auto family = [&](const char* name, const char* type, const char* help) {
+    out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
+  };
+  auto escape = [](const std::string& v) {  // label values: backslash, quote and newline
+    std::string e;
+    for (char c : v) {
+      if (c == '\\' || c == '"') e += '\\';
+      e += c == '\n' ? 'n' : c;
+    }
+    return e;
+  };
+  family("vigil_build_info", "gauge", "Version of the running vigil.");
+  out += "vigil_build_info{version=\"" VIGIL_VERSION "\"} 1\n";
+  {
+    std::lock_guard lock(counters_mutex_);
+    family("vigil_http_requests_total", "counter", "HTTP requests answered, by route, method and status code.");
+    for (const auto& [key, c] : requests_) {
+      const auto& [route, method, status] = key;
+      out += fmt::format("vigil_http_requests_total{{route=\"{}\",method=\"{}\",code=\"{}\"}} {}\n", escape(route),
+                         escape(method), status, c.requests);
+    }
+    family("vigil_http_request_seconds_total", "counter", "Time spent answering requests, by route.");
+    std::map<std::string, double> by_route;
+    for (const auto& [key, c] : requests_) by_route[std::get<0>(key)] += c.seconds;
+    for (const auto& [route, seconds] : by_route) {
+      out += fmt::format("vigil_http_request_seconds_total{{route=\"{}\"}} {:.6f}\n", escape(route), seconds);
+    }
+  }
+  family("vigil_ingested_events_total", "counter", "Events added to the cube through POST /api/ingest.");
+  out += fmt::format("vigil_ingested_events_total {}\n", ingested_events_.load());
+  family("vigil_ingested_lines_total", "counter", "Input lines accepted through POST /api/ingest.");
+  out += fmt::format("vigil_ingested_lines_total {}\n", ingested_lines_.load());
+  family("vigil_ingest_bad_lines_total", "counter", "Bad input lines seen by POST /api/ingest.");
+  out += fmt::format("vigil_ingest_bad_lines_total {}\n", bad_lines_.load());
+  family("vigil_ingest_rejected_bodies_total", "counter", "Ingest bodies refused (bad lines, empty, too large).");
+  out += fmt::format("vigil_ingest_rejected_bodies_total {}\n", rejected_bodies_.load());
+  family("vigil_feedback_total", "counter", "Verdicts stored through the API.");
+  out += fmt::format("vigil_feedback_total {}\n", feedback_.load());
+  {
+    std::shared_lock lock(cube_mutex_);
+    family("vigil_cube_events", "gauge", "Events held in the cube.");
+    out += fmt::format("vigil_cube_events {}\n", cube_.event_count());
+    family("vigil_cube_cells", "gauge", "Cells held in the cube.");
+    out += fmt::format("vigil_cube_cells {}\n", cube_.cell_count());
+  }
+  {
+    std::lock_guard lock(store_mutex_);
+    auto incidents = LoadStoredIncidents(store_.get());
+    std::map<std::string, int> by_status = {{"open", 0}, {"acknowledged", 0}, {"resolved", 0}};
+    std::map<std::pair<std::string, std::string>, int> open_by;
+    if (incidents.ok()) {
+      for (const StoredIncident& i : *incidents) {
+        ++by_status[i.record.status];
+        if (i.record.status != "resolved") ++open_by[{i.record.severity, i.record.owner}];
+      }
+    }
+    family("vigil_incidents", "gauge", "Stored incidents, by status.");
+    for (const auto& [status, n] : by_status) {
+      out += fmt::format("vigil_incidents{{status=\"{}\"}} {}\n", escape(status), n);
+    }
+    family("vigil_unresolved_incidents", "gauge", "Open or acknowledged incidents, by severity and owner.");
+    for (const auto& [key, n] : open_by) {
+      out += fmt::format("vigil_unresolved_incidents{{severity=\"{}\",owner=\"{}\"}} {}\n", escape(key.first),
+                         escape(key.second), n);
+    }
+  }
+  HttpResponse r;
+  r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+  r.body = std::move(out);
+  return r;
+}
+
+HttpResponse Service::IncidentHtml(const std::string& id) {
+  std::shared_lock cube_lock(cube_mutex_);
+  std::lock_guard store_lock(store_mutex_);
+  auto incidents = LoadStoredIncidents(store_.get());
+  if (!incidents.ok()) return ErrorResponse(500, incidents.status().message());
+  for (const StoredIncident& i : *incidents) {
+    if (i.record.id != id) continue;
+    IncidentRenderOptions options;
+    options.drill_down = true;
+    auto feedback = store_->Feedback(id);
+    if (feedback.ok()) options.feedback = *feedback;
+    auto html = RenderIncident(cube_, i, options);
+    if (!html.ok()) return ErrorResponse(HttpStatusFor(html.status().code()), html.status().message());
+    HttpResponse r;
+    r.content_type = "text/html; charset=utf-8";
+    r.body = std::move(*html);
+    return r;
+  }
+  return ErrorResponse(404, "no incident '" + id + "'");
+}
+
+HttpResponse Service::PlotHtml(const HttpRequest& r) {
+  std::string metric = Param(r, "metric");
+  if (metric.empty()) return ErrorResponse(400, "parameter 'metric' is required");
+  auto slice = ParseSlice(Param(r, "slice"));
+  if (!slice.ok()) return ErrorResponse(400, "parameter 'slice': " + slice.status().message());
+  auto from = TimeParam(r, "from");
+  if (!from.ok()) return ErrorResponse(400, from.status().message());
+  auto to = TimeParam(r, "to");
+  if (!to.ok()) return ErrorResponse(400, to.status().message());
+  auto onset = TimeParam(r, "onset");
+  if (!onset.ok()) return ErrorResponse(400, onset.status().message());
+  int64_t granularity = 0;
+  if (std::string g = Param(r, "granularity"); !g.empty() && g != "0") {
+    auto parsed = ParseDuration(g);
+    if (!parsed.ok()) return ErrorResponse(400, "parameter 'granularity': " + parsed.status().message());
+    granularity = *parsed;
+  }
+  std::shared_lock cube_lock(cube_mutex_);
+  if (cube_.event_count() == 0) return ErrorResponse(404, "the store holds no events yet");
+  int64_t g = granularity ? granularity : config_->granularity_ms;
+  TimeMs a = *from ? *from : cube_.first_bucket();
+  TimeMs b = *to ? *to : cube_.last_bucket() + config_->granularity_ms;
+  if (g > 0 && (b - a) / g > kMaxSeriesPoints) {
+    return ErrorResponse(400, fmt::format("more than {} points; ask for a coarser granularity", kMaxSeriesPoints));
+  }
+  auto series = SeriesWithBand(cube_, metric, *slice, *from, *to, granularity);
+  if (!series.ok()) return ErrorResponse(HttpStatusFor(series.status().code()), series.status().message());
+  PlotOptions options;
+  options.time_zone = config_->detect.timezone;
+  options.onset = *onset;
+  options.title = metric + " on " + (slice->empty() ? std::string("all traffic") : FormatSlice(*slice));
+  {
+    std::lock_guard store_lock(store_mutex_);
+    auto incidents = LoadStoredIncidents(store_.get());
+    Json wanted = SliceToJson(*slice);
+    if (incidents.ok()) {
+      for (const StoredIncident& inc : *incidents) {
+        for (const Json& an : inc.document.value("anomalies", Json::array())) {
+          if (an.value("metric", "") != metric || an.value("slice", Json::object()) != wanted) continue;
+          auto s = ParseTimestamp(an.value("start", ""));
+          TimeMs e = 0;
+          if (an.contains("end") && an["end"].is_string()) {
+            auto parsed = ParseTimestamp(an["end"].get<std::string>());
+            if (parsed.ok()) e = *parsed;
+          }
+          if (s.ok()) options.shades.push_back({*s, e, "anomaly of " + inc.record.id});
+        }
+      }
+    }
+  }
+  HttpResponse out;
+  out.content_type = "text/html; charset=utf-8";
+  out.body = RenderPlot(*series, options);
+  return out;
+}
+
+HttpResponse Service::Asset(const std::string& name) {
+  std::string_view bytes;
+  if (name == "report.css") bytes = ReportStylesheet();
+  else if (name == "plot.js") bytes = PlotScript();
+  else bytes = internal::UiAsset(name);
+  if (bytes.empty()) return ErrorResponse(404, "no asset '" + name + "'");
+  HttpResponse r;
+  if (name.ends_with(".css")) r.content_type = "text/css; charset=utf-8";
+  else if (name.ends_with(".js")) r.content_type = "text/javascript; charset=utf-8";
+  else if (name.ends_with(".svg")) r.content_type = "image/svg+xml";
+  else r.content_type = "text/html; charset=utf-8";
+  r.body = std::string(bytes);
+  if (name == "index.html") {
+    // The dashboard runs only its own scripts; styles may be inline (bar widths).
+    r.headers.emplace_back("Content-Security-Policy",
+                           "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:");
+  }
+  return r;
+}
+
+}  // namespace vigil::server
