@@ -3,7 +3,8 @@
 The cube is exact and mergeable, so the work splits the way a word count does::
 
     files / partitions ──► one partial cube per part (on the workers, as bytes)
-                       ──► merged k at a time, in a tree, until one is left
+                       ──► merged k at a time, in a tree (the last merge on the client
+                           for build_cube, on a worker for run)
                        ──► detect (one task) ──► group (here) ──► explain (spread over workers)
 
 Only plain values cross process boundaries: the Config (it pickles as its YAML text) and cubes
@@ -17,6 +18,7 @@ store mount). The same pattern runs on other engines: see docs/python.md for Spa
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 
 import dask
 import dask.dataframe as dd
@@ -25,6 +27,8 @@ from distributed import Client, get_client
 from vigil._vigil import Config, Cube, DataError, explain, group
 
 __all__ = ["build_cube", "run"]
+
+_KEEP_BAD_LINES = 10  # first bad lines kept in the summed stats
 
 
 def _config(config):
@@ -66,27 +70,38 @@ def _part_from_frame(config, frame, allow_missing):
     return {"cube": cube.to_bytes() if s["events"] else None, "stats": stats}
 
 
-def _merge_parts(config, *parts):
-    """Merges partial cubes, in the given order, into one."""
-    merged, stats = None, _empty_stats()
-    keep = 10
+def _merge_in_memory(config, parts, threads=1):
+    """Merges partial results, in the given order: (a Cube or None when no part has events,
+    the summed stats). Deserializes on `threads` threads (from_bytes releases the GIL)."""
+    stats = _empty_stats()
     for part in parts:
         for key in ("parts", "lines", "events", "bad_lines"):
             stats[key] += part["stats"][key]
         for key in ("first_bad_lines", "warnings", "no_events"):
-            stats[key] = (stats[key] + part["stats"][key])[: keep if key == "first_bad_lines" else None]
-        if part["cube"] is None:
-            continue
-        cube = Cube.from_bytes(config, part["cube"])
-        if merged is None:
-            merged = cube
-        else:
-            merged.merge(cube)
+            stats[key] += part["stats"][key]
+    stats["first_bad_lines"] = stats["first_bad_lines"][:_KEEP_BAD_LINES]
+    data = [part["cube"] for part in parts if part["cube"] is not None]
+    with ThreadPoolExecutor(max(1, min(threads, len(data)))) as pool:
+        cubes = list(pool.map(lambda b: Cube.from_bytes(config, b), data))
+    if not cubes:
+        return None, stats
+    merged = cubes[0]
+    for cube in cubes[1:]:
+        merged.merge(cube)
+    return merged, stats
+
+
+def _merge_parts(config, *parts):
+    """A merge task: partial results in, one partial result out."""
+    merged, stats = _merge_in_memory(config, parts)
     return {"cube": merged.to_bytes() if merged is not None else None, "stats": stats}
 
 
-def _tree(config, data, split_every, threads, allow_missing):
-    """The delayed graph: parts, then merges of `split_every` at a time."""
+def _levels(config, data, split_every, threads, allow_missing):
+    """The delayed graph: one task per part, then tasks merging `split_every` results at a time
+    until at most `split_every` are left (the caller does the last merge)."""
+    if split_every < 2:
+        raise ValueError("split_every must be at least 2")
     merge = dask.delayed(_merge_parts, pure=True)
     if isinstance(data, dd.DataFrame):
         part = dask.delayed(_part_from_frame, pure=True)
@@ -98,24 +113,23 @@ def _tree(config, data, split_every, threads, allow_missing):
             raise DataError("build_cube: no input files")
         part = dask.delayed(_part_from_files, pure=True)
         level = [part(config, [p], threads) for p in paths]
-    while len(level) > 1:
+    while len(level) > split_every:
         level = [merge(config, *level[i:i + split_every]) for i in range(0, len(level), split_every)]
-    return level[0]
+    return level
 
 
-def _finish(result):
-    stats = result["stats"]
-    if result["cube"] is None:
+def _check(stats, has_cube):
+    """Raises DataError when no part held any event; else the stats without bookkeeping."""
+    if not has_cube:
         why = stats["no_events"][0] if stats["no_events"] else "no events ingested: the input is empty"
         raise DataError(why)
+    stats = dict(stats)
     del stats["no_events"]
     return stats
 
 
-def _submit_tree(config, data, client, split_every, threads, allow_missing):
-    if split_every < 2:
-        raise ValueError("split_every must be at least 2")
-    return client.compute(_tree(config, data, split_every, threads, allow_missing))
+def _check_part(result):
+    return _check(result["stats"], result["cube"] is not None)
 
 
 def build_cube(config, data, client: Client | None = None, *, split_every: int = 4,
@@ -125,7 +139,8 @@ def build_cube(config, data, client: Client | None = None, *, split_every: int =
     `config`: a vigil.Config or the path of a config file. `data`: event files (a path or a
     list of paths, JSON Lines or CSV, plain, .gz or .zst; one task per file) or a
     dask.dataframe.DataFrame with the columns Cube.ingest_frame reads (one task per partition).
-    Partial cubes travel as bytes and are merged `split_every` at a time, in input order.
+    Partial cubes travel as bytes and are merged `split_every` at a time, in input order, on
+    the workers until at most `split_every` are left; those are merged here, in memory.
     `client`: the distributed Client (default: the current one). `threads`: parser threads per
     file task (1 suits one task per worker thread). With `return_stats`, returns (cube, stats):
     parts, lines, events, bad_lines, first_bad_lines (file and line, or partition row) and
@@ -136,9 +151,11 @@ def build_cube(config, data, client: Client | None = None, *, split_every: int =
     """
     config = _config(config)
     client = client or get_client()
-    result = _submit_tree(config, data, client, split_every, threads, allow_missing).result()
-    stats = _finish(result)
-    cube = Cube.from_bytes(config, result["cube"])
+    top = client.gather(client.compute(_levels(config, data, split_every, threads, allow_missing)))
+    # The last merge happens here, in memory: the caller wants a Cube, and merging the last
+    # few parts here costs less than merging them on a worker and reading its bytes back.
+    cube, stats = _merge_in_memory(config, top, threads=len(top))
+    stats = _check(stats, cube is not None)
     return (cube, stats) if return_stats else cube
 
 
@@ -166,9 +183,10 @@ def run(config, data, client: Client | None = None, *, start=None, end=None,
     """
     config = _config(config)
     client = client or get_client()
-    merged = _submit_tree(config, data, client, split_every, threads, allow_missing)
+    level = _levels(config, data, split_every, threads, allow_missing)
+    merged = client.compute(dask.delayed(_merge_parts, pure=True)(config, *level))
     # Surface ingest errors (and "no events") before detection starts.
-    client.submit(_finish, merged, pure=False).result()
+    client.submit(_check_part, merged, pure=False).result()
     anomalies = client.submit(_detect_part, config, merged, start, end, pure=False).result()
     groups = group(anomalies)
     if not groups:
