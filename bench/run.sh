@@ -104,3 +104,17 @@ for det in ("ensemble", "seasonal"):
         target = "   (target >= 100 x)" if v["name"] == "stl" else ""
         print(f"vigil {det:<8} / {v['name']:<8}: {b['points_per_s']/v['points_per_s']:7.1f} x{target}")
 PY
+
+# Python: cube build in one process against vigil.dask on a LocalCluster of 1 and 2 workers, and
+# the merge cost alone, on >= 2 M events (a week at 300k events/day).
+if [ -d "$BUILD/python/vigil" ]; then
+  EVENTS2M=$OUT/events-2m.jsonl
+  if [ ! -s "$EVENTS2M" ]; then
+    "$BUILD/vigil" simulate --scenario demo --days 7 --events-per-day 300000 --seed 1 --out "$OUT/sim-2m" >/dev/null
+    mv "$OUT/sim-2m/events.jsonl" "$EVENTS2M"
+  fi
+  echo
+  echo "== Python: cube build, one process vs vigil.dask (LocalCluster), same file"
+  PYTHONPATH=$BUILD/python /usr/bin/python3 "$SRC/bench/python_dask_bench.py" "$EVENTS2M" \
+    --json "$OUT/python_dask_bench.json" 2>/dev/null || echo "(python_dask_bench failed)"
+fi
