@@ -116,5 +116,5 @@ if [ -d "$BUILD/python/vigil" ]; then
   echo
   echo "== Python: cube build, one process vs vigil.dask (LocalCluster), same file"
   PYTHONPATH=$BUILD/python /usr/bin/python3 "$SRC/bench/python_dask_bench.py" "$EVENTS2M" \
-    --json "$OUT/python_dask_bench.json" 2>/dev/null || echo "(python_dask_bench failed)"
+    --json "$OUT/python_dask_bench.json" || echo "(python_dask_bench failed)"
 fi
