@@ -1,0 +1,320 @@
+#include "vigil/report.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <regex>
+
+#include "support/test_data.h"
+
+namespace vigil {
+namespace {
+
+using testing::RawEvent;
+using testing::TempDir;
+
+constexpr TimeMs kStart = 1772409600000;  // 2026-03-02T00:00:00Z
+
+size_t Count(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + what.size())) ++n;
+  return n;
+}
+
+ExpectedSeries Synthetic(size_t n, int64_t g = 5 * kMinuteMs) {
+  ExpectedSeries s;
+  s.metric = "lat_p95";
+  s.unit = "ms";
+  s.granularity_ms = g;
+  for (size_t i = 0; i < n; ++i) {
+    SeriesPoint p;
+    p.time = kStart + static_cast<TimeMs>(i) * g;
+    p.value = 500 + 100 * std::sin(i / 10.0);
+    p.events = p.support = 100;
+    s.points.push_back(p);
+    Assessment a;
+    a.expected = 500;
+    a.lower = 350;
+    a.upper = 650;
+    a.warm = true;
+    s.assessments.push_back(a);
+  }
+  return s;
+}
+
+void AddEvents(Cube* cube, const std::vector<RawEvent>& events) {
+  for (const RawEvent& r : events) {
+    Event e;
+    e.time = r.time;
+    e.device_id = r.device;
+    e.dimensions = {r.a, r.b, r.c};
+    e.measures = {r.lat};
+    e.flags = {r.retry ? FlagValue::kTrue : FlagValue::kFalse};
+    e.attributes = {r.outcome};
+    ASSERT_TRUE(cube->Add(e).ok());
+  }
+}
+
+std::shared_ptr<const Config> MonitoredConfig() {
+  return testing::SmallConfig(R"(
+monitors:
+  - {metric: lat_p95, slices: [all, a], granularity: 1h, direction: up}
+detect: {warmup: 1h}
+)");
+}
+
+TEST(HtmlEscapeTest, EscapesMarkupAndQuotes) {
+  EXPECT_EQ(HtmlEscape("<a href=\"x\">O'Neil & co</a>"),
+            "&lt;a href=&quot;x&quot;&gt;O&#39;Neil &amp; co&lt;/a&gt;");
+  EXPECT_EQ(HtmlEscape("plain"), "plain");
+}
+
+TEST(PlotTest, DrawsObservedBandOnsetShadeAndUnit) {
+  ExpectedSeries s = Synthetic(200);
+  PlotOptions o;
+  o.onset = kStart + 100 * 5 * kMinuteMs;
+  o.shades.push_back({o.onset, 0, "anomaly"});
+  std::string html = RenderPlot(s, o);
+  EXPECT_EQ(html.rfind("<figure class=\"plot\"", 0), 0u);
+  EXPECT_EQ(Count(html, "class=\"observed\""), 1u);
+  EXPECT_EQ(Count(html, "class=\"band\""), 1u);
+  EXPECT_EQ(Count(html, "class=\"expected\""), 1u);
+  EXPECT_EQ(Count(html, "class=\"onset\""), 1u);
+  EXPECT_EQ(Count(html, "class=\"shade\""), 1u);
+  EXPECT_NE(html.find("onset Mar 2 08:20"), std::string::npos);
+  EXPECT_NE(html.find("lat_p95 (ms)"), std::string::npos);   // the unit on the value axis
+  EXPECT_NE(html.find("time (UTC)"), std::string::npos);     // the zone on the time axis
+  EXPECT_NE(html.find("data-plot="), std::string::npos);     // hover data
+}
+
+TEST(PlotTest, TimeTicksAreLocalTimesOfTheNamedZone) {
+  ExpectedSeries s = Synthetic(200);  // 2026-03-02 00:00 to 16:40 UTC
+  PlotOptions utc;
+  std::string in_utc = RenderPlot(s, utc);
+  EXPECT_NE(in_utc.find(">00:00<"), std::string::npos);
+  PlotOptions berlin;
+  berlin.time_zone = "Europe/Berlin";  // UTC+1 in March: the first even hour is 02:00 local
+  std::string in_berlin = RenderPlot(s, berlin);
+  EXPECT_NE(in_berlin.find("time (Europe/Berlin)"), std::string::npos);
+  EXPECT_NE(in_berlin.find(">02:00<"), std::string::npos);
+  EXPECT_EQ(in_berlin.find(">00:00<"), std::string::npos);
+}
+
+TEST(PlotTest, EscapesEveryText) {
+  ExpectedSeries s = Synthetic(10);
+  s.metric = "m\"><script>alert(1)</script>";
+  s.slice = {{"a", "<img src=x onerror=alert(2)>"}};
+  PlotOptions o;
+  o.title = "<b>title</b>";
+  o.shades.push_back({kStart, 0, "</title><script>"});
+  std::string html = RenderPlot(s, o);
+  EXPECT_EQ(html.find("<script"), std::string::npos);
+  EXPECT_EQ(html.find("<img"), std::string::npos);
+  EXPECT_EQ(html.find("<b>"), std::string::npos);
+  EXPECT_NE(html.find("&lt;script&gt;"), std::string::npos);
+}
+
+TEST(PlotTest, LongSeriesAreDrawnPerPixelColumn) {
+  ExpectedSeries s = Synthetic(100000, kMinuteMs);
+  PlotOptions o;
+  o.interactive = false;
+  std::string html = RenderPlot(s, o);
+  // Per column of the ~816-unit plot area: at most two points of the observed line, one of the
+  // expected line and one of each band edge, whatever the length of the series.
+  size_t points = Count(html, "L") + Count(html, "M");
+  EXPECT_LT(points, 5 * 830u);
+  EXPECT_LT(html.size(), 120000u);
+  // With hover data every point is still there for the cursor.
+  o.interactive = true;
+  EXPECT_GT(RenderPlot(s, o).size(), html.size());
+}
+
+TEST(PlotTest, MissingValuesBreakTheLine) {
+  ExpectedSeries s = Synthetic(50);
+  for (size_t i = 20; i < 25; ++i) s.points[i].value = std::nan("");
+  std::string html = RenderPlot(s, PlotOptions{});
+  EXPECT_EQ(Count(html, "class=\"observed\""), 2u);
+}
+
+TEST(PlotTest, EmptySeriesSaysSo) {
+  ExpectedSeries s;
+  s.metric = "x";
+  EXPECT_NE(RenderPlot(s, PlotOptions{}).find("no data in this period"), std::string::npos);
+}
+
+TEST(SparklineTest, DrawsRunsBetweenGaps) {
+  std::string svg = RenderSparkline({1, 2, 3, std::nan(""), 4, 5});
+  EXPECT_EQ(svg.rfind("<svg class=\"spark\"", 0), 0u);
+  EXPECT_EQ(Count(svg, "<path"), 2u);
+  EXPECT_EQ(Count(RenderSparkline({}), "<path"), 0u);
+}
+
+TEST(SeriesWithBandTest, ReplaysDetectionOverHistoryAndKeepsTheRange) {
+  auto config = MonitoredConfig();
+  Cube cube(config);
+  AddEvents(&cube, testing::RandomEvents(20000, 7, kStart, 3 * 1440));
+  TimeMs from = kStart + 2 * kDayMs, to = kStart + 3 * kDayMs;
+  auto s = SeriesWithBand(cube, "lat_p95", {}, from, to);
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  EXPECT_EQ(s->granularity_ms, kHourMs);  // the monitor's granularity
+  EXPECT_EQ(s->unit, "");
+  ASSERT_EQ(s->points.size(), 24u);
+  ASSERT_EQ(s->assessments.size(), 24u);
+  EXPECT_EQ(s->points.front().time, from);
+  // Two days of history before `from` warmed the detectors: the band exists and holds the value.
+  size_t inside = 0;
+  for (size_t i = 0; i < 24; ++i) {
+    const Assessment& a = s->assessments[i];
+    ASSERT_TRUE(std::isfinite(a.expected)) << i;
+    EXPECT_LT(a.lower, a.upper);
+    inside += s->points[i].value >= a.lower && s->points[i].value <= a.upper;
+  }
+  EXPECT_GE(inside, 22u);
+  // Without history (a range starting at the data's start) the first buckets have no band.
+  auto early = SeriesWithBand(cube, "lat_p95", {{"a", "a1"}}, 0, kStart + 6 * kHourMs);
+  ASSERT_TRUE(early.ok());
+  EXPECT_TRUE(std::isnan(early->assessments.front().expected));
+  // Errors are the cube's.
+  EXPECT_EQ(SeriesWithBand(cube, "nope", {}).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(SeriesWithBand(cube, "lat_p95", {{"zz", "1"}}).status().code(), StatusCode::kNotFound);
+}
+
+nlohmann::json Document(const std::string& id, TimeMs start, TimeMs end) {
+  return {{"id", id},
+          {"metric", "lat_p95"},
+          {"slice", {{"a", "a1"}}},
+          {"start", FormatTimestamp(start)},
+          {"end", end ? nlohmann::json(FormatTimestamp(end)) : nlohmann::json(nullptr)},
+          {"direction", "up"},
+          {"baseline", 250.0},
+          {"observed", 400.0},
+          {"relative_change", 0.6},
+          {"severity", "major"},
+          {"confidence", 0.999},
+          {"granularity", "1h"},
+          {"summary", "Latency rose <script>alert('x')</script> & more"},
+          {"root_causes", {{{"slice", {{"a", "a1"}, {"b", "b2"}}}, {"explained_fraction", 0.8},
+                            {"baseline", 250.0}, {"observed", 450.0}}}},
+          {"stages", {{{"stage", "lat"}, {"share", 1.0}, {"baseline", 250.0}, {"observed", 400.0}}}},
+          {"what_changed", {{{"dimension", "b"}, {"value", "b<9>"}, {"first_seen", FormatTimestamp(start)},
+                             {"share_before", 0.0}, {"share_after", 0.3}, {"metric_value", 500.0},
+                             {"siblings_value", 260.0}}}},
+          {"error_templates", {{{"template", "timeout after <*> ms"}, {"count", 12}}}},
+          {"examples", {"req-1", "req-<2>"}},
+          {"anomalies", {{{"metric", "lat_p95"}, {"slice", {{"a", "a1"}}}, {"start", FormatTimestamp(start)},
+                          {"end", nullptr}, {"baseline", 250.0}, {"observed", 400.0},
+                          {"relative_change", 0.6}, {"confidence", 0.999}}}},
+          {"paging", true}};
+}
+
+class StoredReportTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    config_ = MonitoredConfig();
+    auto store = Store::Open(dir_.Path("v.db"));
+    ASSERT_TRUE(store.ok());
+    store_ = std::move(*store);
+    cube_ = std::make_unique<Cube>(config_);
+    AddEvents(cube_.get(), testing::RandomEvents(20000, 7, kStart, 3 * 1440));
+    ASSERT_TRUE(store_->SaveCube(cube_.get()).ok());
+  }
+
+  TempDir dir_;
+  std::shared_ptr<const Config> config_;
+  std::unique_ptr<Store> store_;
+  std::unique_ptr<Cube> cube_;
+};
+
+TEST_F(StoredReportTest, IncidentsComeFromDetectDocumentsUntilTheLifecycleTableHasAny) {
+  TimeMs onset = kStart + 2 * kDayMs;
+  ASSERT_TRUE(store_->ReplaceDocuments("incident", {{"inc-b", Document("inc-b", onset + kHourMs, 0).dump()},
+                                                    {"inc-a", Document("inc-a", onset, onset + kHourMs).dump()},
+                                                    {"inc-bad", "{not json"}}).ok());
+  auto docs = LoadStoredIncidents(store_.get());
+  ASSERT_TRUE(docs.ok());
+  ASSERT_EQ(docs->size(), 2u);  // the broken document is skipped
+  EXPECT_EQ((*docs)[0].record.id, "inc-a");
+  EXPECT_EQ((*docs)[0].record.status, "resolved");
+  EXPECT_EQ((*docs)[1].record.status, "open");
+  EXPECT_EQ((*docs)[1].record.severity, "major");
+  EXPECT_EQ((*docs)[1].record.metric, "lat_p95");
+
+  IncidentRecord r;
+  r.id = "inc-c";
+  r.status = "acknowledged";
+  r.severity = "critical";
+  r.owner = "latency-team";
+  r.metric = "lat_p95";
+  r.start = onset;
+  r.document = Document("inc-c", onset, 0).dump();
+  ASSERT_TRUE(store_->PutIncident(r).ok());
+  auto table = LoadStoredIncidents(store_.get());
+  ASSERT_TRUE(table.ok());
+  ASSERT_EQ(table->size(), 1u);
+  EXPECT_EQ((*table)[0].record.owner, "latency-team");
+  EXPECT_EQ((*table)[0].record.status, "acknowledged");
+}
+
+TEST_F(StoredReportTest, IncidentHtmlShowsEvidenceEscaped) {
+  TimeMs onset = kStart + 2 * kDayMs;
+  StoredIncident inc;
+  inc.document = Document("inc-a", onset, 0);
+  inc.record.id = "inc-a";
+  inc.record.status = "open";
+  inc.record.severity = "major";
+  inc.record.start = onset;
+  IncidentRenderOptions options;
+  options.drill_down = true;
+  options.feedback.push_back({"inc-a", "true_positive", "<i>confirmed</i>", onset});
+  auto html = RenderIncident(*cube_, inc, options);
+  ASSERT_TRUE(html.ok()) << html.status().message();
+  EXPECT_EQ(html->find("<script"), std::string::npos);
+  EXPECT_EQ(html->find("<i>"), std::string::npos);
+  EXPECT_NE(html->find("Latency rose &lt;script&gt;"), std::string::npos);
+  EXPECT_NE(html->find("<figure class=\"plot\""), std::string::npos);
+  EXPECT_NE(html->find("80 %"), std::string::npos);                      // explained fraction
+  EXPECT_NE(html->find("width:80.0%"), std::string::npos);               // its bar
+  EXPECT_NE(html->find("data-slice=\"a=a1,b=b2\""), std::string::npos);  // drill-down target
+  EXPECT_NE(html->find("<b>b=b2</b>"), std::string::npos);               // the part inside the slice
+  EXPECT_NE(html->find("b&lt;9&gt;"), std::string::npos);                // what changed
+  EXPECT_NE(html->find("timeout after &lt;*&gt; ms"), std::string::npos);  // error templates
+  EXPECT_NE(html->find("req-&lt;2&gt;"), std::string::npos);             // examples
+  EXPECT_NE(html->find("true_positive"), std::string::npos);             // feedback
+  // The report's incidents carry no drill-down attributes.
+  options.drill_down = false;
+  EXPECT_EQ(RenderIncident(*cube_, inc, options)->find("data-slice="), std::string::npos);
+}
+
+TEST_F(StoredReportTest, ReportIsOneSelfContainedFile) {
+  TimeMs onset = kStart + 2 * kDayMs;
+  ASSERT_TRUE(store_->ReplaceDocuments("incident", {{"inc-a", Document("inc-a", onset, 0).dump()}}).ok());
+  ReportOptions options;
+  options.title = "Weekly <report>";
+  auto html = RenderReport(*cube_, store_.get(), options);
+  ASSERT_TRUE(html.ok()) << html.status().message();
+  EXPECT_EQ(html->rfind("<!doctype html>", 0), 0u);
+  EXPECT_NE(html->find("</html>"), std::string::npos);
+  // Nothing is fetched: no external stylesheets, scripts, images or fonts.
+  EXPECT_EQ(html->find("<link"), std::string::npos);
+  EXPECT_EQ(html->find(" src="), std::string::npos);
+  EXPECT_FALSE(std::regex_search(*html, std::regex("https?://")));
+  EXPECT_EQ(html->find("@import"), std::string::npos);
+  // Title escaped; the only scripts are the report's own.
+  EXPECT_NE(html->find("Weekly &lt;report&gt;"), std::string::npos);
+  EXPECT_EQ(Count(*html, "<script"), 1u);
+  // Summary, the incident, and every metric with a sparkline.
+  EXPECT_NE(html->find("Monitored series"), std::string::npos);
+  EXPECT_NE(html->find("href=\"#inc-a\""), std::string::npos);
+  EXPECT_NE(html->find("id=\"inc-a\""), std::string::npos);
+  EXPECT_EQ(Count(*html, "<svg class=\"spark\""), config_->metrics.size());
+  EXPECT_NE(html->find("20,000"), std::string::npos);  // events ingested
+}
+
+TEST_F(StoredReportTest, ReportWithoutIncidentsSaysSo) {
+  auto html = RenderReport(*cube_, store_.get());
+  ASSERT_TRUE(html.ok());
+  EXPECT_NE(html->find("No incidents in this period."), std::string::npos);
+}
+
+}  // namespace
+}  // namespace vigil
