@@ -1,0 +1,318 @@
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <thread>
+
+#include "server/server.h"
+#include "support/test_data.h"
+#include "vigil/ingest.h"
+
+namespace vigil::server {
+namespace {
+
+using nlohmann::json;
+using vigil::testing::TempDir;
+
+constexpr TimeMs kStart = 1772409600000;  // 2026-03-02T00:00:00Z
+
+HttpRequest Get(const std::string& path, std::multimap<std::string, std::string> params = {}) {
+  return {"GET", path, std::move(params), "", ""};
+}
+
+HttpRequest Post(const std::string& path, const std::string& body, const std::string& token) {
+  return {"POST", path, {}, token.empty() ? "" : "Bearer " + token, body};
+}
+
+json Body(const HttpResponse& r) { return json::parse(r.body); }
+
+class ServiceTest : public ::testing::Test {
+ protected:
+  void Open(const std::string& token = "s3cret") {
+    config_ = vigil::testing::SmallConfig(R"(
+monitors:
+  - {metric: lat_p95, slices: [all, a], granularity: 1h}
+detect: {warmup: 1h}
+server: {max_body_bytes: 20000}
+)");
+    auto store = Store::Open(dir_.Path("v.db"));
+    ASSERT_TRUE(store.ok());
+    Cube cube(config_);
+    auto stats = IngestBuffer(vigil::testing::ToJsonLines(vigil::testing::RandomEvents(30000, 3, kStart, 3 * 1440)),
+                              "events", &cube);
+    ASSERT_TRUE(stats.ok());
+    ASSERT_TRUE((*store)->SaveCube(&cube).ok());
+    store_ = store->get();
+    service_ = std::make_unique<Service>(config_, std::move(*store), std::move(cube), token);
+  }
+
+  json Document(const std::string& id, TimeMs start) {
+    return {{"id", id}, {"metric", "lat_p95"}, {"slice", {{"a", "a1"}}}, {"start", FormatTimestamp(start)},
+            {"end", nullptr}, {"severity", "major"}, {"baseline", 250.0}, {"observed", 400.0},
+            {"relative_change", 0.6}, {"confidence", 0.99}, {"summary", "lat rose"},
+            {"root_causes", json::array()}, {"stages", json::array()},
+            {"anomalies", {{{"metric", "lat_p95"}, {"slice", {{"a", "a1"}}}, {"start", FormatTimestamp(start)},
+                            {"end", nullptr}}}}};
+  }
+
+  void PutIncident(const std::string& id, const std::string& status, const std::string& severity,
+                   const std::string& owner, TimeMs start) {
+    IncidentRecord r{id, status, severity, owner, "lat_p95", start, 0, 0, true, Document(id, start).dump()};
+    ASSERT_TRUE(store_->PutIncident(r).ok());
+  }
+
+  TempDir dir_;
+  std::shared_ptr<const Config> config_;
+  Store* store_ = nullptr;
+  std::unique_ptr<Service> service_;
+};
+
+TEST(ParseQueryTest, SplitsAtTheFirstEqualsAndDecodes) {
+  auto q = ParseQuery("metric=e2e_p95&slice=platform=watchOS,asr_model=asr%2D42&note=a+b%20c&flag&status=open&status=resolved");
+  EXPECT_EQ(q.find("metric")->second, "e2e_p95");
+  EXPECT_EQ(q.find("slice")->second, "platform=watchOS,asr_model=asr-42");
+  EXPECT_EQ(q.find("note")->second, "a b c");
+  EXPECT_EQ(q.find("flag")->second, "");
+  EXPECT_EQ(q.count("status"), 2u);
+  EXPECT_TRUE(ParseQuery("").empty());
+  EXPECT_EQ(ParseQuery("x=%zz").find("x")->second, "%zz");  // not an escape: kept as is
+}
+
+TEST(ParseListenTest, HostAndPort) {
+  auto a = ParseListen("127.0.0.1:8080");
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(a->first, "127.0.0.1");
+  EXPECT_EQ(a->second, 8080);
+  EXPECT_EQ(ParseListen("[::1]:0")->first, "::1");
+  EXPECT_EQ(ParseListen(":9000")->first, "0.0.0.0");
+  EXPECT_FALSE(ParseListen("localhost").ok());
+  EXPECT_FALSE(ParseListen("localhost:http").ok());
+  EXPECT_FALSE(ParseListen("localhost:70000").ok());
+}
+
+TEST_F(ServiceTest, UnknownRoutesAndWrongMethodsAnswerJsonErrors) {
+  Open();
+  HttpResponse r = service_->Handle(Get("/nope"));
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(Body(r)["error"]["code"], "not_found");
+  r = service_->Handle(Get("/api/ingest"));
+  EXPECT_EQ(r.status, 405);
+  bool allow = false;
+  for (const auto& [k, v] : r.headers) allow |= k == "Allow" && v == "POST";
+  EXPECT_TRUE(allow);
+  EXPECT_EQ(service_->Handle(Post("/api/metrics", "", "")).status, 405);
+}
+
+TEST_F(ServiceTest, HealthAndMetricsDescribeTheCube) {
+  Open();
+  json h = Body(service_->Handle(Get("/healthz")));
+  EXPECT_EQ(h["status"], "ok");
+  EXPECT_EQ(h["events"], 30000);
+  json m = Body(service_->Handle(Get("/api/metrics")));
+  EXPECT_EQ(m["metrics"].size(), config_->metrics.size());
+  EXPECT_EQ(m["dimensions"][0]["name"], "a");
+  EXPECT_EQ(m["dimensions"][0]["values"], json({"a0", "a1", "a2"}));
+  EXPECT_EQ(m["from"], "2026-03-02T00:00:00Z");
+  EXPECT_EQ(m["granularity"], "1m");
+}
+
+TEST_F(ServiceTest, SeriesCarryTheBandAndStoredAnomalies) {
+  Open();
+  PutIncident("inc-1", "open", "major", "team", kStart + 2 * kDayMs + 3 * kHourMs);
+  HttpResponse r = service_->Handle(Get("/api/series", {{"metric", "lat_p95"}, {"slice", "a=a1"},
+                                                         {"from", "2026-03-04T00:00:00Z"}, {"to", "2026-03-04T12:00:00Z"}}));
+  ASSERT_EQ(r.status, 200) << r.body;
+  json s = Body(r);
+  EXPECT_EQ(s["granularity"], "1h");
+  ASSERT_EQ(s["points"].size(), 12u);
+  EXPECT_TRUE(s["points"][6]["expected"].is_number());
+  EXPECT_TRUE(s["points"][6]["lower"].is_number());
+  ASSERT_EQ(s["anomalies"].size(), 1u);
+  EXPECT_EQ(s["anomalies"][0]["incident"], "inc-1");
+
+  EXPECT_EQ(service_->Handle(Get("/api/series")).status, 400);
+  EXPECT_EQ(service_->Handle(Get("/api/series", {{"metric", "nope"}})).status, 404);
+  EXPECT_EQ(service_->Handle(Get("/api/series", {{"metric", "lat_p95"}, {"slice", "a=zz"}})).status, 404);
+  EXPECT_EQ(service_->Handle(Get("/api/series", {{"metric", "lat_p95"}, {"slice", "junk"}})).status, 400);
+  json bad = Body(service_->Handle(Get("/api/series", {{"metric", "lat_p95"}, {"from", "yesterday"}})));
+  EXPECT_NE(bad["error"]["message"].get<std::string>().find("'from'"), std::string::npos);
+}
+
+TEST_F(ServiceTest, IncidentsFilterByStatusOwnerAndSeverity) {
+  Open();
+  PutIncident("inc-1", "open", "major", "asr", kStart + kDayMs);
+  PutIncident("inc-2", "resolved", "critical", "tts", kStart + kDayMs + kHourMs);
+  PutIncident("inc-3", "acknowledged", "minor", "asr", kStart + kDayMs + 2 * kHourMs);
+  json all = Body(service_->Handle(Get("/api/incidents")));
+  ASSERT_EQ(all["count"], 3);
+  EXPECT_EQ(all["incidents"][0]["id"], "inc-3");  // newest first
+  EXPECT_EQ(all["owners"], json({"asr", "tts"}));
+  json open = Body(service_->Handle(Get("/api/incidents", {{"status", "open,acknowledged"}})));
+  EXPECT_EQ(open["count"], 2);
+  json asr = Body(service_->Handle(Get("/api/incidents", {{"owner", "asr"}, {"severity", "minor"}})));
+  ASSERT_EQ(asr["count"], 1);
+  EXPECT_EQ(asr["incidents"][0]["id"], "inc-3");
+  EXPECT_EQ(service_->Handle(Get("/api/incidents", {{"status", "closed"}})).status, 400);
+
+  json one = Body(service_->Handle(Get("/api/incidents/inc-2")));
+  EXPECT_EQ(one["status"], "resolved");
+  EXPECT_EQ(one["owner"], "tts");
+  EXPECT_EQ(one["metric"], "lat_p95");
+  EXPECT_EQ(service_->Handle(Get("/api/incidents/inc-9")).status, 404);
+  HttpResponse page = service_->Handle(Get("/ui/incidents/inc-2"));
+  EXPECT_EQ(page.status, 200);
+  EXPECT_NE(page.body.find("<article class=\"incident"), std::string::npos);
+}
+
+TEST_F(ServiceTest, WritesNeedTheToken) {
+  Open();
+  std::string line = vigil::testing::ToJsonLine(vigil::testing::RandomEvents(1, 9, kStart)[0], 1) + "\n";
+  HttpResponse none = service_->Handle(Post("/api/ingest", line, ""));
+  EXPECT_EQ(none.status, 401);
+  bool challenge = false;
+  for (const auto& [k, v] : none.headers) challenge |= k == "WWW-Authenticate";
+  EXPECT_TRUE(challenge);
+  EXPECT_EQ(service_->Handle(Post("/api/ingest", line, "wrong")).status, 401);
+  EXPECT_EQ(service_->Handle(Post("/api/ingest", line, "s3cre")).status, 401);  // a prefix is not enough
+  EXPECT_EQ(service_->Handle(Post("/api/ingest", line, "s3cret")).status, 200);
+  EXPECT_EQ(service_->Handle(Post("/api/incidents/x/feedback", "{}", "")).status, 401);
+}
+
+TEST_F(ServiceTest, WithoutATokenWritesAreRefused) {
+  Open("");
+  std::string line = vigil::testing::ToJsonLine(vigil::testing::RandomEvents(1, 9, kStart)[0], 1) + "\n";
+  EXPECT_EQ(service_->Handle(Post("/api/ingest", line, "anything")).status, 403);
+}
+
+TEST_F(ServiceTest, IngestRefusesABodyWithABadLineWhole) {
+  Open();
+  auto events = vigil::testing::RandomEvents(3, 9, kStart + 2 * kDayMs);
+  std::string body = vigil::testing::ToJsonLine(events[0], 1) + "\n{\"ts\": \"not a time\"}\n" +
+                     vigil::testing::ToJsonLine(events[1], 2) + "\n";
+  HttpResponse r = service_->Handle(Post("/api/ingest", body, "s3cret"));
+  EXPECT_EQ(r.status, 400);
+  json e = Body(r)["error"];
+  EXPECT_EQ(e["line"], 2);
+  EXPECT_NE(e["message"].get<std::string>().find("line 2"), std::string::npos);
+  EXPECT_EQ(e["bad_lines"].size(), 1u);
+  EXPECT_EQ(service_->event_count(), 30000u);  // nothing of the body was added
+
+  EXPECT_EQ(service_->Handle(Post("/api/ingest", "\n  \n", "s3cret")).status, 400);
+  std::string big(20001, ' ');
+  EXPECT_EQ(service_->Handle(Post("/api/ingest", big, "s3cret")).status, 413);
+
+  std::string good = vigil::testing::ToJsonLines(events);
+  json ok = Body(service_->Handle(Post("/api/ingest", good, "s3cret")));
+  EXPECT_EQ(ok["events"], 3);
+  EXPECT_EQ(ok["cube_events"], 30003);
+  // Saved: a fresh load of the store sees the new events.
+  auto reopened = Store::Open(dir_.Path("v.db"));
+  ASSERT_TRUE(reopened.ok());
+  auto cube = (*reopened)->LoadCube(config_);
+  ASSERT_TRUE(cube.ok());
+  EXPECT_EQ(cube->event_count(), 30003u);
+}
+
+TEST_F(ServiceTest, FeedbackIsValidatedAndStored) {
+  Open();
+  PutIncident("inc-1", "open", "major", "asr", kStart + kDayMs);
+  auto post = [&](const std::string& id, const std::string& body) {
+    return service_->Handle(Post("/api/incidents/" + id + "/feedback", body, "s3cret"));
+  };
+  EXPECT_EQ(post("inc-1", "not json").status, 400);
+  EXPECT_EQ(post("inc-1", "{\"note\": \"x\"}").status, 400);
+  EXPECT_EQ(post("inc-1", "{\"verdict\": \"maybe\"}").status, 400);
+  EXPECT_EQ(post("inc-9", "{\"verdict\": \"true_positive\"}").status, 404);
+  HttpResponse ok = post("inc-1", "{\"verdict\": \"false_positive\", \"note\": \"a planned drill\"}");
+  ASSERT_EQ(ok.status, 201) << ok.body;
+  json doc = Body(service_->Handle(Get("/api/incidents/inc-1")));
+  ASSERT_EQ(doc["feedback"].size(), 1u);
+  EXPECT_EQ(doc["feedback"][0]["verdict"], "false_positive");
+  EXPECT_EQ(doc["feedback"][0]["note"], "a planned drill");
+}
+
+TEST_F(ServiceTest, IncidentsFoundByDetectOnlyAreListedButTakeNoFeedback) {
+  Open();
+  ASSERT_TRUE(store_->ReplaceDocuments("incident", {{"inc-d", Document("inc-d", kStart + kDayMs).dump()}}).ok());
+  json list = Body(service_->Handle(Get("/api/incidents")));
+  ASSERT_EQ(list["count"], 1);
+  EXPECT_EQ(list["incidents"][0]["status"], "open");
+  HttpResponse r = service_->Handle(Post("/api/incidents/inc-d/feedback", "{\"verdict\": \"true_positive\"}", "s3cret"));
+  EXPECT_EQ(r.status, 409);
+  EXPECT_NE(Body(r)["error"]["message"].get<std::string>().find("vigil run"), std::string::npos);
+}
+
+TEST_F(ServiceTest, PrometheusExpositionCountsRequestsAndIngests) {
+  Open();
+  PutIncident("inc-1", "open", "major", "asr", kStart + kDayMs);
+  service_->Handle(Get("/healthz"));
+  service_->Handle(Get("/api/incidents/inc-1"));
+  service_->Handle(Get("/api/incidents/inc-2"));
+  service_->Handle(Post("/api/ingest", "{\"ts\": 1}\nbad\n", "s3cret"));
+  service_->Handle(Post("/api/ingest", vigil::testing::ToJsonLines(vigil::testing::RandomEvents(4, 1, kStart)), "s3cret"));
+  HttpResponse r = service_->Handle(Get("/metrics"));
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(r.content_type.rfind("text/plain; version=0.0.4", 0), 0u);
+  const std::string& t = r.body;
+  EXPECT_NE(t.find("vigil_http_requests_total{route=\"/healthz\",method=\"GET\",code=\"200\"} 1\n"), std::string::npos);
+  // Ids are folded into the route pattern.
+  EXPECT_NE(t.find("route=\"/api/incidents/{id}\",method=\"GET\",code=\"404\"} 1\n"), std::string::npos);
+  EXPECT_NE(t.find("vigil_ingested_events_total 4\n"), std::string::npos);
+  EXPECT_NE(t.find("vigil_ingest_bad_lines_total 1\n"), std::string::npos);
+  EXPECT_NE(t.find("vigil_incidents{status=\"open\"} 1\n"), std::string::npos);
+  EXPECT_NE(t.find("vigil_cube_events 30004\n"), std::string::npos);
+  // Every line is a comment or `name{labels} value`.
+  std::regex sample(R"(^[a-z_]+(\{[a-z_]+="[^"]*"(,[a-z_]+="[^"]*")*\})? -?[0-9.e+]+$)");
+  size_t start = 0;
+  while (start < t.size()) {
+    size_t end = t.find('\n', start);
+    std::string line = t.substr(start, end - start);
+    if (!line.starts_with("# HELP ") && !line.starts_with("# TYPE ")) {
+      EXPECT_TRUE(std::regex_match(line, sample)) << line;
+    }
+    start = end + 1;
+  }
+}
+
+TEST_F(ServiceTest, AssetsAndFragmentsAreServed) {
+  Open();
+  HttpResponse index = service_->Handle(Get("/"));
+  EXPECT_EQ(index.status, 200);
+  EXPECT_NE(index.body.find("/assets/app.js"), std::string::npos);
+  for (const char* name : {"app.js", "app.css", "report.css", "plot.js"}) {
+    HttpResponse a = service_->Handle(Get(std::string("/assets/") + name));
+    EXPECT_EQ(a.status, 200) << name;
+    EXPECT_GT(a.body.size(), 100u) << name;
+  }
+  EXPECT_EQ(service_->Handle(Get("/assets/missing.js")).status, 404);
+  HttpResponse plot = service_->Handle(Get("/ui/plot", {{"metric", "lat_p95"}, {"slice", "a=a2"}}));
+  EXPECT_EQ(plot.status, 200);
+  EXPECT_NE(plot.body.find("<svg"), std::string::npos);
+}
+
+TEST_F(ServiceTest, ReadsAndIngestsRunConcurrently) {
+  Open();
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 10; ++i) {
+        if (service_->Handle(Get("/api/series", {{"metric", "lat_p95"}, {"slice", "a=a0"}})).status != 200) ++failures;
+        if (service_->Handle(Get("/api/incidents")).status != 200) ++failures;
+      }
+    });
+  }
+  threads.emplace_back([&] {
+    for (int i = 0; i < 10; ++i) {
+      auto events = vigil::testing::RandomEvents(20, 100 + i, kStart + kDayMs);
+      if (service_->Handle(Post("/api/ingest", vigil::testing::ToJsonLines(events), "s3cret")).status != 200) ++failures;
+    }
+  });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures, 0);
+  EXPECT_EQ(service_->event_count(), 30200u);
+}
+
+}  // namespace
+}  // namespace vigil::server
