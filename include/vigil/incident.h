@@ -63,6 +63,9 @@ struct Incident {
   std::string severity;  ///< minor, major or critical (SeverityOf, set by AttachEvidence)
   std::string summary;   ///< one paragraph for people (Summarize, set by AttachEvidence)
   std::string owner;     ///< the owning team, from routing ("" until routed)
+  /// Ids of other incidents of the same time that look like one cause seen elsewhere: slices in
+  /// one lineage, or the same value new at both onsets (set by AttachEvidence).
+  std::vector<std::string> related_incidents;
   /// Every anomaly of the incident, primary first.
   std::vector<const Anomaly*> members() const;
 };

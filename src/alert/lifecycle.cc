@@ -131,9 +131,11 @@ Result<AlertReport> UpdateIncidents(Store* store, const Config& config,
       pending.push_back({sink, std::move(n), state});
     }
   };
+  // Ids first (stored ids kept through shared members), so related ids can be rewritten too.
   std::set<std::string> seen_ids;
+  std::vector<std::string> ids;
+  std::map<std::string, std::string> final_id;
   for (const Incident& inc : incidents) {
-    nlohmann::json doc = IncidentToJson(inc);
     std::string id = inc.id;
     if (!by_id.count(id)) {
       for (const Anomaly* m : inc.members()) {
@@ -151,6 +153,16 @@ Result<AlertReport> UpdateIncidents(Store* store, const Config& config,
       for (int n = 2; seen_ids.count(id) || (by_id.count(id) && id != inc.id); ++n) id = inc.id + "-" + std::to_string(n);
     }
     seen_ids.insert(id);
+    ids.push_back(id);
+    final_id[inc.id] = id;
+  }
+  for (size_t k = 0; k < incidents.size(); ++k) {
+    const Incident& inc = incidents[k];
+    const std::string& id = ids[k];
+    nlohmann::json doc = IncidentToJson(inc);
+    nlohmann::json related = nlohmann::json::array();
+    for (const std::string& r : inc.related_incidents) related.push_back(final_id.count(r) ? final_id[r] : r);
+    doc["related"] = related;
     doc["id"] = id;
     const IncidentRecord* prior = by_id.count(id) ? by_id[id] : nullptr;
     bool resolved = inc.end != 0 && options.data_end - inc.end >= config.alert.resolve_after_ms;

@@ -84,7 +84,7 @@ nlohmann::json IncidentToJson(const Incident& incident) {
   j["error_templates"] = nlohmann::json::array();
   j["examples"] = nlohmann::json::array();
   j["owner"] = incident.owner.empty() ? nlohmann::json(nullptr) : nlohmann::json(incident.owner);
-  j["related"] = nlohmann::json::array();
+  j["related"] = incident.related_incidents;
   j["paging"] = incident.paging;
   nlohmann::json members = nlohmann::json::array();
   for (const Anomaly* m : incident.members()) {
