@@ -1,12 +1,13 @@
 // Drives the vigil dashboard in headless Chromium: the incident list and its filters, an incident
 // page (plot, hover values, root causes, drill-down into a root-cause slice) and the series
-// explorer. Usage: node dashboard.mjs BASE_URL OUT_DIR  (screenshots go to OUT_DIR).
+// explorer; then, given a report file, the report opened from disk. Usage:
+// node dashboard.mjs BASE_URL OUT_DIR [REPORT_HTML]  (screenshots go to OUT_DIR).
 // Exits non-zero with the failed checks listed.
 import { chromium } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-const [base, outDir] = process.argv.slice(2);
+const [base, outDir, report] = process.argv.slice(2);
 if (!base || !outDir) {
   console.error('usage: node dashboard.mjs BASE_URL OUT_DIR');
   process.exit(2);
@@ -112,7 +113,26 @@ try {
   check('the explorer keeps its state in the address', page.url().includes('metric=e2e_p95'), page.url());
   await page.screenshot({ path: join(outDir, 'explore.png'), fullPage: true });
 
-  check('no script errors on the page', pageErrors.length === 0, pageErrors.join('; '));
+  check('no script errors on the dashboard', pageErrors.length === 0, pageErrors.join('; '));
+
+  // The report file, opened from disk with every request to the network refused.
+  if (report) {
+    pageErrors.length = 0;
+    const requests = [];
+    await page.route(/^https?:/, (route) => { requests.push(route.request().url()); route.abort(); });
+    await page.goto('file://' + report);
+    const plots = await page.locator('article.incident figure.plot svg path.observed').count();
+    check('the report draws a plot per incident', plots > 0 && plots === await page.locator('article.incident').count(),
+          `${plots} plots`);
+    const first = page.locator('article.incident figure.plot').first();
+    const area = await first.locator('svg').boundingBox();
+    await page.mouse.move(area.x + area.width * 0.5, area.y + area.height * 0.5);
+    await first.locator('.plot-tip').waitFor({ state: 'visible' });
+    check('the report shows values on hover', /observed/.test(await first.locator('.plot-tip').textContent()));
+    check('the report fetched nothing', requests.length === 0, requests.join(' '));
+    check('no script errors in the report', pageErrors.length === 0, pageErrors.join('; '));
+    await page.screenshot({ path: join(outDir, 'report.png'), fullPage: true });
+  }
 } catch (e) {
   failures.push('unexpected: ' + e.message.split('\n')[0]);
   if (page) await page.screenshot({ path: join(outDir, 'failure.png'), fullPage: true }).catch(() => {});
