@@ -13,6 +13,9 @@ packages=(
   python3-dask python3-distributed python3-pytest
   prometheus-alertmanager chromium tzdata
 )
+# The browser test drives Chromium from Node.js (playwright-core from npm); a Node.js installed
+# another way (with its own npm) is fine.
+command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 
 missing=()
 for p in "${packages[@]}"; do
