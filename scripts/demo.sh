@@ -25,6 +25,10 @@ echo "== open incidents"
 "$VIGIL" incidents --config "$OUT/vigil.yaml" --status open
 
 echo
+echo "== report: one self-contained HTML file"
+"$VIGIL" report --config "$OUT/vigil.yaml" --out "$OUT/report.html"
+
+echo
 echo "== the cube"
 "$VIGIL" query --config "$OUT/vigil.yaml"
 
@@ -55,4 +59,5 @@ echo "  truth    $OUT/sim/truth.json"
 echo "  store    $OUT/vigil.db"
 echo "  incidents $OUT/incidents.json (DESIGN §5 format, with status and owner)"
 echo "  alerts   $OUT/alerts.jsonl (the notifications, one JSON object per line)"
+echo "  report   $OUT/report.html (open it in a browser; the dashboard: $VIGIL serve --config $OUT/vigil.yaml)"
 echo "  config   $OUT/vigil.yaml  (try: $VIGIL query --config $OUT/vigil.yaml --metric e2e_p95 --slice platform=watchOS --granularity 1h)"
