@@ -2,18 +2,24 @@
 processes, and the cost of merging partial cubes on its own.
 
 Usage: python_dask_bench.py EVENTS.jsonl [--parts 8] [--repeat 3] [--json OUT]
+                            [--dimensions platform,locale,... --granularity 1h]
 
 The events file is first cut into --parts files of consecutive lines (not timed: a cluster
 reads many files, not one), next to it. Figures are the best of --repeat runs, wall time, with
 the cluster already started (its start-up is printed apart). Every merged cube is checked to be
 equivalent to the single-process one (Cube.equivalent); whether its bytes are identical too is
 printed (a measure's sum may differ in its last bit, see docs/python.md).
+
+The cube is the speech example config's; --dimensions and --granularity make a coarser one
+(only those dimensions, no monitors), to see how the cost of merging follows the number of
+cells rather than the number of events.
 """
 
 import argparse
 import json
 import os
 import pathlib
+import re
 import time
 
 from distributed import Client, LocalCluster
@@ -41,6 +47,17 @@ def split(path, parts):
     return [str(n) for n in names]
 
 
+def coarse_config(dimensions, granularity):
+    """The speech config with only `dimensions`, cube granularity `granularity` and no monitors."""
+    text = CONFIG.read_text()
+    text, n = re.subn(r"  dimensions: \[.*?\]\n", f"  dimensions: [{dimensions}]\n", text, flags=re.S)
+    text, m = re.subn(r"granularity: 5m\n", f"granularity: {granularity}\n", text, count=1)
+    if n != 1 or m != 1 or "monitors:" not in text or "detect:" not in text:
+        raise SystemExit("cannot rewrite the speech config; it changed shape")
+    text = text[:text.index("monitors:")] + text[text.index("detect:"):]
+    return vigil.Config.parse(text, "coarse config", str(CONFIG.parent))
+
+
 def best(fn, repeat):
     times, result = [], None
     for _ in range(repeat):
@@ -56,12 +73,19 @@ def main():
     ap.add_argument("--parts", type=int, default=8)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--json", help="write the figures to this file")
+    ap.add_argument("--dimensions", help="a coarser cube: only these dimensions (comma-separated; "
+                    "keep conversation_mode, a rate's denominator reads it)")
+    ap.add_argument("--granularity", default="5m", help="with --dimensions: the cube's buckets")
     args = ap.parse_args()
     path = pathlib.Path(args.events).resolve()
-    config = vigil.Config.load(str(CONFIG))
+    if args.dimensions:
+        config = coarse_config(args.dimensions.replace(",", ", "), args.granularity)
+    else:
+        config = vigil.Config.load(str(CONFIG))
     parts = split(path, args.parts)
     results = {"events_file": path.name, "bytes": path.stat().st_size, "parts": args.parts,
-               "cores": os.cpu_count(), "runs": []}
+               "cores": os.cpu_count(), "dimensions": config.dimensions,
+               "granularity": config.granularity, "runs": []}
 
     def record(name, seconds, events, **extra):
         row = {"name": name, "seconds": round(seconds, 3), "events_per_s": round(events / seconds),
@@ -79,8 +103,10 @@ def main():
     seconds, reference = best(lambda: single(1), args.repeat)
     events = reference.event_count
     results["events"] = events
+    results["cells"] = reference.cell_count
     print(f"input: {path.name}, {events:,} events, {path.stat().st_size / 1e6:.0f} MB, "
-          f"{args.parts} parts; {os.cpu_count()} cores", flush=True)
+          f"{args.parts} parts; cube: {len(config.dimensions)} dimensions, {config.granularity} "
+          f"buckets, {reference.cell_count:,} cells; {os.cpu_count()} cores", flush=True)
     record("one process, 1 thread", seconds, events)
     seconds, _ = best(lambda: single(2), args.repeat)
     record("one process, 2 threads", seconds, events)
@@ -129,6 +155,13 @@ def main():
         with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                           dashboard_address=None) as cluster, Client(cluster) as client:
             startup = time.perf_counter() - start
+            # The parallel part alone: every partial cube built and its bytes on the client.
+            n = len(parts)
+            seconds, _ = best(lambda: client.gather(client.map(
+                vigil.dask._part_from_files, [config] * n, [[p] for p in parts], [1] * n,
+                pure=False)), args.repeat)
+            record(f"dask, {workers} worker{'s' if workers > 1 else ''}: partial cubes only",
+                   seconds, events)
             seconds, built = best(lambda: vigil.dask.build_cube(config, parts, client), args.repeat)
             assert built.equivalent(reference), "the Dask cube differs from the reference"
             record(f"dask, {workers} worker{'s' if workers > 1 else ''}", seconds, events,

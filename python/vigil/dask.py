@@ -132,7 +132,7 @@ def _check_part(result):
     return _check(result["stats"], result["cube"] is not None)
 
 
-def build_cube(config, data, client: Client | None = None, *, split_every: int = 4,
+def build_cube(config, data, client: Client | None = None, *, split_every: int = 8,
                threads: int = 1, allow_missing: bool = False, return_stats: bool = False):
     """Builds the cube of `data` on a Dask cluster and returns it (a vigil.Cube, here).
 
@@ -170,7 +170,7 @@ def _explain_part(config, merged, groups):
 
 
 def run(config, data, client: Client | None = None, *, start=None, end=None,
-        split_every: int = 4, threads: int = 1, allow_missing: bool = False,
+        split_every: int = 8, threads: int = 1, allow_missing: bool = False,
         explain_tasks: int | None = None):
     """Ingest → detect → explain on a Dask cluster: the incidents of `data` as DESIGN §5 dicts,
     equal to vigil.run(config, paths) in one process.
