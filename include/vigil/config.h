@@ -27,6 +27,8 @@ struct FieldSpec {
 struct InputMapping {
   std::string time_field = "ts";
   std::string request_id_field = "request_id";  ///< empty: none
+  /// Failure message of a turn (clustered into error templates); empty: none.
+  std::string message_field = "error_message";
   std::string device_id_field = "device_id";    ///< empty: none
   std::vector<FieldSpec> dimensions;            ///< slicing dimensions, in cube order
   std::vector<FieldSpec> measures;              ///< numeric values (e.g. latencies in ms)

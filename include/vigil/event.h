@@ -21,6 +21,7 @@ struct Event {
   TimeMs time = 0;
   std::string_view request_id;
   std::string_view device_id;
+  std::string_view message;  ///< failure message (not aggregated; read when explaining)
   std::vector<std::string_view> dimensions;
   std::vector<double> measures;
   std::vector<FlagValue> flags;
@@ -31,6 +32,7 @@ struct Event {
     time = 0;
     request_id = {};
     device_id = {};
+    message = {};
     for (auto& d : dimensions) d = {};
     for (auto& m : measures) m = std::nan("");
     for (auto& f : flags) f = FlagValue::kMissing;

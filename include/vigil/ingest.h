@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "vigil/cube.h"
+#include "vigil/event.h"
 #include "vigil/status.h"
 
 namespace vigil {
@@ -52,6 +53,12 @@ struct IngestOptions {
 /// each building a partial cube merged into `cube` at the end.
 Result<IngestStats> IngestFiles(const std::vector<std::string>& paths, Cube* cube,
                                 const IngestOptions& options = {});
+
+/// Reads every file again without aggregating: each good event (with its request id and failure
+/// message) goes to `visit`, in file order, on the calling thread. Bad lines are counted only.
+/// Used to pick example request ids and failure messages of an incident's window.
+Result<IngestStats> ScanFiles(const std::vector<std::string>& paths, const Config& config,
+                              const std::function<void(const Event&)>& visit);
 
 /// Ingests JSON Lines or CSV text held in memory (named `origin` in messages); used by the HTTP
 /// ingest endpoint and tests. Unlike IngestFiles, no events is not an error.

@@ -171,6 +171,7 @@ Status ReadInput(const ConfigReader& r, const YAML::Node& node, Config* c) {
   if (node["device_id"]) {
     VIGIL_RETURN_IF_ERROR(r.Scalar(node["device_id"], "input.device_id", &in.device_id_field));
   }
+  if (node["message"]) VIGIL_RETURN_IF_ERROR(r.Scalar(node["message"], "input.message", &in.message_field));
   VIGIL_RETURN_IF_ERROR(ReadFields(r, node["dimensions"], "input.dimensions", &in.dimensions));
   VIGIL_RETURN_IF_ERROR(ReadFields(r, node["measures"], "input.measures", &in.measures));
   VIGIL_RETURN_IF_ERROR(ReadFields(r, node["flags"], "input.flags", &in.flags));

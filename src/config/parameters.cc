@@ -11,6 +11,8 @@ const std::vector<ParameterSpec>& ParameterTable() {
       {"input", "map", "", "How input records map to events."},
       {"input.time", "field path", "ts",
        "Field holding when the turn started: RFC 3339 (UTC or with an offset) or epoch ms."},
+      {"input.message", "field path", "error_message",
+       "Field with a failed turn's message, clustered into error templates; empty for none."},
       {"input.request_id", "field path", "request_id",
        "Field with the unique id of a turn (kept as examples); empty for none."},
       {"input.device_id", "field path", "device_id",

@@ -59,7 +59,9 @@ struct Shared {
   const std::function<void()>* report = nullptr;
 };
 
-void ParseChunk(const Shared& s, Chunk* chunk, Cube* cube) {
+// Parses a chunk's lines, handing each good event to `sink` (which returns a Status).
+template <typename Sink>
+void ParseChunk(const Shared& s, Chunk* chunk, Sink&& sink) {
   const char* data = s.buffer->data();
   const size_t readable = s.buffer->readable();
   PaddedBuffer tail;  // a copy of a line too close to the end of a mapping to parse in place
@@ -101,7 +103,7 @@ void ParseChunk(const Shared& s, Chunk* chunk, Cube* cube) {
         ok = csv->Parse(std::string_view(line, length), &event, &reason);
       }
       if (ok) {
-        Status st = cube->Add(event);
+        Status st = sink(event);
         if (!st.ok()) {
           chunk->status = st;
           return;
@@ -134,6 +136,44 @@ void ParseChunk(const Shared& s, Chunk* chunk, Cube* cube) {
   s.bad_done->fetch_add(chunk->bad - bad_reported, std::memory_order_relaxed);
 }
 
+// What a buffer holds: JSON Lines, or CSV with its header parsed.
+struct Format {
+  bool empty = false;
+  bool json = true;
+  size_t body = 0;           // offset of the first record
+  uint64_t line_offset = 0;  // lines before it (the CSV header)
+  std::optional<internal::CsvLineParser> csv;
+};
+
+// JSON Lines when the first non-blank byte opens an object; CSV otherwise; binary data that is
+// neither is read as JSON Lines so that its lines are counted as bad.
+Status DetectFormat(const std::string& origin, const InputData& buffer, const Config& config, Format* out) {
+  const char* data = buffer.data();
+  size_t size = buffer.size();
+  size_t first = 0;
+  while (first < size && (data[first] == ' ' || data[first] == '\t' || data[first] == '\r' ||
+                          data[first] == '\n')) {
+    ++first;
+  }
+  if (first == size) {
+    out->empty = true;
+    return Status::Ok();
+  }
+  out->json = data[first] == '{';
+  if (!out->json && LooksLikeText(data + first, std::min<size_t>(size - first, 4096))) {
+    const char* nl = static_cast<const char*>(std::memchr(data, '\n', size));
+    size_t header_end = nl ? nl - data : size;
+    auto parser = internal::CsvLineParser::Create(std::string_view(data, header_end), config.input);
+    if (!parser.ok()) return DataError(origin + ":1: " + parser.status().message());
+    out->csv.emplace(std::move(*parser));
+    out->body = nl ? header_end + 1 : size;
+    out->line_offset = 1;
+  } else {
+    out->json = true;
+  }
+  return Status::Ok();
+}
+
 int ThreadCount(const Config& config, const IngestOptions& options) {
   int n = options.threads > 0 ? options.threads : config.threads;
   if (n <= 0) n = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -149,35 +189,17 @@ Status IngestOne(const std::string& origin, const InputData& buffer, Cube* targe
   const Config& config = target->config();
   const char* data = buffer.data();
   size_t size = buffer.size();
-  size_t first = 0;
-  while (first < size && (data[first] == ' ' || data[first] == '\t' || data[first] == '\r' ||
-                          data[first] == '\n')) {
-    ++first;
-  }
-  if (first == size) {
+  Format format;
+  VIGIL_RETURN_IF_ERROR(DetectFormat(origin, buffer, config, &format));
+  if (format.empty) {
     stats->warnings.push_back(origin + ": no events (the file is empty)");
     bytes_done->fetch_add(size);
     return Status::Ok();
   }
-  // JSON Lines when the first non-blank byte opens an object; CSV otherwise.
-  bool json = data[first] == '{';
-  size_t body = 0;
-  uint64_t line_offset = 0;
-  std::optional<internal::CsvLineParser> csv;
-  if (!json) {
-    if (!LooksLikeText(data + first, std::min<size_t>(size - first, 4096) )) {
-      // Binary data that is neither JSON Lines nor CSV text: count its lines as bad.
-      json = true;
-    } else {
-      const char* nl = static_cast<const char*>(std::memchr(data, '\n', size));
-      size_t header_end = nl ? nl - data : size;
-      auto parser = internal::CsvLineParser::Create(std::string_view(data, header_end), config.input);
-      if (!parser.ok()) return DataError(origin + ":1: " + parser.status().message());
-      csv.emplace(std::move(*parser));
-      body = nl ? header_end + 1 : size;
-      line_offset = 1;
-    }
-  }
+  bool json = format.json;
+  size_t body = format.body;
+  uint64_t line_offset = format.line_offset;
+  std::optional<internal::CsvLineParser>& csv = format.csv;
   int threads = ThreadCount(config, options);
   // Small inputs are not worth a thread each.
   size_t min_chunk = 4 << 20;
@@ -213,7 +235,7 @@ Status IngestOne(const std::string& origin, const InputData& buffer, Cube* targe
     target->Reserve(target->cell_count() + estimated_events);
     std::function<void()> report_fn = report;
     shared.report = &report_fn;
-    ParseChunk(shared, &chunks[0], target);
+    ParseChunk(shared, &chunks[0], [target](const Event& e) { return target->Add(e); });
   } else {
     std::vector<Cube> partial;
     for (int t = 0; t < threads; ++t) {
@@ -222,8 +244,9 @@ Status IngestOne(const std::string& origin, const InputData& buffer, Cube* targe
     }
     std::vector<std::future<void>> futures;
     for (int t = 0; t < threads; ++t) {
-      futures.push_back(std::async(std::launch::async, ParseChunk, std::cref(shared), &chunks[t],
-                                   &partial[t]));
+      futures.push_back(std::async(std::launch::async, [&shared, &chunks, &partial, t] {
+        ParseChunk(shared, &chunks[t], [cube = &partial[t]](const Event& e) { return cube->Add(e); });
+      }));
     }
     for (auto& f : futures) {
       while (f.wait_for(std::chrono::milliseconds(200)) != std::future_status::ready) {
@@ -299,6 +322,36 @@ Result<IngestStats> IngestFiles(const std::vector<std::string>& paths, Cube* cub
     *cube = std::move(scratch);
   } else {
     VIGIL_RETURN_IF_ERROR(cube->Merge(scratch));
+  }
+  stats.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  return stats;
+}
+
+Result<IngestStats> ScanFiles(const std::vector<std::string>& paths, const Config& config,
+                              const std::function<void(const Event&)>& visit) {
+  for (const std::string& p : paths) VIGIL_RETURN_IF_ERROR(internal::CheckReadable(p));
+  auto start = Clock::now();
+  IngestStats stats;
+  std::atomic<uint64_t> bytes_done{0}, events_done{0}, bad_done{0};
+  for (const std::string& p : paths) {
+    VIGIL_ASSIGN_OR_RETURN(InputData buffer, internal::ReadInputFile(p, &stats.warnings));
+    ++stats.files;
+    stats.bytes += buffer.size();
+    Format format;
+    VIGIL_RETURN_IF_ERROR(DetectFormat(p, buffer, config, &format));
+    if (format.empty) continue;
+    Shared shared{&config, &buffer, format.json, format.csv ? &*format.csv : nullptr, &bytes_done, &events_done,
+                  &bad_done, 0};
+    Chunk chunk;
+    chunk.begin = format.body;
+    chunk.end = buffer.size();
+    ParseChunk(shared, &chunk, [&visit](const Event& e) {
+      visit(e);
+      return Status::Ok();
+    });
+    stats.lines += chunk.lines;
+    stats.events += chunk.events;
+    stats.bad_lines += chunk.bad;
   }
   stats.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   return stats;

@@ -16,6 +16,7 @@ std::vector<FieldTarget> MappedFields(const InputMapping& m) {
   add(FieldTarget::kTime, 0, m.time_field);
   add(FieldTarget::kRequestId, 0, m.request_id_field);
   add(FieldTarget::kDeviceId, 0, m.device_id_field);
+  add(FieldTarget::kMessage, 0, m.message_field);
   for (size_t i = 0; i < m.dimensions.size(); ++i)
     add(FieldTarget::kDimension, static_cast<int>(i), m.dimensions[i].path);
   for (size_t i = 0; i < m.measures.size(); ++i)
@@ -46,6 +47,7 @@ bool AssignText(const FieldTarget& t, std::string_view text, Event* e) {
     case FieldTarget::kDeviceId: e->device_id = text; return true;
     case FieldTarget::kDimension: e->dimensions[t.index] = text; return true;
     case FieldTarget::kAttribute: e->attributes[t.index] = text; return true;
+    case FieldTarget::kMessage: e->message = text; return true;
     default: return false;
   }
 }
@@ -235,6 +237,7 @@ bool JsonLineParser::Assign(const FieldTarget& t, simdjson::dom::element value, 
         AssignText(t, std::string_view(value), e);
         return true;
       }
+      if (t.role == FieldTarget::kMessage) return true;  // only text is a message
       if (number || type == ET::BOOL) {
         size_t slot = (t.role == FieldTarget::kDimension ? 0 : e->dimensions.size()) + t.index;
         if (t.role == FieldTarget::kRequestId) slot = scratch_.size() - 2;

@@ -14,7 +14,7 @@ namespace vigil::internal {
 
 /// Where a mapped field goes in an Event.
 struct FieldTarget {
-  enum Role { kNone, kTime, kRequestId, kDeviceId, kDimension, kMeasure, kFlag, kAttribute };
+  enum Role { kNone, kTime, kRequestId, kDeviceId, kDimension, kMeasure, kFlag, kAttribute, kMessage };
   Role role = kNone;
   int index = 0;
   std::string path;  ///< dotted path, for messages
