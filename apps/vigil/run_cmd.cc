@@ -49,6 +49,12 @@ Action Setup(CLI::App* app) {
 
     auto search = FindIncidents(cube, *from, *to);
     if (!search.ok()) return ReportError(search.status());
+    if (!o->files.empty()) {
+      // Examples and failure templates come from the events themselves: one more pass.
+      Status sampled = AttachSamples(o->files, config, &search->incidents);
+      if (!sampled.ok()) return ReportError(sampled);
+      for (Incident& inc : search->incidents) inc.summary = Summarize(inc, config);
+    }
     AlertOptions options;
     options.now = *now;
     options.data_end = cube.last_bucket() + config.granularity_ms;

@@ -7,6 +7,7 @@
 
 #include "vigil/detect.h"
 #include "vigil/explain.h"
+#include "vigil/templates.h"
 
 namespace vigil {
 
@@ -43,7 +44,14 @@ struct Evidence {
   std::string mix_dimension;  ///< along which dimension
   uint64_t affected_devices = 0;
   uint64_t affected_turns = 0;  ///< events of the slice during the anomaly's first hours
+  uint64_t reference_turns = 0; ///< and during the reference window
   double traffic_share = 1;     ///< the slice's share of all events then, in [0, 1]
+  /// The windows compared: the anomaly's first hours and the reference (a week or a day before).
+  TimeMs window_from = 0, window_to = 0, reference_from = 0, reference_to = 0;
+  /// Failure messages of the slice in the window against the reference (AttachSamples).
+  std::vector<ErrorTemplate> error_templates;
+  /// Request ids of turns of the slice in the window that show the regression (AttachSamples).
+  std::vector<std::string> examples;
 };
 
 /// Collects the evidence of `anomaly` from `cube`, comparing its window with the same hours one
@@ -80,6 +88,14 @@ std::vector<Incident> GroupIncidents(const std::vector<Anomaly>& anomalies);
 /// Fills every incident's evidence, severity and summary from the cube; an incident whose
 /// primary is a pure mix shift does not page by default.
 Status AttachEvidence(const Cube& cube, std::vector<Incident>* incidents);
+
+/// Reads `files` (the events behind the cube) once more to fill every incident's examples (up to
+/// `max_examples` request ids of turns in its slice and window that show the regression: failed
+/// ones for a rate, ones beyond the baseline for a latency; the same ids whatever the file order)
+/// and its error templates (failure messages of the slice in its window against the reference
+/// window). Needs AttachEvidence first.
+Status AttachSamples(const std::vector<std::string>& files, const Config& config, std::vector<Incident>* incidents,
+                     size_t max_examples = 5);
 
 /// Detect, group and explain: the incidents of `cube` whose onset lies in [from, to) (0: no
 /// bound; history before `from` still feeds the baselines). Deterministic.

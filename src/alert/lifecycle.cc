@@ -51,6 +51,23 @@ bool Decide(const std::string& last, bool resolved, const std::string& severity,
   return false;
 }
 
+// The examples and error templates of a stored document.
+void RestoreSamples(const std::string& document, Evidence* evidence) {
+  nlohmann::json doc = nlohmann::json::parse(document, nullptr, false);
+  if (!doc.is_object()) return;
+  if (doc.contains("examples") && doc["examples"].is_array()) {
+    for (const auto& e : doc["examples"])
+      if (e.is_string()) evidence->examples.push_back(e.get<std::string>());
+  }
+  if (doc.contains("error_templates") && doc["error_templates"].is_array()) {
+    for (const auto& t : doc["error_templates"]) {
+      if (!t.is_object()) continue;
+      evidence->error_templates.push_back(
+          {t.value("template", ""), t.value("count", uint64_t{0}), t.value("baseline_count", uint64_t{0})});
+    }
+  }
+}
+
 }  // namespace
 
 const char* NotificationKindName(Notification::Kind kind) {
@@ -157,14 +174,19 @@ Result<AlertReport> UpdateIncidents(Store* store, const Config& config,
     final_id[inc.id] = id;
   }
   for (size_t k = 0; k < incidents.size(); ++k) {
-    const Incident& inc = incidents[k];
     const std::string& id = ids[k];
+    const IncidentRecord* prior = by_id.count(id) ? by_id[id] : nullptr;
+    Incident inc = incidents[k];
+    if (prior && inc.evidence.examples.empty() && inc.evidence.error_templates.empty()) {
+      // A run without the event files keeps what an earlier run read from them.
+      RestoreSamples(prior->document, &inc.evidence);
+      inc.summary = Summarize(inc, config);
+    }
     nlohmann::json doc = IncidentToJson(inc);
     nlohmann::json related = nlohmann::json::array();
     for (const std::string& r : inc.related_incidents) related.push_back(final_id.count(r) ? final_id[r] : r);
     doc["related"] = related;
     doc["id"] = id;
-    const IncidentRecord* prior = by_id.count(id) ? by_id[id] : nullptr;
     bool resolved = inc.end != 0 && options.data_end - inc.end >= config.alert.resolve_after_ms;
     std::string status = resolved ? "resolved" : (prior && prior->status == "acknowledged" ? "acknowledged" : "open");
     doc["status"] = status;

@@ -172,6 +172,10 @@ Result<Evidence> CollectEvidence(const Cube& cube, const Anomaly& a) {
     w.ref_to = w.to - kDayMs;
     VIGIL_ASSIGN_OR_RETURN(before, cube.Total(a.slice, w.ref_from, w.ref_to));
   }
+  e.window_from = w.from;
+  e.window_to = w.to;
+  e.reference_from = w.ref_from;
+  e.reference_to = w.ref_to;
   {
     // Affected devices over the whole anomaly, not just its onset.
     TimeMs end = a.end ? a.end : cube.last_bucket() + c.granularity_ms;
@@ -185,6 +189,7 @@ Result<Evidence> CollectEvidence(const Cube& cube, const Anomaly& a) {
     e.stages.push_back({c.input.measures[m.measure].name, 1.0, a.baseline, a.observed});
   }
   e.affected_turns = now.count;
+  e.reference_turns = before.count;
   if (!a.slice.empty()) {
     VIGIL_ASSIGN_OR_RETURN(Aggregate everything, cube.Total({}, w.from, w.to));
     e.traffic_share = everything.count > 0 ? static_cast<double>(now.count) / everything.count : 0;

@@ -81,8 +81,12 @@ nlohmann::json IncidentToJson(const Incident& incident) {
   j["affected_devices"] = e.affected_devices;
   j["affected_turns"] = e.affected_turns;
   j["traffic_share"] = Round(e.traffic_share, 1e4);
-  j["error_templates"] = nlohmann::json::array();
-  j["examples"] = nlohmann::json::array();
+  nlohmann::json templates = nlohmann::json::array();
+  for (const ErrorTemplate& t : e.error_templates) {
+    templates.push_back({{"template", t.text}, {"count", t.count}, {"baseline_count", t.baseline_count}});
+  }
+  j["error_templates"] = templates;
+  j["examples"] = e.examples;
   j["owner"] = incident.owner.empty() ? nlohmann::json(nullptr) : nlohmann::json(incident.owner);
   j["related"] = incident.related_incidents;
   j["paging"] = incident.paging;

@@ -77,6 +77,16 @@ std::string Summarize(const Incident& incident, const Config& config) {
     if (cv.first_seen) out += fmt::format(" (first seen {})", FormatTimestamp(cv.first_seen));
     out += ".";
   }
+  // A failure template is worth a sentence only when its growth is well beyond Poisson noise.
+  double scale = e.affected_turns > 0 && e.reference_turns > 0 ? static_cast<double>(e.affected_turns) / e.reference_turns : 1.0;
+  if (!e.error_templates.empty() &&
+      e.error_templates.front().count >= 5 &&
+      e.error_templates.front().count - scale * e.error_templates.front().baseline_count >=
+          3 * std::sqrt(scale * e.error_templates.front().baseline_count + 1)) {
+    const ErrorTemplate& t = e.error_templates.front();
+    out += fmt::format(" Most grown failure: \"{}\" ({}, {} before).", t.text, Thousands(t.count),
+                       Thousands(t.baseline_count));
+  }
   if (e.affected_devices > 0) {
     out += fmt::format(" About {} devices affected", Thousands(e.affected_devices));
     if (e.traffic_share < 1) out += fmt::format(" ({} of all turns)", Percent(e.traffic_share));

@@ -50,10 +50,13 @@ check "the asr_final regression is owned by asr" test -n "$id"
 import json, sys
 incs = json.load(open(sys.argv[1]))["incidents"]
 ok = all(i["status"] in ("open", "resolved") and i["summary"].startswith("Since ") and
-         i["severity"] in ("minor", "major", "critical") for i in incs)
+         i["severity"] in ("minor", "major", "critical") and
+         0 < len(i["examples"]) <= 5 and all(e.startswith("req-") for e in i["examples"]) and
+         all("<*>" in t["template"] or t["count"] >= 0 for t in i["error_templates"])
+         for i in incs)
 sys.exit(0 if ok and incs else 1)
 PY
-check "incidents carry status, severity and a summary" test $? = 0
+check "incidents carry status, severity, a summary, example request ids and error templates" test $? = 0
 
 "$VIGIL" ack --config "$work/vigil.yaml" "$id" >"$work/ack.out" 2>&1
 check "ack" test $? = 0
