@@ -16,15 +16,21 @@ std::vector<FieldTarget> MappedFields(const InputMapping& m) {
   add(FieldTarget::kTime, 0, m.time_field);
   add(FieldTarget::kRequestId, 0, m.request_id_field);
   add(FieldTarget::kDeviceId, 0, m.device_id_field);
-  add(FieldTarget::kMessage, 0, m.message_field);
   for (size_t i = 0; i < m.dimensions.size(); ++i)
     add(FieldTarget::kDimension, static_cast<int>(i), m.dimensions[i].path);
   for (size_t i = 0; i < m.measures.size(); ++i)
     add(FieldTarget::kMeasure, static_cast<int>(i), m.measures[i].path);
   for (size_t i = 0; i < m.flags.size(); ++i)
     add(FieldTarget::kFlag, static_cast<int>(i), m.flags[i].path);
-  for (size_t i = 0; i < m.attributes.size(); ++i)
+  bool message_is_attribute = false;
+  for (size_t i = 0; i < m.attributes.size(); ++i) {
     add(FieldTarget::kAttribute, static_cast<int>(i), m.attributes[i].path);
+    if (!m.message_field.empty() && m.attributes[i].path == m.message_field) {
+      out.back().also_message = true;  // one field, two uses: a path is looked up once
+      message_is_attribute = true;
+    }
+  }
+  if (!message_is_attribute) add(FieldTarget::kMessage, 0, m.message_field);
   return out;
 }
 
@@ -46,7 +52,10 @@ bool AssignText(const FieldTarget& t, std::string_view text, Event* e) {
     case FieldTarget::kRequestId: e->request_id = text; return true;
     case FieldTarget::kDeviceId: e->device_id = text; return true;
     case FieldTarget::kDimension: e->dimensions[t.index] = text; return true;
-    case FieldTarget::kAttribute: e->attributes[t.index] = text; return true;
+    case FieldTarget::kAttribute:
+      e->attributes[t.index] = text;
+      if (t.also_message) e->message = text;
+      return true;
     case FieldTarget::kMessage: e->message = text; return true;
     default: return false;
   }

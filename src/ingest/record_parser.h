@@ -18,6 +18,7 @@ struct FieldTarget {
   Role role = kNone;
   int index = 0;
   std::string path;  ///< dotted path, for messages
+  bool also_message = false;  ///< an attribute that is also the failure message (same field)
 };
 
 /// JSON Lines: one object per line, mapped fields found by dotted path. Uses simdjson's DOM
