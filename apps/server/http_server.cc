@@ -19,6 +19,9 @@ HttpServer::HttpServer(Service* service, int64_t max_body_bytes, int threads) : 
   http.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
   // The library stops reading a larger body and answers 413 itself (see the error handler).
   http.set_payload_max_length(static_cast<size_t>(max_body_bytes));
+  // An idle keep-alive connection holds its worker until this timeout, and a stop waits for
+  // the workers: a short one keeps Ctrl-C prompt while a browser tab is open.
+  http.set_keep_alive_timeout(1);
   http.set_read_timeout(10, 0);
   http.set_write_timeout(10, 0);
   auto handler = [service](const httplib::Request& req, httplib::Response& res) {
