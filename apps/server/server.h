@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -82,8 +83,8 @@ class Service {
   HttpResponse IncidentHtml(const std::string& id);
   HttpResponse PlotHtml(const HttpRequest& request);
   HttpResponse Asset(const std::string& name);
-  /// nullptr when the request may write; else the 401/403 answer.
-  std::unique_ptr<HttpResponse> CheckToken(const HttpRequest& request) const;
+  /// Nothing when the request may write; else the 401 or 403 answer.
+  std::optional<HttpResponse> CheckToken(const HttpRequest& request) const;
   void Count(const std::string& route, const std::string& method, int status, double seconds);
 
   std::shared_ptr<const Config> config_;

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdlib>
 #include <exception>
+#include <functional>
+#include <optional>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -216,41 +218,48 @@ void Service::Count(const std::string& route, const std::string& method, int sta
 
 HttpResponse Service::Route(const HttpRequest& r, std::string* route) {
   const std::string& p = r.path;
-  bool get = r.method == "GET" || r.method == "HEAD";
-  bool post = r.method == "POST";
-  auto only = [&](bool allowed, const char* allow) -> std::unique_ptr<HttpResponse> {
-    if (allowed) return nullptr;
-    auto out = std::make_unique<HttpResponse>(
-        ErrorResponse(405, "method " + r.method + " not allowed on " + p + "; use " + allow));
-    out->headers.emplace_back("Allow", allow);
+  // The method a path takes and what answers it.
+  std::string method = "GET";
+  std::function<HttpResponse()> answer;
+  const std::string incidents = "/api/incidents/", feedback = "/feedback", fragments = "/ui/incidents/";
+  if (p == "/healthz") {
+    answer = [&] { return Health(); };
+  } else if (p == "/metrics") {
+    answer = [&] { return Prometheus(); };
+  } else if (p == "/api/metrics") {
+    answer = [&] { return Metrics(); };
+  } else if (p == "/api/series") {
+    answer = [&] { return Series(r); };
+  } else if (p == "/api/incidents") {
+    answer = [&] { return ListIncidents(r); };
+  } else if (p == "/api/ingest") {
+    method = "POST";
+    answer = [&] { return Ingest(r); };
+  } else if (p.starts_with(incidents) && p.ends_with(feedback) &&
+             p.size() > incidents.size() + feedback.size()) {
+    method = "POST";
+    answer = [&] { return PostFeedback(r, p.substr(incidents.size(), p.size() - incidents.size() - feedback.size())); };
+  } else if (p.starts_with(incidents) && p.size() > incidents.size() &&
+             p.find('/', incidents.size()) == std::string::npos) {
+    answer = [&] { return GetIncident(p.substr(incidents.size())); };
+  } else if (p.starts_with(fragments) && p.size() > fragments.size()) {
+    answer = [&] { return IncidentHtml(p.substr(fragments.size())); };
+  } else if (p == "/ui/plot") {
+    answer = [&] { return PlotHtml(r); };
+  } else if (p == "/" || p == "/index.html") {
+    answer = [&] { return Asset("index.html"); };
+  } else if (p.starts_with("/assets/")) {
+    answer = [&] { return Asset(p.substr(8)); };
+  } else {
+    *route = "other";
+    return ErrorResponse(404, "no route " + p + "; the API is described in docs/openapi.yaml");
+  }
+  if (r.method != method && !(r.method == "HEAD" && method == "GET")) {
+    HttpResponse out = ErrorResponse(405, "method " + r.method + " not allowed on " + p + "; use " + method);
+    out.headers.emplace_back("Allow", method);
     return out;
-  };
-  std::unique_ptr<HttpResponse> refused;
-  if (p == "/healthz") return (refused = only(get, "GET")) ? *refused : Health();
-  if (p == "/metrics") return (refused = only(get, "GET")) ? *refused : Prometheus();
-  if (p == "/api/metrics") return (refused = only(get, "GET")) ? *refused : Metrics();
-  if (p == "/api/series") return (refused = only(get, "GET")) ? *refused : Series(r);
-  if (p == "/api/incidents") return (refused = only(get, "GET")) ? *refused : ListIncidents(r);
-  if (p == "/api/ingest") return (refused = only(post, "POST")) ? *refused : Ingest(r);
-  const std::string incidents = "/api/incidents/";
-  if (p.starts_with(incidents) && p.size() > incidents.size()) {
-    std::string rest = p.substr(incidents.size());
-    const std::string feedback = "/feedback";
-    if (rest.ends_with(feedback) && rest.size() > feedback.size()) {
-      std::string id = rest.substr(0, rest.size() - feedback.size());
-      return (refused = only(post, "POST")) ? *refused : PostFeedback(r, id);
-    }
-    if (rest.find('/') == std::string::npos) return (refused = only(get, "GET")) ? *refused : GetIncident(rest);
   }
-  const std::string ui_incidents = "/ui/incidents/";
-  if (p.starts_with(ui_incidents) && p.size() > ui_incidents.size()) {
-    return (refused = only(get, "GET")) ? *refused : IncidentHtml(p.substr(ui_incidents.size()));
-  }
-  if (p == "/ui/plot") return (refused = only(get, "GET")) ? *refused : PlotHtml(r);
-  if (p == "/" || p == "/index.html") return (refused = only(get, "GET")) ? *refused : Asset("index.html");
-  if (p.starts_with("/assets/")) return (refused = only(get, "GET")) ? *refused : Asset(p.substr(8));
-  *route = "other";
-  return ErrorResponse(404, "no route " + p + "; the API is described in docs/openapi.yaml");
+  return answer();
 }
 
 HttpResponse Service::Health() {
@@ -416,20 +425,17 @@ HttpResponse Service::GetIncident(const std::string& id) {
   return ErrorResponse(404, "no incident '" + id + "'");
 }
 
-std::unique_ptr<HttpResponse> Service::CheckToken(const HttpRequest& r) const {
-  if (token_.empty()) {
-    return std::make_unique<HttpResponse>(
-        ErrorResponse(403, "writes are disabled: set server.token in the config to enable them"));
-  }
+std::optional<HttpResponse> Service::CheckToken(const HttpRequest& r) const {
+  if (token_.empty()) return ErrorResponse(403, "writes are disabled: set server.token in the config to enable them");
   const std::string prefix = "Bearer ";
   if (!r.authorization.starts_with(prefix) || !SameToken(r.authorization.substr(prefix.size()), token_)) {
-    auto out = std::make_unique<HttpResponse>(ErrorResponse(
+    HttpResponse out = ErrorResponse(
         401, r.authorization.empty() ? "this endpoint needs 'Authorization: Bearer <server.token>'"
-                                     : "the bearer token does not match server.token"));
-    out->headers.emplace_back("WWW-Authenticate", "Bearer realm=\"vigil\"");
+                                     : "the bearer token does not match server.token");
+    out.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"vigil\"");
     return out;
   }
-  return nullptr;
+  return std::nullopt;
 }
 
 HttpResponse Service::PostFeedback(const HttpRequest& r, const std::string& id) {
