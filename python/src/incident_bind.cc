@@ -35,7 +35,8 @@ Incident IncidentOf(std::vector<Anomaly> members) {
   return inc;
 }
 
-py::object Explain(const PyCube& self, const py::handle& what) {
+// One incident to explain: an anomaly dict (from detect) or a group dict (from group).
+Incident IncidentFromArg(const py::handle& what) {
   std::vector<Anomaly> members;
   if (py::isinstance<py::dict>(what) && what.cast<py::dict>().contains("primary")) {
     py::dict group = what.cast<py::dict>();
@@ -46,14 +47,44 @@ py::object Explain(const PyCube& self, const py::handle& what) {
   } else {
     members.push_back(AnomalyFromDict(what));
   }
-  std::vector<Incident> incidents = {IncidentOf(std::move(members))};
+  return IncidentOf(std::move(members));
+}
+
+// Evidence from the cube, then (with files) examples and error templates from the events, as
+// `vigil run` does; the summary is written again once the samples are in.
+Status Explained(const PyCube& self, const std::vector<std::string>& files,
+                 std::vector<Incident>* incidents) {
+  {
+    std::shared_lock lock(self.mutex);
+    VIGIL_RETURN_IF_ERROR(AttachEvidence(self.cube, incidents));
+  }
+  if (files.empty()) return Status::Ok();
+  const Config& config = *self.config->config;
+  VIGIL_RETURN_IF_ERROR(AttachSamples(files, config, incidents));
+  for (Incident& inc : *incidents) inc.summary = Summarize(inc, config);
+  return Status::Ok();
+}
+
+std::vector<std::string> FilesArg(const py::handle& files) {
+  return files.is_none() ? std::vector<std::string>{} : PathsArg(files);
+}
+
+py::object Explain(const PyCube& self, const py::handle& what, const py::handle& files_arg) {
+  std::vector<std::string> files = FilesArg(files_arg);
+  bool many = py::isinstance<py::list>(what) || py::isinstance<py::tuple>(what);
+  std::vector<Incident> incidents;
+  if (many) {
+    for (py::handle w : what) incidents.push_back(IncidentFromArg(w));
+  } else {
+    incidents.push_back(IncidentFromArg(what));
+  }
   Status status;
   {
     py::gil_scoped_release nogil;
-    std::shared_lock lock(self.mutex);
-    status = AttachEvidence(self.cube, &incidents);
+    status = Explained(self, files, &incidents);
   }
   ThrowIfError(status);
+  if (many) return Documents(incidents);
   return JsonToPython(IncidentToJson(incidents.front()));
 }
 
@@ -75,16 +106,34 @@ py::list Group(const py::iterable& anomalies) {
   return out;
 }
 
-py::list FindIncidentsBinding(const PyCube& self, const py::handle& start, const py::handle& end) {
-  TimeMs from = TimeArg(start, "start");
-  TimeMs to = TimeArg(end, "end");
+Result<std::vector<Incident>> Search(const PyCube& self, TimeMs from, TimeMs to,
+                                     const std::vector<std::string>& files) {
   Result<IncidentSearch> search = InvalidArgument("");
   {
-    py::gil_scoped_release nogil;
     std::shared_lock lock(self.mutex);
     search = FindIncidents(self.cube, from, to);
   }
-  return Documents(ValueOrThrow(std::move(search)).incidents);
+  if (!search.ok()) return search.status();
+  std::vector<Incident> incidents = std::move(search->incidents);
+  if (!files.empty()) {
+    const Config& config = *self.config->config;
+    VIGIL_RETURN_IF_ERROR(AttachSamples(files, config, &incidents));
+    for (Incident& inc : incidents) inc.summary = Summarize(inc, config);
+  }
+  return incidents;
+}
+
+py::list FindIncidentsBinding(const PyCube& self, const py::handle& start, const py::handle& end,
+                              const py::handle& files_arg) {
+  TimeMs from = TimeArg(start, "start");
+  TimeMs to = TimeArg(end, "end");
+  std::vector<std::string> files = FilesArg(files_arg);
+  Result<std::vector<Incident>> incidents = InvalidArgument("");
+  {
+    py::gil_scoped_release nogil;
+    incidents = Search(self, from, to, files);
+  }
+  return Documents(ValueOrThrow(std::move(incidents)));
 }
 
 py::list Run(const py::handle& config_arg, const py::handle& paths_arg,
@@ -93,15 +142,15 @@ py::list Run(const py::handle& config_arg, const py::handle& paths_arg,
   auto cube = py::module_::import("vigil._vigil").attr("Cube")(config_arg).cast<std::shared_ptr<PyCube>>();
   TimeMs from = TimeArg(start, "start");
   TimeMs to = TimeArg(end, "end");
-  Result<IncidentSearch> search = InvalidArgument("");
+  Result<std::vector<Incident>> incidents = InvalidArgument("");
   {
     py::gil_scoped_release nogil;
     IngestOptions options;
     options.threads = threads;
     auto stats = IngestFiles(paths, &cube->cube, options);
-    search = stats.ok() ? FindIncidents(cube->cube, from, to) : Result<IncidentSearch>(stats.status());
+    incidents = stats.ok() ? Search(*cube, from, to, paths) : Result<std::vector<Incident>>(stats.status());
   }
-  return Documents(ValueOrThrow(std::move(search)).incidents);
+  return Documents(ValueOrThrow(std::move(incidents)));
 }
 
 }  // namespace
@@ -111,24 +160,29 @@ py::object JsonToPython(const nlohmann::json& document) {
 }
 
 void init_incident(py::module_& m) {
-  m.def("explain", &Explain, py::arg("cube"), py::arg("anomaly"),
+  m.def("explain", &Explain, py::arg("cube"), py::arg("anomaly"), py::arg("files") = py::none(),
         "The evidence of an anomaly (a dict from vigil.detect) or of a group (a dict from "
         "vigil.group): root-cause slices, stage attribution, what changed at the onset, the "
         "mix-shift test, affected devices, severity and summary, as one incident document "
-        "(DESIGN §5). Releases the GIL.");
+        "(DESIGN §5). Given a list, returns a list. With `files` (the events behind the cube), "
+        "also example request ids and error templates, read in one pass over the files for "
+        "the whole list, as `vigil run` does. Releases the GIL.");
   m.def("group", &Group, py::arg("anomalies"),
         "Groups anomalies (dicts from vigil.detect) into incidents as `vigil detect` does. "
         "Returns one dict per incident, ordered by start: id, start, end, primary (the leading "
         "anomaly) and related (the others); vigil.explain turns each into its document.");
   m.def("find_incidents", &FindIncidentsBinding, py::arg("cube"), py::kw_only(),
-        py::arg("start") = py::none(), py::arg("end") = py::none(),
+        py::arg("start") = py::none(), py::arg("end") = py::none(), py::arg("files") = py::none(),
         "Detect, group and explain: the incidents of the cube whose onset lies in [start, end) "
-        "as DESIGN §5 dicts, the documents of `vigil detect --json`. Releases the GIL.");
+        "as DESIGN §5 dicts, the documents of `vigil detect --json`. With `files` (the events "
+        "behind the cube), also examples and error templates, as `vigil run`. Releases the GIL.");
   m.def("run", &Run, py::arg("config"), py::arg("paths"), py::kw_only(),
         py::arg("start") = py::none(), py::arg("end") = py::none(), py::arg("threads") = 0,
-        "Ingest the files into a new cube, then find_incidents: the incidents as DESIGN §5 "
-        "dicts. `config`: a Config or the path of a config file. Raises what ingest_files and "
-        "Config.load raise. Releases the GIL.");
+        "`vigil run` without a store: ingest the files into a new cube, find_incidents, and read "
+        "the files once more for examples and error templates. Returns the incidents as DESIGN "
+        "§5 dicts (no lifecycle status or routed owner: those live in the store). `config`: a "
+        "Config or the path of a config file. Raises what ingest_files and Config.load raise. "
+        "Releases the GIL.");
 }
 
 }  // namespace vigil::python

@@ -35,6 +35,10 @@ def _config(config):
     return config if isinstance(config, Config) else Config.load(config)
 
 
+def _paths(data):
+    return [os.fspath(p) for p in ([data] if isinstance(data, (str, os.PathLike)) else data)]
+
+
 def _empty_stats():
     return {"parts": 0, "lines": 0, "events": 0, "bad_lines": 0, "first_bad_lines": [],
             "warnings": [], "no_events": []}
@@ -107,8 +111,7 @@ def _levels(config, data, split_every, threads, allow_missing):
         part = dask.delayed(_part_from_frame, pure=True)
         level = [part(config, p, allow_missing) for p in data.to_delayed()]
     else:
-        paths = [data] if isinstance(data, (str, os.PathLike)) else list(data)
-        paths = [os.fspath(p) for p in paths]
+        paths = _paths(data)
         if not paths:
             raise DataError("build_cube: no input files")
         part = dask.delayed(_part_from_files, pure=True)
@@ -164,9 +167,8 @@ def _detect_part(config, merged, start, end):
     return detect(Cube.from_bytes(config, merged["cube"]), start=start, end=end)
 
 
-def _explain_part(config, merged, groups):
-    cube = Cube.from_bytes(config, merged["cube"])
-    return [explain(cube, g) for g in groups]
+def _explain_part(config, merged, groups, files):
+    return explain(Cube.from_bytes(config, merged["cube"]), groups, files=files)
 
 
 def run(config, data, client: Client | None = None, *, start=None, end=None,
@@ -179,7 +181,8 @@ def run(config, data, client: Client | None = None, *, start=None, end=None,
     the merged cube: its false-discovery control ranks every monitored series of a round
     together, so splitting the series over tasks would change its answer. Anomalies are grouped
     here and the incidents explained in `explain_tasks` tasks (default: one per worker), each
-    reading the merged cube once. `start`/`end` select incidents by onset as vigil.run does.
+    reading the merged cube once and, for files, the files once (examples and error templates).
+    `start`/`end` select incidents by onset as vigil.run does.
     """
     config = _config(config)
     client = client or get_client()
@@ -194,8 +197,11 @@ def run(config, data, client: Client | None = None, *, start=None, end=None,
     tasks = explain_tasks or max(1, len(client.scheduler_info()["workers"]))
     tasks = min(tasks, len(groups))
     chunks = [groups[i::tasks] for i in range(tasks)]
+    # With files, each task also reads them once for its incidents' examples and error
+    # templates (as `vigil run` does); a DataFrame has no files to read them from.
+    files = None if isinstance(data, dd.DataFrame) else _paths(data)
     explained = client.gather(client.map(_explain_part, [config] * tasks, [merged] * tasks, chunks,
-                                         pure=False))
+                                         [files] * tasks, pure=False))
     # Back into the order of the groups (by start, then id), as vigil.run returns them.
     out = [None] * len(groups)
     for i, docs in enumerate(explained):
