@@ -24,7 +24,7 @@ import dask
 import dask.dataframe as dd
 from distributed import Client, get_client
 
-from vigil._vigil import Config, Cube, DataError, explain, group
+from vigil._vigil import Config, Cube, DataError, detect, explain, group
 
 __all__ = ["build_cube", "run"]
 
@@ -163,7 +163,6 @@ def build_cube(config, data, client: Client | None = None, *, split_every: int =
 
 
 def _detect_part(config, merged, start, end):
-    from vigil._vigil import detect
     return detect(Cube.from_bytes(config, merged["cube"]), start=start, end=end)
 
 
