@@ -63,7 +63,6 @@ def _codes(field, col):
 
 
 def _time(field, col):
-    n = len(col)
     present = ~col.isna().to_numpy()
     if pdt.is_datetime64_any_dtype(col.dtype):
         if getattr(col.dt, "tz", None) is not None:
