@@ -38,7 +38,7 @@ echo "== e2e_p95, all traffic, daily"
 
 echo
 echo "== backtest against the simulator's ground truth"
-"$VIGIL" backtest --config "$OUT/vigil.yaml" --truth "$OUT/sim/truth.json"
+"$VIGIL" backtest --config "$OUT/vigil.yaml" --truth "$OUT/sim/truth.json" "$OUT/sim/events.jsonl"
 
 echo
 echo "== injected incidents (ground truth)"

@@ -59,6 +59,10 @@ Action Setup(CLI::App* app) {
     std::vector<Incident> incidents = GroupIncidents(detection->anomalies);
     Status evidence = AttachEvidence(cube, &incidents);
     if (!evidence.ok()) return ReportError(evidence);
+    if (!o->events.empty()) {
+      Status sampled = AttachSamples(o->events, **config, &incidents);
+      if (!sampled.ok()) return ReportError(sampled);
+    }
     ScoreIncidents(incidents, *truth, &r);
     if (store) {
       auto verdicts = FeedbackVerdicts(store.get(), incidents);
@@ -153,7 +157,8 @@ Action Setup(CLI::App* app) {
       for (const auto& m : r.matches) {
         j["truth"].push_back({{"id", m.truth_id}, {"kind", m.kind}, {"found", m.found},
                               {"delay_minutes", m.detection_delay_ms / kMinuteMs},
-                              {"exact_slice", m.exact_slice}});
+                              {"exact_slice", m.exact_slice}, {"root_cause_exact", m.root_cause_exact},
+                              {"stage_first", m.stage_first}});
       }
       for (const auto& [metric, m] : r.by_monitor) {
         j["by_monitor"][metric] = {{"incidents", m.incidents}, {"quiet", m.quiet}, {"precision", m.precision()},

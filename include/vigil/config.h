@@ -37,6 +37,10 @@ struct InputMapping {
   /// Measures that are pipeline stages, in pipeline order (indices into `measures`); a latency
   /// regression is attributed to them.
   std::vector<int> stages;
+  /// Error-code prefixes and the stage (index into `measures`) whose failures they are, read
+  /// from the attribute named `error_code`; failure regressions are attributed through them.
+  std::vector<std::pair<std::string, int>> error_stages;
+  int error_code_attribute = -1;  ///< index of the `error_code` attribute, -1 when none
 };
 
 /// A boolean condition over one event's fields, compiled from text such as

@@ -39,6 +39,9 @@ struct Evidence {
   /// the share of values beyond the baseline quantile; counts the counts.
   std::vector<RootCause> root_causes;
   std::vector<StageShare> stages;          ///< largest share first
+  /// The stages of a failure regression, from the growth of each stage's error codes
+  /// (baseline/observed are errors per turn); false: from stage latencies.
+  bool stages_from_errors = false;
   std::vector<ChangedValue> what_changed;  ///< largest share increase first
   bool mix_shift = false;   ///< the aggregate moved because traffic moved between unchanged parts
   std::string mix_dimension;  ///< along which dimension
@@ -93,7 +96,8 @@ Status AttachEvidence(const Cube& cube, std::vector<Incident>* incidents);
 /// `max_examples` request ids of turns in its slice and window that show the regression: failed
 /// ones for a rate, ones beyond the baseline for a latency; the same ids whatever the file order)
 /// and its error templates (failure messages of the slice in its window against the reference
-/// window). Needs AttachEvidence first.
+/// window); a rate regression's stages from the growth of each stage's error codes
+/// (`input.error_stages`). Needs AttachEvidence first.
 Status AttachSamples(const std::vector<std::string>& files, const Config& config, std::vector<Incident>* incidents,
                      size_t max_examples = 5);
 

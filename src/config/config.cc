@@ -189,6 +189,23 @@ Status ReadInput(const ConfigReader& r, const YAML::Node& node, Config* c) {
       in.stages.push_back(found);
     }
   }
+  for (size_t i = 0; i < in.attributes.size(); ++i)
+    if (in.attributes[i].name == "error_code") in.error_code_attribute = static_cast<int>(i);
+  if (const YAML::Node& map = node["error_stages"]) {
+    if (!map.IsMap()) return r.Error(map, "input.error_stages", "expected a map `code prefix: stage`");
+    if (in.error_code_attribute < 0) {
+      return r.Error(map, "input.error_stages", "needs an attribute named error_code (input.attributes.error_code)");
+    }
+    for (auto it = map.begin(); it != map.end(); ++it) {
+      std::string prefix = it->first.as<std::string>(), stage;
+      VIGIL_RETURN_IF_ERROR(r.Scalar(it->second, "input.error_stages." + prefix, &stage));
+      int found = -1;
+      for (int s : in.stages)
+        if (in.measures[s].name == stage) found = s;
+      if (found < 0) return r.Error(it->second, "input.error_stages." + prefix, "'" + stage + "' is not one of input.stages");
+      in.error_stages.emplace_back(prefix, found);
+    }
+  }
   // Names must be unique across all roles: predicates refer to fields by name.
   std::set<std::string> names;
   for (const auto* list : {&in.dimensions, &in.measures, &in.flags, &in.attributes}) {

@@ -29,6 +29,10 @@ const std::vector<ParameterSpec>& ParameterTable() {
       {"input.stages", "list", "",
        "Measures that are pipeline stages, in order (e.g. endpoint, asr_final, nlu, dialog, "
        "tts_first_audio): latency regressions are attributed to them."},
+      {"input.error_stages", "map", "",
+       "`code prefix: stage`: failures whose `error_code` attribute starts with the prefix belong to "
+       "that stage (e.g. `ASR_: asr_final`); failure regressions are attributed to stages by them."},
+      {"input.error_stages.<name>", "string", "", "The stage of one error-code prefix."},
       {"input.attributes", "map", "",
        "String fields used only in predicates, not as dimensions: `name: field path`."},
       {"input.attributes.<name>", "field path", "", "An attribute (e.g. `outcome`)."},

@@ -61,11 +61,14 @@ nlohmann::json IncidentToJson(const Incident& incident) {
   j["root_causes"] = causes;
   nlohmann::json stages = nlohmann::json::array();
   for (const StageShare& st : e.stages) {
+    // Latency in ms to a tenth; errors per turn (a failure regression's stages) to 1e-4.
+    double scale = e.stages_from_errors ? 1e4 : 10;
     stages.push_back({{"stage", st.stage}, {"share", Round(st.share, 1e3)},
-                      {"baseline", NumberOrNull(st.baseline, 10)},
-                      {"observed", NumberOrNull(st.observed, 10)}});
+                      {"baseline", NumberOrNull(st.baseline, scale)},
+                      {"observed", NumberOrNull(st.observed, scale)}});
   }
   j["stages"] = stages;
+  if (!e.stages.empty()) j["stages_basis"] = e.stages_from_errors ? "error_codes" : "latency";
   nlohmann::json changed = nlohmann::json::array();
   for (const ChangedValue& cv : e.what_changed) {
     changed.push_back({{"dimension", cv.dimension}, {"value", cv.value},

@@ -22,9 +22,11 @@ struct Collector {
   const MetricSpec* metric = nullptr;
   const Anomaly* primary = nullptr;
   const Evidence* evidence = nullptr;
+  TimeMs from = 0, to = 0, shift = 0;  // the window read, and how far back its reference lies
   std::vector<std::pair<uint64_t, std::string>> examples;  // (hash, id), at most `max` smallest
   TemplateMiner miner;
   uint64_t events_now = 0, events_before = 0;
+  std::vector<uint64_t> stage_errors_now, stage_errors_before;  // by measure index
 
   bool InSlice(const Event& e) const {
     for (const auto& [d, v] : slice)
@@ -49,6 +51,33 @@ struct Collector {
   }
 };
 
+// A failure regression belongs to the stages whose errors grew: each stage whose growth beyond
+// the reference (scaled by traffic) is at least two Poisson standard deviations, with its share
+// of that growth. Stages are judged one by one: one stage's errors may rise while another's fall.
+void AttributeFailuresToStages(const Collector& c, const Config& config, double scale, Evidence* e) {
+  std::vector<StageShare> shares;
+  double total = 0;
+  for (int s : config.input.stages) {
+    double now = static_cast<double>(c.stage_errors_now[s]);
+    double expected = scale * static_cast<double>(c.stage_errors_before[s]);
+    double growth = now - expected;
+    if (growth < 2 * std::sqrt(expected + 1)) continue;
+    StageShare st;
+    st.stage = config.input.measures[s].name;
+    st.share = growth;
+    st.baseline = c.events_before ? static_cast<double>(c.stage_errors_before[s]) / c.events_before : 0;
+    st.observed = c.events_now ? now / c.events_now : 0;
+    total += growth;
+    shares.push_back(st);
+  }
+  if (total <= 0) return;
+  for (StageShare& st : shares) st.share /= total;
+  std::stable_sort(shares.begin(), shares.end(),
+                   [](const StageShare& x, const StageShare& y) { return x.share > y.share; });
+  e->stages = std::move(shares);
+  e->stages_from_errors = true;
+}
+
 }  // namespace
 
 Status AttachSamples(const std::vector<std::string>& files, const Config& config, std::vector<Incident>* incidents,
@@ -63,20 +92,39 @@ Status AttachSamples(const std::vector<std::string>& files, const Config& config
     c.metric = &config.metrics[m];
     c.primary = &inc.primary;
     c.evidence = &inc.evidence;
+    // The evidence window (the primary's first hours), widened to the whole incident's first six
+    // hours: a short primary run holds too few failures to tell their stages apart.
+    c.from = inc.evidence.window_from;
+    TimeMs incident_end = inc.end ? inc.end : inc.evidence.window_to;
+    c.to = std::max(inc.evidence.window_to, std::min(incident_end, c.from + 6 * kHourMs));
+    c.shift = inc.evidence.window_from - inc.evidence.reference_from;
     for (const auto& [dim, value] : inc.primary.slice) {
       int d = config.FindDimension(dim);
       if (d < 0) return NotFound("unknown dimension '" + dim + "'");
       c.slice.emplace_back(d, value);
     }
   }
+  const int code_attribute = config.input.error_stages.empty() ? -1 : config.input.error_code_attribute;
+  for (Collector& c : collectors) {
+    c.stage_errors_now.assign(config.input.measures.size(), 0);
+    c.stage_errors_before.assign(config.input.measures.size(), 0);
+  }
   auto visit = [&](const Event& e) {
     for (Collector& c : collectors) {
-      const Evidence& ev = *c.evidence;
-      bool now = e.time >= ev.window_from && e.time < ev.window_to;
-      bool before = e.time >= ev.reference_from && e.time < ev.reference_to;
+      bool now = e.time >= c.from && e.time < c.to;
+      bool before = e.time >= c.from - c.shift && e.time < c.to - c.shift;
       if ((!now && !before) || !c.InSlice(e)) continue;
       (now ? c.events_now : c.events_before)++;
       if (!e.message.empty()) c.miner.Add(e.message, /*baseline=*/before);
+      if (code_attribute >= 0 && !e.attributes[code_attribute].empty()) {
+        std::string_view code = e.attributes[code_attribute];
+        for (const auto& [prefix, stage] : config.input.error_stages) {
+          if (code.starts_with(prefix)) {
+            ++(now ? c.stage_errors_now : c.stage_errors_before)[stage];
+            break;
+          }
+        }
+      }
       if (!now || e.request_id.empty() || !c.Shows(e)) continue;
       uint64_t h = StableHash(e.request_id);
       if (c.examples.size() == max_examples && h >= c.examples.back().first) continue;
@@ -93,6 +141,7 @@ Status AttachSamples(const std::vector<std::string>& files, const Config& config
     for (auto& [h, id] : c.examples) e.examples.push_back(std::move(id));
     double scale = c.events_before > 0 ? static_cast<double>(c.events_now) / c.events_before : 1.0;
     e.error_templates = c.miner.Templates(scale, 5);
+    if (c.metric->type == MetricType::kRate) AttributeFailuresToStages(c, config, scale, &e);
   }
   return Status::Ok();
 }
