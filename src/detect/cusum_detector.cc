@@ -30,8 +30,8 @@ class CusumDetector : public Detector {
       return a;
     }
     double z = std::clamp(a.score, -4.0, 4.0);
-    Step(z, o.time, &up_, &up_onset_);
-    Step(-z, o.time, &down_, &down_onset_);
+    Step(z, o.time, &up_, &up_onset_, &up_against_);
+    Step(-z, o.time, &down_, &down_onset_, &down_against_);
     double s = 0;
     TimeMs onset = 0;
     switch (options_.direction) {
@@ -58,7 +58,16 @@ class CusumDetector : public Detector {
   const Assessment& base_assessment() const { return base_assessment_; }
 
  private:
-  static void Step(double z, TimeMs t, double* sum, TimeMs* onset) {
+  // Restarts: four points in a row against the shift end it. Under a real shift of +2 sigma
+  // that happens once in 10^6 points (and merely delays the alarm); after the shift ends it
+  // takes a few points, where waiting for the sum to drain at k per point would take hours
+  // during which any noisy point looks significant.
+  static void Step(double z, TimeMs t, double* sum, TimeMs* onset, int* against) {
+    *against = z < 0 ? *against + 1 : 0;
+    if (*against >= 4) {
+      *sum = 0;
+      return;
+    }
     double next = std::max(0.0, *sum + z - 0.5);
     if (*sum == 0 && next > 0) *onset = t;
     *sum = next;
@@ -68,6 +77,7 @@ class CusumDetector : public Detector {
   SeasonalDetector base_;
   Assessment base_assessment_;
   double up_ = 0, down_ = 0;
+  int up_against_ = 0, down_against_ = 0;
   TimeMs up_onset_ = 0, down_onset_ = 0;
 };
 
