@@ -119,7 +119,9 @@
     var ticket = ++sequence;
     request('/api/incidents?' + query.toString()).then(function (data) {
       if (ticket !== sequence) return;
-      var owners = [['', 'any owner']].concat((data.owners || []).map(function (o) { return [o, o || 'unrouted']; }));
+      // Unrouted incidents have no owner to filter by; they show under "any owner".
+      var owners = [['', 'any owner']].concat((data.owners || []).filter(function (o) { return o; })
+        .map(function (o) { return [o, o]; }));
       toolbar.replaceChildren(
         filterSelect('status', 'Status', [['', 'any status'], ['open', 'open'], ['acknowledged', 'acknowledged'],
           ['resolved', 'resolved']], status, update),
