@@ -17,16 +17,14 @@ echo "== simulate: $DAYS days x $PER_DAY events/day, scenario 'demo'"
 "$VIGIL" simulate --scenario demo --days "$DAYS" --events-per-day "$PER_DAY" --seed 7 --out "$OUT/sim"
 
 echo
-echo "== run: ingest, detect, explain, incidents routed to their owners (one line per notification)"
-"$VIGIL" run --config "$OUT/vigil.yaml" "$OUT/sim/events.jsonl" --json "$OUT/incidents.json"
+echo "== run: ingest, detect, explain, incidents routed to their owners (one line per notification), report"
+"$VIGIL" run --config "$OUT/vigil.yaml" "$OUT/sim/events.jsonl" --json "$OUT/incidents.json" \
+  --report "$OUT/report.html"
 
 echo
 echo "== open incidents"
 "$VIGIL" incidents --config "$OUT/vigil.yaml" --status open
 
-echo
-echo "== report: one self-contained HTML file"
-"$VIGIL" report --config "$OUT/vigil.yaml" --out "$OUT/report.html"
 
 echo
 echo "== the cube"

@@ -2,6 +2,9 @@
 
 #include <unistd.h>
 
+#include <filesystem>
+#include <fstream>
+
 #include <cstdio>
 #include <fmt/format.h>
 
@@ -22,6 +25,19 @@ Result<StoredCube> OpenStoredCube(const std::string& config_path, bool require_e
     return DataError("the store " + store->path() + " holds no events yet; run `vigil ingest` first");
   }
   return StoredCube{std::move(config), std::move(store), std::move(cube)};
+}
+
+Status WriteFileAtomically(const std::string& path, const std::string& text) {
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary);
+    out << text;
+    if (!out.flush()) return IoError(path + ": cannot write");
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) return IoError(path + ": " + ec.message());
+  return Status::Ok();
 }
 
 Result<TimeMs> ParseTimeFlag(const char* flag, const std::string& text) {

@@ -34,6 +34,9 @@ Result<StoredCube> OpenStoredCube(const std::string& config_path, bool require_e
 Result<IngestStats> IngestIntoStore(StoredCube* stored, const std::vector<std::string>& files, int threads,
                                     bool quiet);
 
+/// Writes `text` next to `path` and renames it over it, so a reader never sees half a file.
+Status WriteFileAtomically(const std::string& path, const std::string& text);
+
 /// Parses a time flag's text (RFC 3339 or epoch ms); 0 when empty. Errors name the flag.
 Result<TimeMs> ParseTimeFlag(const char* flag, const std::string& text);
 

@@ -1,6 +1,7 @@
 // `vigil run --config C [EVENTS...]`: the main job. Ingests the events, judges every monitored
 // series, groups and explains the anomalies, updates the incidents' lifecycle in the store,
 // notifies the routed sinks of what changed, and writes the incidents.
+#include <chrono>
 #include <cstdio>
 #include <fmt/format.h>
 #include <fstream>
@@ -10,12 +11,13 @@
 #include "common.h"
 #include "vigil/alert.h"
 #include "vigil/incident_json.h"
+#include "vigil/report.h"
 
 namespace vigil::cli {
 namespace {
 
 struct Options {
-  std::string config, from, to, json, now;
+  std::string config, from, to, json, now, report;
   std::vector<std::string> files;
   int threads = 0;
   bool quiet = false;
@@ -28,6 +30,7 @@ Action Setup(CLI::App* app) {
   app->add_option("--from", o->from, "Report incidents from this onset (RFC 3339); earlier data still feeds baselines");
   app->add_option("--to", o->to, "Report incidents with an onset before this time");
   app->add_option("--json", o->json, "Write {\"incidents\": [...]} (DESIGN §5, with status and owner) to this file");
+  app->add_option("--report", o->report, "Also write the self-contained HTML report (DESIGN §4) to this file");
   app->add_option("--now", o->now, "Wall-clock time of this run (RFC 3339; default: the system clock), for silences");
   app->add_option("--threads", o->threads, "Parser threads");
   app->add_flag("--quiet", o->quiet, "Print only the summary lines and notifications");
@@ -77,6 +80,15 @@ Action Setup(CLI::App* app) {
       std::ofstream out(o->json);
       out << nlohmann::json{{"incidents", incidents}}.dump(2) << "\n";
       if (!out) return ReportError(IoError(o->json + ": cannot write"));
+    }
+    if (!o->report.empty()) {
+      ReportOptions report_options;
+      report_options.generated_at = options.now ? options.now : std::chrono::duration_cast<std::chrono::milliseconds>(
+                                        std::chrono::system_clock::now().time_since_epoch()).count();
+      auto html = RenderReport(cube, opened->store.get(), report_options);
+      if (!html.ok()) return ReportError(html.status());
+      Status written = WriteFileAtomically(o->report, *html);
+      if (!written.ok()) return ReportError(written);
     }
     size_t anomalies = 0;
     for (const Incident& inc : search->incidents) anomalies += 1 + inc.related.size();

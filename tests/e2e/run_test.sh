@@ -31,7 +31,8 @@ check "and says to ingest first" contains "$work/none.out" "run \`vigil ingest\`
 "$VIGIL" simulate --scenario demo --days 3 --events-per-day 150000 --seed 5 --out "$work/sim" 2>/dev/null ||
   fail "simulate"
 "$VIGIL" run --config "$work/vigil.yaml" "$work/sim/events.jsonl" --quiet --json "$work/incidents.json" \
-  >"$work/run1.out" 2>"$work/run1.err" || fail "run: $(cat "$work/run1.err")"
+  --report "$work/report.html" >"$work/run1.out" 2>"$work/run1.err" || fail "run: $(cat "$work/run1.err")"
+check "run writes the report" grep -q "</html>" "$work/report.html"
 check "run prints one line per notification" contains "$work/run1.out" "owner=asr: Since 2026-03-04T14:"
 check "run reports the lifecycle" contains "$work/run1.err" "lifecycle: "
 lines=$(wc -l <"$work/alerts.jsonl")
