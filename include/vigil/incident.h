@@ -64,7 +64,7 @@ Result<Evidence> CollectEvidence(const Cube& cube, const Anomaly& anomaly);
 /// One regression: a primary anomaly and the others that share its time and its slice lineage.
 struct Incident {
   std::string id;              ///< stable: from the primary's metric, slice and onset
-  Anomaly primary;             ///< the largest, most confident anomaly of the group
+  Anomaly primary;             ///< the broadest anomaly of the group, unless a narrower one moved over twice as much
   std::vector<Anomaly> related;  ///< the rest of the group, earliest first
   TimeMs start = 0;            ///< earliest onset in the group
   TimeMs end = 0;              ///< latest end; 0 while any member is open

@@ -100,9 +100,11 @@ std::vector<Incident> GroupIncidents(const std::vector<Anomaly>& anomalies) {
   std::vector<Incident> out;
   for (const auto& g : groups) {
     // The incident is led by its largest, surest, most specific anomaly.
+    // The incident is led by its broadest slice (its founder) unless a narrower member moved
+    // far more: the broad slice is what the root-cause search then narrows down.
     size_t lead = g[0];
     for (size_t i : g) {
-      if (Weight(anomalies[i]) > Weight(anomalies[lead])) lead = i;
+      if (Weight(anomalies[i]) > 2 * Weight(anomalies[g[0]]) && Weight(anomalies[i]) > Weight(anomalies[lead])) lead = i;
     }
     Incident inc;
     inc.primary = anomalies[lead];
