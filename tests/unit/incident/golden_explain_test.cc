@@ -166,7 +166,9 @@ TEST_P(GoldenExplainTest, SaysWhatTheCaseExpects) {
   for (size_t i = 0; i < e.root_causes.size(); ++i) {
     EXPECT_GE(e.root_causes[i].explained_fraction, 0);
     EXPECT_LE(e.root_causes[i].explained_fraction, 1);
-    if (i > 0) EXPECT_LE(e.root_causes[i].explained_fraction, e.root_causes[i - 1].explained_fraction + 1e-9);
+    if (i > 0) {
+      EXPECT_LE(e.root_causes[i].explained_fraction, e.root_causes[i - 1].explained_fraction + 1e-9);
+    }
   }
   if (x["root_cause"]) {
     ASSERT_FALSE(e.root_causes.empty());
@@ -183,15 +185,23 @@ TEST_P(GoldenExplainTest, SaysWhatTheCaseExpects) {
     ASSERT_FALSE(e.stages.empty());
     EXPECT_EQ(e.stages[0].stage, x["stage"].as<std::string>());
   }
-  if (x["mix_shift"]) EXPECT_EQ(e.mix_shift, x["mix_shift"].as<bool>());
-  if (x["mix_dimension"]) EXPECT_EQ(e.mix_dimension, x["mix_dimension"].as<std::string>());
-  if (x["paging"]) EXPECT_EQ(inc.paging, x["paging"].as<bool>());
+  if (x["mix_shift"]) {
+    EXPECT_EQ(e.mix_shift, x["mix_shift"].as<bool>());
+  }
+  if (x["mix_dimension"]) {
+    EXPECT_EQ(e.mix_dimension, x["mix_dimension"].as<std::string>());
+  }
+  if (x["paging"]) {
+    EXPECT_EQ(inc.paging, x["paging"].as<bool>());
+  }
   if (x["changed"]) {
     bool found = false;
     for (const ChangedValue& cv : e.what_changed) {
       if (cv.dimension != x["changed"]["dimension"].as<std::string>() || cv.value != x["changed"]["value"].as<std::string>()) continue;
       found = true;
-      if (x["changed"]["first_seen"]) EXPECT_EQ(FormatTimestamp(cv.first_seen), FormatTimestamp(*ParseTimestamp(x["changed"]["first_seen"].as<std::string>())));
+      if (x["changed"]["first_seen"]) {
+        EXPECT_EQ(FormatTimestamp(cv.first_seen), FormatTimestamp(*ParseTimestamp(x["changed"]["first_seen"].as<std::string>())));
+      }
     }
     EXPECT_TRUE(found) << "what_changed names " << x["changed"]["value"].as<std::string>();
   }
