@@ -2,8 +2,6 @@
 // and incidents.
 #include <chrono>
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
 
 #include "command.h"
 #include "common.h"
@@ -16,20 +14,6 @@ struct Options {
   std::string config, out, title = "Regression report";
   bool quiet = false;
 };
-
-// Written next to the target and renamed over it, so a reader never sees half a report.
-Status WriteFile(const std::string& path, const std::string& text) {
-  std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary);
-    out << text;
-    if (!out.flush()) return IoError(path + ": cannot write");
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) return IoError(path + ": " + ec.message());
-  return Status::Ok();
-}
 
 Action Setup(CLI::App* app) {
   auto o = std::make_shared<Options>();
@@ -46,7 +30,7 @@ Action Setup(CLI::App* app) {
                                std::chrono::system_clock::now().time_since_epoch()).count();
     auto html = RenderReport(opened->cube, opened->store.get(), options);
     if (!html.ok()) return ReportError(html.status());
-    Status written = WriteFile(o->out, *html);
+    Status written = WriteFileAtomically(o->out, *html);
     if (!written.ok()) return ReportError(written);
     if (!o->quiet) {
       auto incidents = LoadStoredIncidents(opened->store.get());
