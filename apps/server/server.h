@@ -20,6 +20,7 @@
 #include "vigil/config.h"
 #include "vigil/cube.h"
 #include "vigil/status.h"
+#include "vigil/report.h"
 #include "vigil/store.h"
 
 namespace vigil::server {
@@ -83,6 +84,17 @@ class Service {
   HttpResponse IncidentHtml(const std::string& id);
   HttpResponse PlotHtml(const HttpRequest& request);
   HttpResponse Asset(const std::string& name);
+  /// The query of the series API and the plot fragment (metric, slice, from, to, granularity).
+  struct SeriesQuery {
+    std::string metric;
+    Slice slice;
+    TimeMs from = 0, to = 0;
+    int64_t granularity = 0;  ///< 0: the cube's
+  };
+  /// Parses the query and computes its series with the expected band; on a bad request or a
+  /// failure, the answer to send instead.
+  std::optional<HttpResponse> AnswerSeriesQuery(const HttpRequest& request, SeriesQuery* query,
+                                                ExpectedSeries* series);
   /// Nothing when the request may write; else the 401 or 403 answer.
   std::optional<HttpResponse> CheckToken(const HttpRequest& request) const;
   void Count(const std::string& route, const std::string& method, int status, double seconds);

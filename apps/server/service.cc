@@ -301,32 +301,46 @@ HttpResponse Service::Metrics() {
                        {"events", cube_.event_count()}});
 }
 
-HttpResponse Service::Series(const HttpRequest& r) {
-  std::string metric = Param(r, "metric");
-  if (metric.empty()) return ErrorResponse(400, "parameter 'metric' is required");
+std::optional<HttpResponse> Service::AnswerSeriesQuery(const HttpRequest& r, SeriesQuery* q,
+                                                       ExpectedSeries* series) {
+  q->metric = Param(r, "metric");
+  if (q->metric.empty()) return ErrorResponse(400, "parameter 'metric' is required");
   auto slice = ParseSlice(Param(r, "slice"));
   if (!slice.ok()) return ErrorResponse(400, "parameter 'slice': " + slice.status().message());
+  q->slice = std::move(*slice);
   auto from = TimeParam(r, "from");
   if (!from.ok()) return ErrorResponse(400, from.status().message());
   auto to = TimeParam(r, "to");
   if (!to.ok()) return ErrorResponse(400, to.status().message());
   if (*from && *to && *to <= *from) return ErrorResponse(400, "parameter 'to' must be after 'from'");
-  int64_t granularity = 0;
-  if (std::string g = Param(r, "granularity"); !g.empty()) {
+  q->from = *from;
+  q->to = *to;
+  if (std::string g = Param(r, "granularity"); !g.empty() && g != "0") {
     auto parsed = ParseDuration(g);
     if (!parsed.ok()) return ErrorResponse(400, "parameter 'granularity': " + parsed.status().message());
-    granularity = *parsed;
+    q->granularity = *parsed;
   }
   std::shared_lock lock(cube_mutex_);
   if (cube_.event_count() == 0) return ErrorResponse(404, "the store holds no events yet; POST /api/ingest first");
-  int64_t g = granularity ? granularity : config_->granularity_ms;
-  TimeMs a = *from ? *from : cube_.first_bucket();
-  TimeMs b = *to ? *to : cube_.last_bucket() + config_->granularity_ms;
+  int64_t g = q->granularity ? q->granularity : config_->granularity_ms;
+  TimeMs a = q->from ? q->from : cube_.first_bucket();
+  TimeMs b = q->to ? q->to : cube_.last_bucket() + config_->granularity_ms;
   if (g > 0 && (b - a) / g > kMaxSeriesPoints) {
     return ErrorResponse(400, fmt::format("more than {} points; ask for a coarser granularity", kMaxSeriesPoints));
   }
-  auto series = SeriesWithBand(cube_, metric, *slice, *from, *to, granularity);
-  if (!series.ok()) return ErrorResponse(HttpStatusFor(series.status().code()), series.status().message());
+  auto computed = SeriesWithBand(cube_, q->metric, q->slice, q->from, q->to, q->granularity);
+  if (!computed.ok()) return ErrorResponse(HttpStatusFor(computed.status().code()), computed.status().message());
+  *series = std::move(*computed);
+  return std::nullopt;
+}
+
+HttpResponse Service::Series(const HttpRequest& r) {
+  SeriesQuery q;
+  ExpectedSeries computed;
+  if (auto refused = AnswerSeriesQuery(r, &q, &computed)) return *refused;
+  const std::string& metric = q.metric;
+  const Slice* slice = &q.slice;
+  const ExpectedSeries* series = &computed;
   Json points = Json::array();
   for (size_t i = 0; i < series->points.size(); ++i) {
     const SeriesPoint& p = series->points[i];
@@ -620,32 +634,14 @@ HttpResponse Service::IncidentHtml(const std::string& id) {
 }
 
 HttpResponse Service::PlotHtml(const HttpRequest& r) {
-  std::string metric = Param(r, "metric");
-  if (metric.empty()) return ErrorResponse(400, "parameter 'metric' is required");
-  auto slice = ParseSlice(Param(r, "slice"));
-  if (!slice.ok()) return ErrorResponse(400, "parameter 'slice': " + slice.status().message());
-  auto from = TimeParam(r, "from");
-  if (!from.ok()) return ErrorResponse(400, from.status().message());
-  auto to = TimeParam(r, "to");
-  if (!to.ok()) return ErrorResponse(400, to.status().message());
   auto onset = TimeParam(r, "onset");
   if (!onset.ok()) return ErrorResponse(400, onset.status().message());
-  int64_t granularity = 0;
-  if (std::string g = Param(r, "granularity"); !g.empty() && g != "0") {
-    auto parsed = ParseDuration(g);
-    if (!parsed.ok()) return ErrorResponse(400, "parameter 'granularity': " + parsed.status().message());
-    granularity = *parsed;
-  }
-  std::shared_lock cube_lock(cube_mutex_);
-  if (cube_.event_count() == 0) return ErrorResponse(404, "the store holds no events yet");
-  int64_t g = granularity ? granularity : config_->granularity_ms;
-  TimeMs a = *from ? *from : cube_.first_bucket();
-  TimeMs b = *to ? *to : cube_.last_bucket() + config_->granularity_ms;
-  if (g > 0 && (b - a) / g > kMaxSeriesPoints) {
-    return ErrorResponse(400, fmt::format("more than {} points; ask for a coarser granularity", kMaxSeriesPoints));
-  }
-  auto series = SeriesWithBand(cube_, metric, *slice, *from, *to, granularity);
-  if (!series.ok()) return ErrorResponse(HttpStatusFor(series.status().code()), series.status().message());
+  SeriesQuery q;
+  ExpectedSeries computed;
+  if (auto refused = AnswerSeriesQuery(r, &q, &computed)) return *refused;
+  const std::string& metric = q.metric;
+  const Slice* slice = &q.slice;
+  const ExpectedSeries* series = &computed;
   PlotOptions options;
   options.time_zone = config_->detect.timezone;
   options.onset = *onset;
