@@ -17,6 +17,8 @@
 #include <utility>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "vigil/config.h"
 #include "vigil/cube.h"
 #include "vigil/status.h"
@@ -93,6 +95,14 @@ class Service {
   };
   /// Parses the query and computes its series with the expected band; on a bad request or a
   /// failure, the answer to send instead.
+  /// A member anomaly of a stored incident, on one metric and slice.
+  struct StoredAnomaly {
+    std::string incident, status;
+    TimeMs start = 0, end = 0;  ///< end 0: still open
+    nlohmann::json member;      ///< its entry in the incident's `anomalies`
+  };
+  /// Every stored anomaly on exactly `metric` and `slice`.
+  Result<std::vector<StoredAnomaly>> StoredAnomaliesOn(const std::string& metric, const Slice& slice);
   std::optional<HttpResponse> AnswerSeriesQuery(const HttpRequest& request, SeriesQuery* query,
                                                 ExpectedSeries* series);
   /// Nothing when the request may write; else the 401 or 403 answer.

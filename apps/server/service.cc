@@ -334,6 +334,24 @@ std::optional<HttpResponse> Service::AnswerSeriesQuery(const HttpRequest& r, Ser
   return std::nullopt;
 }
 
+Result<std::vector<Service::StoredAnomaly>> Service::StoredAnomaliesOn(const std::string& metric, const Slice& slice) {
+  std::lock_guard store_lock(store_mutex_);
+  VIGIL_ASSIGN_OR_RETURN(auto incidents, LoadStoredIncidents(store_.get()));
+  Json wanted = SliceToJson(slice);
+  std::vector<StoredAnomaly> out;
+  for (const StoredIncident& inc : incidents) {
+    for (const Json& an : inc.document.value("anomalies", Json::array())) {
+      if (an.value("metric", "") != metric || an.value("slice", Json::object()) != wanted) continue;
+      auto start = ParseTimestamp(an.value("start", ""));
+      auto end = an.contains("end") && an["end"].is_string() ? ParseTimestamp(an["end"].get<std::string>())
+                                                             : Result<TimeMs>(TimeMs{0});
+      if (!start.ok() || !end.ok()) continue;
+      out.push_back({inc.record.id, inc.record.status, *start, *end, an});
+    }
+  }
+  return out;
+}
+
 HttpResponse Service::Series(const HttpRequest& r) {
   SeriesQuery q;
   ExpectedSeries computed;
@@ -354,31 +372,21 @@ HttpResponse Service::Series(const HttpRequest& r) {
                       {"support", p.support}});
   }
   // Anomalies stored on exactly this metric and slice, overlapping the range.
+  auto stored = StoredAnomaliesOn(metric, *slice);
+  if (!stored.ok()) return ErrorResponse(500, stored.status().message());
+  TimeMs range_from = series->points.empty() ? 0 : series->points.front().time;
+  TimeMs range_to = series->points.empty() ? 0 : series->points.back().time + series->granularity_ms;
   Json anomalies = Json::array();
-  {
-    std::lock_guard store_lock(store_mutex_);
-    auto incidents = LoadStoredIncidents(store_.get());
-    if (!incidents.ok()) return ErrorResponse(500, incidents.status().message());
-    Json wanted = SliceToJson(*slice);
-    TimeMs range_from = series->points.empty() ? 0 : series->points.front().time;
-    TimeMs range_to = series->points.empty() ? 0 : series->points.back().time + series->granularity_ms;
-    for (const StoredIncident& inc : *incidents) {
-      for (const Json& an : inc.document.value("anomalies", Json::array())) {
-        if (an.value("metric", "") != metric || an.value("slice", Json::object()) != wanted) continue;
-        auto s = ParseTimestamp(an.value("start", ""));
-        auto e = an.contains("end") && an["end"].is_string() ? ParseTimestamp(an["end"].get<std::string>())
-                                                             : Result<TimeMs>(TimeMs{0});
-        if (!s.ok() || !e.ok()) continue;
-        if (*s >= range_to || (*e && *e <= range_from)) continue;
-        anomalies.push_back({{"incident", inc.record.id},
-                             {"status", inc.record.status},
-                             {"start", an["start"]},
-                             {"end", an.value("end", Json(nullptr))},
-                             {"baseline", an.value("baseline", Json(nullptr))},
-                             {"observed", an.value("observed", Json(nullptr))},
-                             {"confidence", an.value("confidence", Json(nullptr))}});
-      }
-    }
+  for (const StoredAnomaly& an : *stored) {
+    if (an.start >= range_to || (an.end && an.end <= range_from)) continue;
+    const Json& m = an.member;
+    anomalies.push_back({{"incident", an.incident},
+                         {"status", an.status},
+                         {"start", m["start"]},
+                         {"end", m.value("end", Json(nullptr))},
+                         {"baseline", m.value("baseline", Json(nullptr))},
+                         {"observed", m.value("observed", Json(nullptr))},
+                         {"confidence", m.value("confidence", Json(nullptr))}});
   }
   return JsonResponse({{"metric", series->metric},
                        {"slice", SliceToJson(series->slice)},
@@ -646,24 +654,8 @@ HttpResponse Service::PlotHtml(const HttpRequest& r) {
   options.time_zone = config_->detect.timezone;
   options.onset = *onset;
   options.title = metric + " on " + (slice->empty() ? std::string("all traffic") : FormatSlice(*slice));
-  {
-    std::lock_guard store_lock(store_mutex_);
-    auto incidents = LoadStoredIncidents(store_.get());
-    Json wanted = SliceToJson(*slice);
-    if (incidents.ok()) {
-      for (const StoredIncident& inc : *incidents) {
-        for (const Json& an : inc.document.value("anomalies", Json::array())) {
-          if (an.value("metric", "") != metric || an.value("slice", Json::object()) != wanted) continue;
-          auto s = ParseTimestamp(an.value("start", ""));
-          TimeMs e = 0;
-          if (an.contains("end") && an["end"].is_string()) {
-            auto parsed = ParseTimestamp(an["end"].get<std::string>());
-            if (parsed.ok()) e = *parsed;
-          }
-          if (s.ok()) options.shades.push_back({*s, e, "anomaly of " + inc.record.id});
-        }
-      }
-    }
+  if (auto stored = StoredAnomaliesOn(metric, *slice); stored.ok()) {
+    for (const StoredAnomaly& an : *stored) options.shades.push_back({an.start, an.end, "anomaly of " + an.incident});
   }
   HttpResponse out;
   out.content_type = "text/html; charset=utf-8";
