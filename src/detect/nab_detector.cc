@@ -1,11 +1,13 @@
 // "nab": a univariate streaming detector for series without sample sizes, in arbitrary units,
 // sampled every few minutes to hourly, with gaps (the kind of series of the NAB corpus).
 //
-// Two predictors judge each point: a seasonal one (median of the same time of day on recent days
-// of the same kind, and of the same time on recent weeks) and a local one (median of the last
-// few points). Each keeps a robust scale of its residuals; the point's surprise is its
-// standardized residual under the predictor whose recent absolute residuals are smaller (the one
-// that explains the series better). Surprises are turned into a probability the way anomaly
+// Three predictors judge each point: a daily one (median of the same time of day on recent days
+// of the same kind, and of the same time on recent weeks), a weekly one (median of the same time
+// on the same weekday of recent weeks) and a local one (median of the last few points). Each
+// keeps a robust scale of its residuals; the point's surprise is its standardized residual under
+// the predictor whose recent absolute residuals, each clipped at a few scales, are smallest (the
+// one that explains the series better; the clip keeps an anomaly from handing the choice to the
+// predictor that follows it). Surprises are turned into a probability the way anomaly
 // likelihoods are: the mean surprise of the last few points against the distribution of past
 // surprises (mean and spread over a long window), through the normal tail. A run of high
 // probabilities is reported once: after a detection, the probability is damped for a while.
@@ -24,11 +26,13 @@
 namespace vigil::internal {
 namespace {
 
-// The tuning, fixed for every series (chosen on the whole visible corpus; see docs/nab.md).
+// The tuning, fixed for every series (see docs/nab.md for how it was chosen).
 struct NabParams {
   double local_points = 3;       // local predictor: median of this many last points
   double scale_days = 3;         // robust scale window, in days (clamped to 100..2000 points)
   double select_days = 1;        // time constant of the predictor choice, in days
+  double select_clip = 3;        // in that choice a residual counts at most this many scales
+  int weekly_weeks = 3;          // weekly predictor: this many past weeks
   double short_points = 5;       // fast channel: surprise averaged over this many points
   double slow_points = 100;      // slow channel: averaged over this many points
   double long_days = 7;          // surprise distribution over this many days (200..8000 points)
@@ -116,8 +120,9 @@ class NabDetector : public Detector {
         p_(),
         step_(std::max<int64_t>(1, options.bucket_ms)),
         day_slots_(std::max<int64_t>(1, kDayMs / step_)),
-        seasonal_scale_(Points(p_.scale_days, 100, 2000)),
-        local_scale_(Points(p_.scale_days, 100, 2000)),
+        predictors_{Predictor(Points(p_.scale_days, 100, 2000)),
+                    Predictor(Points(p_.scale_days, 100, 2000)),
+                    Predictor(Points(p_.scale_days, 100, 2000))},
         range_cap_(Points(p_.scale_days, 100, 2000)),
         fast_(static_cast<size_t>(p_.short_points), Points(p_.long_days, 200, 8000), true),
         slow_(static_cast<size_t>(p_.slow_points), Points(p_.long_days, 200, 8000), false),
@@ -131,24 +136,21 @@ class NabDetector : public Detector {
     double x = o.value;
     int64_t slot = o.time >= 0 ? o.time / step_ : (o.time - step_ + 1) / step_;
 
-    double seasonal = SeasonalExpected(slot, o.time);
-    double local = LocalExpected();
     double floor = ScaleFloor();
+    double expected[kPredictors] = {DailyExpected(slot, o.time), WeeklyExpected(slot),
+                                    LocalExpected()};
 
-    // Surprise under each predictor.
-    double zs = std::nan(""), zl = std::nan("");
-    if (!std::isnan(seasonal) && !std::isnan(seasonal_scale_.sigma())) {
-      zs = (x - seasonal) / std::max(seasonal_scale_.sigma(), floor);
+    // The surprise under the predictor with the smallest recent error (the first among ties).
+    int best = -1;
+    for (int k = 0; k < kPredictors; ++k) {
+      if (std::isnan(expected[k]) || std::isnan(predictors_[k].scale.sigma())) continue;
+      if (best < 0 || predictors_[k].err < predictors_[best].err) best = k;
     }
-    if (!std::isnan(local) && !std::isnan(local_scale_.sigma())) {
-      zl = (x - local) / std::max(local_scale_.sigma(), floor);
-    }
-    bool use_seasonal = !std::isnan(zs) && (std::isnan(zl) || seasonal_err_ < local_err_);
-    double z = use_seasonal ? zs : zl;
-    a.expected = use_seasonal ? seasonal : local;
-    if (!std::isnan(z)) {
-      double sigma = use_seasonal ? seasonal_scale_.sigma() : local_scale_.sigma();
-      sigma = std::max(sigma, floor);
+    double z = std::nan("");
+    if (best >= 0) {
+      double sigma = std::max(predictors_[best].scale.sigma(), floor);
+      z = (x - expected[best]) / sigma;
+      a.expected = expected[best];
       a.lower = a.expected - 3 * sigma;
       a.upper = a.expected + 3 * sigma;
       a.score = z;
@@ -156,15 +158,16 @@ class NabDetector : public Detector {
 
     // Learn.
     double alpha = 1.0 / std::max(1.0, p_.select_days * static_cast<double>(day_slots_));
-    if (!std::isnan(seasonal)) {
-      double r = x - seasonal;
-      seasonal_scale_.Add(r);
-      seasonal_err_ = std::isnan(seasonal_err_) ? std::abs(r) : seasonal_err_ + alpha * (std::abs(r) - seasonal_err_);
-    }
-    if (!std::isnan(local)) {
-      double r = x - local;
-      local_scale_.Add(r);
-      local_err_ = std::isnan(local_err_) ? std::abs(r) : local_err_ + alpha * (std::abs(r) - local_err_);
+    for (int k = 0; k < kPredictors; ++k) {
+      if (std::isnan(expected[k])) continue;
+      Predictor& pr = predictors_[k];
+      double r = x - expected[k];
+      double e = std::abs(r);
+      if (!std::isnan(pr.scale.sigma())) {
+        e = std::min(e, p_.select_clip * std::max(pr.scale.sigma(), floor));
+      }
+      pr.scale.Add(r);
+      pr.err = std::isnan(pr.err) ? e : pr.err + alpha * (e - pr.err);
     }
     by_slot_[slot] = x;
     last_.push_back(x);
@@ -196,7 +199,7 @@ class NabDetector : public Detector {
     return static_cast<size_t>(std::clamp(n, static_cast<double>(lo), static_cast<double>(hi)));
   }
 
-  double SeasonalExpected(int64_t slot, TimeMs t) {
+  double DailyExpected(int64_t slot, TimeMs t) {
     scratch_.clear();
     auto take = [&](int64_t key) {
       auto it = by_slot_.find(key);
@@ -215,6 +218,19 @@ class NabDetector : public Detector {
     for (int64_t k = 1; k <= 3; ++k) {
       take(slot - 7 * k * day_slots_);
       take(slot - 7 * k * day_slots_);
+    }
+    if (scratch_.size() < 3) return std::nan("");
+    return MedianInPlace(scratch_);
+  }
+
+  // Days of the week differ (a Friday night is not a Tuesday night): the same weekday only.
+  double WeeklyExpected(int64_t slot) {
+    scratch_.clear();
+    for (int64_t k = 1; k <= p_.weekly_weeks; ++k) {
+      for (int64_t d = -1; d <= 1; ++d) {
+        auto it = by_slot_.find(slot - 7 * k * day_slots_ + d);
+        if (it != by_slot_.end()) scratch_.push_back(it->second);
+      }
     }
     if (scratch_.size() < 3) return std::nan("");
     return MedianInPlace(scratch_);
@@ -250,10 +266,14 @@ class NabDetector : public Detector {
   int64_t day_slots_;
   std::unordered_map<int64_t, double> by_slot_;
   std::deque<double> last_;
-  RollingScale seasonal_scale_;
-  RollingScale local_scale_;
-  double seasonal_err_ = std::nan("");
-  double local_err_ = std::nan("");
+  // A predictor's residual scale and its recent mean absolute residual (for the choice).
+  struct Predictor {
+    explicit Predictor(size_t window) : scale(window) {}
+    RollingScale scale;
+    double err = std::nan("");
+  };
+  static constexpr int kPredictors = 3;  // daily, weekly, local
+  Predictor predictors_[kPredictors];
   size_t range_cap_;
   std::deque<double> range_window_;
   double range_ = std::nan("");
