@@ -11,6 +11,8 @@
 // dataset (rca_dataset.h), runs the search on each and prints precision, recall and F1 per
 // dataset (add `--by_setting` for each broken down by anomaly depth and element count, and
 // `--significance=X` to override RootCauseOptions::significance).
+// `--methods=vigil,adtributor,hotspot,squeeze,riskloc` scores the published methods
+// (rca_baselines.h) on the same instances; `name:X` sets a method's threshold to X.
 #include <benchmark/benchmark.h>
 
 #include <chrono>
@@ -24,6 +26,7 @@
 #include <vector>
 
 #include "explain/rca_dataset.h"
+#include "rca_baselines.h"
 #include "vigil/explain.h"
 
 namespace {
@@ -116,18 +119,71 @@ void BM_RcaCsv(benchmark::State& state) {
 }
 BENCHMARK(BM_RcaCsv)->Arg(20000)->Unit(benchmark::kMillisecond);
 
-// --eval=NAME:COUNT,...: F1 per dataset.
-int Evaluate(const std::string& list, bool by_setting, double significance) {
+std::vector<std::string> SplitList(const std::string& list) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start < list.size()) {
+    size_t comma = list.find(',', start);
+    out.push_back(list.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+    start = comma == std::string::npos ? list.size() : comma + 1;
+  }
+  return out;
+}
+
+// A method under evaluation: vigil's search or a published baseline, with its threshold.
+struct Method {
+  std::string label;
+  std::string name;
+  double param = 0;  // 0: the method's default
+};
+
+// The method's answer in benchmark notation, or false with a message.
+bool RunMethod(const Method& m, const RcaInstance& inst, const RcaDatasetSpec& spec, double significance,
+               std::string* answer) {
+  const auto& t = inst.table;
+  if (m.name == "vigil") {
+    vigil::RootCauseOptions options;
+    options.ratio = spec.ratio;
+    if (significance > 0) options.significance = significance;
+    auto r = vigil::LocalizeRootCauses(t, options);
+    if (!r.ok()) {
+      std::fprintf(stderr, "%s\n", r.status().message().c_str());
+      return false;
+    }
+    *answer = vigil::FormatRootCauseSet(*r);
+    if (std::getenv("VIGIL_RCA_VERBOSE"))
+      for (const auto& rc : *r)
+        std::fprintf(stderr, "    %s z=%.1f frac=%.3f actual=%g expected=%g\n", vigil::FormatRootCauseSet({rc}).c_str(),
+                     rc.score, rc.explained_fraction, rc.actual, rc.expected);
+  } else if (m.name == "adtributor") {
+    *answer = vigil::bench::Adtributor(t);
+  } else if (m.name == "hotspot") {
+    *answer = m.param > 0 ? vigil::bench::HotSpot(t, m.param) : vigil::bench::HotSpot(t);
+  } else if (m.name == "squeeze") {
+    *answer = m.param > 0 ? vigil::bench::Squeeze(t, m.param) : vigil::bench::Squeeze(t);
+  } else if (m.name == "riskloc") {
+    *answer = m.param > 0 ? vigil::bench::RiskLoc(t, m.param) : vigil::bench::RiskLoc(t);
+  } else {
+    std::fprintf(stderr, "unknown method %s (vigil, adtributor, hotspot, squeeze, riskloc)\n", m.name.c_str());
+    return false;
+  }
+  return true;
+}
+
+// --eval=NAME:COUNT,...: precision, recall and F1 per dataset and method.
+int Evaluate(const std::string& list, const std::string& method_list, bool by_setting, double significance) {
   std::map<std::string, RcaDatasetSpec> specs = {{"S", vigil::internal::RcaDatasetS()},
                                                  {"L", vigil::internal::RcaDatasetL()},
                                                  {"H", vigil::internal::RcaDatasetH()},
                                                  {"R", vigil::internal::RcaDatasetR()}};
-  std::printf("%-8s %9s %9s %9s %9s %12s\n", "dataset", "instances", "precision", "recall", "F1", "ms/instance");
-  size_t start = 0;
-  while (start < list.size()) {
-    size_t comma = list.find(',', start);
-    std::string item = list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    start = comma == std::string::npos ? list.size() : comma + 1;
+  std::vector<Method> methods;
+  for (const std::string& item : SplitList(method_list)) {
+    size_t colon = item.find(':');
+    methods.push_back({item, item.substr(0, colon), colon == std::string::npos ? 0 : std::atof(item.c_str() + colon + 1)});
+  }
+  std::printf("%-8s %-12s %9s %9s %9s %9s %12s\n", "dataset", "method", "instances", "precision", "recall", "F1",
+              "ms/instance");
+  for (const std::string& item : SplitList(list)) {
     std::string name = item.substr(0, item.find(':'));
     int count = item.find(':') == std::string::npos ? 100 : std::atoi(item.c_str() + item.find(':') + 1);
     if (!specs.count(name)) {
@@ -147,37 +203,35 @@ int Evaluate(const std::string& list, bool by_setting, double significance) {
         }
     }
     for (const auto& [label, spec] : runs) {
-      RcaScore score;
-      double ms = 0;
-      vigil::RootCauseOptions options;
-      options.ratio = spec.ratio;
-      if (significance > 0) options.significance = significance;
+      std::vector<RcaScore> scores(methods.size());
+      std::vector<double> ms(methods.size(), 0.0);
       for (int i = 0; i < count; ++i) {
+        // Every method sees the same instance.
         RcaInstance inst = vigil::internal::GenerateRcaInstance(spec, uint64_t(i) + 1000 * label.size());
-        auto t0 = std::chrono::steady_clock::now();
-        auto r = vigil::LocalizeRootCauses(inst.table, options);
-        ms += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-        if (!r.ok()) {
-          std::fprintf(stderr, "%s\n", r.status().message().c_str());
-          return 1;
-        }
-        std::string got = vigil::FormatRootCauseSet(*r);
-        RcaScore one;
-        vigil::internal::ScoreRootCauseSet(got, inst.truth, &one);
-        score.tp += one.tp;
-        score.fp += one.fp;
-        score.fn += one.fn;
-        if (std::getenv("VIGIL_RCA_VERBOSE") && (one.fp || one.fn))
-        {
-          std::fprintf(stderr, "%s #%d truth=%s got=%s\n", label.c_str(), i, inst.truth.c_str(), got.c_str());
-          for (const auto& rc : *r)
-            std::fprintf(stderr, "    %s z=%.1f frac=%.3f actual=%g expected=%g\n", vigil::FormatRootCauseSet({rc}).c_str(),
-                         rc.score, rc.explained_fraction, rc.actual, rc.expected);
+        for (size_t m = 0; m < methods.size(); ++m) {
+          if (spec.ratio && methods[m].name != "vigil") continue;  // the baselines take additive measures
+          std::string got;
+          auto t0 = std::chrono::steady_clock::now();
+          if (!RunMethod(methods[m], inst, spec, significance, &got)) return 1;
+          ms[m] += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+          RcaScore one;
+          vigil::internal::ScoreRootCauseSet(got, inst.truth, &one);
+          scores[m].tp += one.tp;
+          scores[m].fp += one.fp;
+          scores[m].fn += one.fn;
+          if (std::getenv("VIGIL_RCA_VERBOSE") && (one.fp || one.fn))
+            std::fprintf(stderr, "%s %s #%d truth=%s got=%s\n", label.c_str(), methods[m].label.c_str(), i,
+                         inst.truth.c_str(), got.c_str());
         }
       }
-      double p = score.tp + score.fp ? double(score.tp) / double(score.tp + score.fp) : 0;
-      double r = score.tp + score.fn ? double(score.tp) / double(score.tp + score.fn) : 0;
-      std::printf("%-8s %9d %9.3f %9.3f %9.3f %12.1f\n", label.c_str(), count, p, r, score.F1(), ms / count);
+      for (size_t m = 0; m < methods.size(); ++m) {
+        if (spec.ratio && methods[m].name != "vigil") continue;
+        const RcaScore& score = scores[m];
+        double p = score.tp + score.fp ? double(score.tp) / double(score.tp + score.fp) : 0;
+        double r = score.tp + score.fn ? double(score.tp) / double(score.tp + score.fn) : 0;
+        std::printf("%-8s %-12s %9d %9.3f %9.3f %9.3f %12.1f\n", label.c_str(), methods[m].label.c_str(), count, p, r,
+                    score.F1(), ms[m] / count);
+      }
       std::fflush(stdout);
     }
   }
@@ -187,13 +241,15 @@ int Evaluate(const std::string& list, bool by_setting, double significance) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string eval;
+  std::string eval, methods = "vigil";
   bool by_setting = false;
   double significance = 0;
   std::vector<char*> rest;
   for (int i = 0; i < argc; ++i) {
     if (std::strncmp(argv[i], "--eval=", 7) == 0) {
       eval = argv[i] + 7;
+    } else if (std::strncmp(argv[i], "--methods=", 10) == 0) {
+      methods = argv[i] + 10;
     } else if (std::strncmp(argv[i], "--significance=", 15) == 0) {
       significance = std::atof(argv[i] + 15);
     } else if (std::strcmp(argv[i], "--by_setting") == 0) {
@@ -202,7 +258,7 @@ int main(int argc, char** argv) {
       rest.push_back(argv[i]);
     }
   }
-  if (!eval.empty()) return Evaluate(eval, by_setting, significance);
+  if (!eval.empty()) return Evaluate(eval, methods, by_setting, significance);
   int n = int(rest.size());
   benchmark::Initialize(&n, rest.data());
   if (benchmark::ReportUnrecognizedArguments(n, rest.data())) return 1;
