@@ -139,6 +139,18 @@ Result<std::vector<Anomaly>> DetectSeries(const std::vector<SliceSeries>& series
                                           const MonitorSpec& monitor, const Config& config,
                                           int64_t granularity_ms);
 
+/// The monitor whose settings judge `metric` on `slice`: one that watches the slice's dimensions
+/// when there is one, else the metric's first monitor; null when no monitor watches the metric.
+const MonitorSpec* MonitorFor(const Config& config, std::string_view metric, const Slice& slice);
+
+/// Replays the detection ensemble over one series with the settings `Detect` judges it with
+/// under `monitor` (the slice's time zone, calendar periods, the sample-size rule): one
+/// assessment per point, and in `judged` (when given) whether the point was judged. A plot's
+/// band drawn from it is the band detection used.
+Result<std::vector<Assessment>> ReplayDetection(const Config& config, const MonitorSpec& monitor,
+                                                const SliceSeries& series, int64_t granularity_ms,
+                                                std::vector<bool>* judged = nullptr);
+
 /// Standard normal upper tail P(Z > z).
 double NormalUpperTail(double z);
 

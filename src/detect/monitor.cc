@@ -117,39 +117,52 @@ bool Enough(const Config& c, const MonitorSpec& m, const SeriesPoint& p) {
   return true;
 }
 
-Status JudgeSeries(const Config& c, SeriesJob* job, std::map<std::string, TimeZone>* zones) {
-  const MonitorSpec& m = *job->monitor;
+// The ensemble over one series with a monitor's settings; `zones` caches loaded time zones.
+Result<std::vector<Assessment>> Replay(const Config& c, const MonitorSpec& m, const SliceSeries& series,
+                                       int64_t g, std::map<std::string, TimeZone>* zones,
+                                       std::vector<bool>* judged) {
   DetectorOptions opt;
-  opt.bucket_ms = job->granularity_ms;
+  opt.bucket_ms = g;
   opt.direction = m.direction;
   opt.warmup_ms = c.detect.warmup_ms;
   opt.members = c.detect.detectors;
-  VIGIL_ASSIGN_OR_RETURN(const TimeZone* tz, ZoneFor(c, job->series.slice, zones));
+  VIGIL_ASSIGN_OR_RETURN(const TimeZone* tz, ZoneFor(c, series.slice, zones));
   opt.utc_offset = [tz](TimeMs t) { return tz->OffsetAt(t); };
   VIGIL_ASSIGN_OR_RETURN(auto detector, Detector::Create("ensemble", opt));
+  const size_t n = series.points.size();
+  std::vector<Assessment> out(n);
+  if (judged) judged->assign(n, false);
+  // A rate or quantile from too small a sample is noise: it neither feeds the baseline nor is
+  // judged (a new build's first five turns must not set its failure-rate baseline to 0 %).
+  // Counts are data at any size: an outage is a count near zero.
+  int index = c.FindMetric(m.metric);
+  MetricType type = index >= 0 ? c.metrics[index].type : MetricType::kCount;
+  bool countable = type == MetricType::kCount || type == MetricType::kDistinct;
+  for (size_t i = 0; i < n; ++i) {
+    const SeriesPoint& pt = series.points[i];
+    bool enough = index >= 0 && Enough(c, m, pt);
+    Observation o;
+    o.time = pt.time;
+    o.value = !countable && (pt.events == 0 || !enough) ? std::nan("") : pt.value;
+    o.sampling_error = pt.sampling_error;
+    o.support = pt.support;
+    o.skip = InCalendar(c, series.slice, pt.time, g);
+    out[i] = detector->Update(o);
+    if (judged) (*judged)[i] = out[i].warm && !o.skip && !std::isnan(o.value) && enough;
+  }
+  return out;
+}
+
+Status JudgeSeries(const Config& c, SeriesJob* job, std::map<std::string, TimeZone>* zones) {
+  std::vector<bool> judged;
+  VIGIL_ASSIGN_OR_RETURN(job->assessments,
+                         Replay(c, *job->monitor, job->series, job->granularity_ms, zones, &judged));
   size_t n = job->series.points.size();
-  job->assessments.resize(n);
   job->p.assign(n, 1.0);
   job->by_cohort.assign(n, false);
   job->significant.assign(n, false);
-  for (size_t i = 0; i < n; ++i) {
-    const SeriesPoint& pt = job->series.points[i];
-    Observation o;
-    o.time = pt.time;
-    // A rate or quantile from too small a sample is noise: it neither feeds the baseline nor is
-    // judged (a new build's first five turns must not set its failure-rate baseline to 0 %).
-    // Counts are data at any size: an outage is a count near zero.
-    MetricType type = c.metrics[c.FindMetric(m.metric)].type;
-    bool countable = type == MetricType::kCount || type == MetricType::kDistinct;
-    o.value = !countable && (pt.events == 0 || !Enough(c, m, pt)) ? std::nan("") : pt.value;
-    o.sampling_error = pt.sampling_error;
-    o.support = pt.support;
-    o.skip = InCalendar(c, job->series.slice, pt.time, job->granularity_ms);
-    Assessment a = detector->Update(o);
-    job->assessments[i] = a;
-    bool judged = a.warm && !o.skip && !std::isnan(o.value) && Enough(c, m, pt);
-    if (judged) job->p[i] = a.p_value;
-  }
+  for (size_t i = 0; i < n; ++i)
+    if (judged[i]) job->p[i] = job->assessments[i].p_value;
   return Status::Ok();
 }
 
@@ -497,6 +510,34 @@ std::vector<Anomaly> ExplainAway(const Cube& cube, std::vector<Anomaly> all,
 }
 
 }  // namespace
+
+const MonitorSpec* MonitorFor(const Config& c, std::string_view metric, const Slice& slice) {
+  std::vector<std::string> dims;
+  for (const auto& kv : slice) dims.push_back(kv.first);
+  std::sort(dims.begin(), dims.end());
+  const MonitorSpec* first = nullptr;
+  for (const MonitorSpec& m : c.monitors) {
+    if (m.metric != metric) continue;
+    if (!first) first = &m;
+    for (const SliceSelector& sel : m.slices) {
+      std::vector<std::string> watched = sel.dimensions;
+      if (sel.kind == SliceSelector::Kind::kExplicit) {
+        watched.clear();
+        for (const auto& kv : sel.slice) watched.push_back(kv.first);
+      }
+      std::sort(watched.begin(), watched.end());
+      if (dims == watched) return &m;
+    }
+  }
+  return first;
+}
+
+Result<std::vector<Assessment>> ReplayDetection(const Config& config, const MonitorSpec& monitor,
+                                                const SliceSeries& series, int64_t granularity_ms,
+                                                std::vector<bool>* judged) {
+  std::map<std::string, TimeZone> zones;
+  return Replay(config, monitor, series, granularity_ms, &zones, judged);
+}
 
 Result<std::vector<Anomaly>> DetectSeries(const std::vector<SliceSeries>& series,
                                           const MonitorSpec& monitor, const Config& config,

@@ -179,6 +179,39 @@ TEST(SeriesWithBandTest, ReplaysDetectionOverHistoryAndKeepsTheRange) {
   EXPECT_EQ(SeriesWithBand(cube, "lat_p95", {{"zz", "1"}}).status().code(), StatusCode::kNotFound);
 }
 
+// The band a plot draws is the one detection judged with: the same expected value and band at
+// every warm point of a monitored series.
+TEST(SeriesWithBandTest, MatchesWhatDetectionSaw) {
+  auto config = testing::SmallConfig(R"(
+monitors:
+  - {metric: lat_p95, slices: [all, a], granularity: 1h, direction: up}
+  - {metric: fail_rate, slices: [a], granularity: 30m, direction: up, min_volume: 20}
+  - {metric: volume, slices: [all], granularity: 1h, direction: both}
+detect:
+  warmup: 1h
+  calendar: [{name: freeze, start: 2026-03-03T00:00:00Z, end: 2026-03-03T06:00:00Z}]
+)");
+  Cube cube(config);
+  AddEvents(&cube, testing::RandomEvents(20000, 11, kStart, 3 * 1440));
+  std::vector<MonitoredSeries> monitored;
+  DetectOptions options;
+  options.series_out = &monitored;
+  ASSERT_TRUE(Detect(cube, options).ok());
+  size_t compared = 0;
+  for (const MonitoredSeries& m : monitored) {
+    auto s = SeriesWithBand(cube, m.metric, m.slice, 0, 0, m.granularity_ms);
+    ASSERT_TRUE(s.ok()) << s.status().message();
+    ASSERT_EQ(s->points.size(), m.points.size());
+    for (size_t i = 0; i < m.points.size(); ++i) {
+      if (!m.assessments[i].warm) continue;
+      EXPECT_DOUBLE_EQ(s->assessments[i].expected, m.assessments[i].expected) << m.metric << " " << i;
+      EXPECT_DOUBLE_EQ(s->assessments[i].upper, m.assessments[i].upper) << m.metric << " " << i;
+      ++compared;
+    }
+  }
+  EXPECT_GT(compared, 100u);
+}
+
 nlohmann::json Document(const std::string& id, TimeMs start, TimeMs end) {
   return {{"id", id},
           {"metric", "lat_p95"},
