@@ -107,9 +107,8 @@ bool InCalendar(const Config& c, const Slice& slice, TimeMs t, int64_t g) {
 
 // Enough sample to judge a point: min_volume on the sample behind the value, and for a
 // quantile at least 5 values beyond it (a p95 of 30 values is the second largest value).
-bool Enough(const Config& c, const MonitorSpec& m, const SeriesPoint& p) {
+bool Enough(const MetricSpec& spec, const MonitorSpec& m, const SeriesPoint& p) {
   if (static_cast<int64_t>(p.support) < m.min_volume) return false;
-  const MetricSpec& spec = c.metrics[c.FindMetric(m.metric)];
   if (spec.type == MetricType::kQuantile) {
     double tail = std::min(spec.q, 1 - spec.q);
     return static_cast<double>(p.support) * tail >= 5;
@@ -140,7 +139,7 @@ Result<std::vector<Assessment>> Replay(const Config& c, const MonitorSpec& m, co
   bool countable = type == MetricType::kCount || type == MetricType::kDistinct;
   for (size_t i = 0; i < n; ++i) {
     const SeriesPoint& pt = series.points[i];
-    bool enough = index >= 0 && Enough(c, m, pt);
+    bool enough = index >= 0 && Enough(c.metrics[index], m, pt);
     Observation o;
     o.time = pt.time;
     o.value = !countable && (pt.events == 0 || !enough) ? std::nan("") : pt.value;
@@ -182,8 +181,8 @@ void CompareCohorts(const Config& c, std::vector<SeriesJob>* jobs) {
   }
   for (auto& [id, members] : groups) {
     if (members.size() < 2) continue;
-    MetricType type = c.metrics[c.FindMetric(members[0]->monitor->metric)].type;
-    if (type == MetricType::kCount || type == MetricType::kDistinct) continue;
+    const MetricSpec& spec = c.metrics[c.FindMetric(members[0]->monitor->metric)];
+    if (spec.type == MetricType::kCount || spec.type == MetricType::kDistinct) continue;
     std::vector<bool> is_new;
     for (SeriesJob* j : members) {
       TimeMs first_seen = INT64_MAX;
@@ -211,7 +210,7 @@ void CompareCohorts(const Config& c, std::vector<SeriesJob>* jobs) {
         SeriesJob* j = members[mi];
         const SeriesPoint& p = j->series.points[i];
         const MonitorSpec& m = *j->monitor;
-        if (!is_new[mi] || j->assessments[i].warm || std::isnan(p.value) || !Enough(c, m, p)) {
+        if (!is_new[mi] || j->assessments[i].warm || std::isnan(p.value) || !Enough(spec, m, p)) {
           continue;
         }
         double w = static_cast<double>(p.support);
