@@ -354,15 +354,12 @@ Result<std::vector<Service::StoredAnomaly>> Service::StoredAnomaliesOn(const std
 
 HttpResponse Service::Series(const HttpRequest& r) {
   SeriesQuery q;
-  ExpectedSeries computed;
-  if (auto refused = AnswerSeriesQuery(r, &q, &computed)) return *refused;
-  const std::string& metric = q.metric;
-  const Slice* slice = &q.slice;
-  const ExpectedSeries* series = &computed;
+  ExpectedSeries series;
+  if (auto refused = AnswerSeriesQuery(r, &q, &series)) return *refused;
   Json points = Json::array();
-  for (size_t i = 0; i < series->points.size(); ++i) {
-    const SeriesPoint& p = series->points[i];
-    const Assessment& e = series->assessments[i];
+  for (size_t i = 0; i < series.points.size(); ++i) {
+    const SeriesPoint& p = series.points[i];
+    const Assessment& e = series.assessments[i];
     points.push_back({{"time", FormatTimestamp(p.time)},
                       {"value", NumberOrNull(p.value)},
                       {"expected", NumberOrNull(e.expected)},
@@ -372,10 +369,10 @@ HttpResponse Service::Series(const HttpRequest& r) {
                       {"support", p.support}});
   }
   // Anomalies stored on exactly this metric and slice, overlapping the range.
-  auto stored = StoredAnomaliesOn(metric, *slice);
+  auto stored = StoredAnomaliesOn(q.metric, q.slice);
   if (!stored.ok()) return ErrorResponse(500, stored.status().message());
-  TimeMs range_from = series->points.empty() ? 0 : series->points.front().time;
-  TimeMs range_to = series->points.empty() ? 0 : series->points.back().time + series->granularity_ms;
+  TimeMs range_from = series.points.empty() ? 0 : series.points.front().time;
+  TimeMs range_to = series.points.empty() ? 0 : series.points.back().time + series.granularity_ms;
   Json anomalies = Json::array();
   for (const StoredAnomaly& an : *stored) {
     if (an.start >= range_to || (an.end && an.end <= range_from)) continue;
@@ -388,10 +385,10 @@ HttpResponse Service::Series(const HttpRequest& r) {
                          {"observed", m.value("observed", Json(nullptr))},
                          {"confidence", m.value("confidence", Json(nullptr))}});
   }
-  return JsonResponse({{"metric", series->metric},
-                       {"slice", SliceToJson(series->slice)},
-                       {"unit", series->unit},
-                       {"granularity", FormatDuration(series->granularity_ms)},
+  return JsonResponse({{"metric", series.metric},
+                       {"slice", SliceToJson(series.slice)},
+                       {"unit", series.unit},
+                       {"granularity", FormatDuration(series.granularity_ms)},
                        {"timezone", config_->detect.timezone},
                        {"points", points},
                        {"anomalies", anomalies}});
@@ -645,21 +642,18 @@ HttpResponse Service::PlotHtml(const HttpRequest& r) {
   auto onset = TimeParam(r, "onset");
   if (!onset.ok()) return ErrorResponse(400, onset.status().message());
   SeriesQuery q;
-  ExpectedSeries computed;
-  if (auto refused = AnswerSeriesQuery(r, &q, &computed)) return *refused;
-  const std::string& metric = q.metric;
-  const Slice* slice = &q.slice;
-  const ExpectedSeries* series = &computed;
+  ExpectedSeries series;
+  if (auto refused = AnswerSeriesQuery(r, &q, &series)) return *refused;
   PlotOptions options;
   options.time_zone = config_->detect.timezone;
   options.onset = *onset;
-  options.title = metric + " on " + (slice->empty() ? std::string("all traffic") : FormatSlice(*slice));
-  if (auto stored = StoredAnomaliesOn(metric, *slice); stored.ok()) {
+  options.title = q.metric + " on " + (q.slice.empty() ? std::string("all traffic") : FormatSlice(q.slice));
+  if (auto stored = StoredAnomaliesOn(q.metric, q.slice); stored.ok()) {
     for (const StoredAnomaly& an : *stored) options.shades.push_back({an.start, an.end, "anomaly of " + an.incident});
   }
   HttpResponse out;
   out.content_type = "text/html; charset=utf-8";
-  out.body = RenderPlot(*series, options);
+  out.body = RenderPlot(series, options);
   return out;
 }
 
