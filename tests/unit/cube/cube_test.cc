@@ -12,17 +12,7 @@ namespace vigil {
 namespace {
 
 using testing::RawEvent;
-
-Event ToEvent(const RawEvent& r) {
-  Event e;
-  e.time = r.time;
-  e.device_id = r.device;
-  e.dimensions = {r.a, r.b, r.c};
-  e.measures = {r.lat};
-  e.flags = {r.retry ? FlagValue::kTrue : FlagValue::kFalse};
-  e.attributes = {r.outcome};
-  return e;
-}
+using testing::ToEvent;
 
 Cube Build(std::shared_ptr<const Config> config, const std::vector<RawEvent>& events) {
   Cube cube(config);

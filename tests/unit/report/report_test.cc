@@ -43,16 +43,7 @@ ExpectedSeries Synthetic(size_t n, int64_t g = 5 * kMinuteMs) {
 }
 
 void AddEvents(Cube* cube, const std::vector<RawEvent>& events) {
-  for (const RawEvent& r : events) {
-    Event e;
-    e.time = r.time;
-    e.device_id = r.device;
-    e.dimensions = {r.a, r.b, r.c};
-    e.measures = {r.lat};
-    e.flags = {r.retry ? FlagValue::kTrue : FlagValue::kFalse};
-    e.attributes = {r.outcome};
-    ASSERT_TRUE(cube->Add(e).ok());
-  }
+  for (const RawEvent& r : events) ASSERT_TRUE(cube->Add(testing::ToEvent(r)).ok());
 }
 
 std::shared_ptr<const Config> MonitoredConfig() {

@@ -60,6 +60,18 @@ struct RawEvent {
   std::string device;
 };
 
+/// The event the small config's ingest would make of it.
+inline Event ToEvent(const RawEvent& r) {
+  Event e;
+  e.time = r.time;
+  e.device_id = r.device;
+  e.dimensions = {r.a, r.b, r.c};
+  e.measures = {r.lat};
+  e.flags = {r.retry ? FlagValue::kTrue : FlagValue::kFalse};
+  e.attributes = {r.outcome};
+  return e;
+}
+
 inline std::vector<RawEvent> RandomEvents(int n, uint32_t seed, TimeMs start = 1772409600000,
                                           int minutes = 30) {
   std::mt19937 rng(seed);
