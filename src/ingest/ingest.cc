@@ -281,12 +281,25 @@ Status IngestOne(const std::string& origin, const InputData& buffer, Cube* targe
   return Status::Ok();
 }
 
+// Every input in turn, read whole (decompressed), counted in `stats`. All paths are checked
+// first, so that a typo in the last one fails before the others are read.
+Status ForEachInputFile(const std::vector<std::string>& paths, IngestStats* stats,
+                        const std::function<Status(const std::string&, const InputData&)>& use) {
+  for (const std::string& p : paths) VIGIL_RETURN_IF_ERROR(internal::CheckReadable(p));
+  for (const std::string& p : paths) {
+    VIGIL_ASSIGN_OR_RETURN(InputData buffer, internal::ReadInputFile(p, &stats->warnings));
+    ++stats->files;
+    stats->bytes += buffer.size();
+    VIGIL_RETURN_IF_ERROR(use(p, buffer));
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<IngestStats> IngestFiles(const std::vector<std::string>& paths, Cube* cube,
                                 const IngestOptions& options) {
   if (paths.empty()) return InvalidArgument("no input files");
-  for (const std::string& p : paths) VIGIL_RETURN_IF_ERROR(internal::CheckReadable(p));
   auto start = Clock::now();
   uint64_t total = 0;
   for (const std::string& p : paths) {
@@ -297,17 +310,15 @@ Result<IngestStats> IngestFiles(const std::vector<std::string>& paths, Cube* cub
   Cube scratch(cube->shared_config());
   IngestStats stats;
   std::atomic<uint64_t> bytes_done{0}, events_done{0}, bad_done{0};
-  for (const std::string& p : paths) {
-    VIGIL_ASSIGN_OR_RETURN(InputData buffer, internal::ReadInputFile(p, &stats.warnings));
-    ++stats.files;
-    stats.bytes += buffer.size();
-    VIGIL_RETURN_IF_ERROR(IngestOne(p, buffer, &scratch, options, &stats, &bytes_done,
-                                    &events_done, &bad_done, start, total));
+  VIGIL_RETURN_IF_ERROR(ForEachInputFile(paths, &stats, [&](const std::string& p, const InputData& buffer) {
+    VIGIL_RETURN_IF_ERROR(IngestOne(p, buffer, &scratch, options, &stats, &bytes_done, &events_done,
+                                    &bad_done, start, total));
     if (options.progress) {
       options.progress({stats.bytes, std::max(total, stats.bytes), stats.events, stats.bad_lines,
                         std::chrono::duration<double>(Clock::now() - start).count()});
     }
-  }
+    return Status::Ok();
+  }));
   if (stats.events == 0) {
     std::string why = stats.lines == 0 ? "the input is empty"
                                        : "every one of the " + std::to_string(stats.lines) +
@@ -329,17 +340,13 @@ Result<IngestStats> IngestFiles(const std::vector<std::string>& paths, Cube* cub
 
 Result<IngestStats> ScanFiles(const std::vector<std::string>& paths, const Config& config,
                               const std::function<void(const Event&)>& visit) {
-  for (const std::string& p : paths) VIGIL_RETURN_IF_ERROR(internal::CheckReadable(p));
   auto start = Clock::now();
   IngestStats stats;
   std::atomic<uint64_t> bytes_done{0}, events_done{0}, bad_done{0};
-  for (const std::string& p : paths) {
-    VIGIL_ASSIGN_OR_RETURN(InputData buffer, internal::ReadInputFile(p, &stats.warnings));
-    ++stats.files;
-    stats.bytes += buffer.size();
+  VIGIL_RETURN_IF_ERROR(ForEachInputFile(paths, &stats, [&](const std::string& p, const InputData& buffer) {
     Format format;
     VIGIL_RETURN_IF_ERROR(DetectFormat(p, buffer, config, &format));
-    if (format.empty) continue;
+    if (format.empty) return Status::Ok();
     Shared shared{&config, &buffer, format.json, format.csv ? &*format.csv : nullptr, &bytes_done, &events_done,
                   &bad_done, 0};
     Chunk chunk;
@@ -352,7 +359,8 @@ Result<IngestStats> ScanFiles(const std::vector<std::string>& paths, const Confi
     stats.lines += chunk.lines;
     stats.events += chunk.events;
     stats.bad_lines += chunk.bad;
-  }
+    return Status::Ok();
+  }));
   stats.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   return stats;
 }
