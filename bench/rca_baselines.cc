@@ -271,35 +271,51 @@ std::string Squeeze(const RootCauseTable& t, double simplicity_margin) {
     int cost = 0;
     std::vector<Element> elements;
   };
-  std::vector<double> ones(n, 1.0);
-  std::vector<Element> answer;
-  std::vector<std::string> seen;
+  // The groups that may hold a root cause, each with the expected actual of its leaves,
+  // f (2 - d)/(2 + d) for its typical deviation d.
+  struct Group {
+    double ratio = 1, deviation = 0;  // deviation: the group's total |v - f|
+    std::vector<Candidate> per_cuboid;
+  };
+  std::vector<Group> groups;
+  std::vector<int> group_of(n, -1);
   for (int cl = 0; cl < clusters; ++cl) {
     if (members[cl].empty()) continue;
-    // The cluster's typical deviation gives its leaves' expected actual, f (2 - d)/(2 + d).
     std::vector<double> devs;
     for (size_t i : members[cl]) devs.push_back(dev[i]);
     std::nth_element(devs.begin(), devs.begin() + devs.size() / 2, devs.end());
-    const double d = devs[devs.size() / 2], ratio = (2 - d) / (2 + d);
+    const double d = devs[devs.size() / 2];
     if (d * change <= 0) continue;  // a cluster on the other side of the change is noise
-    std::vector<double> in(n, 0.0), fixed(n), in_dev(n, 0.0);
+    Group g;
+    g.ratio = (2 - d) / (2 + d);
     for (size_t i : members[cl]) {
-      in[i] = 1;
-      in_dev[i] = absdev[i];
+      group_of[i] = int(groups.size());
+      g.deviation += absdev[i];
     }
-    for (size_t i = 0; i < n; ++i) fixed[i] = std::abs(t.actual[i] - t.expected[i] * ratio);
-    const double cluster_dev = Total(in_dev);
-    std::vector<Candidate> per_cuboid;
-    ForEachCuboid(t, [&](const Cuboid& c) {
-      std::vector<double> count = c.Sum(ones), in_count = c.Sum(in), s_abs = c.Sum(absdev), s_fixed = c.Sum(fixed),
-                          s_in_dev = c.Sum(in_dev);
-      std::vector<std::pair<double, size_t>> ranked;  // share of the element's leaves in the cluster
+    groups.push_back(std::move(g));
+  }
+  if (groups.empty()) return "";
+
+  // One pass over the cuboids serves every group.
+  std::vector<double> ones(n, 1.0);
+  ForEachCuboid(t, [&](const Cuboid& c) {
+    std::vector<double> count = c.Sum(ones), s_abs = c.Sum(absdev);
+    for (size_t gi = 0; gi < groups.size(); ++gi) {
+      Group& g = groups[gi];
+      std::vector<double> in_count(c.size, 0.0), s_in_dev(c.size, 0.0), s_fixed(c.size, 0.0);
+      for (size_t i = 0; i < n; ++i) {
+        s_fixed[c.key[i]] += std::abs(t.actual[i] - t.expected[i] * g.ratio);
+        if (group_of[i] != int(gi)) continue;
+        in_count[c.key[i]] += 1;
+        s_in_dev[c.key[i]] += absdev[i];
+      }
+      std::vector<std::pair<double, size_t>> ranked;  // share of the element's leaves in the group
       for (size_t k = 0; k < c.size; ++k)
         if (in_count[k] > 0) ranked.push_back({in_count[k] / count[k], k});
       std::sort(ranked.begin(), ranked.end(),
                 [](const auto& x, const auto& y) { return x.first != y.first ? x.first > y.first : x.second < y.second; });
       // Generalized potential score of a prefix S: 1 - (|v - a|_S + |v - f|_{C\S}) /
-      // (|v - f|_S + |v - f|_{C\S}), with C the cluster's leaves.
+      // (|v - f|_S + |v - f|_{C\S}), with C the group's leaves.
       double covered_abs = 0, covered_fixed = 0, covered_in_dev = 0;
       Candidate best;
       std::vector<Element> set;
@@ -309,18 +325,23 @@ std::string Squeeze(const RootCauseTable& t, double simplicity_margin) {
         covered_fixed += s_fixed[k];
         covered_in_dev += s_in_dev[k];
         set.push_back(c.ElementOf(k));
-        double rest = cluster_dev - covered_in_dev, denom = covered_abs + rest;
+        double rest = g.deviation - covered_in_dev, denom = covered_abs + rest;
         double gps = denom > 0 ? 1 - (covered_fixed + rest) / denom : 0;
         if (gps > best.score) best = {gps, int(set.size()) * c.layer(), set};
       }
-      if (best.score > -1) per_cuboid.push_back(std::move(best));
-      return true;
-    });
+      if (best.score > -1) g.per_cuboid.push_back(std::move(best));
+    }
+    return true;
+  });
+
+  std::vector<Element> answer;
+  std::vector<std::string> seen;
+  for (const Group& g : groups) {
     double top = -1;
-    for (const Candidate& c : per_cuboid) top = std::max(top, c.score);
-    if (top < kMinScore) continue;  // nothing in this cluster is explained by a few elements
+    for (const Candidate& c : g.per_cuboid) top = std::max(top, c.score);
+    if (top < kMinScore) continue;  // nothing in this group is explained by a few elements
     const Candidate* pick = nullptr;
-    for (const Candidate& c : per_cuboid)
+    for (const Candidate& c : g.per_cuboid)
       if (c.score >= top - simplicity_margin &&
           (!pick || c.cost < pick->cost || (c.cost == pick->cost && c.score > pick->score)))
         pick = &c;
