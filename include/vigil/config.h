@@ -197,6 +197,7 @@ struct Limits {
   std::map<std::string, int64_t> dimension_values;  ///< per-dimension overrides
   int64_t max_bad_lines_shown = 10;
   int64_t max_cells = 50'000'000;
+  int64_t max_series_points = 100'000;  ///< buckets in one series; see ResolveRange in the cube
 };
 
 /// A loaded, validated configuration.

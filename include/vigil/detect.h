@@ -68,22 +68,6 @@ class Detector {
   static bool Register(std::string name, Factory factory);
 };
 
-/// UTC offset of an IANA time zone, read from the system's zoneinfo.
-class TimeZone {
- public:
-  static Result<TimeZone> Load(const std::string& name);
-  static TimeZone Utc();
-  /// Offset from UTC in ms at UTC time `t` (DST included).
-  int64_t OffsetAt(TimeMs t) const;
-  const std::string& name() const { return name_; }
-
- private:
-  std::string name_ = "UTC";
-  std::vector<int64_t> transitions_;  // UTC ms, ascending
-  std::vector<int64_t> offsets_;      // offset after each transition (ms)
-  int64_t initial_offset_ = 0;
-};
-
 /// A regression found in one monitored series.
 struct Anomaly {
   std::string metric;

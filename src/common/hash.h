@@ -32,7 +32,7 @@ inline uint64_t Hash64(std::string_view bytes, uint64_t seed = 0x9e3779b97f4a7c1
     n -= 8;
   }
   uint64_t tail = 0;
-  std::memcpy(&tail, p, n);
+  if (n > 0) std::memcpy(&tail, p, n);  // an empty view may carry a null pointer
   return Mix64(h ^ tail ^ (static_cast<uint64_t>(n) << 56));
 }
 

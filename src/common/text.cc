@@ -4,6 +4,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
 #include <numeric>
 
 namespace vigil {
@@ -72,6 +76,36 @@ std::string FormatValue(double v, const std::string& unit) {
   if (unit == "ms") return fmt::format("{:.1f}", v);
   if (v == std::floor(v) && std::abs(v) < 1e15) return fmt::format("{:.0f}", v);
   return fmt::format("{:.6g}", v);
+}
+
+Result<std::string> ReadSmallFile(const std::string& path, size_t max_bytes, const char* what) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    return IoError(fmt::format("{}: is a directory, not a {}", path, what));
+  }
+  FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) {
+    if (errno == ENOENT) return NotFound(fmt::format("{}: {} not found", path, what));
+    return IoError(fmt::format("{}: cannot read {}: {}", path, what, std::strerror(errno)));
+  }
+  std::string text;
+  char chunk[1 << 16];
+  size_t n;
+  bool too_big = false;
+  while ((n = std::fread(chunk, 1, sizeof chunk, f)) > 0) {
+    if (text.size() + n > max_bytes) {
+      too_big = true;
+      break;
+    }
+    text.append(chunk, n);
+  }
+  bool failed = std::ferror(f);
+  std::fclose(f);
+  if (too_big) {
+    return LimitExceeded(fmt::format("{}: {} larger than {} bytes", path, what, max_bytes));
+  }
+  if (failed) return IoError(fmt::format("{}: read error in {}", path, what));
+  return text;
 }
 
 }  // namespace vigil

@@ -6,7 +6,14 @@
 #include <string_view>
 #include <vector>
 
+#include "vigil/status.h"
+
 namespace vigil {
+
+/// The whole of a small text file (a config, a scenario, a truth file), read once through one
+/// stream, so pipes and `/dev/stdin` work. More than `max_bytes` is a kLimitExceeded error naming
+/// the file, so `/dev/zero` ends with a message rather than exhausting memory.
+Result<std::string> ReadSmallFile(const std::string& path, size_t max_bytes, const char* what);
 
 /// Levenshtein distance between two strings.
 size_t EditDistance(std::string_view a, std::string_view b);

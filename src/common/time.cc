@@ -41,6 +41,13 @@ Status BadTimestamp(std::string_view text, const char* why) {
   return InvalidArgument("bad timestamp '" + shown + "': " + why);
 }
 
+Result<TimeMs> InRange(std::string_view text, TimeMs t) {
+  if (!InTimeRange(t)) {
+    return BadTimestamp(text, "outside the supported range 1970-01-01 to 2200-01-01 (UTC)");
+  }
+  return t;
+}
+
 }  // namespace
 
 int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
@@ -63,8 +70,10 @@ Result<TimeMs> ParseTimestamp(std::string_view s) {
     if (numeric) {
       int64_t v = 0;
       auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-      if (ec != std::errc() || ptr != s.data() + s.size()) return BadTimestamp(s, "out of range");
-      return v;
+      if (ec != std::errc() || ptr != s.data() + s.size()) {
+        return BadTimestamp(s, "outside the supported range 1970-01-01 to 2200-01-01 (UTC)");
+      }
+      return InRange(s, v);
     }
   }
   if (s.size() < 10) return BadTimestamp(s, "expected RFC 3339 or epoch milliseconds");
@@ -79,7 +88,7 @@ Result<TimeMs> ParseTimestamp(std::string_view s) {
     return BadTimestamp(s, "day out of range");
   }
   int64_t ms = DaysFromCivil(year, month, day) * kDayMs;
-  if (s.size() == 10) return ms;
+  if (s.size() == 10) return InRange(s, ms);
   if (s[10] != 'T' && s[10] != 't' && s[10] != ' ') return BadTimestamp(s, "expected 'T' after date");
   if (s.size() < 19) return BadTimestamp(s, "expected HH:MM:SS");
   int hh, mm, ss;
@@ -105,7 +114,7 @@ Result<TimeMs> ParseTimestamp(std::string_view s) {
   if (i == s.size()) return BadTimestamp(s, "missing time zone (use Z or +HH:MM)");
   if (s[i] == 'Z' || s[i] == 'z') {
     if (i + 1 != s.size()) return BadTimestamp(s, "trailing characters");
-    return ms;
+    return InRange(s, ms);
   }
   if ((s[i] == '+' || s[i] == '-') && i + 6 == s.size() && s[i + 3] == ':') {
     int oh, om;
@@ -113,13 +122,13 @@ Result<TimeMs> ParseTimestamp(std::string_view s) {
       return BadTimestamp(s, "bad UTC offset");
     }
     int64_t offset = oh * kHourMs + om * kMinuteMs;
-    return s[i] == '+' ? ms - offset : ms + offset;
+    return InRange(s, s[i] == '+' ? ms - offset : ms + offset);
   }
   return BadTimestamp(s, "bad time zone");
 }
 
 std::string FormatTimestamp(TimeMs t) {
-  int64_t days = t >= 0 ? t / kDayMs : (t - kDayMs + 1) / kDayMs;
+  int64_t days = t / kDayMs - (t % kDayMs < 0 ? 1 : 0);  // floor, without overflow
   int64_t rest = t - days * kDayMs;
   int64_t y;
   unsigned m, d;
@@ -139,11 +148,19 @@ std::string FormatTimestamp(TimeMs t) {
   return buf;
 }
 
+namespace {
+
+Status BadDuration(std::string_view text, const std::string& why) {
+  return InvalidArgument("bad duration '" + std::string(text.substr(0, 40)) + "': " + why);
+}
+
+}  // namespace
+
 Result<int64_t> ParseDuration(std::string_view s) {
   int64_t n = 0;
   auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
   if (ec != std::errc() || ptr == s.data()) {
-    return InvalidArgument("bad duration '" + std::string(s) + "': expected e.g. 5m, 1h, 1d");
+    return BadDuration(s, "expected e.g. 5m, 1h, 1d");
   }
   std::string_view unit(ptr, s.data() + s.size() - ptr);
   int64_t scale = 0;
@@ -153,8 +170,13 @@ Result<int64_t> ParseDuration(std::string_view s) {
   else if (unit == "h") scale = kHourMs;
   else if (unit == "d") scale = kDayMs;
   else if (unit == "w") scale = 7 * kDayMs;
-  else return InvalidArgument("bad duration '" + std::string(s) + "': unit must be ms, s, m, h, d or w");
-  if (n <= 0) return InvalidArgument("bad duration '" + std::string(s) + "': must be positive");
+  else return BadDuration(s, "unit must be ms, s, m, h, d or w");
+  if (n <= 0) return BadDuration(s, "must be positive");
+  // Checked before multiplying: `9223372036854775807w` must be an error, not a negative width.
+  if (n > kMaxDurationMs / scale) {
+    return BadDuration(s, "longer than " +
+                           FormatDuration(kMaxDurationMs) + " (the supported time range)");
+  }
   return n * scale;
 }
 

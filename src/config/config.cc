@@ -11,11 +11,14 @@
 #include <sstream>
 
 #include "common/text.h"
+#include "config/yaml_guard.h"
 #include "vigil/config.h"
 #include "vigil/time.h"
 
 namespace vigil {
 namespace {
+
+constexpr size_t kMaxConfigBytes = 16 << 20;
 
 class ConfigReader {
  public:
@@ -247,7 +250,7 @@ Status ReadMetrics(const ConfigReader& r, const YAML::Node& node, Config* c) {
     m.name = it->first.as<std::string>();
     m.line = it->first.Mark().line + 1;
     std::string key = "metrics." + m.name;
-    const YAML::Node& def = it->second;
+    const YAML::Node def = it->second;  // a handle: the iterator's proxy is a temporary
     if (!def.IsMap()) return r.Error(def, key, "expected a map with at least `type`");
     std::string type;
     if (!def["type"]) return r.Error(it->first, key + ".type", "missing");
@@ -486,6 +489,10 @@ Status ReadLimits(const ConfigReader& r, const YAML::Node& node, Config* c) {
   if (node["max_cells"]) {
     VIGIL_RETURN_IF_ERROR(r.Positive(node["max_cells"], "limits.max_cells", &l.max_cells));
   }
+  if (node["max_series_points"]) {
+    VIGIL_RETURN_IF_ERROR(r.Positive(node["max_series_points"], "limits.max_series_points",
+                                     &l.max_series_points));
+  }
   if (const YAML::Node& per = node["dimension_values"]) {
     if (!per.IsMap()) return r.Error(per, "limits.dimension_values", "expected a map");
     for (auto it = per.begin(); it != per.end(); ++it) {
@@ -637,7 +644,16 @@ Status ReadAlert(const ConfigReader& r, const YAML::Node& node, Config* c) {
 Status ReadDetect(const ConfigReader& r, const YAML::Node& node, Config* c) {
   if (!node) return Status::Ok();
   DetectSpec& d = c->detect;
-  if (node["timezone"]) VIGIL_RETURN_IF_ERROR(r.Scalar(node["timezone"], "detect.timezone", &d.timezone));
+  // A zone is loaded here so that `config check` catches a misspelt one, not the first detection.
+  auto check_zone = [&](const YAML::Node& n, const std::string& key, const std::string& zone) -> Status {
+    auto tz = TimeZone::Load(zone);
+    if (!tz.ok()) return r.Error(n, key, tz.status().message());
+    return Status::Ok();
+  };
+  if (node["timezone"]) {
+    VIGIL_RETURN_IF_ERROR(r.Scalar(node["timezone"], "detect.timezone", &d.timezone));
+    VIGIL_RETURN_IF_ERROR(check_zone(node["timezone"], "detect.timezone", d.timezone));
+  }
   if (node["zone_dimension"]) {
     VIGIL_RETURN_IF_ERROR(r.Scalar(node["zone_dimension"], "detect.zone_dimension", &d.zone_dimension));
     if (c->FindDimension(d.zone_dimension) < 0) {
@@ -649,6 +665,7 @@ Status ReadDetect(const ConfigReader& r, const YAML::Node& node, Config* c) {
     for (auto it = zones.begin(); it != zones.end(); ++it) {
       std::string value = it->first.as<std::string>();
       VIGIL_RETURN_IF_ERROR(r.Scalar(it->second, "detect.timezones." + value, &d.timezones[value]));
+      VIGIL_RETURN_IF_ERROR(check_zone(it->second, "detect.timezones." + value, d.timezones[value]));
     }
   }
   if (const YAML::Node& cal = node["calendar"]) {
@@ -714,15 +731,13 @@ const char* MetricTypeName(MetricType type) {
 }
 
 Result<Config> Config::Load(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    if (!std::filesystem::exists(path)) return NotFound(path + ": config file not found");
-    return IoError(path + ": cannot read config file");
+  auto read = ReadSmallFile(path, kMaxConfigBytes, "config file");
+  if (!read.ok() && read.status().code() == StatusCode::kLimitExceeded) {
+    return ConfigError(read.status().message());  // a bad config: exit code 2
   }
-  std::stringstream ss;
-  ss << in.rdbuf();
+  VIGIL_ASSIGN_OR_RETURN(std::string text, std::move(read));
   std::string dir = std::filesystem::path(path).parent_path().string();
-  auto c = Parse(ss.str(), path, dir.empty() ? "." : dir);
+  auto c = Parse(text, path, dir.empty() ? "." : dir);
   if (c.ok()) c->path = path;
   return c;
 }
@@ -730,6 +745,7 @@ Result<Config> Config::Load(const std::string& path) {
 Result<Config> Config::Parse(std::string_view yaml, const std::string& origin,
                              const std::string& base_dir) {
   ConfigReader r(origin);
+  VIGIL_RETURN_IF_ERROR(internal::CheckYamlSize(yaml, origin));
   YAML::Node root;
   try {
     root = YAML::Load(std::string(yaml));

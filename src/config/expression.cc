@@ -10,6 +10,11 @@
 namespace vigil {
 namespace {
 
+// Bounds on what a config may ask the parsers to build: the parsers and the evaluation recurse,
+// so an unbounded depth or length would overflow the stack instead of failing with a message.
+constexpr size_t kMaxTokens = 10000;
+constexpr int kMaxNesting = 64;
+
 struct Token {
   enum Kind { kName, kString, kNumber, kOp, kEnd } kind;
   std::string text;
@@ -75,6 +80,10 @@ Result<std::vector<Token>> Tokenize(std::string_view s) {
       i += t.text == "==" && s.substr(i, 2) != "==" ? 1 : t.text.size();
     }
     out.push_back(std::move(t));
+    if (out.size() > kMaxTokens) {
+      return ConfigError("longer than " + std::to_string(kMaxTokens) + " tokens at column " +
+                         std::to_string(i) + "; split it into simpler metrics");
+    }
   }
   Token end;
   end.kind = Token::kEnd;
@@ -82,6 +91,21 @@ Result<std::vector<Token>> Tokenize(std::string_view s) {
   out.push_back(end);
   return out;
 }
+
+// Counts one level of nesting (a parenthesis, a `not`, a unary minus) for as long as it lives.
+class NestingGuard {
+ public:
+  explicit NestingGuard(int* depth) : depth_(depth) { ++*depth_; }
+  ~NestingGuard() { --*depth_; }
+  NestingGuard(const NestingGuard&) = delete;
+  NestingGuard& operator=(const NestingGuard&) = delete;
+  bool too_deep() const { return *depth_ > kMaxNesting; }
+
+ private:
+  int* depth_;
+};
+
+std::string TooDeep() { return "nested more than " + std::to_string(kMaxNesting) + " levels deep"; }
 
 std::string Trimmed(std::string_view s) {
   size_t b = 0, e = s.size();
@@ -157,6 +181,8 @@ class PredicateParser {
   Result<std::shared_ptr<const PNode>> Not() {
     if (IsWord("not") || IsOp("!")) {
       Next();
+      NestingGuard guard(&depth_);
+      if (guard.too_deep()) return Error(TooDeep());
       VIGIL_ASSIGN_OR_RETURN(auto inner, Not());
       auto n = std::make_shared<PNode>();
       n->kind = PNode::kNot;
@@ -168,6 +194,8 @@ class PredicateParser {
   Result<std::shared_ptr<const PNode>> Primary() {
     if (IsOp("(")) {
       Next();
+      NestingGuard guard(&depth_);
+      if (guard.too_deep()) return Error(TooDeep());
       VIGIL_ASSIGN_OR_RETURN(auto inner, Or());
       if (!IsOp(")")) return Error("expected ')'");
       Next();
@@ -254,6 +282,7 @@ class PredicateParser {
 
   std::vector<Token> tokens_;
   size_t pos_ = 0;
+  int depth_ = 0;
   const InputMapping& mapping_;
 };
 
@@ -376,11 +405,15 @@ class ExpressionParser {
   Result<std::shared_ptr<const ENode>> Unary() {
     if (IsOp("-")) {
       ++pos_;
+      NestingGuard guard(&depth_);
+      if (guard.too_deep()) return Error(TooDeep());
       VIGIL_ASSIGN_OR_RETURN(auto inner, Unary());
       return Binary(ENode::kNeg, inner, nullptr);
     }
     if (IsOp("(")) {
       ++pos_;
+      NestingGuard guard(&depth_);
+      if (guard.too_deep()) return Error(TooDeep());
       VIGIL_ASSIGN_OR_RETURN(auto inner, Sum());
       if (!IsOp(")")) return Error("expected ')'");
       ++pos_;
@@ -405,6 +438,7 @@ class ExpressionParser {
 
   std::vector<Token> tokens_;
   size_t pos_ = 0;
+  int depth_ = 0;
   std::vector<std::string>* inputs_;
 };
 

@@ -79,6 +79,9 @@ const std::vector<ParameterSpec>& ParameterTable() {
        "Bad lines printed with their reason; all are counted."},
       {"limits.max_cells", "integer", "50000000",
        "Cube cells (bucket x combination) kept; ingest stops with an error past it."},
+      {"limits.max_series_points", "integer", "100000",
+       "Buckets in one series (a query, a plot, a monitored series). A range without a start "
+       "covers the latest ones; a longer explicit range is an error."},
       {"detect", "map", "", "How detection judges the monitored series."},
       {"detect.timezone", "string", "UTC",
        "IANA time zone of the daily and weekly cycles (e.g. America/New_York)."},

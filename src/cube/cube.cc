@@ -1,5 +1,7 @@
 #include "vigil/cube.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -205,9 +207,10 @@ void Cube::Impl::AccumulateCell(const Impl& src, size_t cell, const Parts* parts
   dst->count += 1;
   if (!parts || parts->counters) {
     uint64_t bits = src.single_bits[cell];
-    for (size_t p = 0; p < dst->counters.size(); ++p) dst->counters[p] += (bits >> p) & 1;
+    size_t n = std::min<size_t>(dst->counters.size(), 64);  // a single cell holds 64 bits
+    for (size_t p = 0; p < n; ++p) dst->counters[p] += (bits >> p) & 1;
   }
-  const double* values = &src.single_measures[cell * src.nmeasures];
+  const double* values = src.single_measures.data() + cell * src.nmeasures;
   for (size_t i = 0; i < src.nmeasures; ++i) {
     if ((!parts || parts->measures[i]) && !std::isnan(values[i])) dst->measures[i].Add(values[i]);
   }
@@ -234,7 +237,7 @@ Aggregate& Cube::Impl::FullOf(size_t cell) {
 void Cube::Impl::AbsorbSingle(size_t cell, bool created, const double* measures, uint64_t bits,
                               uint64_t device) {
   if (created && compact) {
-    std::copy(measures, measures + nmeasures, &single_measures[cell * nmeasures]);
+    std::copy(measures, measures + nmeasures, single_measures.data() + cell * nmeasures);
     single_bits[cell] = bits;
     single_device[cell] = device;
     return;
@@ -245,7 +248,8 @@ void Cube::Impl::AbsorbSingle(size_t cell, bool created, const double* measures,
   }
   Aggregate& a = FullOf(cell);
   ++a.count;
-  for (size_t p = 0; p < a.counters.size(); ++p) a.counters[p] += (bits >> p) & 1;
+  size_t n = std::min<size_t>(a.counters.size(), 64);  // `bits` holds the first 64 predicates
+  for (size_t p = 0; p < n; ++p) a.counters[p] += (bits >> p) & 1;
   for (size_t i = 0; i < nmeasures; ++i) {
     if (!std::isnan(measures[i])) a.measures[i].Add(measures[i]);
   }
@@ -344,7 +348,7 @@ void Cube::Impl::SerializeCells(const std::vector<size_t>& ids, std::string* out
       continue;
     }
     w.U8(kSingleCell);
-    const double* values = &single_measures[id * nmeasures];
+    const double* values = single_measures.data() + id * nmeasures;
     for (size_t i = 0; i < nmeasures; ++i) {
       if (std::isnan(values[i])) {
         w.U8(0);
@@ -379,6 +383,8 @@ Status Cube::Impl::DeserializeCells(std::string_view bytes) {
     uint8_t kind;
     VIGIL_RETURN_IF_ERROR(in.U8(&kind));
     if (kind != kSingleCell && kind != kFullCell) return in.Error("unknown cell kind");
+    // Beyond 64 predicates every cell is stored in full (a single cell's bit set is too small).
+    if (kind == kSingleCell && !compact) return in.Error("single cell with more than 64 predicates");
     uint64_t bits = 0, device = 0, count = 1;
     if (kind == kFullCell) {
       VIGIL_RETURN_IF_ERROR(DeserializeAggregate(&in, &a));
@@ -470,12 +476,9 @@ Status Cube::Add(const Event& e) {
                          std::to_string(m.config->limits.max_cells) +
                          " cells); raise it or use a coarser cube.granularity");
   }
-  uint64_t bits = 0;
-  for (size_t p = 0; p < m.predicates.size(); ++p) {
-    bits |= static_cast<uint64_t>(m.predicates[p]->Matches(e)) << (p & 63);
-  }
-  if (!m.compact && !created) {
-    // More than 64 predicates: count them directly.
+  if (!m.compact) {
+    // More than 64 predicates do not fit a single cell's bit set: count them directly.
+    if (created) m.AbsorbFull(cell, created, m.EmptyAggregate());
     Aggregate& a = m.FullOf(cell);
     ++a.count;
     for (size_t p = 0; p < m.predicates.size(); ++p) a.counters[p] += m.predicates[p]->Matches(e);
@@ -483,6 +486,10 @@ Status Cube::Add(const Event& e) {
       if (!std::isnan(e.measures[i])) a.measures[i].Add(e.measures[i]);
     if (!e.device_id.empty()) a.devices.Add(e.device_id);
   } else {
+    uint64_t bits = 0;
+    for (size_t p = 0; p < m.predicates.size(); ++p) {
+      bits |= static_cast<uint64_t>(m.predicates[p]->Matches(e)) << p;
+    }
     uint64_t device = e.device_id.empty() ? 0 : internal::Hash64(e.device_id);
     m.AbsorbSingle(cell, created, e.measures.data(), bits, device);
   }
@@ -513,7 +520,7 @@ Status Cube::Merge(const Cube& other) {
     if (o.IsFull(i)) {
       m.AbsorbFull(cell, created, o.full_cells[o.cell_full[i] - 1]);
     } else {
-      m.AbsorbSingle(cell, created, &o.single_measures[i * o.nmeasures], o.single_bits[i],
+      m.AbsorbSingle(cell, created, o.single_measures.data() + i * o.nmeasures, o.single_bits[i],
                      o.single_device[i]);
     }
     m.MarkDirty(o.cell_bucket[i]);
@@ -600,12 +607,28 @@ double Cube::MetricSamplingError(int index, const Aggregate& a) const {
 
 namespace {
 
+// The buckets of a series: [from, to) at width g, where 0 means "from the data". A range without
+// a start covers at most limits.max_series_points of the latest buckets, so one stray event years
+// away does not make every series years long; an explicit range longer than that is an error.
 Status ResolveRange(const Cube& cube, int64_t g, TimeMs* from, TimeMs* to) {
-  int64_t cube_g = cube.config().granularity_ms;
-  if (*from == 0) *from = cube.first_bucket();
-  if (*to == 0) *to = cube.cell_count() == 0 ? *from : cube.last_bucket() + cube_g;
+  const Config& c = cube.config();
+  int64_t max_points = c.limits.max_series_points;
+  bool empty = cube.cell_count() == 0;
+  bool explicit_from = *from != 0;
+  if (*to == 0) *to = empty ? (explicit_from ? *from : cube.first_bucket()) : cube.last_bucket() + c.granularity_ms;
+  if (!explicit_from) {
+    int64_t span = max_points > kMaxDurationMs / g ? kMaxDurationMs : max_points * g;
+    *from = *to - cube.first_bucket() > span ? *to - span : cube.first_bucket();
+  }
   *from = BucketStart(*from, g);
   if (*to < *from) return InvalidArgument("--to is before --from");
+  int64_t n = (*to - *from) / g;
+  if (n > max_points) {
+    return InvalidArgument(fmt::format(
+        "{} to {} at {} is {} buckets, more than limits.max_series_points ({}); ask for a "
+        "shorter range or a coarser granularity",
+        FormatTimestamp(*from), FormatTimestamp(*to), FormatDuration(g), n, max_points));
+  }
   return Status::Ok();
 }
 
@@ -644,11 +667,6 @@ Result<std::vector<SeriesPoint>> Cube::Series(std::string_view metric, const Sli
   VIGIL_ASSIGN_OR_RETURN(auto required, m.ResolveSlice(slice, /*strict=*/true, &nothing));
   VIGIL_RETURN_IF_ERROR(ResolveRange(*this, g, &from, &to));
   int64_t n = (to - from + g - 1) / g;
-  constexpr int64_t kMaxPoints = 10'000'000;
-  if (n > kMaxPoints) {
-    return InvalidArgument("the query asks for " + std::to_string(n) + " points (limit " +
-                           std::to_string(kMaxPoints) + "); use a coarser --granularity");
-  }
   Impl::Parts parts;
   parts.measures.assign(m.nmeasures, false);
   AddParts(c, idx, &parts);
@@ -695,10 +713,14 @@ Result<std::vector<SliceSeries>> Cube::GroupSeries(std::string_view metric, cons
   Impl::Parts parts;
   parts.measures.assign(m.nmeasures, false);
   AddParts(c, idx, &parts);
-  // Group key: the codes of `dims`, packed.
+  // Group key: the codes of `dims`, packed. A group's buckets are accumulated in pages made on
+  // first touch, so its memory follows the buckets that hold data, not the length of the range
+  // (a stray event a year away costs one page, not a year of empty aggregates).
+  constexpr int64_t kPage = 256;
   std::unordered_map<std::string, size_t> groups;
   std::vector<std::vector<uint32_t>> group_codes;
-  std::vector<std::vector<Aggregate>> buckets;
+  std::vector<std::vector<std::vector<Aggregate>>> buckets;  // group, page, bucket in page
+  const int64_t pages = (n + kPage - 1) / kPage;
   std::string key;
   for (size_t i = 0; i < m.cell_bucket.size(); ++i) {
     TimeMs b = m.cell_bucket[i];
@@ -711,10 +733,14 @@ Result<std::vector<SliceSeries>> Cube::GroupSeries(std::string_view metric, cons
       std::vector<uint32_t> gc;
       for (int d : dims) gc.push_back(codes[d]);
       group_codes.push_back(std::move(gc));
-      buckets.emplace_back(n, m.EmptyAggregate());
+      buckets.emplace_back(pages);
     }
-    Impl::AccumulateCell(m, i, &parts, &buckets[it->second][(b - from) / g]);
+    int64_t k = (b - from) / g;
+    std::vector<Aggregate>& page = buckets[it->second][k / kPage];
+    if (page.empty()) page.assign(kPage, m.EmptyAggregate());
+    Impl::AccumulateCell(m, i, &parts, &page[k % kPage]);
   }
+  const Aggregate empty = m.EmptyAggregate();
   std::vector<size_t> order(buckets.size());
   for (size_t k = 0; k < order.size(); ++k) order[k] = k;
   auto value_of = [&](size_t grp, size_t j) -> const std::string& {
@@ -732,7 +758,8 @@ Result<std::vector<SliceSeries>> Cube::GroupSeries(std::string_view metric, cons
     for (size_t j = 0; j < dims.size(); ++j) s.slice.emplace_back(dimensions[j], value_of(grp, j));
     s.points.resize(n);
     for (int64_t k = 0; k < n; ++k) {
-      const Aggregate& a = buckets[grp][k];
+      const std::vector<Aggregate>& page = buckets[grp][k / kPage];
+      const Aggregate& a = page.empty() ? empty : page[k % kPage];
       SeriesPoint& p = s.points[k];
       p.time = from + k * g;
       p.value = MetricValue(idx, a);

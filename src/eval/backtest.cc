@@ -1,13 +1,15 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <fstream>
-#include <sstream>
-
+#include "common/text.h"
 #include "vigil/eval.h"
 
 namespace vigil {
 namespace {
+
+constexpr size_t kMaxTruthBytes = 64 << 20;
+
+Result<Truth> ParseTruth(const std::string& text, const std::string& origin);
 
 bool Related(const Slice& a, const Slice& b) {
   auto contains = [](const Slice& big, const Slice& small) {
@@ -41,14 +43,22 @@ Result<Slice> SliceField(const nlohmann::json& j, const std::string& where) {
 }  // namespace
 
 Result<Truth> Truth::Load(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return NotFound(path + ": truth file not found");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return Parse(ss.str(), path);
+  VIGIL_ASSIGN_OR_RETURN(std::string text, ReadSmallFile(path, kMaxTruthBytes, "truth file"));
+  return Parse(text, path);
 }
 
 Result<Truth> Truth::Parse(const std::string& text, const std::string& origin) {
+  try {
+    return ParseTruth(text, origin);
+  } catch (const nlohmann::json::exception& e) {
+    // Every shape is checked before use; this is the net under what a check missed.
+    return DataError(origin + ": malformed truth file (" + e.what() + ")");
+  }
+}
+
+namespace {
+
+Result<Truth> ParseTruth(const std::string& text, const std::string& origin) {
   nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return DataError(origin + ": not a JSON object");
   Truth t;
@@ -80,6 +90,7 @@ Result<Truth> Truth::Parse(const std::string& text, const std::string& origin) {
     t.incidents.push_back(std::move(inc));
   }
   if (j.contains("decoys")) {
+    if (!j["decoys"].is_array()) return DataError(origin + ": field 'decoys' must be a list");
     for (size_t i = 0; i < j["decoys"].size(); ++i) {
       const auto& x = j["decoys"][i];
       std::string where = origin + ": decoys[" + std::to_string(i) + "]";
@@ -93,6 +104,8 @@ Result<Truth> Truth::Parse(const std::string& text, const std::string& origin) {
   }
   return t;
 }
+
+}  // namespace
 
 bool Matches(const Anomaly& a, const TruthIncident& t) {
   if (std::find(t.metrics.begin(), t.metrics.end(), a.metric) == t.metrics.end()) return false;

@@ -13,18 +13,15 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "common/text.h"
+
 namespace vigil {
 namespace {
 
 namespace fs = std::filesystem;
 
 Result<std::string> ReadWholeFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return NotFound(path + ": cannot open");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) return IoError(path + ": read failed");
-  return ss.str();
+  return ReadSmallFile(path, size_t{1} << 30, "file");
 }
 
 bool ParseDigits(std::string_view s, size_t pos, size_t n, int* out) {

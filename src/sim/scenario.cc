@@ -1,3 +1,4 @@
+#include "common/text.h"
 #include "sim/scenario.h"
 
 #include <filesystem>
@@ -183,11 +184,8 @@ Result<Scenario> LoadScenario(const std::string& name_or_path) {
     return NotFound("unknown scenario '" + name_or_path +
                     "' (built-ins: demo, smoke; or the path of a YAML file)");
   }
-  std::ifstream in(name_or_path, std::ios::binary);
-  if (!in) return IoError("cannot read scenario file '" + name_or_path + "'");
-  std::stringstream text;
-  text << in.rdbuf();
-  return ParseScenario(text.str(), name_or_path);
+  VIGIL_ASSIGN_OR_RETURN(std::string text, ReadSmallFile(name_or_path, 16 << 20, "scenario file"));
+  return ParseScenario(text, name_or_path);
 }
 
 }  // namespace vigil::sim

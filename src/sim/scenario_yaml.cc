@@ -6,6 +6,7 @@
 #include <cmath>
 #include <set>
 
+#include "config/yaml_guard.h"
 #include "sim/scenario.h"
 
 namespace vigil::sim {
@@ -436,6 +437,7 @@ class Parser {
 Result<Scenario> ParseScenario(const std::string& text, const std::string& source) {
   Scenario s = DefaultScenario();
   s.name = "custom";
+  VIGIL_RETURN_IF_ERROR(internal::CheckYamlSize(text, source));
   try {
     YAML::Node root = YAML::Load(text);
     if (!root.IsDefined() || root.IsNull()) return ConfigError(source + ": empty scenario");

@@ -25,7 +25,7 @@ TEST(TimeTest, RejectsMalformedTimestampsWithAReason) {
 }
 
 TEST(TimeTest, FormatsRoundTrip) {
-  for (TimeMs t : {0LL, 1772460300000LL, 1772460300123LL, -86400000LL, 4102444800000LL}) {
+  for (TimeMs t : {TimeMs{1}, TimeMs{1772460300000}, TimeMs{1772460300123}, TimeMs{4102444800000}, kMaxTime - 1}) {
     EXPECT_EQ(*ParseTimestamp(FormatTimestamp(t)), t);
   }
   EXPECT_EQ(FormatTimestamp(1772460300000), "2026-03-02T14:05:00Z");
@@ -42,6 +42,51 @@ TEST(TimeTest, DurationsAndBuckets) {
   EXPECT_EQ(FormatDuration(90000), "90s");
   EXPECT_EQ(BucketStart(1772460300123, kHourMs), 1772460000000);
   EXPECT_EQ(BucketStart(-1, kHourMs), -kHourMs);
+}
+
+TEST(TimeTest, RefusesTimesOutsideTheSupportedRange) {
+  // Each of these was once accepted and poisoned the store for every later command.
+  for (const char* bad : {"-9223372036854775808", "9223372036854775807", "-8900000000000000",
+                          "8900000000000000", "99999999999999999999", "0000-01-01T00:00:00Z",
+                          "9999-12-31T23:59:59Z", "2200-01-01", "1969-12-31T23:59:59.999Z",
+                          "1970-01-01T00:30:00+01:00", "-1"}) {
+    auto r = ParseTimestamp(bad);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_NE(r.status().message().find("supported range 1970-01-01 to 2200-01-01"),
+              std::string::npos)
+        << r.status().message();
+  }
+  EXPECT_EQ(*ParseTimestamp("2199-12-31T23:59:59.999Z"), kMaxTime - 1);
+  EXPECT_EQ(*ParseTimestamp("1970-01-01T01:00:00+01:00"), kMinTime);
+}
+
+TEST(TimeTest, DurationsNeverOverflow) {
+  for (const char* bad : {"9223372036854775807w", "2305843009213693652s", "18014398509481984w",
+                          "9223372036854775807ms", "12001w", "84007d"}) {
+    auto r = ParseDuration(bad);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_NE(r.status().message().find("longer than"), std::string::npos) << r.status().message();
+  }
+  EXPECT_EQ(*ParseDuration("84006d"), kMaxDurationMs);
+  // A long input is quoted shortened, never echoed whole.
+  EXPECT_LT(ParseDuration(std::string(100000, '9') + "x").status().message().size(), 200u);
+}
+
+TEST(TimeTest, BucketsAndFormattingAreDefinedForEveryValue) {
+  EXPECT_EQ(BucketStart(INT64_MIN, kHourMs), INT64_MIN);
+  EXPECT_EQ(BucketStart(INT64_MAX, kDayMs), INT64_MAX - INT64_MAX % kDayMs);
+  EXPECT_EQ(BucketStart(INT64_MIN + 5, 7), INT64_MIN + 1);
+  EXPECT_EQ(BucketStart(INT64_MIN, 7), INT64_MIN);  // its bucket would start before INT64_MIN
+  EXPECT_FALSE(FormatTimestamp(INT64_MIN).empty());
+  EXPECT_FALSE(FormatTimestamp(INT64_MAX).empty());
+}
+
+TEST(TimeTest, TimeZonesLoadOrNameTheMissingZone) {
+  EXPECT_TRUE(TimeZone::Load("UTC").ok());
+  auto bad = TimeZone::Load("Mars/Olympus_Mons");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("Mars/Olympus_Mons"), std::string::npos);
+  EXPECT_FALSE(TimeZone::Load("../../etc/passwd").ok());
 }
 
 }  // namespace

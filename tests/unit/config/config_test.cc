@@ -166,6 +166,73 @@ TEST(MetricExpressionTest, ArithmeticOverMetrics) {
   EXPECT_FALSE(MetricExpression::Parse("a b").ok());
 }
 
+TEST(ConfigTest, HugeDurationsAreRefusedNotWrapped) {
+  std::string m = ErrorOf("input: {dimensions: [a]}\ncube:\n  granularity: 18014398509481984w\n");
+  EXPECT_NE(m.find("test.yaml:3:"), std::string::npos) << m;
+  EXPECT_NE(m.find("cube.granularity"), std::string::npos) << m;
+  EXPECT_NE(m.find("longer than"), std::string::npos) << m;
+}
+
+TEST(ConfigTest, DeepOrLongExpressionsAreRefusedWithAMessage) {
+  InputMapping mapping;
+  mapping.attributes = {{"outcome", "outcome"}};
+  // 100,000 levels once overflowed the stack.
+  std::string deep = std::string(1000, '(') + "outcome == 'ok'" + std::string(1000, ')');
+  auto p = Predicate::Compile(deep, mapping);
+  ASSERT_FALSE(p.ok());
+  EXPECT_NE(p.status().message().find("nested more than 64 levels"), std::string::npos);
+  std::string nots;
+  for (int i = 0; i < 100000; ++i) nots += "not ";
+  EXPECT_FALSE(Predicate::Compile(nots + "outcome == 'ok'", mapping).ok());
+  std::string chain = "outcome == 'ok'";
+  for (int i = 0; i < 100000; ++i) chain += " and outcome == 'ok'";
+  auto long_chain = Predicate::Compile(chain, mapping);
+  ASSERT_FALSE(long_chain.ok());
+  EXPECT_NE(long_chain.status().message().find("tokens"), std::string::npos);
+
+  EXPECT_FALSE(MetricExpression::Parse(std::string(100000, '-') + "x").ok());
+  EXPECT_FALSE(MetricExpression::Parse(std::string(100000, '(') + "x" + std::string(100000, ')')).ok());
+  // What real configs write still parses: 60 levels, a long `in` list.
+  EXPECT_TRUE(MetricExpression::Parse(std::string(60, '(') + "x" + std::string(60, ')')).ok());
+  std::string list = "outcome in [";
+  for (int i = 0; i < 2000; ++i) list += "'e" + std::to_string(i) + "', ";
+  EXPECT_TRUE(Predicate::Compile(list + "'z']", mapping).ok());
+}
+
+TEST(ConfigTest, AliasBombsAndDeepNestingAreRefusedQuickly) {
+  // Ten levels of ten aliases each stand for 10^10 nodes in about 1 KB of text.
+  std::string yaml = testing::SmallConfigYaml() + "x0: &a0 [r, r, r, r, r, r, r, r, r, r]\n";
+  for (int i = 1; i <= 10; ++i) {
+    std::string prev = "*a" + std::to_string(i - 1);
+    yaml += "x" + std::to_string(i) + ": &a" + std::to_string(i) + " [";
+    for (int k = 0; k < 10; ++k) yaml += prev + (k < 9 ? ", " : "");
+    yaml += "]\n";
+  }
+  std::string m = ErrorOf(yaml);
+  EXPECT_NE(m.find("nodes once its aliases are expanded"), std::string::npos) << m;
+
+  std::string deep = testing::SmallConfigYaml() + "alert: " + std::string(5000, '[') + std::string(5000, ']') + "\n";
+  m = ErrorOf(deep);
+  EXPECT_NE(m.find("nested more than"), std::string::npos) << m;
+}
+
+TEST(ConfigTest, UnknownTimeZonesFailTheCheck) {
+  std::string m = ErrorOf(testing::SmallConfigYaml() + "detect:\n  timezone: Europe/Berlinn\n");
+  EXPECT_NE(m.find("detect.timezone"), std::string::npos) << m;
+  EXPECT_NE(m.find("Europe/Berlinn"), std::string::npos) << m;
+  m = ErrorOf(testing::SmallConfigYaml() + "detect:\n  timezones: {a1: Nowhere/City}\n");
+  EXPECT_NE(m.find("detect.timezones.a1"), std::string::npos) << m;
+  EXPECT_TRUE(Config::Parse(testing::SmallConfigYaml() + "detect:\n  timezone: Europe/Berlin\n", "t").ok());
+}
+
+TEST(ConfigTest, ConfigFilesAreReadBounded) {
+  auto c = Config::Load("/dev/zero");
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().code(), StatusCode::kConfig);
+  EXPECT_NE(c.status().message().find("/dev/zero"), std::string::npos);
+  EXPECT_EQ(Config::Load("/nonexistent/vigil.yaml").status().code(), StatusCode::kNotFound);
+}
+
 // docs/config.md is generated from the parameter table; it must not drift.
 TEST(ConfigTest, ReferenceDocMatchesTheParameterTable) {
   std::ifstream in(std::string(VIGIL_SOURCE_DIR) + "/docs/config.md");

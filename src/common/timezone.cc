@@ -7,7 +7,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "vigil/detect.h"
+#include "vigil/time.h"
 
 namespace vigil {
 namespace {
