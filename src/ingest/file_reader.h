@@ -21,6 +21,8 @@ class PaddedBuffer {
   void Append(const char* p, size_t n);
   /// Sets the size; bytes past the old size are whatever was written there (see Reserve).
   void Resize(size_t n);
+  /// Empties the buffer, keeping its memory (and leaving its old bytes as padding).
+  void Clear() { size_ = 0; }
   /// Drops the first `n` bytes, moving the rest to the front.
   void Consume(size_t n);
   char* data() { return data_.get(); }

@@ -193,6 +193,7 @@ Result<bool> DetectFormat(const std::string& origin, const char* data, size_t si
     size_t length;
   };
   std::vector<Sampled> lines;
+  const size_t max_line = static_cast<size_t>(config.limits.max_line_bytes);
   int header = -1;
   std::optional<internal::CsvLineParser> header_parser;
   size_t pos = 0;
@@ -206,7 +207,9 @@ Result<bool> DetectFormat(const std::string& origin, const char* data, size_t si
       size_t first = 0;
       while (first < length && (text[first] == ' ' || text[first] == '\t')) ++first;
       bool json = first < length && text[first] == '{';
-      if (!json && header < 0 && LooksLikeText(text, length)) {
+      // A header longer than limits.max_line_bytes would be a bad line, and splitting a huge
+      // line into columns would cost memory in proportion.
+      if (!json && header < 0 && length <= max_line && LooksLikeText(text, length)) {
         auto parser = internal::CsvLineParser::Create(std::string_view(text, length), config.input);
         if (parser.ok()) {
           header = static_cast<int>(lines.size());
@@ -260,9 +263,12 @@ Result<bool> DetectFormat(const std::string& origin, const char* data, size_t si
     }
     return true;
   }
-  auto parser = internal::CsvLineParser::Create(std::string_view(lines[0].text, lines[0].length),
-                                                config.input);
-  std::string why = parser.ok() ? "not a CSV header" : parser.status().message();
+  std::string why = "line is over limits.max_line_bytes";
+  if (lines[0].length <= max_line) {
+    auto parser = internal::CsvLineParser::Create(std::string_view(lines[0].text, lines[0].length),
+                                                  config.input);
+    why = parser.ok() ? "not a CSV header" : parser.status().message();
+  }
   return DataError(origin + ":" + std::to_string(lines[0].line) + ": " + why +
                    ", and none of the first " + std::to_string(lines.size()) +
                    " non-blank lines is a JSON object: neither CSV nor JSON Lines");
@@ -505,7 +511,7 @@ Status ReadStream(const std::string& origin, internal::ByteStream* stream, const
         parse_block = false;  // blank lines only, so far
       }
     }
-    next.Resize(0);
+    next.Clear();
     next.Append(current.data() + end, current.size() - end);
     bool next_at_end = at_end;
     std::future<Status> reading;

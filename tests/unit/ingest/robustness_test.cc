@@ -206,6 +206,19 @@ TEST(IngestRobustnessTest, TextThatIsNeitherFormatIsRefusedWithBothReasons) {
   EXPECT_TRUE(Contains(s.status().message(), "none of the first 2 non-blank lines is a JSON object"));
 }
 
+TEST(IngestRobustnessTest, AHugeFirstLineIsABadLineNotAHeaderOfMillionsOfColumns) {
+  TempDir dir;
+  auto config = testing::SmallConfig();
+  auto events = testing::RandomEvents(10, 15);
+  Cube cube(config);
+  auto s = IngestFiles({dir.Write("wide.jsonl", "ts" + std::string(8 << 20, ',') + "\n" + testing::ToJsonLines(events))},
+                       &cube);
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  EXPECT_EQ(s->events, events.size());
+  ASSERT_EQ(s->first_bad_lines.size(), 1u);
+  EXPECT_TRUE(Contains(s->first_bad_lines[0].reason, "over limits.max_line_bytes"));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Values: what is kept is exact; what cannot be kept is a bad line with its reason.
 
