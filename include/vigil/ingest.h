@@ -1,6 +1,7 @@
 // Reading telemetry files into a cube: JSON Lines (plain, .gz, .zst) and CSV with a header.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -21,12 +22,13 @@ struct BadLine {
 
 struct IngestStats {
   uint64_t files = 0;
-  uint64_t bytes = 0;        ///< uncompressed bytes read
+  uint64_t bytes = 0;        ///< bytes read (after decompression)
   uint64_t lines = 0;        ///< non-empty lines (CSV: excluding the header)
   uint64_t events = 0;       ///< events added to the cube
   uint64_t bad_lines = 0;    ///< lines rejected
   std::vector<BadLine> first_bad_lines;  ///< the first limits.max_bad_lines_shown, in input order
-  std::vector<std::string> warnings;     ///< e.g. an empty file, a corrupt compressed tail
+  /// e.g. an empty file, a corrupt compressed tail, the format chosen on mixed evidence
+  std::vector<std::string> warnings;
   double seconds = 0;
 };
 
@@ -42,21 +44,33 @@ struct IngestProgress {
 struct IngestOptions {
   int threads = 0;  ///< 0: Config::threads, else one per core
   std::function<void(const IngestProgress&)> progress;  ///< called from the calling thread
+  /// How long a FIFO nobody has opened for writing is waited for before it is an error
+  /// (kIoError naming it). A writer that is there but silent is waited for as `cat` would.
+  std::chrono::milliseconds pipe_writer_wait{10000};
+  /// A stream (a pipe, a device, a compressed file) that yields this many bytes in a row without
+  /// one good event is read no further, with a warning naming it: `/dev/zero` or a
+  /// decompression bomb ends instead of running for ever. 0: no limit.
+  uint64_t max_bytes_without_event = uint64_t{256} << 20;
 };
 
-/// Reads every file and adds its events to `cube`. Format by content (JSON Lines when the first
-/// non-blank byte is `{`, else CSV) and compression by magic bytes (gzip, zstd).
+/// Reads every file and adds its events to `cube`. Compression by magic bytes (gzip, zstd).
+/// Format by content: a vote over the first 64 non-blank lines (after a UTF-8 byte order mark)
+/// between lines that are JSON objects and a CSV header naming the mapped time field with the
+/// lines that follow it; a warning says which format was chosen and why when both have votes.
 ///
-/// Every file is checked before any is read: a missing file is kNotFound, an unreadable one
-/// kIoError, and nothing is added. Bad lines are counted and skipped. When no file holds any
-/// event the result is kDataError and the cube is unchanged. Parsing is chunked over threads,
-/// each building a partial cube merged into `cube` at the end.
+/// Every input is checked before any is read: a missing one is kNotFound, a directory or an
+/// unreadable one kIoError, and nothing is added. Each is then opened exactly once: a plain
+/// regular file is mapped; a pipe, a device (`/dev/stdin`) or a compressed file is read as a
+/// stream, in blocks, in bounded memory. Bad lines are counted and skipped. When no file holds
+/// any event the result is kDataError and the cube is unchanged. Parsing is chunked over
+/// threads, each building a partial cube merged into `cube` in input order.
 Result<IngestStats> IngestFiles(const std::vector<std::string>& paths, Cube* cube,
                                 const IngestOptions& options = {});
 
 /// Reads every file again without aggregating: each good event (with its request id and failure
 /// message) goes to `visit`, in file order, on the calling thread. Bad lines are counted only.
-/// Used to pick example request ids and failure messages of an incident's window.
+/// An input that is not a regular file (a pipe) cannot be read twice: it is skipped with a
+/// warning. Used to pick example request ids and failure messages of an incident's window.
 Result<IngestStats> ScanFiles(const std::vector<std::string>& paths, const Config& config,
                               const std::function<void(const Event&)>& visit);
 

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 
 #include "common/text.h"
 #include "vigil/time.h"
@@ -59,6 +60,18 @@ bool AssignText(const FieldTarget& t, std::string_view text, Event* e) {
     case FieldTarget::kMessage: e->message = text; return true;
     default: return false;
   }
+}
+
+// The supported range of event times, [1970-01-01, 2200-01-01) UTC, as vigil/time.h's
+// kMinTime and kMaxTime: a time outside it would overflow bucket and duration arithmetic
+// downstream, so such a line is bad rather than accepted.
+constexpr TimeMs kFirstEventTime = 0;
+constexpr TimeMs kEndOfEventTimes = 7258118400000;  // 2200-01-01T00:00:00Z
+
+bool InEventRange(double t) { return t >= kFirstEventTime && t < kEndOfEventTimes; }
+
+std::string OutOfRange(const std::string& what) {
+  return what + " is outside the supported range 1970-01-01T00:00:00Z to 2200-01-01T00:00:00Z";
 }
 
 std::string Shown(std::string_view v) {
@@ -205,18 +218,30 @@ bool JsonLineParser::Assign(const FieldTarget& t, simdjson::dom::element value, 
     case FieldTarget::kTime: {
       saw_time_ = true;
       if (type == ET::INT64) {
-        e->time = int64_t(value);
+        int64_t t = int64_t(value);
+        if (!InEventRange(static_cast<double>(t))) {
+          return fail(OutOfRange("epoch milliseconds " + std::to_string(t)));
+        }
+        e->time = t;
         return true;
       }
       if (number) {
         double d = double(value);
-        if (!std::isfinite(d) || std::abs(d) > 9e15) return fail("bad epoch milliseconds");
+        if (!std::isfinite(d)) return fail("bad epoch milliseconds");
+        if (!InEventRange(d)) {
+          char shown[32];
+          std::snprintf(shown, sizeof shown, "%.17g", d);
+          return fail(OutOfRange("epoch milliseconds " + std::string(shown)));
+        }
         e->time = static_cast<int64_t>(d);
         return true;
       }
       if (type != ET::STRING) return fail("expected an RFC 3339 string or epoch milliseconds");
       auto ts = ParseTimestamp(std::string_view(value));
       if (!ts.ok()) return fail(ts.status().message());
+      if (!InEventRange(static_cast<double>(*ts))) {
+        return fail(OutOfRange("timestamp '" + Shown(std::string_view(value)) + "'"));
+      }
       e->time = *ts;
       return true;
     }
@@ -356,6 +381,10 @@ bool CsvLineParser::Parse(std::string_view line, Event* e, std::string* reason) 
           *reason = "field '" + t.path + "': " + ts.status().message();
           return false;
         }
+        if (!InEventRange(static_cast<double>(*ts))) {
+          *reason = "field '" + t.path + "': " + OutOfRange("timestamp '" + Shown(v) + "'");
+          return false;
+        }
         e->time = *ts;
         break;
       }
@@ -379,7 +408,15 @@ bool CsvLineParser::Parse(std::string_view line, Event* e, std::string* reason) 
           return false;
         }
         break;
-      default: AssignText(t, v, e); break;
+      default:
+        // JSON Lines are valid UTF-8 (simdjson checks); CSV text is held to the same, since
+        // values end up in JSON documents (incidents, the API) that must stay valid.
+        if (!simdjson::validate_utf8(v.data(), v.size())) {
+          *reason = "field '" + t.path + "': not valid UTF-8 text";
+          return false;
+        }
+        AssignText(t, v, e);
+        break;
     }
   }
   return true;

@@ -14,10 +14,7 @@ void BindText(sqlite3_stmt* st, int index, const std::string& text) {
   sqlite3_bind_text(st, index, text.c_str(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
 }
 
-std::string ColumnText(sqlite3_stmt* st, int index) {
-  const unsigned char* text = sqlite3_column_text(st, index);
-  return text ? reinterpret_cast<const char*>(text) : "";
-}
+std::string ColumnText(sqlite3_stmt* st, int index) { return internal::ColumnString(st, index); }
 
 IncidentRecord ReadIncident(sqlite3_stmt* st) {
   IncidentRecord r;

@@ -88,7 +88,7 @@ Result<Cube> Store::LoadCube(std::shared_ptr<const Config> config) {
     Statement st(db_, "SELECT value FROM meta WHERE key='cube_fingerprint'");
     if (!st.ok()) return SqlError(db_, path_, "reading the cube");
     if (sqlite3_step(st.get()) != SQLITE_ROW) return cube;  // nothing stored yet
-    std::string stored(reinterpret_cast<const char*>(sqlite3_column_text(st.get(), 0)));
+    std::string stored = internal::ColumnString(st.get(), 0);
     if (stored != config->CubeFingerprint()) {
       return ConfigError(path_ + ": the store holds a cube built with a different input mapping, "
                          "granularity or rate predicates; use a new store.path or delete the store "
@@ -104,9 +104,11 @@ Result<Cube> Store::LoadCube(std::shared_ptr<const Config> config) {
           code != static_cast<int64_t>(m.dictionaries[d].size())) {
         return Corruption(path_ + ": dimension dictionary is inconsistent");
       }
-      const char* text = reinterpret_cast<const char*>(sqlite3_column_text(st.get(), 2));
-      if (!m.dictionaries[d].Append(text ? text : "")) {
-        return Corruption(path_ + ": duplicate dimension value");
+      // Values are written with their length and read back the same way: a value may hold a NUL
+      // byte, and read as a C string it would collide with its prefix.
+      if (!m.dictionaries[d].Append(internal::ColumnString(st.get(), 2))) {
+        return Corruption(path_ + ": dimension " + std::to_string(d) + ": duplicate value at code " +
+                          std::to_string(code));
       }
     }
   }
@@ -211,7 +213,7 @@ Status Store::ReplaceDocuments(const std::string& kind,
   for (const auto& [id, body] : docs) {
     sqlite3_reset(put.get());
     sqlite3_bind_text(put.get(), 1, kind.c_str(), -1, SQLITE_STATIC);
-    sqlite3_bind_text(put.get(), 2, id.c_str(), -1, SQLITE_STATIC);
+    sqlite3_bind_text(put.get(), 2, id.c_str(), static_cast<int>(id.size()), SQLITE_STATIC);
     sqlite3_bind_text(put.get(), 3, body.c_str(), static_cast<int>(body.size()), SQLITE_STATIC);
     if (sqlite3_step(put.get()) != SQLITE_DONE) return fail("writing " + kind + " documents");
   }
@@ -224,8 +226,7 @@ Result<std::vector<std::pair<std::string, std::string>>> Store::Documents(const 
   std::vector<std::pair<std::string, std::string>> out;
   int rc;
   while ((rc = sqlite3_step(st.get())) == SQLITE_ROW) {
-    out.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(st.get(), 0)),
-                     reinterpret_cast<const char*>(sqlite3_column_text(st.get(), 1)));
+    out.emplace_back(internal::ColumnString(st.get(), 0), internal::ColumnString(st.get(), 1));
   }
   if (rc != SQLITE_DONE) return SqlError(db_, path_, "reading " + kind + " documents");
   return out;

@@ -1,42 +1,23 @@
 #include "vigil/ingest.h"
 
 #include <gtest/gtest.h>
-#include <zlib.h>
-#include <zstd.h>
 
 #include <fstream>
 
+#include "ingest/compression.h"
 #include "support/test_data.h"
 
 namespace vigil {
 namespace {
 
+using testing::Gzip;
 using testing::TempDir;
+using testing::Zstd;
 
 struct Fixture {
   std::shared_ptr<const Config> config = testing::SmallConfig();
   TempDir dir;
 };
-
-std::string Gzip(const std::string& data) {
-  z_stream z{};
-  deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
-  std::string out(deflateBound(&z, data.size()) + 64, '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  z.avail_in = data.size();
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = out.size();
-  deflate(&z, Z_FINISH);
-  out.resize(z.total_out);
-  deflateEnd(&z);
-  return out;
-}
-
-std::string Zstd(const std::string& data) {
-  std::string out(ZSTD_compressBound(data.size()), '\0');
-  out.resize(ZSTD_compress(out.data(), out.size(), data.data(), data.size(), 3));
-  return out;
-}
 
 TEST(IngestTest, JsonLinesWithNestedFieldsAndMissingMeasures) {
   Fixture f;
