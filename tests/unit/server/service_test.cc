@@ -18,14 +18,14 @@ using vigil::testing::TempDir;
 constexpr TimeMs kStart = 1772409600000;  // 2026-03-02T00:00:00Z
 
 HttpRequest Get(const std::string& path, std::multimap<std::string, std::string> params = {}) {
-  return {"GET", path, std::move(params), "", ""};
+  return {"GET", path, std::move(params), "", "", ""};
 }
 
 HttpRequest Post(const std::string& path, const std::string& body, const std::string& token) {
-  return {"POST", path, {}, token.empty() ? "" : "Bearer " + token, body};
+  return {"POST", path, {}, token.empty() ? "" : "Bearer " + token, body, ""};
 }
 
-json Body(const HttpResponse& r) { return json::parse(r.body); }
+json Body(const HttpResponse& r) { return json::parse(r.text()); }
 
 class ServiceTest : public ::testing::Test {
  protected:
@@ -122,7 +122,7 @@ TEST_F(ServiceTest, SeriesCarryTheBandAndStoredAnomalies) {
   PutIncident("inc-1", "open", "major", "team", kStart + 2 * kDayMs + 3 * kHourMs);
   HttpResponse r = service_->Handle(Get("/api/series", {{"metric", "lat_p95"}, {"slice", "a=a1"},
                                                          {"from", "2026-03-04T00:00:00Z"}, {"to", "2026-03-04T12:00:00Z"}}));
-  ASSERT_EQ(r.status, 200) << r.body;
+  ASSERT_EQ(r.status, 200) << r.text();
   json s = Body(r);
   EXPECT_EQ(s["granularity"], "1h");
   ASSERT_EQ(s["points"].size(), 12u);
@@ -162,7 +162,7 @@ TEST_F(ServiceTest, IncidentsFilterByStatusOwnerAndSeverity) {
   EXPECT_EQ(service_->Handle(Get("/api/incidents/inc-9")).status, 404);
   HttpResponse page = service_->Handle(Get("/ui/incidents/inc-2"));
   EXPECT_EQ(page.status, 200);
-  EXPECT_NE(page.body.find("<article class=\"incident"), std::string::npos);
+  EXPECT_NE(page.text().find("<article class=\"incident"), std::string::npos);
 }
 
 TEST_F(ServiceTest, WritesNeedTheToken) {
@@ -254,7 +254,7 @@ TEST_F(ServiceTest, PrometheusExpositionCountsRequestsAndIngests) {
   HttpResponse r = service_->Handle(Get("/metrics"));
   ASSERT_EQ(r.status, 200);
   EXPECT_EQ(r.content_type.rfind("text/plain; version=0.0.4", 0), 0u);
-  const std::string& t = r.body;
+  const std::string& t = r.text();
   EXPECT_NE(t.find("vigil_http_requests_total{route=\"/healthz\",method=\"GET\",code=\"200\"} 1\n"), std::string::npos);
   // Ids are folded into the route pattern.
   EXPECT_NE(t.find("route=\"/api/incidents/{id}\",method=\"GET\",code=\"404\"} 1\n"), std::string::npos);
@@ -288,7 +288,7 @@ TEST_F(ServiceTest, AssetsAndFragmentsAreServed) {
   EXPECT_EQ(service_->Handle(Get("/assets/missing.js")).status, 404);
   HttpResponse plot = service_->Handle(Get("/ui/plot", {{"metric", "lat_p95"}, {"slice", "a=a2"}}));
   EXPECT_EQ(plot.status, 200);
-  EXPECT_NE(plot.body.find("<svg"), std::string::npos);
+  EXPECT_NE(plot.text().find("<svg"), std::string::npos);
 }
 
 TEST_F(ServiceTest, ReadsAndIngestsRunConcurrently) {
