@@ -24,6 +24,8 @@ namespace {
 using internal::ConnectionStream;
 using internal::HeadError;
 
+// Requests answered on one connection before it is closed (the client opens another).
+constexpr int kRequestsPerConnection = 1000;
 // Threads beyond max_connections, for answering 503 to connections past the limit.
 constexpr size_t kRefusalThreads = 16;
 // Answers larger than this are sent from the service's shared copy instead of a copy of their own.
@@ -126,6 +128,9 @@ ConnectionLimits ConnectionLimits::FromConfig(const ServerSpec& server) {
 class GuardedServer : public httplib::Server {
  public:
   GuardedServer(Service* service, const ConnectionLimits& limits);
+  /// The library listens with a backlog of 5: a burst of connections (an attack, or many
+  /// clients at once) overflows it, and a dropped SYN costs its client a 1 s retransmission.
+  void DeepenBacklog() { ::listen(svr_sock_, SOMAXCONN); }
 
  private:
   bool process_and_close_socket(socket_t sock) override;
@@ -151,6 +156,7 @@ GuardedServer::GuardedServer(Service* service, const ConnectionLimits& limits)
   set_payload_max_length(static_cast<size_t>(limits.max_body_bytes));
   // Only shown in the Keep-Alive header; the connection loop applies it.
   set_keep_alive_timeout(std::max<time_t>(1, limits.idle_timeout_ms / 1000));
+  set_keep_alive_max_count(kRequestsPerConnection);
   Get(".*", [this](const httplib::Request& req, httplib::Response& res) { Fill(res, service_->Handle(HeadOf(req))); });
   // Bodies are read by the handler, whatever their content type: the library's own reading
   // would parse a form body and refuse one over 8 KB (curl --data-binary sends a form type).
@@ -284,13 +290,14 @@ bool GuardedServer::process_and_close_socket(socket_t sock) {
   ::setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
   ConnectionStream stream(sock, limits_, [this] { return stopping(); });
   bool linger = false;
-  while (!stopping() && stream.WaitForRequest()) {
+  for (int served = 0; served < kRequestsPerConnection && !stopping() && stream.WaitForRequest(); ++served) {
     stream.BeginRequest();
     RequestState state;
     state.stream = &stream;
     current_request = &state;
     bool connection_closed = false;
-    bool ok = process_request(stream, /*close_connection=*/stopping(), connection_closed,
+    bool last = stopping() || served + 1 == kRequestsPerConnection;
+    bool ok = process_request(stream, /*close_connection=*/last, connection_closed,
                               [&](httplib::Request& req) { Screen(req, &state); });
     current_request = nullptr;
     HeadError head_error = stream.head_error();
@@ -335,11 +342,13 @@ Result<int> HttpServer::Bind(const std::string& host, int port) {
   if (port == 0) {
     int bound = impl_->http.bind_to_any_port(host);
     if (bound < 0) return IoError(fmt::format("cannot listen on {}: no free port", host));
+    impl_->http.DeepenBacklog();
     return bound;
   }
   if (!impl_->http.bind_to_port(host, port)) {
     return IoError(fmt::format("cannot listen on {}:{} (in use, or not an address of this machine)", host, port));
   }
+  impl_->http.DeepenBacklog();
   return port;
 }
 
