@@ -28,6 +28,8 @@
 namespace vigil::server {
 namespace internal {
 class ResponseCache;
+template <typename Value>
+class SharedCache;
 }  // namespace internal
 
 /// A request as the service sees it.
@@ -152,6 +154,11 @@ class Service {
   Result<std::vector<StoredAnomaly>> StoredAnomaliesOn(const std::string& metric, const Slice& slice);
   std::optional<HttpResponse> AnswerSeriesQuery(const HttpRequest& request, SeriesQuery* query,
                                                 ExpectedSeries* series);
+  /// SeriesWithBand over the query. The band needs the slice's whole history before the range,
+  /// so the whole-history series of (metric, slice, granularity) is computed once per cube
+  /// version, and a range ending on a bucket boundary is cut from it (detection is causal: a
+  /// point's band depends only on what came before it). cube_mutex_ must be held.
+  Result<ExpectedSeries> BandedSeriesLocked(const SeriesQuery& query);
   /// Nothing when the request may write; else the 401 or 403 answer.
   std::optional<HttpResponse> CheckToken(const HttpRequest& request) const;
   void Count(const std::string& route, const std::string& method, int status, double seconds);
@@ -177,6 +184,7 @@ class Service {
   std::unique_ptr<Store> store_;
   std::shared_ptr<const IncidentList> incidents_;
   std::unique_ptr<internal::ResponseCache> cache_;
+  std::unique_ptr<internal::SharedCache<Result<ExpectedSeries>>> histories_;
 
   // Counters for GET /metrics.
   std::mutex counters_mutex_;

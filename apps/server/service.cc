@@ -28,8 +28,10 @@ using Json = nlohmann::json;
 // Series longer than this are refused: the caller should ask for a coarser granularity.
 constexpr int64_t kMaxSeriesPoints = 100000;
 
-// Bytes of read answers kept for as long as the cube and the store are unchanged.
+// Bytes of read answers, and of whole-history series, kept for as long as the cube and the store
+// are unchanged.
 constexpr size_t kResponseCacheBytes = 64 << 20;
+constexpr size_t kHistoryCacheBytes = 64 << 20;
 
 // Text from the data (slice values, notes) may hold any bytes; bad UTF-8 must not fail a reply.
 std::string Dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
@@ -217,7 +219,12 @@ Service::Service(std::shared_ptr<const Config> config, std::unique_ptr<Store> st
       token_(std::move(token)),
       cube_(std::move(cube)),
       store_(std::move(store)),
-      cache_(std::make_unique<internal::ResponseCache>(kResponseCacheBytes)) {
+      cache_(std::make_unique<internal::ResponseCache>(kResponseCacheBytes)),
+      histories_(std::make_unique<internal::SharedCache<Result<ExpectedSeries>>>(
+          kHistoryCacheBytes, [](const Result<ExpectedSeries>& s) -> std::optional<size_t> {
+            if (!s.ok()) return std::nullopt;
+            return s->points.size() * (sizeof(SeriesPoint) + sizeof(Assessment)) + 256;
+          })) {
   cube_events_ = cube_.event_count();
 }
 
@@ -436,10 +443,38 @@ std::optional<HttpResponse> Service::AnswerSeriesQuery(const HttpRequest& r, Ser
   if (g > 0 && (b - a) / g > kMaxSeriesPoints) {
     return ErrorResponse(400, fmt::format("more than {} points; ask for a coarser granularity", kMaxSeriesPoints));
   }
-  auto computed = SeriesWithBand(cube_, q->metric, q->slice, q->from, q->to, q->granularity);
+  auto computed = BandedSeriesLocked(*q);
   if (!computed.ok()) return ErrorResponse(HttpStatusFor(computed.status().code()), computed.status().message());
   *series = std::move(*computed);
   return std::nullopt;
+}
+
+Result<ExpectedSeries> Service::BandedSeriesLocked(const SeriesQuery& q) {
+  std::string key = q.metric + "\n" + FormatSlice(q.slice) + "\n" + std::to_string(q.granularity);
+  auto history = histories_->Get({cube_version_.load(), {}}, key, [&] {
+    return SeriesWithBand(cube_, q.metric, q.slice, 0, 0, q.granularity);
+  });
+  if (!history->ok()) return history->status();
+  const ExpectedSeries& h = **history;
+  const int64_t g = h.granularity_ms;
+  if (h.points.empty() || g <= 0) return SeriesWithBand(cube_, q.metric, q.slice, q.from, q.to, q.granularity);
+  const TimeMs first = h.points.front().time, end = h.points.back().time + g;
+  // A range ending inside a bucket, or past the data, has points of its own: computed whole.
+  if (q.to != 0 && (q.to < first || q.to > end || (q.to - first) % g != 0)) {
+    return SeriesWithBand(cube_, q.metric, q.slice, q.from, q.to, q.granularity);
+  }
+  ExpectedSeries out;
+  out.metric = h.metric;
+  out.slice = h.slice;
+  out.unit = h.unit;
+  out.granularity_ms = g;
+  for (size_t i = 0; i < h.points.size(); ++i) {
+    TimeMs t = h.points[i].time;
+    if (t < q.from || (q.to != 0 && t >= q.to)) continue;
+    out.points.push_back(h.points[i]);
+    out.assessments.push_back(h.assessments[i]);
+  }
+  return out;
 }
 
 Result<std::vector<Service::StoredAnomaly>> Service::StoredAnomaliesOn(const std::string& metric, const Slice& slice) {

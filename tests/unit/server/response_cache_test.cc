@@ -76,5 +76,12 @@ TEST(ResponseCacheTest, HoldsAtMostItsBytesOldestOut) {
   EXPECT_EQ(computed, 11);
 }
 
+TEST(SharedCacheTest, AFailedComputationReachesItsWaitersAndIsNotKept) {
+  SharedCache<int> cache(1 << 20, [](const int&) { return std::optional<size_t>(4); });
+  EXPECT_THROW(cache.Get({1, {}}, "k", []() -> int { throw std::runtime_error("boom"); }), std::runtime_error);
+  EXPECT_EQ(*cache.Get({1, {}}, "k", [] { return 7; }), 7);
+  EXPECT_EQ(*cache.Get({1, {}}, "k", [] { return 8; }), 7);
+}
+
 }  // namespace
 }  // namespace vigil::server::internal

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cmath>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <thread>
@@ -418,6 +419,46 @@ TEST_F(ServiceTest, CachedAnswersFollowWritesFromThisAndOtherProcesses) {
   ASSERT_EQ(service_->Handle(Post("/api/ingest", vigil::testing::ToJsonLines(vigil::testing::RandomEvents(10, 4, kStart)), "s3cret")).status, 200);
   json after = Body(service_->Handle(Get("/api/series", {{"metric", "volume"}, {"granularity", "1d"}})));
   EXPECT_EQ(after["points"][0]["value"].get<double>(), before["points"][0]["value"].get<double>() + 10);
+}
+
+TEST_F(ServiceTest, SeriesCutFromTheWholeHistoryEqualTheirDirectComputation) {
+  Open();
+  auto cube = store_->LoadCube(config_);
+  ASSERT_TRUE(cube.ok());
+  struct Range {
+    TimeMs from, to;
+  };
+  const Range ranges[] = {{0, 0},
+                          {kStart + kDayMs, kStart + 2 * kDayMs},            // on bucket boundaries
+                          {kStart + kDayMs + 30 * 60000, 0},                 // to the end
+                          {0, kStart + kDayMs + 7 * 60000 + 5},              // ends inside a bucket
+                          {kStart + 2 * kDayMs, kStart + 5 * kDayMs},        // past the data
+                          {kStart - kDayMs, kStart + kDayMs + 3 * kHourMs}};  // before the data
+  for (const char* granularity : {"", "1m", "1h", "1d"}) {
+    for (const char* slice : {"", "a=a1", "a=a2,b=b3"}) {
+      for (const Range& r : ranges) {
+        std::multimap<std::string, std::string> params = {{"metric", "lat_p95"}, {"slice", slice}};
+        if (*granularity) params.emplace("granularity", granularity);
+        if (r.from) params.emplace("from", FormatTimestamp(r.from));
+        if (r.to) params.emplace("to", FormatTimestamp(r.to));
+        std::string what = std::string(granularity) + " " + slice + " " + std::to_string(r.from) + ".." + std::to_string(r.to);
+        json got = Body(service_->Handle(Get("/api/series", params)));
+        auto direct = SeriesWithBand(*cube, "lat_p95", *ParseSlice(slice), r.from, r.to,
+                                     *granularity ? *ParseDuration(granularity) : 0);
+        ASSERT_TRUE(direct.ok()) << what;
+        ASSERT_EQ(got["points"].size(), direct->points.size()) << what;
+        for (size_t i = 0; i < direct->points.size(); ++i) {
+          const json& p = got["points"][i];
+          ASSERT_EQ(p["time"], FormatTimestamp(direct->points[i].time)) << what;
+          auto same = [](const json& j, double v) { return std::isnan(v) ? j.is_null() : j.get<double>() == v; };
+          EXPECT_TRUE(same(p["value"], direct->points[i].value)) << what << " " << i;
+          EXPECT_TRUE(same(p["expected"], direct->assessments[i].expected)) << what << " " << i;
+          EXPECT_TRUE(same(p["lower"], direct->assessments[i].lower)) << what << " " << i;
+          EXPECT_TRUE(same(p["upper"], direct->assessments[i].upper)) << what << " " << i;
+        }
+      }
+    }
+  }
 }
 
 }  // namespace
