@@ -27,6 +27,7 @@
 
 namespace vigil::server {
 namespace internal {
+class ComputePool;
 class ResponseCache;
 template <typename Value>
 class SharedCache;
@@ -185,6 +186,9 @@ class Service {
   std::shared_ptr<const IncidentList> incidents_;
   std::unique_ptr<internal::ResponseCache> cache_;
   std::unique_ptr<internal::SharedCache<Result<ExpectedSeries>>> histories_;
+  // Computes the answers the cache misses, a few at a time: every connection has a thread, and
+  // N clients asking for N different series must not hold N computations' memory at once.
+  std::unique_ptr<internal::ComputePool> compute_;
 
   // Counters for GET /metrics.
   std::mutex counters_mutex_;

@@ -9,7 +9,9 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <thread>
 
+#include "server/compute_pool.h"
 #include "server/response_cache.h"
 #include "server/server.h"
 #include "vigil/incident_json.h"
@@ -224,7 +226,8 @@ Service::Service(std::shared_ptr<const Config> config, std::unique_ptr<Store> st
           kHistoryCacheBytes, [](const Result<ExpectedSeries>& s) -> std::optional<size_t> {
             if (!s.ok()) return std::nullopt;
             return s->points.size() * (sizeof(SeriesPoint) + sizeof(Assessment)) + 256;
-          })) {
+          })),
+      compute_(std::make_unique<internal::ComputePool>(std::max(2u, std::thread::hardware_concurrency()))) {
   cube_events_ = cube_.event_count();
 }
 
@@ -244,8 +247,10 @@ HttpResponse Service::Handle(const HttpRequest& request) {
     }
     if (generation) {
       response = cache_->Get(*generation, CacheKey(request), [&] {
-        std::string unused;
-        return Route(request, &unused);
+        return compute_->Run([&] {
+          std::string unused;
+          return Route(request, &unused);
+        });
       });
     } else {
       response = Route(request, &route);
