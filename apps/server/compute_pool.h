@@ -1,6 +1,9 @@
 // The threads that compute answers (cache misses) for all connections. Private to apps/server.
 #pragma once
 
+#include <pthread.h>
+#include <signal.h>
+
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -49,6 +52,11 @@ class ComputePool {
 
  private:
   void Work() {
+    // Signals are for the program's own threads to take (`vigil serve` waits for SIGTERM in
+    // one); a pool made before they were blocked must not take them instead, and die of them.
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, nullptr);
     std::unique_lock lock(mutex_);
     for (;;) {
       ready_.wait(lock, [&] { return stop_ || !jobs_.empty(); });
