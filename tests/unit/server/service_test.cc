@@ -421,6 +421,25 @@ TEST_F(ServiceTest, CachedAnswersFollowWritesFromThisAndOtherProcesses) {
   EXPECT_EQ(after["points"][0]["value"].get<double>(), before["points"][0]["value"].get<double>() + 10);
 }
 
+TEST_F(ServiceTest, ConcurrentCatalogRequestsShareOneCopyOfTheDictionary) {
+  // Long dimension values: every request used to copy the whole dictionary (several times).
+  Open();
+  std::vector<vigil::testing::RawEvent> events = vigil::testing::RandomEvents(100, 6, kStart + kDayMs);
+  for (size_t i = 0; i < events.size(); ++i) events[i].b = std::string(60, 'v') + std::to_string(i);
+  ASSERT_EQ(service_->Handle(Post("/api/ingest", vigil::testing::ToJsonLines(events), "s3cret")).status, 200);
+  std::vector<HttpResponse> answers(8);
+  std::vector<std::thread> threads;
+  for (size_t t = 0; t < answers.size(); ++t) {
+    threads.emplace_back([&, t] { answers[t] = service_->Handle(Get("/api/metrics")); });
+  }
+  for (auto& t : threads) t.join();
+  for (const HttpResponse& a : answers) {
+    ASSERT_EQ(a.status, 200);
+    EXPECT_EQ(a.shared_body.get(), answers[0].shared_body.get());  // one body, shared
+  }
+  EXPECT_EQ(Body(answers[0])["dimensions"][1]["values"].size(), 104u);
+}
+
 TEST_F(ServiceTest, SeriesCutFromTheWholeHistoryEqualTheirDirectComputation) {
   Open();
   auto cube = store_->LoadCube(config_);
