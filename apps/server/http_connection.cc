@@ -16,6 +16,9 @@ namespace {
 // Waits are cut in slices this long so a stop is noticed promptly.
 constexpr auto kStopCheck = std::chrono::milliseconds(100);
 constexpr size_t kBufferBytes = 16 << 10;
+// Writes may run this long past the exchange's deadline, so that the answer saying the body
+// came too slowly still reaches its client.
+constexpr auto kAnswerGrace = std::chrono::seconds(1);
 
 void IpAndPort(const sockaddr_storage& addr, std::string& ip, int& port) {
   char host[NI_MAXHOST] = "";
@@ -37,7 +40,7 @@ bool ConnectionStream::WaitUntil(short events, Clock::time_point deadline, bool 
   for (;;) {
     auto now = Clock::now();
     if (now >= deadline) return false;
-    if (stoppable && stopping_ && stopping_()) return false;
+    if (stoppable && (evicted_ || (stopping_ && stopping_()))) return false;
     auto slice = std::min<Clock::duration>(deadline - now, kStopCheck);
     pollfd p{fd_, events, 0};
     int ms = static_cast<int>(std::chrono::ceil<std::chrono::milliseconds>(slice).count());
@@ -48,6 +51,7 @@ bool ConnectionStream::WaitUntil(short events, Clock::time_point deadline, bool 
 }
 
 bool ConnectionStream::WaitForRequest() {
+  waiting_since_ = Clock::now().time_since_epoch().count();
   if (buffer_begin_ < buffer_end_) return true;  // a pipelined request is already here
   if (!WaitUntil(POLLIN, Clock::now() + std::chrono::milliseconds(limits_.idle_timeout_ms), true)) return false;
   // Readable with nothing to read: the client closed.
@@ -76,7 +80,8 @@ bool ConnectionStream::is_readable() const {
 }
 
 bool ConnectionStream::is_writable() const {
-  auto deadline = std::min(Clock::now() + std::chrono::milliseconds(limits_.write_timeout_ms), exchange_deadline_);
+  auto deadline =
+      std::min(Clock::now() + std::chrono::milliseconds(limits_.write_timeout_ms), exchange_deadline_ + kAnswerGrace);
   return WaitUntil(POLLOUT, deadline, false);
 }
 
@@ -100,6 +105,7 @@ ssize_t ConnectionStream::TakeHeadBytes(size_t n) {
     line_is_cr_ = false;
     if (blank) {
       in_head_ = false;
+      waiting_since_ = -1;
       exchange_deadline_ = Clock::now() + std::chrono::milliseconds(limits_.request_timeout_ms);
       return static_cast<ssize_t>(i + 1);
     }
@@ -111,18 +117,30 @@ ssize_t ConnectionStream::TakeHeadBytes(size_t n) {
   return static_cast<ssize_t>(n);
 }
 
+void ConnectionStream::Evict() {
+  evicted_ = true;
+  // Wakes the connection's poll: reads see the end of the stream; the 503 can still be written.
+  ::shutdown(fd_, SHUT_RD);
+}
+
 ssize_t ConnectionStream::read(char* ptr, size_t size) {
+  if (in_head_ && evicted_) head_error_ = HeadError::kEvicted;
   if (head_error_ != HeadError::kNone) return -1;
   if (buffer_begin_ == buffer_end_) {
     Clock::time_point deadline = ReadDeadline();
     if (!WaitUntil(POLLIN, deadline, in_head_)) {
-      if (in_head_ && Clock::now() >= head_deadline_) head_error_ = HeadError::kTimeout;
+      if (in_head_ && evicted_) head_error_ = HeadError::kEvicted;
+      else if (in_head_ && Clock::now() >= head_deadline_) head_error_ = HeadError::kTimeout;
       return -1;
     }
     ssize_t n;
     do {
       n = ::recv(fd_, buffer_.data(), buffer_.size(), MSG_DONTWAIT);
     } while (n < 0 && errno == EINTR);
+    if (in_head_ && evicted_) {
+      head_error_ = HeadError::kEvicted;
+      return -1;
+    }
     if (n <= 0) return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) ? -1 : n;
     buffer_begin_ = 0;
     buffer_end_ = static_cast<size_t>(n);
@@ -159,6 +177,42 @@ void ConnectionStream::get_local_ip_and_port(std::string& ip, int& port) const {
   sockaddr_storage addr{};
   socklen_t len = sizeof(addr);
   if (getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) == 0) IpAndPort(addr, ip, port);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+bool ConnectionRegistry::Admit() {
+  std::lock_guard lock(mutex_);
+  if (open_ < max_) {
+    ++open_;
+    return true;
+  }
+  // Full: the connection waiting longest for a request or its head gives way, and the newcomer
+  // comes in at once (the count is over the limit until the evicted one has closed, which its
+  // shut read side makes immediate). A newcomer never waits: waiting newcomers would queue
+  // behind an attacker's reconnections.
+  ConnectionStream* victim = nullptr;
+  for (ConnectionStream* s : streams_) {
+    int64_t since = s->waiting_since();
+    if (since < 0 || s->evicted()) continue;
+    if (!victim || since < victim->waiting_since()) victim = s;
+  }
+  if (!victim) return false;
+  victim->Evict();
+  ++open_;
+  return true;
+}
+
+void ConnectionRegistry::Add(ConnectionStream* stream) {
+  std::lock_guard lock(mutex_);
+  streams_.push_back(stream);
+}
+
+void ConnectionRegistry::Remove(ConnectionStream* stream) {
+  std::lock_guard lock(mutex_);
+  --open_;
+  auto it = std::find(streams_.begin(), streams_.end(), stream);
+  if (it != streams_.end()) streams_.erase(it);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@
 
 #include <httplib.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -30,6 +31,7 @@ enum class HeadError {
   kTooLarge,     ///< over ConnectionLimits::max_header_bytes
   kTooManyLines, ///< over ConnectionLimits::max_headers
   kTimeout,      ///< not complete within ConnectionLimits::header_timeout_ms
+  kEvicted,      ///< the server was full and this head had waited longest
 };
 
 /// An httplib::Stream over one accepted socket. Reads are buffered; while a request head is
@@ -49,6 +51,14 @@ class ConnectionStream final : public httplib::Stream {
   HeadError head_error() const { return head_error_; }
   /// True while the head of the current request has not been read completely.
   bool in_head() const { return in_head_; }
+
+  /// Since when the connection waits for a request or its head (steady-clock nanoseconds), or
+  /// -1 while a request is being answered. Read by other threads (ConnectionRegistry).
+  int64_t waiting_since() const { return waiting_since_.load(std::memory_order_relaxed); }
+  /// Makes the connection close now if it waits for a request or a head (from any thread; its
+  /// socket must still be open): its reads end, and a head being read is answered 503.
+  void Evict();
+  bool evicted() const { return evicted_; }
   /// Bytes written since BeginRequest.
   int64_t bytes_written() const { return bytes_written_; }
 
@@ -84,6 +94,30 @@ class ConnectionStream final : public httplib::Stream {
   int64_t line_bytes_ = 0;  ///< bytes of the current line before its '\n'
   bool line_is_cr_ = false; ///< the current line so far is exactly "\r"
   int64_t bytes_written_ = 0;
+  std::atomic<int64_t> waiting_since_{-1};
+  std::atomic<bool> evicted_{false};
+};
+
+/// The open connections, so that when all `max_connections` are open a new one can take the
+/// place of the one that has waited longest for a request or its head (a slow or idle client)
+/// instead of being refused. Thread-safe.
+class ConnectionRegistry {
+ public:
+  explicit ConnectionRegistry(int64_t max_connections) : max_(max_connections) {}
+  /// Counts a new connection in: true when there is room, or when room is made by evicting the
+  /// connection that has waited longest for a request or its head; false when every connection
+  /// is busy answering or receiving a body.
+  bool Admit();
+  /// Lists `stream` among the evictable connections (after Admit).
+  void Add(ConnectionStream* stream);
+  /// Counts `stream` out (it may never have been added).
+  void Remove(ConnectionStream* stream);
+
+ private:
+  const int64_t max_;
+  std::mutex mutex_;
+  int64_t open_ = 0;  // admitted, not yet removed
+  std::vector<ConnectionStream*> streams_;
 };
 
 /// A TaskQueue that runs each accepted connection on a thread of its own: idle threads are

@@ -83,6 +83,11 @@ std::string RawResponse(const HttpResponse& out) {
 }
 
 std::string HeadLimitMessage(HeadError error, const ConnectionLimits& limits) {
+  if (error == HeadError::kEvicted) {
+    return fmt::format("{} connections are open (server.max_connections) and this one had waited longest "
+                       "for its request; try again",
+                       limits.max_connections);
+  }
   if (error == HeadError::kTimeout) {
     return fmt::format("the request head did not arrive within {} (server.header_timeout)",
                        FormatDuration(limits.header_timeout_ms));
@@ -92,7 +97,13 @@ std::string HeadLimitMessage(HeadError error, const ConnectionLimits& limits) {
                      limits.max_header_bytes, limits.max_headers);
 }
 
-int HeadLimitStatus(HeadError error) { return error == HeadError::kTimeout ? 408 : 431; }
+int HeadLimitStatus(HeadError error) {
+  switch (error) {
+    case HeadError::kTimeout: return 408;
+    case HeadError::kEvicted: return 503;
+    default: return 431;
+  }
+}
 
 bool IsChunked(const httplib::Request& req) {
   std::string te = req.get_header_value("Transfer-Encoding");
@@ -143,12 +154,14 @@ class GuardedServer : public httplib::Server {
 
   Service* service_;
   const ConnectionLimits limits_;
-  std::atomic<int64_t> open_{0};
+  internal::ConnectionRegistry connections_;
 };
 
 GuardedServer::GuardedServer(Service* service, const ConnectionLimits& limits)
-    : service_(service), limits_(limits) {
-  new_task_queue = [max = static_cast<size_t>(limits.max_connections) + kRefusalThreads,
+    : service_(service), limits_(limits), connections_(limits.max_connections) {
+  // Room for every connection, for newcomers waiting for an evicted one to close, and for
+  // refusals.
+  new_task_queue = [max = 2 * static_cast<size_t>(limits.max_connections) + kRefusalThreads,
                     spare = static_cast<size_t>(limits.spare_threads)] {
     return new internal::ConnectionThreads(max, spare);
   };
@@ -273,8 +286,7 @@ void GuardedServer::AnswerLibraryError(const httplib::Request& req, httplib::Res
 }
 
 bool GuardedServer::process_and_close_socket(socket_t sock) {
-  if (open_.fetch_add(1) >= limits_.max_connections) {
-    open_.fetch_sub(1);
+  if (!connections_.Admit()) {
     service_->CountConnection(ConnectionEvent::kRefusedOverLimit);
     HttpResponse busy = ErrorResponse(
         503, fmt::format("{} connections are open (server.max_connections); try again", limits_.max_connections));
@@ -289,6 +301,7 @@ bool GuardedServer::process_and_close_socket(socket_t sock) {
   int on = 1;
   ::setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
   ConnectionStream stream(sock, limits_, [this] { return stopping(); });
+  connections_.Add(&stream);
   bool linger = false;
   for (int served = 0; served < kRequestsPerConnection && !stopping() && stream.WaitForRequest(); ++served) {
     stream.BeginRequest();
@@ -302,8 +315,10 @@ bool GuardedServer::process_and_close_socket(socket_t sock) {
     current_request = nullptr;
     HeadError head_error = stream.head_error();
     if (head_error != HeadError::kNone) {
-      service_->CountConnection(head_error == HeadError::kTimeout ? ConnectionEvent::kHeadTimeout
-                                                                  : ConnectionEvent::kHeadTooLarge);
+      if (head_error == HeadError::kTimeout) service_->CountConnection(ConnectionEvent::kHeadTimeout);
+      if (head_error == HeadError::kTooLarge || head_error == HeadError::kTooManyLines) {
+        service_->CountConnection(ConnectionEvent::kHeadTooLarge);
+      }
       // Cut short in the request line, the library answered nothing: say why.
       if (stream.bytes_written() == 0) {
         HttpRequest unknown;
@@ -317,9 +332,10 @@ bool GuardedServer::process_and_close_socket(socket_t sock) {
       break;
     }
   }
-  open_.fetch_sub(1);
+  connections_.Remove(&stream);
+  if (stream.evicted()) service_->CountConnection(ConnectionEvent::kEvicted);
   service_->CountConnection(ConnectionEvent::kClosed);
-  if (linger) {
+  if (linger && !stream.evicted()) {
     internal::CloseLingering(sock, std::chrono::seconds(1));
   } else {
     ::shutdown(sock, SHUT_RDWR);

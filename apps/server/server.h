@@ -59,7 +59,9 @@ struct HttpResponse {
 /// on a client is bounded, and every byte of a request head is counted, so slow or greedy
 /// clients hold only their own connection, and never for long.
 struct ConnectionLimits {
-  int64_t max_connections = 256;       ///< open connections; past it a new one is answered 503
+  /// Open connections. A new one past it takes the place of the connection that has waited
+  /// longest for a request or its head; when all are busy answering, it is answered 503.
+  int64_t max_connections = 256;
   int64_t max_header_bytes = 64 << 10; ///< request line and headers together; past it 431
   int64_t max_headers = 100;           ///< header lines; past it 431
   int64_t header_timeout_ms = 10000;   ///< the whole head, from its first byte; past it 408
@@ -81,6 +83,7 @@ enum class ConnectionEvent {
   kRefusedOverLimit,  ///< answered 503: max_connections were open
   kHeadTooLarge,      ///< answered 431
   kHeadTimeout,       ///< answered 408 or closed: the head was not complete in time
+  kEvicted,           ///< closed to make room: the server was full and it waited longest
 };
 
 /// The JSON error body every failure is answered with:
@@ -200,7 +203,8 @@ class Service {
   std::atomic<uint64_t> ingested_events_{0}, ingested_lines_{0}, bad_lines_{0}, rejected_bodies_{0},
       feedback_{0};
   std::atomic<int64_t> open_connections_{0};
-  std::atomic<uint64_t> connections_{0}, refused_connections_{0}, heads_too_large_{0}, head_timeouts_{0};
+  std::atomic<uint64_t> connections_{0}, refused_connections_{0}, evicted_connections_{0}, heads_too_large_{0},
+      head_timeouts_{0};
 };
 
 /// Serves a Service over HTTP/1.1, a thread per connection up to `limits.max_connections`.

@@ -279,6 +279,7 @@ void Service::CountConnection(ConnectionEvent event) {
     case ConnectionEvent::kRefusedOverLimit: ++refused_connections_; break;
     case ConnectionEvent::kHeadTooLarge: ++heads_too_large_; break;
     case ConnectionEvent::kHeadTimeout: ++head_timeouts_; break;
+    case ConnectionEvent::kEvicted: ++evicted_connections_; break;
   }
 }
 
@@ -758,8 +759,12 @@ HttpResponse Service::Prometheus() {
   family("vigil_http_connections_total", "counter", "Connections accepted.");
   out += fmt::format("vigil_http_connections_total {}\n", connections_.load());
   family("vigil_http_refused_connections_total", "counter",
-         "Connections answered 503 because server.max_connections were open.");
+         "Connections answered 503 because server.max_connections were open and busy.");
   out += fmt::format("vigil_http_refused_connections_total {}\n", refused_connections_.load());
+  family("vigil_http_evicted_connections_total", "counter",
+         "Connections closed to make room, when server.max_connections were open, because they had "
+         "waited longest for a request or its head.");
+  out += fmt::format("vigil_http_evicted_connections_total {}\n", evicted_connections_.load());
   family("vigil_http_refused_heads_total", "counter",
          "Request heads cut short: too large (server.max_header_bytes, server.max_headers) or too slow "
          "(server.header_timeout).");

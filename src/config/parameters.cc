@@ -134,7 +134,8 @@ const std::vector<ParameterSpec>& ParameterTable() {
       {"server.max_body_bytes", "integer", "16777216",
        "Largest request body accepted; a larger one is answered 413."},
       {"server.max_connections", "integer", "256",
-       "Connections open at once, each with its own thread; a new one past it is answered 503."},
+       "Connections open at once, each with its own thread. A new one past it takes the place of the "
+       "one waiting longest for a request or its head; when all are busy, it is answered 503."},
       {"server.max_header_bytes", "integer", "65536",
        "Largest request line and headers together; a larger head is answered 431."},
       {"server.max_headers", "integer", "100", "Most header lines in one request; more are answered 431."},
