@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Load and abuse test of `vigil serve`, on loopback only and bounded in time (about 25 s): wrk on
+# Load and abuse test of `vigil serve`, on loopback only and bounded in time (about 35 s): wrk on
 # the read endpoints while 64 slow clients hold connections (slowloris) and heads of 320 KB flood
 # in (tests/e2e/slow_clients.py). /healthz must answer within 1 s throughout, the reads must keep
 # being answered, the slow and oversized heads must be cut off (408, 431), and the server must
-# neither crash nor keep the memory or connections the attack took.
+# neither crash nor keep the memory or connections the attack took. Then more slow clients than
+# server.max_connections: they must give way to new connections rather than keep them out.
 # Usage: abuse_test.sh VIGIL SOURCE_DIR. Skipped (77) without wrk, except under CI=true.
 set -u
 VIGIL=$1
@@ -74,7 +75,8 @@ for i in "${!paths[@]}"; do
 done
 
 check "the server is still running" kill -0 "$SERVER_PID"
-check "/healthz answers after the attack" curl_get "$BASE/healthz"
+healthz_ok() { curl_get "$BASE/healthz" >/dev/null; }
+check "/healthz answers after the attack" healthz_ok
 sleep 1
 open_now=$(curl_get "$BASE/metrics" | awk '/^vigil_http_open_connections / {print $2}')
 check "the attackers' connections are closed ($open_now open)" [ "${open_now:-99}" -le 2 ]
@@ -84,4 +86,24 @@ check "the attack left no large memory behind" [ $((rss_after - rss_before)) -lt
 stop_server TERM
 check "SIGTERM stops the server with exit code 0" [ $? = 0 ]
 check "nothing crashed" bash -c "! grep -qiE 'internal error|terminate|Segmentation|Aborted' '$work/serve.log'"
+
+# More slow clients than server.max_connections: each new connection takes the place of the one
+# waiting longest, so /healthz is still answered at once and nothing is refused.
+printf '  max_connections: 32\n' >>"$work/vigil.yaml"
+start_server "$work/vigil.yaml" "$work/serve2.log" || fail "serve: $(cat "$work/serve2.log")"
+timeout 30 /usr/bin/python3 "$SRC/tests/e2e/slow_clients.py" --port "${BASE##*:}" --slow 64 --flood 1 --seconds 6 \
+  >"$work/clients2.json" || fail "slow clients"
+/usr/bin/python3 - "$work/clients2.json" <<'PY' || failures=$((failures + 1))
+import json, sys
+s = json.load(open(sys.argv[1]))
+print("healthz with 64 slow clients and max_connections 32:", s["probe"])
+ok = s["probe_failures"] == 0 and s["probe"]["count"] > 50 and s["probe"]["max_ms"] < 1000
+print("/healthz answered within 1 s throughout" if ok else f"FAIL: /healthz past the connection limit {s}")
+sys.exit(0 if ok else 1)
+PY
+curl_get "$BASE/metrics" >"$work/metrics2.txt"
+check "slow clients gave way to new connections" grep -qE '^vigil_http_evicted_connections_total [1-9]' "$work/metrics2.txt"
+check "no connection was refused" grep -qE '^vigil_http_refused_connections_total 0$' "$work/metrics2.txt"
+stop_server TERM
+check "SIGTERM stops the server with exit code 0" [ $? = 0 ]
 finish
