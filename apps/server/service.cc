@@ -54,7 +54,6 @@ const char* CodeName(int status) {
     case 405: return "method_not_allowed";
     case 409: return "conflict";
     case 408: return "request_timeout";
-    case 411: return "length_required";
     case 413: return "payload_too_large";
     case 415: return "unsupported_media_type";
     case 431: return "header_fields_too_large";
