@@ -399,26 +399,35 @@ HttpResponse Service::Metrics() {
                        {"monitored", monitored.count(m.name) > 0},
                        {"monitor_granularities", granularities}});
   }
-  Json dimensions = Json::array();
+  bool empty = cube_.event_count() == 0;
+  Json rest = {{"metrics", metrics},
+               {"granularity", FormatDuration(c.granularity_ms)},
+               {"timezone", c.detect.timezone},
+               {"from", empty ? Json(nullptr) : Json(FormatTimestamp(cube_.first_bucket()))},
+               {"to", empty ? Json(nullptr) : Json(FormatTimestamp(cube_.last_bucket() + c.granularity_ms))},
+               {"events", cube_.event_count()}};
+  // The dimension values are written straight into the answer, sorted by reference: they are
+  // copied once, into the body the cache shares (dimension values may be long, and many).
+  std::string body = Dump(rest);
+  body.pop_back();  // the closing brace
+  body += ",\"dimensions\":[";
   for (size_t d = 0; d < c.input.dimensions.size(); ++d) {
-    // Sorted by reference: the values are copied once, into the answer (which the cache shares).
     const auto& values = cube_.DimensionValues(static_cast<int>(d));
     std::vector<const std::string*> sorted;
     sorted.reserve(values.size());
     for (const std::string& v : values) sorted.push_back(&v);
     std::sort(sorted.begin(), sorted.end(), [](const std::string* a, const std::string* b) { return *a < *b; });
-    Json list = Json::array();
-    for (const std::string* v : sorted) list.push_back(*v);
-    dimensions.push_back({{"name", c.input.dimensions[d].name}, {"values", std::move(list)}});
+    body += (d ? ",{\"name\":" : "{\"name\":") + Dump(c.input.dimensions[d].name) + ",\"values\":[";
+    for (size_t i = 0; i < sorted.size(); ++i) {
+      if (i) body += ',';
+      body += Dump(*sorted[i]);
+    }
+    body += "]}";
   }
-  bool empty = cube_.event_count() == 0;
-  return JsonResponse({{"metrics", metrics},
-                       {"dimensions", dimensions},
-                       {"granularity", FormatDuration(c.granularity_ms)},
-                       {"timezone", c.detect.timezone},
-                       {"from", empty ? Json(nullptr) : Json(FormatTimestamp(cube_.first_bucket()))},
-                       {"to", empty ? Json(nullptr) : Json(FormatTimestamp(cube_.last_bucket() + c.granularity_ms))},
-                       {"events", cube_.event_count()}});
+  body += "]}\n";
+  HttpResponse out;
+  out.body = std::move(body);
+  return out;
 }
 
 std::optional<HttpResponse> Service::AnswerSeriesQuery(const HttpRequest& r, SeriesQuery* q,
