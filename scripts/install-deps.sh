@@ -11,7 +11,7 @@ packages=(
   libcpp-httplib-dev
   python3-dev pybind11-dev python3-numpy python3-pandas python3-statsmodels
   python3-dask python3-distributed python3-pytest
-  prometheus-alertmanager chromium tzdata
+  prometheus-alertmanager chromium tzdata wrk
 )
 # The browser test drives Chromium from Node.js (playwright-core from npm); a Node.js installed
 # another way (with its own npm) is fine.

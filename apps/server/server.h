@@ -26,6 +26,12 @@
 #include "vigil/store.h"
 
 namespace vigil::server {
+namespace internal {
+class ComputePool;
+class ResponseCache;
+template <typename Value>
+class SharedCache;
+}  // namespace internal
 
 /// A request as the service sees it.
 struct HttpRequest {
@@ -34,13 +40,50 @@ struct HttpRequest {
   std::multimap<std::string, std::string> params;  ///< decoded query parameters
   std::string authorization;  ///< the Authorization header ("" when absent)
   std::string body;
+  std::string content_type;   ///< the Content-Type header ("" when absent)
 };
 
 struct HttpResponse {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
+  /// The body when it is shared with the service's cache (then `body` is empty), so a large
+  /// answer is not copied per request. text() reads either.
+  std::shared_ptr<const std::string> shared_body;
   std::vector<std::pair<std::string, std::string>> headers;
+
+  const std::string& text() const { return shared_body ? *shared_body : body; }
+};
+
+/// What one client may hold of the server (`server.*` config keys; docs/server.md). Every wait
+/// on a client is bounded, and every byte of a request head is counted, so slow or greedy
+/// clients hold only their own connection, and never for long.
+struct ConnectionLimits {
+  /// Open connections. A new one past it takes the place of the connection that has waited
+  /// longest for a request or its head; when all are busy answering, it is answered 503.
+  int64_t max_connections = 256;
+  int64_t max_header_bytes = 64 << 10; ///< request line and headers together; past it 431
+  int64_t max_headers = 100;           ///< header lines; past it 431
+  int64_t header_timeout_ms = 10000;   ///< the whole head, from its first byte; past it 408
+  int64_t request_timeout_ms = 60000;  ///< the body and the answer, after the head
+  int64_t read_timeout_ms = 10000;     ///< silence while a head or body is read
+  int64_t write_timeout_ms = 10000;    ///< a client that does not read its answer
+  int64_t idle_timeout_ms = 5000;      ///< keep-alive: an idle connection closes after this
+  int64_t max_body_bytes = 16 << 20;   ///< server.max_body_bytes
+  int64_t spare_threads = 8;           ///< threads kept ready (more start per connection)
+
+  /// The limits a config's `server` section sets.
+  static ConnectionLimits FromConfig(const ServerSpec& server);
+};
+
+/// What the HTTP layer did with connections, for GET /metrics.
+enum class ConnectionEvent {
+  kOpened,
+  kClosed,
+  kRefusedOverLimit,  ///< answered 503: max_connections were open
+  kHeadTooLarge,      ///< answered 431
+  kHeadTimeout,       ///< answered 408 or closed: the head was not complete in time
+  kEvicted,           ///< closed to make room: the server was full and it waited longest
 };
 
 /// The JSON error body every failure is answered with:
@@ -66,8 +109,18 @@ class Service {
   /// Answers one request. Never throws; unexpected failures are 500 with a JSON error.
   HttpResponse Handle(const HttpRequest& request);
 
-  /// Counts a request the HTTP layer refused before it reached Handle (a body over the limit).
+  /// Answers a request from its head alone when its body must not be read: a body for a route
+  /// that takes none (404, 405), a write without the right token (401, 403), a declared body
+  /// over server.max_body_bytes (413), a multipart form (415). Nothing when the body may be
+  /// read. `body_bytes` is the declared length (-1: unknown, as for a chunked body). Counted
+  /// like Handle's answers.
+  std::optional<HttpResponse> ScreenHead(const HttpRequest& head, int64_t body_bytes);
+
+  /// Counts a request the HTTP layer refused before it reached Handle (a body over the limit, a
+  /// malformed or slow head).
   void CountRefused(const HttpRequest& request, int status);
+  /// Counts what the HTTP layer did with a connection.
+  void CountConnection(ConnectionEvent event);
 
   const Config& config() const { return *config_; }
   bool writes_enabled() const { return !token_.empty(); }
@@ -105,16 +158,40 @@ class Service {
   Result<std::vector<StoredAnomaly>> StoredAnomaliesOn(const std::string& metric, const Slice& slice);
   std::optional<HttpResponse> AnswerSeriesQuery(const HttpRequest& request, SeriesQuery* query,
                                                 ExpectedSeries* series);
+  /// SeriesWithBand over the query. The band needs the slice's whole history before the range,
+  /// so the whole-history series of (metric, slice, granularity) is computed once per cube
+  /// version, and a range ending on a bucket boundary is cut from it (detection is causal: a
+  /// point's band depends only on what came before it). cube_mutex_ must be held.
+  Result<ExpectedSeries> BandedSeriesLocked(const SeriesQuery& query);
   /// Nothing when the request may write; else the 401 or 403 answer.
   std::optional<HttpResponse> CheckToken(const HttpRequest& request) const;
   void Count(const std::string& route, const std::string& method, int status, double seconds);
+
+  /// Stored incidents, parsed once per store version.
+  struct IncidentList {
+    StoreVersion version;
+    std::vector<StoredIncident> incidents;  ///< by start, then id
+  };
+  /// The stored incidents as of now; re-read only when the store changed. The lock of
+  /// store_mutex_ must be held.
+  Result<std::shared_ptr<const IncidentList>> IncidentsLocked();
+  /// The cache key's data generation: the cube's and the store's versions.
+  Result<std::pair<uint64_t, StoreVersion>> Generation();
 
   std::shared_ptr<const Config> config_;
   std::string token_;
   std::shared_mutex cube_mutex_;  // guards cube_
   Cube cube_;
-  std::mutex store_mutex_;        // guards store_ (after cube_mutex_ when both are taken)
+  std::atomic<uint64_t> cube_version_{0};  // moves after each merge into cube_
+  std::atomic<uint64_t> cube_events_{0};   // cube_.event_count(), read without the lock
+  std::mutex store_mutex_;        // guards store_ and incidents_ (after cube_mutex_ when both are taken)
   std::unique_ptr<Store> store_;
+  std::shared_ptr<const IncidentList> incidents_;
+  std::unique_ptr<internal::ResponseCache> cache_;
+  std::unique_ptr<internal::SharedCache<Result<ExpectedSeries>>> histories_;
+  // Computes the answers the cache misses, a few at a time: every connection has a thread, and
+  // N clients asking for N different series must not hold N computations' memory at once.
+  std::unique_ptr<internal::ComputePool> compute_;
 
   // Counters for GET /metrics.
   std::mutex counters_mutex_;
@@ -125,12 +202,17 @@ class Service {
   std::map<std::tuple<std::string, std::string, int>, RouteCounter> requests_;  // route, method, status
   std::atomic<uint64_t> ingested_events_{0}, ingested_lines_{0}, bad_lines_{0}, rejected_bodies_{0},
       feedback_{0};
+  std::atomic<int64_t> open_connections_{0};
+  std::atomic<uint64_t> connections_{0}, refused_connections_{0}, evicted_connections_{0}, heads_too_large_{0},
+      head_timeouts_{0};
 };
 
-/// Serves a Service over HTTP/1.1 with a pool of worker threads.
+/// Serves a Service over HTTP/1.1, a thread per connection up to `limits.max_connections`.
+/// Request heads are bounded in size, lines and time; a write's token and declared size are
+/// checked before its body is read; bodies are JSON Lines whatever their content type.
 class HttpServer {
  public:
-  HttpServer(Service* service, int64_t max_body_bytes, int threads = 8);
+  HttpServer(Service* service, const ConnectionLimits& limits);
   ~HttpServer();
   /// Binds to host:port (port 0 picks a free one) and returns the bound port.
   Result<int> Bind(const std::string& host, int port);

@@ -9,7 +9,10 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <thread>
 
+#include "server/compute_pool.h"
+#include "server/response_cache.h"
 #include "server/server.h"
 #include "vigil/incident_json.h"
 #include "vigil/ingest.h"
@@ -26,6 +29,11 @@ using Json = nlohmann::json;
 
 // Series longer than this are refused: the caller should ask for a coarser granularity.
 constexpr int64_t kMaxSeriesPoints = 100000;
+
+// Bytes of read answers, and of whole-history series, kept for as long as the cube and the store
+// are unchanged.
+constexpr size_t kResponseCacheBytes = 64 << 20;
+constexpr size_t kHistoryCacheBytes = 64 << 20;
 
 // Text from the data (slice values, notes) may hold any bytes; bad UTF-8 must not fail a reply.
 std::string Dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
@@ -45,7 +53,10 @@ const char* CodeName(int status) {
     case 404: return "not_found";
     case 405: return "method_not_allowed";
     case 409: return "conflict";
+    case 408: return "request_timeout";
     case 413: return "payload_too_large";
+    case 415: return "unsupported_media_type";
+    case 431: return "header_fields_too_large";
     case 422: return "unprocessable";
     case 503: return "unavailable";
     default: return status >= 500 ? "internal" : "error";
@@ -141,6 +152,32 @@ std::string RouteLabel(const std::string& path) {
   return "other";
 }
 
+// The routes that take a body, all with POST.
+bool IsWriteRoute(const std::string& path) {
+  const std::string incidents = "/api/incidents/", feedback = "/feedback";
+  return path == "/api/ingest" || (path.starts_with(incidents) && path.ends_with(feedback) &&
+                                   path.size() > incidents.size() + feedback.size());
+}
+
+// Answers of these GET routes depend only on the request, the cube and the store: they are
+// cached until either changes.
+bool IsCachedRoute(const std::string& route) {
+  return route == "/api/metrics" || route == "/api/series" || route == "/api/incidents" ||
+         route == "/api/incidents/{id}" || route == "/ui/incidents/{id}" || route == "/ui/plot";
+}
+
+// The path and every parameter, each length-prefixed so no two requests share a key.
+std::string CacheKey(const HttpRequest& r) {
+  std::string key = r.path;
+  for (const auto& [k, v] : r.params) key += fmt::format("|{}:{}{}:{}", k.size(), k, v.size(), v);
+  return key;
+}
+
+void AddCommonHeaders(HttpResponse* response) {
+  response->headers.emplace_back("X-Content-Type-Options", "nosniff");
+  response->headers.emplace_back("Cache-Control", "no-store");
+}
+
 }  // namespace
 
 HttpResponse ErrorResponse(int status, const std::string& message, int64_t line) {
@@ -179,26 +216,48 @@ Result<std::unique_ptr<Service>> Service::Open(const std::string& config_path) {
 
 Service::Service(std::shared_ptr<const Config> config, std::unique_ptr<Store> store, Cube cube,
                  std::string token)
-    : config_(std::move(config)), token_(std::move(token)), cube_(std::move(cube)), store_(std::move(store)) {}
+    : config_(std::move(config)),
+      token_(std::move(token)),
+      cube_(std::move(cube)),
+      store_(std::move(store)),
+      cache_(std::make_unique<internal::ResponseCache>(kResponseCacheBytes)),
+      histories_(std::make_unique<internal::SharedCache<Result<ExpectedSeries>>>(
+          kHistoryCacheBytes, [](const Result<ExpectedSeries>& s) -> std::optional<size_t> {
+            if (!s.ok()) return std::nullopt;
+            return s->points.size() * (sizeof(SeriesPoint) + sizeof(Assessment)) + 256;
+          })),
+      compute_(std::make_unique<internal::ComputePool>(std::max(2u, std::thread::hardware_concurrency()))) {
+  cube_events_ = cube_.event_count();
+}
 
 Service::~Service() = default;
 
-uint64_t Service::event_count() {
-  std::shared_lock lock(cube_mutex_);
-  return cube_.event_count();
-}
+uint64_t Service::event_count() { return cube_events_.load(); }
 
 HttpResponse Service::Handle(const HttpRequest& request) {
   auto start = std::chrono::steady_clock::now();
   std::string route = RouteLabel(request.path);
   HttpResponse response;
   try {
-    response = Route(request, &route);
+    std::optional<internal::DataGeneration> generation;
+    if ((request.method == "GET" || request.method == "HEAD") && IsCachedRoute(route)) {
+      // Without a store version (a failing store), the answer is computed, and tells.
+      if (auto g = Generation(); g.ok()) generation = internal::DataGeneration{g->first, g->second};
+    }
+    if (generation) {
+      response = cache_->Get(*generation, CacheKey(request), [&] {
+        return compute_->Run([&] {
+          std::string unused;
+          return Route(request, &unused);
+        });
+      });
+    } else {
+      response = Route(request, &route);
+    }
   } catch (const std::exception& e) {
     response = ErrorResponse(500, std::string("internal error: ") + e.what());
   }
-  response.headers.emplace_back("X-Content-Type-Options", "nosniff");
-  response.headers.emplace_back("Cache-Control", "no-store");
+  AddCommonHeaders(&response);
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   Count(route, request.method, response.status, seconds);
   return response;
@@ -207,6 +266,61 @@ HttpResponse Service::Handle(const HttpRequest& request) {
 void Service::CountRefused(const HttpRequest& request, int status) {
   if (status == 413) ++rejected_bodies_;
   Count(RouteLabel(request.path), request.method, status, 0);
+}
+
+void Service::CountConnection(ConnectionEvent event) {
+  switch (event) {
+    case ConnectionEvent::kOpened:
+      ++open_connections_;
+      ++connections_;
+      break;
+    case ConnectionEvent::kClosed: --open_connections_; break;
+    case ConnectionEvent::kRefusedOverLimit: ++refused_connections_; break;
+    case ConnectionEvent::kHeadTooLarge: ++heads_too_large_; break;
+    case ConnectionEvent::kHeadTimeout: ++head_timeouts_; break;
+    case ConnectionEvent::kEvicted: ++evicted_connections_; break;
+  }
+}
+
+std::optional<HttpResponse> Service::ScreenHead(const HttpRequest& head, int64_t body_bytes) {
+  // The HTTP layer reads no body for these.
+  if (head.method == "GET" || head.method == "HEAD") return std::nullopt;
+  std::optional<HttpResponse> refusal;
+  std::string route = RouteLabel(head.path);
+  if (head.method != "POST" || !IsWriteRoute(head.path)) {
+    // No route reads a body here: Route answers 404 or 405 without running any handler.
+    refusal = Route(head, &route);
+  } else if (auto denied = CheckToken(head)) {
+    refusal = std::move(denied);
+  } else if (head.content_type.starts_with("multipart/")) {
+    refusal = ErrorResponse(415, "multipart bodies are not read; send the file itself as the body, e.g. "
+                                 "curl --data-binary @events.jsonl");
+  } else if (body_bytes > config_->server.max_body_bytes) {
+    ++rejected_bodies_;
+    refusal = ErrorResponse(413, fmt::format("the body has {} bytes; the limit is {} (server.max_body_bytes)",
+                                             body_bytes, config_->server.max_body_bytes));
+  }
+  if (!refusal) return std::nullopt;
+  AddCommonHeaders(&*refusal);
+  Count(route, head.method, refusal->status, 0);
+  return refusal;
+}
+
+Result<std::pair<uint64_t, StoreVersion>> Service::Generation() {
+  uint64_t cube = cube_version_.load();
+  std::lock_guard lock(store_mutex_);
+  VIGIL_ASSIGN_OR_RETURN(StoreVersion store, store_->Version());
+  return std::make_pair(cube, store);
+}
+
+Result<std::shared_ptr<const Service::IncidentList>> Service::IncidentsLocked() {
+  VIGIL_ASSIGN_OR_RETURN(StoreVersion version, store_->Version());
+  if (incidents_ && incidents_->version == version) return incidents_;
+  auto list = std::make_shared<IncidentList>();
+  list->version = version;
+  VIGIL_ASSIGN_OR_RETURN(list->incidents, LoadStoredIncidents(store_.get()));
+  incidents_ = std::move(list);
+  return incidents_;
 }
 
 void Service::Count(const std::string& route, const std::string& method, int status, double seconds) {
@@ -262,6 +376,7 @@ HttpResponse Service::Route(const HttpRequest& r, std::string* route) {
   return answer();
 }
 
+// Takes no lock: it answers at once even while an ingest holds the cube.
 HttpResponse Service::Health() {
   return JsonResponse({{"status", "ok"}, {"events", event_count()}});
 }
@@ -284,21 +399,35 @@ HttpResponse Service::Metrics() {
                        {"monitored", monitored.count(m.name) > 0},
                        {"monitor_granularities", granularities}});
   }
-  Json dimensions = Json::array();
+  bool empty = cube_.event_count() == 0;
+  Json rest = {{"metrics", metrics},
+               {"granularity", FormatDuration(c.granularity_ms)},
+               {"timezone", c.detect.timezone},
+               {"from", empty ? Json(nullptr) : Json(FormatTimestamp(cube_.first_bucket()))},
+               {"to", empty ? Json(nullptr) : Json(FormatTimestamp(cube_.last_bucket() + c.granularity_ms))},
+               {"events", cube_.event_count()}};
+  // The dimension values are written straight into the answer, sorted by reference: they are
+  // copied once, into the body the cache shares (dimension values may be long, and many).
+  std::string body = Dump(rest);
+  body.pop_back();  // the closing brace
+  body += ",\"dimensions\":[";
   for (size_t d = 0; d < c.input.dimensions.size(); ++d) {
     const auto& values = cube_.DimensionValues(static_cast<int>(d));
-    std::vector<std::string> sorted(values.begin(), values.end());
-    std::sort(sorted.begin(), sorted.end());
-    dimensions.push_back({{"name", c.input.dimensions[d].name}, {"values", sorted}});
+    std::vector<const std::string*> sorted;
+    sorted.reserve(values.size());
+    for (const std::string& v : values) sorted.push_back(&v);
+    std::sort(sorted.begin(), sorted.end(), [](const std::string* a, const std::string* b) { return *a < *b; });
+    body += (d ? ",{\"name\":" : "{\"name\":") + Dump(c.input.dimensions[d].name) + ",\"values\":[";
+    for (size_t i = 0; i < sorted.size(); ++i) {
+      if (i) body += ',';
+      body += Dump(*sorted[i]);
+    }
+    body += "]}";
   }
-  bool empty = cube_.event_count() == 0;
-  return JsonResponse({{"metrics", metrics},
-                       {"dimensions", dimensions},
-                       {"granularity", FormatDuration(c.granularity_ms)},
-                       {"timezone", c.detect.timezone},
-                       {"from", empty ? Json(nullptr) : Json(FormatTimestamp(cube_.first_bucket()))},
-                       {"to", empty ? Json(nullptr) : Json(FormatTimestamp(cube_.last_bucket() + c.granularity_ms))},
-                       {"events", cube_.event_count()}});
+  body += "]}\n";
+  HttpResponse out;
+  out.body = std::move(body);
+  return out;
 }
 
 std::optional<HttpResponse> Service::AnswerSeriesQuery(const HttpRequest& r, SeriesQuery* q,
@@ -328,18 +457,49 @@ std::optional<HttpResponse> Service::AnswerSeriesQuery(const HttpRequest& r, Ser
   if (g > 0 && (b - a) / g > kMaxSeriesPoints) {
     return ErrorResponse(400, fmt::format("more than {} points; ask for a coarser granularity", kMaxSeriesPoints));
   }
-  auto computed = SeriesWithBand(cube_, q->metric, q->slice, q->from, q->to, q->granularity);
+  auto computed = BandedSeriesLocked(*q);
   if (!computed.ok()) return ErrorResponse(HttpStatusFor(computed.status().code()), computed.status().message());
   *series = std::move(*computed);
   return std::nullopt;
 }
 
+Result<ExpectedSeries> Service::BandedSeriesLocked(const SeriesQuery& q) {
+  std::string key = q.metric + "\n" + FormatSlice(q.slice) + "\n" + std::to_string(q.granularity);
+  auto history = histories_->Get({cube_version_.load(), {}}, key, [&] {
+    return SeriesWithBand(cube_, q.metric, q.slice, 0, 0, q.granularity);
+  });
+  if (!history->ok()) return history->status();
+  const ExpectedSeries& h = **history;
+  const int64_t g = h.granularity_ms;
+  if (h.points.empty() || g <= 0) return SeriesWithBand(cube_, q.metric, q.slice, q.from, q.to, q.granularity);
+  const TimeMs first = h.points.front().time, end = h.points.back().time + g;
+  // A range ending inside a bucket, or past the data, has points of its own: computed whole.
+  if (q.to != 0 && (q.to < first || q.to > end || (q.to - first) % g != 0)) {
+    return SeriesWithBand(cube_, q.metric, q.slice, q.from, q.to, q.granularity);
+  }
+  ExpectedSeries out;
+  out.metric = h.metric;
+  out.slice = h.slice;
+  out.unit = h.unit;
+  out.granularity_ms = g;
+  for (size_t i = 0; i < h.points.size(); ++i) {
+    TimeMs t = h.points[i].time;
+    if (t < q.from || (q.to != 0 && t >= q.to)) continue;
+    out.points.push_back(h.points[i]);
+    out.assessments.push_back(h.assessments[i]);
+  }
+  return out;
+}
+
 Result<std::vector<Service::StoredAnomaly>> Service::StoredAnomaliesOn(const std::string& metric, const Slice& slice) {
-  std::lock_guard store_lock(store_mutex_);
-  VIGIL_ASSIGN_OR_RETURN(auto incidents, LoadStoredIncidents(store_.get()));
+  std::shared_ptr<const IncidentList> list;
+  {
+    std::lock_guard store_lock(store_mutex_);
+    VIGIL_ASSIGN_OR_RETURN(list, IncidentsLocked());
+  }
   Json wanted = SliceToJson(slice);
   std::vector<StoredAnomaly> out;
-  for (const StoredIncident& inc : incidents) {
+  for (const StoredIncident& inc : list->incidents) {
     for (const Json& an : inc.document.value("anomalies", Json::array())) {
       if (an.value("metric", "") != metric || an.value("slice", Json::object()) != wanted) continue;
       auto start = ParseTimestamp(an.value("start", ""));
@@ -405,9 +565,14 @@ HttpResponse Service::ListIncidents(const HttpRequest& r) {
   for (const std::string& s : severity) {
     if (!kSeverities.count(s)) return ErrorResponse(400, "parameter 'severity': '" + s + "' is not minor, major or critical");
   }
-  std::lock_guard lock(store_mutex_);
-  auto incidents = LoadStoredIncidents(store_.get());
-  if (!incidents.ok()) return ErrorResponse(500, incidents.status().message());
+  std::shared_ptr<const IncidentList> stored;
+  {
+    std::lock_guard lock(store_mutex_);
+    auto loaded = IncidentsLocked();
+    if (!loaded.ok()) return ErrorResponse(500, loaded.status().message());
+    stored = std::move(*loaded);
+  }
+  const std::vector<StoredIncident>* incidents = &stored->incidents;
   Json list = Json::array();
   std::set<std::string> owners;
   // Newest first: the dashboard's list starts with what is happening now.
@@ -426,9 +591,9 @@ HttpResponse Service::ListIncidents(const HttpRequest& r) {
 
 HttpResponse Service::GetIncident(const std::string& id) {
   std::lock_guard lock(store_mutex_);
-  auto incidents = LoadStoredIncidents(store_.get());
+  auto incidents = IncidentsLocked();
   if (!incidents.ok()) return ErrorResponse(500, incidents.status().message());
-  for (const StoredIncident& i : *incidents) {
+  for (const StoredIncident& i : (*incidents)->incidents) {
     if (i.record.id != id) continue;
     Json doc = i.document;
     doc["status"] = i.record.status;
@@ -527,13 +692,20 @@ HttpResponse Service::Ingest(const HttpRequest& r) {
     return ErrorResponse(400, "the body holds no events");
   }
   std::unique_lock cube_lock(cube_mutex_);
-  Status merged = cube_.Merge(scratch);
-  if (!merged.ok()) return ErrorResponse(HttpStatusFor(merged.code()), merged.message());
   {
+    // All or nothing, in memory and in the store alike: a body past limits.max_cells, or one
+    // whose save fails, leaves both as they were.
     std::lock_guard store_lock(store_mutex_);
-    Status saved = store_->SaveCube(&cube_);
-    if (!saved.ok()) return ErrorResponse(500, saved.message());
+    Status saved = store_->SaveMerged(&cube_, scratch);
+    if (!saved.ok()) {
+      ++rejected_bodies_;
+      std::string message = saved.message();
+      if (saved.code() != StatusCode::kLimitExceeded) message += "; nothing was ingested";
+      return ErrorResponse(HttpStatusFor(saved.code()), message);
+    }
   }
+  ++cube_version_;
+  cube_events_ = cube_.event_count();
   ingested_events_ += stats->events;
   ingested_lines_ += stats->lines;
   return JsonResponse({{"events", stats->events},
@@ -590,13 +762,29 @@ HttpResponse Service::Prometheus() {
     family("vigil_cube_cells", "gauge", "Cells held in the cube.");
     out += fmt::format("vigil_cube_cells {}\n", cube_.cell_count());
   }
+  family("vigil_http_open_connections", "gauge", "Connections open now.");
+  out += fmt::format("vigil_http_open_connections {}\n", open_connections_.load());
+  family("vigil_http_connections_total", "counter", "Connections accepted.");
+  out += fmt::format("vigil_http_connections_total {}\n", connections_.load());
+  family("vigil_http_refused_connections_total", "counter",
+         "Connections answered 503 because server.max_connections were open and busy.");
+  out += fmt::format("vigil_http_refused_connections_total {}\n", refused_connections_.load());
+  family("vigil_http_evicted_connections_total", "counter",
+         "Connections closed to make room, when server.max_connections were open, because they had "
+         "waited longest for a request or its head.");
+  out += fmt::format("vigil_http_evicted_connections_total {}\n", evicted_connections_.load());
+  family("vigil_http_refused_heads_total", "counter",
+         "Request heads cut short: too large (server.max_header_bytes, server.max_headers) or too slow "
+         "(server.header_timeout).");
+  out += fmt::format("vigil_http_refused_heads_total{{reason=\"too_large\"}} {}\n", heads_too_large_.load());
+  out += fmt::format("vigil_http_refused_heads_total{{reason=\"timeout\"}} {}\n", head_timeouts_.load());
   {
     std::lock_guard lock(store_mutex_);
-    auto incidents = LoadStoredIncidents(store_.get());
+    auto incidents = IncidentsLocked();
     std::map<std::string, int> by_status = {{"open", 0}, {"acknowledged", 0}, {"resolved", 0}};
     std::map<std::pair<std::string, std::string>, int> open_by;
     if (incidents.ok()) {
-      for (const StoredIncident& i : *incidents) {
+      for (const StoredIncident& i : (*incidents)->incidents) {
         ++by_status[i.record.status];
         if (i.record.status != "resolved") ++open_by[{i.record.severity, i.record.owner}];
       }
@@ -620,9 +808,9 @@ HttpResponse Service::Prometheus() {
 HttpResponse Service::IncidentHtml(const std::string& id) {
   std::shared_lock cube_lock(cube_mutex_);
   std::lock_guard store_lock(store_mutex_);
-  auto incidents = LoadStoredIncidents(store_.get());
+  auto incidents = IncidentsLocked();
   if (!incidents.ok()) return ErrorResponse(500, incidents.status().message());
-  for (const StoredIncident& i : *incidents) {
+  for (const StoredIncident& i : (*incidents)->incidents) {
     if (i.record.id != id) continue;
     IncidentRenderOptions options;
     options.drill_down = true;
@@ -661,7 +849,7 @@ HttpResponse Service::Asset(const std::string& name) {
   std::string_view bytes;
   if (name == "report.css") bytes = ReportStylesheet();
   else if (name == "plot.js") bytes = PlotScript();
-  else bytes = internal::UiAsset(name);
+  else bytes = vigil::internal::UiAsset(name);
   if (bytes.empty()) return ErrorResponse(404, "no asset '" + name + "'");
   HttpResponse r;
   if (name.ends_with(".css")) r.content_type = "text/css; charset=utf-8";

@@ -26,7 +26,10 @@ Action Setup(CLI::App* app) {
   app->add_option("--config", o->config, "The YAML config")->required();
   app->add_option("--listen", o->listen, "HOST:PORT to listen on (port 0 picks a free one)")
       ->capture_default_str();
-  app->add_option("--threads", o->threads, "Worker threads answering requests")->capture_default_str();
+  app->add_option("--threads", o->threads,
+                  "Threads kept ready for connections (more start on demand, one per connection, up to "
+                  "server.max_connections)")
+      ->capture_default_str();
   return [o]() -> int {
     auto listen = server::ParseListen(o->listen);
     if (!listen.ok()) return ReportError(listen.status());
@@ -42,7 +45,9 @@ Action Setup(CLI::App* app) {
     sigaddset(&signals, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-    server::HttpServer http((*service).get(), (*service)->config().server.max_body_bytes, o->threads);
+    server::ConnectionLimits limits = server::ConnectionLimits::FromConfig((*service)->config().server);
+    limits.spare_threads = o->threads;
+    server::HttpServer http((*service).get(), limits);
     auto port = http.Bind(listen->first, listen->second);
     if (!port.ok()) return ReportError(port.status());
     if (!(*service)->writes_enabled()) {

@@ -188,6 +188,11 @@ struct ServerSpec {
   /// form `env:NAME` names an environment variable holding it (read by the server at start).
   std::string token;
   int64_t max_body_bytes = 16 << 20;  ///< larger request bodies are refused
+  int64_t max_connections = 256;      ///< open connections; a new one past it is answered 503
+  int64_t max_header_bytes = 64 << 10;  ///< a request's line and headers together
+  int64_t max_headers = 100;          ///< header lines of one request
+  int64_t header_timeout_ms = 10000;  ///< a request's whole head, from its first byte
+  int64_t request_timeout_ms = 60000; ///< a request's body and answer, after its head
 };
 
 /// Explicit limits; reaching one is reported, never silent.

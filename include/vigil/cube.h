@@ -87,8 +87,12 @@ class Cube {
   /// Adds one mapped event. Fails only when limits.max_cells would be exceeded.
   Status Add(const Event& event);
   /// Adds every cell of `other` (same CubeFingerprint required). Exact and associative while no
-  /// cardinality limit is reached; then values beyond the limit fold into __other__.
+  /// cardinality limit is reached; then values beyond the limit fold into __other__. All or
+  /// nothing: a merge that would pass limits.max_cells changes nothing (kLimitExceeded).
   Status Merge(const Cube& other);
+  /// What Merge(other) would answer about the configurations and limits.max_cells, without
+  /// changing anything.
+  Status CheckMerge(const Cube& other) const;
 
   uint64_t event_count() const;
   size_t cell_count() const;

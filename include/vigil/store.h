@@ -55,6 +55,14 @@ struct DeliveryRecord {
   TimeMs at = 0;
 };
 
+/// Identifies the state of a store's data: it differs after any committed change, made through
+/// this Store or by another process. Readers cache what they derive from the store under it.
+struct StoreVersion {
+  int64_t others = 0;  ///< SQLite's data_version: moves when another connection commits
+  int64_t own = 0;     ///< rows changed through this Store
+  bool operator==(const StoreVersion&) const = default;
+};
+
 class Store {
  public:
   /// Opens (creating when needed) the database at `path`; parent folders are created.
@@ -71,6 +79,12 @@ class Store {
   /// Writes the buckets `cube` changed since it was loaded, in one transaction, then marks them
   /// clean. Ingesting A then B gives the same stored cube as ingesting A and B together.
   Status SaveCube(Cube* cube);
+  /// Adds `addition` to `cube` in memory and in the store, both or neither: the buckets the
+  /// addition touches are written merged first, and `cube` takes the addition only once they
+  /// are committed. A failed write leaves `cube` as it was (and in step with the store); an
+  /// addition that would pass limits.max_cells is refused (kLimitExceeded) before anything is
+  /// written. `cube` must be in step with the store (loaded from it, every change saved).
+  Status SaveMerged(Cube* cube, const Cube& addition);
 
   /// Replaces the stored JSON documents of `kind` (e.g. "anomaly") with `docs` (id, body), in
   /// one transaction: re-running detection over the same data leaves the same set.
@@ -102,6 +116,9 @@ class Store {
   Status PutDelivery(const DeliveryRecord& delivery);
   /// The last delivery of every (incident, sink).
   Result<std::vector<DeliveryRecord>> Deliveries();
+
+  /// The current StoreVersion; cheap (no table is read).
+  Result<StoreVersion> Version();
 
   /// Number of stored buckets and events (for summaries).
   Result<std::pair<int64_t, int64_t>> CubeSize();

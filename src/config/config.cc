@@ -784,6 +784,19 @@ Result<Config> Config::Parse(std::string_view yaml, const std::string& origin,
       if (server["max_body_bytes"]) {
         VIGIL_RETURN_IF_ERROR(r.Positive(server["max_body_bytes"], "server.max_body_bytes", &c.server.max_body_bytes));
       }
+      const std::pair<const char*, int64_t*> counts[] = {{"max_connections", &c.server.max_connections},
+                                                         {"max_header_bytes", &c.server.max_header_bytes},
+                                                         {"max_headers", &c.server.max_headers}};
+      for (const auto& [name, out] : counts) {
+        if (server[name]) VIGIL_RETURN_IF_ERROR(r.Positive(server[name], std::string("server.") + name, out));
+      }
+      const std::pair<const char*, int64_t*> timeouts[] = {{"header_timeout", &c.server.header_timeout_ms},
+                                                           {"request_timeout", &c.server.request_timeout_ms}};
+      for (const auto& [name, out] : timeouts) {
+        if (!server[name]) continue;
+        VIGIL_RETURN_IF_ERROR(r.Duration(server[name], std::string("server.") + name, out));
+        if (*out <= 0) return r.Error(server[name], std::string("server.") + name, "must be positive");
+      }
     }
     if (const YAML::Node& ingest = root["ingest"]) {
       if (ingest["threads"]) VIGIL_RETURN_IF_ERROR(r.Scalar(ingest["threads"], "ingest.threads", &c.threads));

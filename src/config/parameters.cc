@@ -136,6 +136,16 @@ const std::vector<ParameterSpec>& ParameterTable() {
        "`env:NAME` reads it from environment variable NAME when the server starts."},
       {"server.max_body_bytes", "integer", "16777216",
        "Largest request body accepted; a larger one is answered 413."},
+      {"server.max_connections", "integer", "256",
+       "Connections open at once, each with its own thread. A new one past it takes the place of the "
+       "one waiting longest for a request or its head; when all are busy, it is answered 503."},
+      {"server.max_header_bytes", "integer", "65536",
+       "Largest request line and headers together; a larger head is answered 431."},
+      {"server.max_headers", "integer", "100", "Most header lines in one request; more are answered 431."},
+      {"server.header_timeout", "duration", "10s",
+       "Time a client has to send a request's whole head, from its first byte; then 408 and close."},
+      {"server.request_timeout", "duration", "60s",
+       "Time a request's body and answer may take after its head; then the connection closes."},
       {"ingest", "map", "", "Ingestion."},
       {"ingest.threads", "integer", "0", "Parser threads; 0 uses one per core."},
   };

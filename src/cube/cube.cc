@@ -7,6 +7,7 @@
 #include <cstring>
 #include <limits>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "common/hash.h"
 #include "common/text.h"
@@ -497,12 +498,72 @@ Status Cube::Add(const Event& e) {
   return Status::Ok();
 }
 
-Status Cube::Merge(const Cube& other) {
-  Impl& m = *impl_;
+namespace {
+
+// The codes Dictionary::Encode would give `values` in turn, without adding them: known values
+// keep theirs, new ones take the next codes, or __other__'s once the limit is reached.
+std::vector<int64_t> PlannedCodes(const internal::Dictionary& dict, const std::vector<std::string>& values) {
+  int64_t other = dict.Find(kOtherValue);
+  int64_t next = static_cast<int64_t>(dict.size());
+  int64_t real_values = next - (other >= 0 ? 1 : 0);
+  std::vector<int64_t> codes;
+  codes.reserve(values.size());
+  for (const std::string& v : values) {
+    int64_t code = dict.Find(v);
+    if (code < 0 && v == kOtherValue) {
+      code = other = next++;
+    } else if (code < 0 && real_values >= dict.limit()) {
+      if (other < 0) other = next++;
+      code = other;
+    } else if (code < 0) {
+      code = next++;
+      ++real_values;
+    }
+    codes.push_back(code);
+  }
+  return codes;
+}
+
+}  // namespace
+
+Status Cube::CheckMerge(const Cube& other) const {
+  const Impl& m = *impl_;
   const Impl& o = *other.impl_;
   if (m.config->CubeFingerprint() != o.config->CubeFingerprint()) {
     return InvalidArgument("cannot merge cubes built with different configurations");
   }
+  const auto limit = static_cast<size_t>(std::max<int64_t>(m.config->limits.max_cells, 0));
+  if (m.cell_bucket.size() + o.cell_bucket.size() <= limit) return Status::Ok();
+  // Count the cells the merge would create: cells of `other` not in this cube (two of them may
+  // become one when their values fold into __other__).
+  std::vector<std::vector<int64_t>> remap(m.ndims);
+  for (size_t d = 0; d < m.ndims; ++d) remap[d] = PlannedCodes(m.dictionaries[d], o.dictionaries[d].values());
+  std::unordered_set<std::string> created;
+  std::vector<uint32_t> codes(m.ndims);
+  for (size_t i = 0; i < o.cell_bucket.size(); ++i) {
+    const uint32_t* oc = o.Codes(i);
+    bool new_value = false;
+    for (size_t d = 0; d < m.ndims; ++d) {
+      codes[d] = static_cast<uint32_t>(remap[d][oc[d]]);
+      new_value |= codes[d] >= m.dictionaries[d].size();
+    }
+    if (!new_value && m.FindCell(o.cell_bucket[i], codes.data()) >= 0) continue;
+    std::string key(reinterpret_cast<const char*>(&o.cell_bucket[i]), sizeof(TimeMs));
+    key.append(reinterpret_cast<const char*>(codes.data()), codes.size() * sizeof(uint32_t));
+    if (created.insert(std::move(key)).second && m.cell_bucket.size() + created.size() > limit) {
+      return LimitExceeded("the cube would pass limits.max_cells (" + std::to_string(limit) +
+                           " cells; it holds " + std::to_string(m.cell_bucket.size()) +
+                           "); nothing was added; raise it or use a coarser cube.granularity");
+    }
+  }
+  return Status::Ok();
+}
+
+Status Cube::Merge(const Cube& other) {
+  Impl& m = *impl_;
+  const Impl& o = *other.impl_;
+  // Checked first so that a merge past the cell limit changes nothing, not even dictionaries.
+  VIGIL_RETURN_IF_ERROR(CheckMerge(other));
   std::vector<std::vector<uint32_t>> remap(m.ndims);
   for (size_t d = 0; d < m.ndims; ++d) {
     const auto& od = o.dictionaries[d];

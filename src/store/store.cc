@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "cube/cube_impl.h"
 #include "store/sql.h"
@@ -196,6 +197,36 @@ Status Store::SaveCube(Cube* cube) {
   return Status::Ok();
 }
 
+Status Store::SaveMerged(Cube* cube, const Cube& addition) {
+  VIGIL_RETURN_IF_ERROR(cube->CheckMerge(addition));
+  const Cube::Impl& m = cube->impl();
+  const Cube::Impl& a = addition.impl();
+  // What the touched buckets hold after the merge, with the dictionaries the merge will give:
+  // a copy of the cube's cells in those buckets, plus the addition.
+  Cube merged(m.config);
+  Cube::Impl& p = merged.impl();
+  p.dictionaries = m.dictionaries;
+  std::unordered_set<TimeMs> touched(a.cell_bucket.begin(), a.cell_bucket.end());
+  for (size_t i = 0; i < m.cell_bucket.size(); ++i) {
+    if (!touched.count(m.cell_bucket[i])) continue;
+    bool created;
+    int64_t cell = p.FindOrAddCell(m.cell_bucket[i], m.Codes(i), &created);
+    if (cell < 0) return LimitExceeded("limits.max_cells reached while saving the cube");
+    if (m.IsFull(i)) {
+      p.AbsorbFull(cell, created, m.full_cells[m.cell_full[i] - 1]);
+    } else {
+      p.AbsorbSingle(cell, created, &m.single_measures[i * m.nmeasures], m.single_bits[i], m.single_device[i]);
+    }
+  }
+  VIGIL_RETURN_IF_ERROR(merged.Merge(addition));
+  VIGIL_RETURN_IF_ERROR(SaveCube(&merged));
+  // Committed: the cube takes the same addition (CheckMerge said it fits), already stored.
+  Status in_memory = cube->Merge(addition);
+  if (!in_memory.ok()) return in_memory;
+  cube->impl().ClearDirty();
+  return Status::Ok();
+}
+
 Status Store::ReplaceDocuments(const std::string& kind,
                                const std::vector<std::pair<std::string, std::string>>& docs) {
   VIGIL_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
@@ -230,6 +261,12 @@ Result<std::vector<std::pair<std::string, std::string>>> Store::Documents(const 
   }
   if (rc != SQLITE_DONE) return SqlError(db_, path_, "reading " + kind + " documents");
   return out;
+}
+
+Result<StoreVersion> Store::Version() {
+  Statement st(db_, "PRAGMA data_version");
+  if (!st.ok() || sqlite3_step(st.get()) != SQLITE_ROW) return SqlError(db_, path_, "reading the data version");
+  return StoreVersion{sqlite3_column_int64(st.get(), 0), static_cast<int64_t>(sqlite3_total_changes64(db_))};
 }
 
 Result<std::pair<int64_t, int64_t>> Store::CubeSize() {

@@ -13,6 +13,7 @@ demo_store() {
 
 # start_server CONFIG LOG: `vigil serve` on a free port of 127.0.0.1; sets SERVER_PID and BASE.
 start_server() {
+  : >"$2"  # a log left from an earlier server must not give its port
   "$VIGIL" serve --config "$1" --listen 127.0.0.1:0 >"$2" 2>&1 &
   SERVER_PID=$!
   BASE=

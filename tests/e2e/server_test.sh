@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end test of `vigil serve` over real HTTP: a small demo store, the API (metrics, series,
-# incidents and their filters, feedback, ingest with its token, bad lines and size limit),
+# incidents and their filters, feedback, ingest with its token, bad lines, size limit and any
+# content type),
 # Prometheus counters, the dashboard's files, incidents known only from `vigil detect`, and a
 # clean stop on SIGTERM and SIGINT.
 # Usage: server_test.sh VIGIL SOURCE_DIR
@@ -219,6 +220,23 @@ for asset in ("app.js", "app.css", "report.css", "plot.js"):
     check("asset " + asset, status == 200)
 status, _, frag = call("GET", "/ui/incidents/" + inc["id"], raw=True)
 check("incident fragment with plot and root causes", status == 200 and b"<svg" in frag and b'class="rc"' in frag)
+
+# The documented `curl --data-binary @events.jsonl` sends a form content type; a body over 8 KB
+# must still be read as JSON Lines (the HTTP library's own form limit must not apply).
+big = b"\n".join(good.split(b"\n")[:60]) + b"\n"
+req = urllib.request.Request(base + "/api/ingest", data=big, method="POST",
+                             headers={"Authorization": bearer, "Content-Type": "application/x-www-form-urlencoded"})
+with urllib.request.urlopen(req, timeout=30) as r:
+    body = json.loads(r.read())
+check("a form-typed JSON Lines body over 8 KB is ingested", len(big) > 8192 and body["events"] == 60, (len(big), body))
+# A body over the limit is refused from its declared length, before it is read: no token, 401.
+req = urllib.request.Request(base + "/api/ingest", data=b"{}\n" * 40000, method="POST")
+try:
+    urllib.request.urlopen(req, timeout=30)
+    status = 200
+except urllib.error.HTTPError as e:
+    status = e.code
+check("a large body without a token is a 401 (the token is checked first)", status == 401, status)
 
 print(f"{sum(results)} passed, {len(results) - sum(results)} failed")
 sys.exit(0 if all(results) else 1)

@@ -1,11 +1,13 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cmath>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <thread>
 
 #include "server/server.h"
+#include "store/sql.h"
 #include "support/test_data.h"
 #include "vigil/ingest.h"
 
@@ -18,24 +20,24 @@ using vigil::testing::TempDir;
 constexpr TimeMs kStart = 1772409600000;  // 2026-03-02T00:00:00Z
 
 HttpRequest Get(const std::string& path, std::multimap<std::string, std::string> params = {}) {
-  return {"GET", path, std::move(params), "", ""};
+  return {"GET", path, std::move(params), "", "", ""};
 }
 
 HttpRequest Post(const std::string& path, const std::string& body, const std::string& token) {
-  return {"POST", path, {}, token.empty() ? "" : "Bearer " + token, body};
+  return {"POST", path, {}, token.empty() ? "" : "Bearer " + token, body, ""};
 }
 
-json Body(const HttpResponse& r) { return json::parse(r.body); }
+json Body(const HttpResponse& r) { return json::parse(r.text()); }
 
 class ServiceTest : public ::testing::Test {
  protected:
-  void Open(const std::string& token = "s3cret") {
+  void Open(const std::string& token = "s3cret", const std::string& extra = "") {
     config_ = vigil::testing::SmallConfig(R"(
 monitors:
   - {metric: lat_p95, slices: [all, a], granularity: 1h}
 detect: {warmup: 1h}
 server: {max_body_bytes: 20000}
-)");
+)" + extra);
     auto store = Store::Open(dir_.Path("v.db"));
     ASSERT_TRUE(store.ok());
     Cube cube(config_);
@@ -122,7 +124,7 @@ TEST_F(ServiceTest, SeriesCarryTheBandAndStoredAnomalies) {
   PutIncident("inc-1", "open", "major", "team", kStart + 2 * kDayMs + 3 * kHourMs);
   HttpResponse r = service_->Handle(Get("/api/series", {{"metric", "lat_p95"}, {"slice", "a=a1"},
                                                          {"from", "2026-03-04T00:00:00Z"}, {"to", "2026-03-04T12:00:00Z"}}));
-  ASSERT_EQ(r.status, 200) << r.body;
+  ASSERT_EQ(r.status, 200) << r.text();
   json s = Body(r);
   EXPECT_EQ(s["granularity"], "1h");
   ASSERT_EQ(s["points"].size(), 12u);
@@ -162,7 +164,7 @@ TEST_F(ServiceTest, IncidentsFilterByStatusOwnerAndSeverity) {
   EXPECT_EQ(service_->Handle(Get("/api/incidents/inc-9")).status, 404);
   HttpResponse page = service_->Handle(Get("/ui/incidents/inc-2"));
   EXPECT_EQ(page.status, 200);
-  EXPECT_NE(page.body.find("<article class=\"incident"), std::string::npos);
+  EXPECT_NE(page.text().find("<article class=\"incident"), std::string::npos);
 }
 
 TEST_F(ServiceTest, WritesNeedTheToken) {
@@ -254,7 +256,7 @@ TEST_F(ServiceTest, PrometheusExpositionCountsRequestsAndIngests) {
   HttpResponse r = service_->Handle(Get("/metrics"));
   ASSERT_EQ(r.status, 200);
   EXPECT_EQ(r.content_type.rfind("text/plain; version=0.0.4", 0), 0u);
-  const std::string& t = r.body;
+  const std::string& t = r.text();
   EXPECT_NE(t.find("vigil_http_requests_total{route=\"/healthz\",method=\"GET\",code=\"200\"} 1\n"), std::string::npos);
   // Ids are folded into the route pattern.
   EXPECT_NE(t.find("route=\"/api/incidents/{id}\",method=\"GET\",code=\"404\"} 1\n"), std::string::npos);
@@ -288,7 +290,7 @@ TEST_F(ServiceTest, AssetsAndFragmentsAreServed) {
   EXPECT_EQ(service_->Handle(Get("/assets/missing.js")).status, 404);
   HttpResponse plot = service_->Handle(Get("/ui/plot", {{"metric", "lat_p95"}, {"slice", "a=a2"}}));
   EXPECT_EQ(plot.status, 200);
-  EXPECT_NE(plot.body.find("<svg"), std::string::npos);
+  EXPECT_NE(plot.text().find("<svg"), std::string::npos);
 }
 
 TEST_F(ServiceTest, ReadsAndIngestsRunConcurrently) {
@@ -312,6 +314,170 @@ TEST_F(ServiceTest, ReadsAndIngestsRunConcurrently) {
   for (auto& t : threads) t.join();
   EXPECT_EQ(failures, 0);
   EXPECT_EQ(service_->event_count(), 30200u);
+}
+
+TEST_F(ServiceTest, WritesAreScreenedFromTheirHeadAlone) {
+  Open();
+  HttpRequest head = Post("/api/ingest", "", "");
+  // Reads take no body: nothing to screen.
+  EXPECT_FALSE(service_->ScreenHead(Get("/api/incidents"), 0).has_value());
+  auto refused = service_->ScreenHead(head, 1'000'000'000);
+  ASSERT_TRUE(refused.has_value());
+  EXPECT_EQ(refused->status, 401);  // the token before the size: strangers learn no limits
+  head.authorization = "Bearer s3cret";
+  refused = service_->ScreenHead(head, 1'000'000'000);
+  ASSERT_TRUE(refused.has_value());
+  EXPECT_EQ(refused->status, 413);
+  EXPECT_NE(Body(*refused)["error"]["message"].get<std::string>().find("server.max_body_bytes"), std::string::npos);
+  EXPECT_FALSE(service_->ScreenHead(head, 5000).has_value());
+  EXPECT_FALSE(service_->ScreenHead(head, -1).has_value());  // chunked: limited while read
+  head.content_type = "multipart/form-data; boundary=x";
+  EXPECT_EQ(service_->ScreenHead(head, 5000)->status, 415);
+  EXPECT_EQ(service_->ScreenHead(Post("/api/metrics", "", "s3cret"), 5)->status, 405);
+  EXPECT_EQ(service_->ScreenHead(Post("/nowhere", "", "s3cret"), 5)->status, 404);
+  HttpRequest put = Post("/api/ingest", "", "s3cret");
+  put.method = "PUT";
+  EXPECT_EQ(service_->ScreenHead(put, 5)->status, 405);
+  // Refusals are counted like answers.
+  EXPECT_NE(service_->Handle(Get("/metrics")).text().find(
+                "vigil_http_requests_total{route=\"/api/ingest\",method=\"POST\",code=\"413\"} 1\n"),
+            std::string::npos);
+}
+
+TEST_F(ServiceTest, AnIngestPastTheCellLimitKeepsNothing) {
+  // Room for 60 more cells than the stored cube (the same events as Open's) holds.
+  Cube probe(vigil::testing::SmallConfig());
+  ASSERT_TRUE(IngestBuffer(vigil::testing::ToJsonLines(vigil::testing::RandomEvents(30000, 3, kStart, 3 * 1440)),
+                           "events", &probe).ok());
+  const size_t cells = probe.cell_count();
+  Open("s3cret", "limits: {max_cells: " + std::to_string(cells + 60) + "}\n");
+  auto stored_events = [&] { return store_->CubeSize()->second; };
+  const uint64_t events = service_->event_count();
+  ASSERT_EQ(stored_events(), static_cast<int64_t>(events));
+  json metrics_before = Body(service_->Handle(Get("/api/metrics")));
+  // 100 events in new cells: past the limit part way through the merge.
+  auto far = vigil::testing::RandomEvents(100, 77, kStart + 10 * kDayMs, 1440);
+  for (auto& e : far) e.c = "c-new-" + std::to_string(e.time % 5);
+  HttpResponse r = service_->Handle(Post("/api/ingest", vigil::testing::ToJsonLines(far), "s3cret"));
+  EXPECT_EQ(r.status, 422) << r.text();
+  EXPECT_NE(Body(r)["error"]["message"].get<std::string>().find("limits.max_cells"), std::string::npos);
+  EXPECT_EQ(service_->event_count(), events);
+  EXPECT_EQ(stored_events(), static_cast<int64_t>(events));
+  // Not even the new dimension values were kept.
+  EXPECT_EQ(Body(service_->Handle(Get("/api/metrics")))["dimensions"], metrics_before["dimensions"]);
+  // A body that fits is taken whole.
+  r = service_->Handle(Post("/api/ingest", vigil::testing::ToJsonLines(vigil::testing::RandomEvents(50, 5, kStart)), "s3cret"));
+  EXPECT_EQ(r.status, 200) << r.text();
+  EXPECT_EQ(service_->event_count(), events + 50);
+  EXPECT_EQ(stored_events(), static_cast<int64_t>(events + 50));
+}
+
+TEST_F(ServiceTest, AFailedSaveLeavesMemoryInStepWithTheStore) {
+  Open();
+  const uint64_t events = service_->event_count();
+  std::string body = vigil::testing::ToJsonLines(vigil::testing::RandomEvents(40, 8, kStart + kDayMs));
+  json series_before = Body(service_->Handle(Get("/api/series", {{"metric", "volume"}})));
+  // The store refuses writes (as a full disk would).
+  ASSERT_EQ(sqlite3_exec(store_->handle(), "PRAGMA query_only=1", nullptr, nullptr, nullptr), SQLITE_OK);
+  HttpResponse r = service_->Handle(Post("/api/ingest", body, "s3cret"));
+  EXPECT_EQ(r.status, 500) << r.text();
+  EXPECT_NE(Body(r)["error"]["message"].get<std::string>().find("nothing was ingested"), std::string::npos);
+  EXPECT_EQ(service_->event_count(), events);
+  EXPECT_EQ(Body(service_->Handle(Get("/api/series", {{"metric", "volume"}}))), series_before);
+  // Once the store takes writes again, the client's retry counts the body once, in memory and
+  // in the store alike.
+  ASSERT_EQ(sqlite3_exec(store_->handle(), "PRAGMA query_only=0", nullptr, nullptr, nullptr), SQLITE_OK);
+  r = service_->Handle(Post("/api/ingest", body, "s3cret"));
+  EXPECT_EQ(r.status, 200) << r.text();
+  EXPECT_EQ(service_->event_count(), events + 40);
+  EXPECT_EQ(store_->CubeSize()->second, static_cast<int64_t>(events + 40));
+  auto reloaded = store_->LoadCube(config_);
+  ASSERT_TRUE(reloaded.ok());
+  EXPECT_EQ(reloaded->event_count(), events + 40);
+}
+
+TEST_F(ServiceTest, CachedAnswersFollowWritesFromThisAndOtherProcesses) {
+  Open();
+  EXPECT_EQ(Body(service_->Handle(Get("/api/incidents")))["count"], 0);
+  // Written through the service's own connection...
+  PutIncident("inc-1", "open", "major", "asr", kStart + kDayMs);
+  EXPECT_EQ(Body(service_->Handle(Get("/api/incidents")))["count"], 1);
+  // ...and by another connection, as `vigil run` in another process does.
+  {
+    auto other = Store::Open(dir_.Path("v.db"));
+    ASSERT_TRUE(other.ok());
+    IncidentRecord r{"inc-2", "open", "minor", "tts", "lat_p95", kStart + 2 * kDayMs, 0, 0, true,
+                     Document("inc-2", kStart + 2 * kDayMs).dump()};
+    ASSERT_TRUE((*other)->PutIncident(r).ok());
+  }
+  json list = Body(service_->Handle(Get("/api/incidents")));
+  EXPECT_EQ(list["count"], 2);
+  EXPECT_EQ(list["incidents"][0]["id"], "inc-2");
+  EXPECT_NE(service_->Handle(Get("/metrics")).text().find("vigil_incidents{status=\"open\"} 2\n"), std::string::npos);
+  // The series answer follows ingests.
+  json before = Body(service_->Handle(Get("/api/series", {{"metric", "volume"}, {"granularity", "1d"}})));
+  ASSERT_EQ(service_->Handle(Post("/api/ingest", vigil::testing::ToJsonLines(vigil::testing::RandomEvents(10, 4, kStart)), "s3cret")).status, 200);
+  json after = Body(service_->Handle(Get("/api/series", {{"metric", "volume"}, {"granularity", "1d"}})));
+  EXPECT_EQ(after["points"][0]["value"].get<double>(), before["points"][0]["value"].get<double>() + 10);
+}
+
+TEST_F(ServiceTest, ConcurrentCatalogRequestsShareOneCopyOfTheDictionary) {
+  // Long dimension values: every request used to copy the whole dictionary (several times).
+  Open();
+  std::vector<vigil::testing::RawEvent> events = vigil::testing::RandomEvents(100, 6, kStart + kDayMs);
+  for (size_t i = 0; i < events.size(); ++i) events[i].b = std::string(60, 'v') + std::to_string(i);
+  ASSERT_EQ(service_->Handle(Post("/api/ingest", vigil::testing::ToJsonLines(events), "s3cret")).status, 200);
+  std::vector<HttpResponse> answers(8);
+  std::vector<std::thread> threads;
+  for (size_t t = 0; t < answers.size(); ++t) {
+    threads.emplace_back([&, t] { answers[t] = service_->Handle(Get("/api/metrics")); });
+  }
+  for (auto& t : threads) t.join();
+  for (const HttpResponse& a : answers) {
+    ASSERT_EQ(a.status, 200);
+    EXPECT_EQ(a.shared_body.get(), answers[0].shared_body.get());  // one body, shared
+  }
+  EXPECT_EQ(Body(answers[0])["dimensions"][1]["values"].size(), 104u);
+}
+
+TEST_F(ServiceTest, SeriesCutFromTheWholeHistoryEqualTheirDirectComputation) {
+  Open();
+  auto cube = store_->LoadCube(config_);
+  ASSERT_TRUE(cube.ok());
+  struct Range {
+    TimeMs from, to;
+  };
+  const Range ranges[] = {{0, 0},
+                          {kStart + kDayMs, kStart + 2 * kDayMs},            // on bucket boundaries
+                          {kStart + kDayMs + 30 * 60000, 0},                 // to the end
+                          {0, kStart + kDayMs + 7 * 60000 + 5},              // ends inside a bucket
+                          {kStart + 2 * kDayMs, kStart + 5 * kDayMs},        // past the data
+                          {kStart - kDayMs, kStart + kDayMs + 3 * kHourMs}};  // before the data
+  for (const char* granularity : {"", "1m", "1h", "1d"}) {
+    for (const char* slice : {"", "a=a1", "a=a2,b=b3"}) {
+      for (const Range& r : ranges) {
+        std::multimap<std::string, std::string> params = {{"metric", "lat_p95"}, {"slice", slice}};
+        if (*granularity) params.emplace("granularity", granularity);
+        if (r.from) params.emplace("from", FormatTimestamp(r.from));
+        if (r.to) params.emplace("to", FormatTimestamp(r.to));
+        std::string what = std::string(granularity) + " " + slice + " " + std::to_string(r.from) + ".." + std::to_string(r.to);
+        json got = Body(service_->Handle(Get("/api/series", params)));
+        auto direct = SeriesWithBand(*cube, "lat_p95", *ParseSlice(slice), r.from, r.to,
+                                     *granularity ? *ParseDuration(granularity) : 0);
+        ASSERT_TRUE(direct.ok()) << what;
+        ASSERT_EQ(got["points"].size(), direct->points.size()) << what;
+        for (size_t i = 0; i < direct->points.size(); ++i) {
+          const json& p = got["points"][i];
+          ASSERT_EQ(p["time"], FormatTimestamp(direct->points[i].time)) << what;
+          auto same = [](const json& j, double v) { return std::isnan(v) ? j.is_null() : j.get<double>() == v; };
+          EXPECT_TRUE(same(p["value"], direct->points[i].value)) << what << " " << i;
+          EXPECT_TRUE(same(p["expected"], direct->assessments[i].expected)) << what << " " << i;
+          EXPECT_TRUE(same(p["lower"], direct->assessments[i].lower)) << what << " " << i;
+          EXPECT_TRUE(same(p["upper"], direct->assessments[i].upper)) << what << " " << i;
+        }
+      }
+    }
+  }
 }
 
 }  // namespace
