@@ -128,8 +128,12 @@ Result<TimeMs> ParseTimestamp(std::string_view s) {
 }
 
 std::string FormatTimestamp(TimeMs t) {
-  int64_t days = t / kDayMs - (t % kDayMs < 0 ? 1 : 0);  // floor, without overflow
-  int64_t rest = t - days * kDayMs;
+  int64_t rest = t % kDayMs;  // floor division, without overflow
+  int64_t days = t / kDayMs;
+  if (rest < 0) {
+    rest += kDayMs;
+    --days;
+  }
   int64_t y;
   unsigned m, d;
   CivilFromDays(days, &y, &m, &d);
