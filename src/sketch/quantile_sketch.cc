@@ -360,6 +360,8 @@ Result<QuantileSketch> QuantileSketch::Deserialize(std::string_view* in) {
     if (!std::isfinite(s.min_) || !std::isfinite(s.max_) || !(s.min_ <= s.max_)) {
       return r.Error("min/max invalid");
     }
+    // One value is both the minimum and the maximum (else Quantile(1) would not be max()).
+    if (s.count_ == 1 && s.min_ != s.max_) return r.Error("one value but min differs from max");
   }
   VIGIL_RETURN_IF_ERROR(r.Varint(&s.zero_count_));
 
