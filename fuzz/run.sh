@@ -45,17 +45,19 @@ for t in "${targets[@]}"; do
   args=(-max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1
         -artifact_prefix="$build/findings/$t-")
   [ -n "$dict" ] && args+=(-dict="$dict")
+  started=$SECONDS
   nice -n 19 "$binary" "${args[@]}" "$corpus" "$seeds/$t" >"$log" 2>&1
   rc=$?
+  ran=$((SECONDS - started))
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   files=$(find "$corpus" -type f | wc -l)
-  printf '%s\t%s\t%s\t%s\n' "$t" "$seconds" "${execs:-0}" "$files" >>"$build/fuzz-sessions.tsv"
+  printf '%s\t%s\t%s\t%s\n' "$t" "$ran" "${execs:-0}" "$files" >>"$build/fuzz-sessions.tsv"
   if [ $rc -ne 0 ]; then
     echo "FINDING $t (exit $rc): $(grep -m1 -E 'ERROR|runtime error|property failed' "$log")"
     echo "  input: $(sed -n 's/.*Test unit written to //p' "$log" | tail -1); log: $log"
     status=1
   else
-    echo "ok $t: ${seconds}s, ${execs:-?} executions, corpus $files files"
+    echo "ok $t: ${ran}s, ${execs:-?} executions, corpus $files files"
   fi
 done
 exit $status

@@ -190,7 +190,7 @@ int main(int argc, char** argv) {
   for (const std::string& w : words) dict << "key" << ++n << "=\"" << w << ":\"\n";
   for (const char* t : {"count", "rate", "quantile", "mean", "distinct", "expression", "webhook", "jsonl",
                         "alertmanager", "stdout", "up", "down", "both", "all", "5m", "1h", "1d", "1w", "&a", "*a",
-                        "<<: *a", "{", "}", "[", "]", "- ", ": ", "\\n  ", "!!str", "~", "null"}) {
+                        "<<: *a", "{", "}", "[", "]", "- ", ": ", "\\x0a  ", "!!str", "~", "null"}) {
     dict << "token" << ++n << "=\"" << t << "\"\n";
   }
   return 0;
