@@ -34,7 +34,7 @@ import tempfile
 import time
 
 SIZES = {  # files, configs, requests
-    "short": (400, 40, 120),
+    "short": (300, 40, 100),
     "full": (10000, 300, 1500),
 }
 TIMEOUT_S = 10          # a run longer than this is a hang
@@ -445,7 +445,7 @@ class Campaign:
             time.sleep(0.1)
         sys.exit("vigil serve did not print its address")
 
-    def send(self, raw, read_timeout=1.5):
+    def send(self, raw, read_timeout=1.0):
         """Sends raw bytes; returns (status, seconds): the HTTP status, None when the server
         closed without an answer, "waiting" when it still waits for bytes the request promised
         (not a fault: /healthz is checked after every request)."""
