@@ -16,31 +16,36 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto parsed = Config::Parse(yaml, "fuzz.yaml");
   if (!parsed.ok()) {
     VIGIL_FUZZ_CHECK(!parsed.status().message().empty(), "a refused config has no message");
-    VIGIL_FUZZ_CHECK(parsed.status().message().starts_with("fuzz.yaml"), "the message does not name the file: %s",
-                     parsed.status().message().c_str());
+    VIGIL_FUZZ_CHECK(parsed.status().message().starts_with("fuzz.yaml"),
+                     "the message does not name the file: %s", parsed.status().message().c_str());
     return 0;
   }
   auto config = std::make_shared<const Config>(std::move(*parsed));
   auto again = Config::Parse(yaml, "fuzz.yaml");
-  VIGIL_FUZZ_CHECK(again.ok(), "the same text failed the second time: %s", again.status().message().c_str());
-  VIGIL_FUZZ_CHECK(again->CubeFingerprint() == config->CubeFingerprint(), "the fingerprint is not stable");
-  VIGIL_FUZZ_CHECK(config->granularity_ms > 0, "granularity %lld accepted", (long long)config->granularity_ms);
+  VIGIL_FUZZ_CHECK(again.ok(), "the same text failed the second time: %s",
+                   again.status().message().c_str());
+  VIGIL_FUZZ_CHECK(again->CubeFingerprint() == config->CubeFingerprint(),
+                   "the fingerprint is not stable");
+  VIGIL_FUZZ_CHECK(config->granularity_ms > 0, "granularity %lld accepted",
+                   (long long)config->granularity_ms);
   for (const MetricSpec& m : config->metrics) {
     for (const auto* p : {&m.where, &m.of}) {
       if (!*p) continue;
       auto recompiled = Predicate::Compile((*p)->text(), config->input);
-      VIGIL_FUZZ_CHECK(recompiled.ok(), "predicate '%s' does not re-compile: %s", (*p)->text().c_str(),
-                       recompiled.status().message().c_str());
+      VIGIL_FUZZ_CHECK(recompiled.ok(), "predicate '%s' does not re-compile: %s",
+                       (*p)->text().c_str(), recompiled.status().message().c_str());
       VIGIL_FUZZ_CHECK(recompiled->text() == (*p)->text(), "predicate text not stable");
     }
     if (m.expression) {
       auto reparsed = MetricExpression::Parse(m.expression->text());
       VIGIL_FUZZ_CHECK(reparsed.ok(), "expression does not re-parse");
-      VIGIL_FUZZ_CHECK(reparsed->inputs() == m.expression->inputs(), "expression inputs not stable");
+      VIGIL_FUZZ_CHECK(reparsed->inputs() == m.expression->inputs(),
+                       "expression inputs not stable");
     }
     if (m.type == MetricType::kQuantile || m.type == MetricType::kMean) {
-      VIGIL_FUZZ_CHECK(m.measure >= 0 && m.measure < static_cast<int>(config->input.measures.size()),
-                       "metric %s reads measure %d", m.name.c_str(), m.measure);
+      VIGIL_FUZZ_CHECK(
+          m.measure >= 0 && m.measure < static_cast<int>(config->input.measures.size()),
+          "metric %s reads measure %d", m.name.c_str(), m.measure);
     }
   }
   for (const MonitorSpec& mon : config->monitors) {
@@ -68,7 +73,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (const MetricSpec& m : config->metrics) {
     auto series = cube.Series(m.name, {}, BucketStart(start, config->granularity_ms),
                               BucketStart(start, config->granularity_ms) + config->granularity_ms);
-    VIGIL_FUZZ_CHECK(series.ok(), "series of %s: %s", m.name.c_str(), series.status().message().c_str());
+    VIGIL_FUZZ_CHECK(series.ok(), "series of %s: %s", m.name.c_str(),
+                     series.status().message().c_str());
   }
   return 0;
 }

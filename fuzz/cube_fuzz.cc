@@ -34,8 +34,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string out;
   cube->Serialize(&out);
   auto back = Cube::Deserialize(out, config);
-  VIGIL_FUZZ_CHECK(back.ok(), "a serialized cube does not read back: %s", back.status().message().c_str());
-  VIGIL_FUZZ_CHECK(back->Equivalent(*cube) && cube->Equivalent(*back), "the cube read back differs");
+  VIGIL_FUZZ_CHECK(back.ok(), "a serialized cube does not read back: %s",
+                   back.status().message().c_str());
+  VIGIL_FUZZ_CHECK(back->Equivalent(*cube) && cube->Equivalent(*back),
+                   "the cube read back differs");
   std::string again;
   back->Serialize(&again);
   VIGIL_FUZZ_CHECK(again == out, "the serialized form is not canonical");
@@ -48,7 +50,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     VIGIL_FUZZ_CHECK(first <= last, "first bucket after the last");
     uint64_t span = static_cast<uint64_t>(last) - static_cast<uint64_t>(first);
     if (span / static_cast<uint64_t>(config->granularity_ms) < 2000) {
-      for (const char* metric : {"volume", "failure_rate", "e2e_p95", "affected_devices", "bad_turn_rate"}) {
+      for (const char* metric :
+           {"volume", "failure_rate", "e2e_p95", "affected_devices", "bad_turn_rate"}) {
         auto series = cube->Series(metric, {});
         VIGIL_FUZZ_CHECK(series.ok(), "series %s: %s", metric, series.status().message().c_str());
       }

@@ -25,8 +25,10 @@ void CheckExpression(std::string_view text) {
     return;
   }
   auto again = MetricExpression::Parse(e->text());
-  VIGIL_FUZZ_CHECK(again.ok(), "'%s' does not re-parse: %s", e->text().c_str(), again.status().message().c_str());
-  VIGIL_FUZZ_CHECK(again->text() == e->text() && again->inputs() == e->inputs(), "re-parse differs");
+  VIGIL_FUZZ_CHECK(again.ok(), "'%s' does not re-parse: %s", e->text().c_str(),
+                   again.status().message().c_str());
+  VIGIL_FUZZ_CHECK(again->text() == e->text() && again->inputs() == e->inputs(),
+                   "re-parse differs");
   const size_t n = e->inputs().size();
   for (double fill : {0.0, 1.0, -2.5, 1e308, std::nan("")}) {
     std::vector<double> values(n, fill);
@@ -44,14 +46,17 @@ void CheckPredicate(std::string_view text) {
     return;
   }
   auto again = Predicate::Compile(p->text(), config.input);
-  VIGIL_FUZZ_CHECK(again.ok(), "'%s' does not re-compile: %s", p->text().c_str(), again.status().message().c_str());
+  VIGIL_FUZZ_CHECK(again.ok(), "'%s' does not re-compile: %s", p->text().c_str(),
+                   again.status().message().c_str());
   VIGIL_FUZZ_CHECK(again->text() == p->text(), "re-compiled text differs");
   Event event = internal::EmptyEvent(config.input);
   for (int round = 0; round < 4; ++round) {
     for (auto& d : event.dimensions) d = round == 0 ? "" : round == 1 ? "full_duplex" : "iOS";
     for (auto& m : event.measures) m = round == 0 ? std::nan("") : round * 700.0;
-    for (auto& f : event.flags) f = round == 0 ? FlagValue::kMissing : round % 2 ? FlagValue::kTrue : FlagValue::kFalse;
-    for (auto& a : event.attributes) a = round == 0 ? "" : round == 1 ? "ok" : round == 2 ? "error" : "timeout";
+    for (auto& f : event.flags)
+      f = round == 0 ? FlagValue::kMissing : round % 2 ? FlagValue::kTrue : FlagValue::kFalse;
+    for (auto& a : event.attributes)
+      a = round == 0 ? "" : round == 1 ? "ok" : round == 2 ? "error" : "timeout";
     VIGIL_FUZZ_CHECK(p->Matches(event) == again->Matches(event), "answers differ");
   }
 }

@@ -13,14 +13,14 @@
 namespace vigil::fuzz {
 
 /// A failed property is a finding: print why and abort, so libFuzzer keeps the input.
-#define VIGIL_FUZZ_CHECK(condition, ...)                                                \
-  do {                                                                                  \
-    if (!(condition)) {                                                                 \
+#define VIGIL_FUZZ_CHECK(condition, ...)                                                      \
+  do {                                                                                        \
+    if (!(condition)) {                                                                       \
       std::fprintf(stderr, "property failed at %s:%d: %s\n", __FILE__, __LINE__, #condition); \
-      std::fprintf(stderr, "  " __VA_ARGS__);                                           \
-      std::fprintf(stderr, "\n");                                                       \
-      std::abort();                                                                     \
-    }                                                                                   \
+      std::fprintf(stderr, "  " __VA_ARGS__);                                                 \
+      std::fprintf(stderr, "\n");                                                             \
+      std::abort();                                                                           \
+    }                                                                                         \
   } while (0)
 
 /// The speech example's input mapping and one metric of each type, with small limits so that a

@@ -12,10 +12,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 #include "fuzz_support.h"
 #include "server/server.h"
@@ -61,24 +60,38 @@ Service* MakeService() {
   for (int i = 0; i < 2 * 288 * 3; ++i) {
     TimeMs t = kStart + static_cast<TimeMs>(i) * 100000;
     events += "{\"ts\":" + std::to_string(t) + ",\"request_id\":\"r" + std::to_string(i) +
-              "\",\"device_id\":\"d" + std::to_string(i % 97) + "\",\"platform\":\"" + platforms[i % 3] +
-              "\",\"locale\":\"en-US\",\"asr_model\":\"asr-" + std::to_string(i % 2) +
-              "\",\"conversation_mode\":\"full_duplex\",\"latency_ms\":{\"e2e\":" + std::to_string(400 + i % 300) +
-              ",\"asr_final\":" + std::to_string(100 + i % 50) + "},\"outcome\":\"" + outcomes[i % 5] +
+              "\",\"device_id\":\"d" + std::to_string(i % 97) + "\",\"platform\":\"" +
+              platforms[i % 3] + "\",\"locale\":\"en-US\",\"asr_model\":\"asr-" +
+              std::to_string(i % 2) +
+              "\",\"conversation_mode\":\"full_duplex\",\"latency_ms\":{\"e2e\":" +
+              std::to_string(400 + i % 300) + ",\"asr_final\":" + std::to_string(100 + i % 50) +
+              "},\"outcome\":\"" + outcomes[i % 5] +
               "\",\"rephrased\":" + (i % 7 ? "false" : "true") + ",\"false_barge_in\":false}\n";
   }
   Cube cube(config);
   if (!IngestBuffer(events, "events", &cube).ok()) std::abort();
   if (!(*store)->SaveCube(&cube).ok()) std::abort();
   nlohmann::json slice = {{"platform", "iOS"}};
-  nlohmann::json document = {
-      {"id", "inc-1"}, {"metric", "e2e_p95"}, {"slice", slice}, {"start", FormatTimestamp(kStart + kDayMs)},
-      {"end", nullptr}, {"severity", "major"}, {"baseline", 500.0}, {"observed", 700.0},
-      {"relative_change", 0.4}, {"confidence", 0.99}, {"summary", "e2e_p95 rose"},
-      {"root_causes", nlohmann::json::array()}, {"stages", nlohmann::json::array()},
-      {"anomalies", {{{"metric", "e2e_p95"}, {"slice", slice}, {"start", FormatTimestamp(kStart + kDayMs)},
-                      {"end", nullptr}}}}};
-  IncidentRecord record{"inc-1", "open", "major", "asr", "e2e_p95", kStart + kDayMs, 0, 0, true, document.dump()};
+  nlohmann::json document = {{"id", "inc-1"},
+                             {"metric", "e2e_p95"},
+                             {"slice", slice},
+                             {"start", FormatTimestamp(kStart + kDayMs)},
+                             {"end", nullptr},
+                             {"severity", "major"},
+                             {"baseline", 500.0},
+                             {"observed", 700.0},
+                             {"relative_change", 0.4},
+                             {"confidence", 0.99},
+                             {"summary", "e2e_p95 rose"},
+                             {"root_causes", nlohmann::json::array()},
+                             {"stages", nlohmann::json::array()},
+                             {"anomalies",
+                              {{{"metric", "e2e_p95"},
+                                {"slice", slice},
+                                {"start", FormatTimestamp(kStart + kDayMs)},
+                                {"end", nullptr}}}}};
+  IncidentRecord record{"inc-1",         "open", "major", "asr", "e2e_p95",
+                        kStart + kDayMs, 0,      0,       true,  document.dump()};
   if (!(*store)->PutIncident(record).ok()) std::abort();
   return new Service(config, std::move(*store), std::move(cube), kToken);
 }
@@ -101,14 +114,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);
   size_t first_end = text.find('\n');
   std::string_view first = text.substr(0, first_end);
-  std::string_view rest = first_end == std::string_view::npos ? std::string_view() : text.substr(first_end + 1);
+  std::string_view rest =
+      first_end == std::string_view::npos ? std::string_view() : text.substr(first_end + 1);
   size_t second_end = rest.find('\n');
   std::string_view authorization = rest.substr(0, second_end);
-  std::string_view body = second_end == std::string_view::npos ? std::string_view() : rest.substr(second_end + 1);
+  std::string_view body =
+      second_end == std::string_view::npos ? std::string_view() : rest.substr(second_end + 1);
 
   HttpRequest request;
   size_t space = first.find(' ');
-  request.method = std::string(space == std::string_view::npos ? std::string_view("GET") : first.substr(0, space));
+  request.method = std::string(space == std::string_view::npos ? std::string_view("GET")
+                                                               : first.substr(0, space));
   std::string_view target = space == std::string_view::npos ? first : first.substr(space + 1);
   size_t question = target.find('?');
   request.path = std::string(target.substr(0, question));
@@ -136,19 +152,30 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   uint64_t events_before = service->event_count();
   server::HttpResponse response = service->Handle(request);
   switch (response.status) {
-    case 200: case 400: case 401: case 403: case 404: case 405: case 409: case 413: case 422: case 503:
+    case 200:
+    case 400:
+    case 401:
+    case 403:
+    case 404:
+    case 405:
+    case 409:
+    case 413:
+    case 422:
+    case 503:
       break;
     default:
       VIGIL_FUZZ_CHECK(false, "%s %s answered %d: %s", request.method.c_str(), request.path.c_str(),
                        response.status, response.body.c_str());
   }
   if (response.content_type == "application/json") {
-    VIGIL_FUZZ_CHECK(nlohmann::json::accept(response.body), "a JSON answer is not JSON: %s", response.body.c_str());
+    VIGIL_FUZZ_CHECK(nlohmann::json::accept(response.body), "a JSON answer is not JSON: %s",
+                     response.body.c_str());
   }
   if (request.method != "GET" && request.method != "HEAD") {
-    VIGIL_FUZZ_CHECK(response.status != 200, "%s %s without the token answered 200", request.method.c_str(),
-                     request.path.c_str());
+    VIGIL_FUZZ_CHECK(response.status != 200, "%s %s without the token answered 200",
+                     request.method.c_str(), request.path.c_str());
   }
-  VIGIL_FUZZ_CHECK(service->event_count() == events_before, "a request without the token changed the cube");
+  VIGIL_FUZZ_CHECK(service->event_count() == events_before,
+                   "a request without the token changed the cube");
   return 0;
 }

@@ -42,26 +42,29 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                    "lines %llu != events %llu + bad %llu", (unsigned long long)stats->lines,
                    (unsigned long long)stats->events, (unsigned long long)stats->bad_lines);
   VIGIL_FUZZ_CHECK(stats->lines <= newlines + 1, "more lines than the input has");
-  VIGIL_FUZZ_CHECK(cube.event_count() == stats->events, "the cube holds %llu events, ingest said %llu",
+  VIGIL_FUZZ_CHECK(cube.event_count() == stats->events,
+                   "the cube holds %llu events, ingest said %llu",
                    (unsigned long long)cube.event_count(), (unsigned long long)stats->events);
-  VIGIL_FUZZ_CHECK(stats->first_bad_lines.size() <= stats->bad_lines, "more bad lines shown than counted");
+  VIGIL_FUZZ_CHECK(stats->first_bad_lines.size() <= stats->bad_lines,
+                   "more bad lines shown than counted");
   for (const BadLine& bad : stats->first_bad_lines) {
     VIGIL_FUZZ_CHECK(bad.file == origin, "a bad line names another file");
-    VIGIL_FUZZ_CHECK(bad.line >= 1 && bad.line <= newlines + 1, "bad line number %llu out of the input",
-                     (unsigned long long)bad.line);
+    VIGIL_FUZZ_CHECK(bad.line >= 1 && bad.line <= newlines + 1,
+                     "bad line number %llu out of the input", (unsigned long long)bad.line);
     VIGIL_FUZZ_CHECK(!bad.reason.empty(), "a bad line has no reason");
   }
   if (selector & 4) {
     auto again = IngestBuffer(text, origin, &cube, options);
     if (!again.ok()) {
       // Only a limit may refuse the same bytes the second time (the cube is fuller).
-      VIGIL_FUZZ_CHECK(again.status().code() == StatusCode::kLimitExceeded, "a second ingest failed: %s",
-                       again.status().message().c_str());
+      VIGIL_FUZZ_CHECK(again.status().code() == StatusCode::kLimitExceeded,
+                       "a second ingest failed: %s", again.status().message().c_str());
       return 0;
     }
     VIGIL_FUZZ_CHECK(again->events == stats->events && again->bad_lines == stats->bad_lines,
                      "the same bytes ingested twice gave different counts");
-    VIGIL_FUZZ_CHECK(cube.event_count() == 2 * stats->events, "a second ingest did not double the events");
+    VIGIL_FUZZ_CHECK(cube.event_count() == 2 * stats->events,
+                     "a second ingest did not double the events");
   }
   return 0;
 }

@@ -62,7 +62,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     VIGIL_FUZZ_CHECK(ok == fresh_ok, "verdicts differ: warm %d (%s), fresh %d (%s)", ok,
                      reason.c_str(), fresh_ok, fresh_reason.c_str());
     if (ok) {
-      VIGIL_FUZZ_CHECK(SameEvent(event, fresh_event), "warm and fresh parsers read different events");
+      VIGIL_FUZZ_CHECK(SameEvent(event, fresh_event),
+                       "warm and fresh parsers read different events");
     }
     pos += length + 1;
   }

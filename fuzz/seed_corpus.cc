@@ -33,7 +33,8 @@ class SeedWriter {
   explicit SeedWriter(fs::path root) : root_(std::move(root)) {}
   void Add(const std::string& target, const std::string& bytes) {
     fs::create_directories(root_ / target);
-    std::ofstream(root_ / target / ("seed-" + std::to_string(++count_[target])), std::ios::binary) << bytes;
+    std::ofstream(root_ / target / ("seed-" + std::to_string(++count_[target])), std::ios::binary)
+        << bytes;
   }
 
  private:
@@ -51,16 +52,18 @@ std::vector<std::string> Lines(const std::string& text, size_t max) {
 
 // The same events as CSV, with the speech schema's columns.
 std::string ToCsv(const std::vector<std::string>& json_lines) {
-  std::string csv = "ts,request_id,device_id,platform,os_version,locale,asr_model,conversation_mode,"
-                    "latency_ms.asr_final,latency_ms.e2e,outcome,rephrased,error_message\n";
+  std::string csv =
+      "ts,request_id,device_id,platform,os_version,locale,asr_model,conversation_mode,"
+      "latency_ms.asr_final,latency_ms.e2e,outcome,rephrased,error_message\n";
   int i = 0;
   for (const std::string& line : json_lines) {
     (void)line;
     csv += FormatTimestamp(1772409600000 + i * 61000) + ",req-" + std::to_string(i) + ",dev-" +
-           std::to_string(i % 5) + "," + (i % 2 ? "iOS" : "watchOS") + ",18." + std::to_string(i % 3) +
-           ",en-US,asr-42," + (i % 3 ? "half_duplex" : "full_duplex") + "," + std::to_string(100 + i) + "," +
-           std::to_string(600 + 7 * i) + "," + (i % 4 ? "ok" : "error") + "," + (i % 5 ? "false" : "true") +
-           "," + (i % 4 ? "" : "\"ASR timeout after 3000 ms, \"\"retry\"\"\"") + "\n";
+           std::to_string(i % 5) + "," + (i % 2 ? "iOS" : "watchOS") + ",18." +
+           std::to_string(i % 3) + ",en-US,asr-42," + (i % 3 ? "half_duplex" : "full_duplex") +
+           "," + std::to_string(100 + i) + "," + std::to_string(600 + 7 * i) + "," +
+           (i % 4 ? "ok" : "error") + "," + (i % 5 ? "false" : "true") + "," +
+           (i % 4 ? "" : "\"ASR timeout after 3000 ms, \"\"retry\"\"\"") + "\n";
     ++i;
   }
   return csv;
@@ -85,31 +88,42 @@ int main(int argc, char** argv) {
   // Record parsers and the format detector.
   for (size_t i = 0; i < 8; ++i) seeds.Add("jsonl_parser", lines[i]);
   seeds.Add("jsonl_parser", lines[0] + "\n" + lines[1] + "\n" + lines[2]);
-  seeds.Add("jsonl_parser", R"({"ts":1772409600000,"platform":17,"latency_ms":null,"rephrased":1})");
-  seeds.Add("jsonl_parser", R"({"ts":"2026-03-02 14:05:00.123+02:00","latency_ms":{"e2e":1e3},"outcome":"error","error_message":"ASR \u00e9 timeout"})");
+  seeds.Add("jsonl_parser",
+            R"({"ts":1772409600000,"platform":17,"latency_ms":null,"rephrased":1})");
+  seeds.Add(
+      "jsonl_parser",
+      R"({"ts":"2026-03-02 14:05:00.123+02:00","latency_ms":{"e2e":1e3},"outcome":"error","error_message":"ASR \u00e9 timeout"})");
   std::vector<std::string> few(lines.begin(), lines.begin() + 12);
   std::string csv = ToCsv(few);
   seeds.Add("csv_parser", csv);
-  seeds.Add("csv_parser", "\"ts\",latency_ms.e2e,platform\r\n2026-03-02T00:00:00Z,12.5,\"a,b\"\r\n1772409600000,,\n");
+  seeds.Add(
+      "csv_parser",
+      "\"ts\",latency_ms.e2e,platform\r\n2026-03-02T00:00:00Z,12.5,\"a,b\"\r\n1772409600000,,\n");
   std::string some_lines;
   for (size_t i = 0; i < 20; ++i) some_lines += lines[i] + "\n";
   seeds.Add("ingest_buffer", std::string(1, '\0') + some_lines);
   seeds.Add("ingest_buffer", std::string(1, '\5') + some_lines);
   seeds.Add("ingest_buffer", std::string(1, '\1') + csv);
-  seeds.Add("ingest_buffer", std::string(1, '\2') + "\xEF\xBB\xBF" + lines[0] + "\n" + lines[1] + "\n");
+  seeds.Add("ingest_buffer",
+            std::string(1, '\2') + "\xEF\xBB\xBF" + lines[0] + "\n" + lines[1] + "\n");
   seeds.Add("ingest_buffer", std::string(1, '\3') + "{\"ts\":\n" + lines[0] + "\n");
 
   // Configs, predicates and expressions.
   seeds.Add("config", ReadFile(source / "examples/speech/vigil.yaml"));
   seeds.Add("config", fuzz::SpeechConfigYaml());
-  seeds.Add("config", vigil::testing::SmallConfigYaml(
-                          "monitors:\n  - {metric: lat_p95, slices: [all, a, [a, b], {a: a1}], granularity: 5m}\n"
-                          "detect: {warmup: 1h, timezone: Europe/Paris, calendar: [{name: x, start: 2026-03-02, end: 2026-03-03}]}\n"
-                          "alert: {sinks: [{name: hook, type: webhook, url: 'http://127.0.0.1:9/x'}], route: {owner: a, "
-                          "routes: [{match_re: {stage: 'a|b'}, owner: b, routes: [{match: {x: y}}]}]}}\n"
-                          "server: {token: 'env:VIGIL_TOKEN', max_body_bytes: 1000}\n"
-                          "limits: {dimension_values: {a: 3}, max_cells: 100}\n"));
-  for (const char* text : {"1 - failure_rate", "(a + b) / (c - 2) * -d", "x / 0", "1e3 * (p95 - p50)"}) {
+  seeds.Add(
+      "config",
+      vigil::testing::SmallConfigYaml(
+          "monitors:\n  - {metric: lat_p95, slices: [all, a, [a, b], {a: a1}], granularity: 5m}\n"
+          "detect: {warmup: 1h, timezone: Europe/Paris, calendar: [{name: x, start: 2026-03-02, "
+          "end: 2026-03-03}]}\n"
+          "alert: {sinks: [{name: hook, type: webhook, url: 'http://127.0.0.1:9/x'}], route: "
+          "{owner: a, "
+          "routes: [{match_re: {stage: 'a|b'}, owner: b, routes: [{match: {x: y}}]}]}}\n"
+          "server: {token: 'env:VIGIL_TOKEN', max_body_bytes: 1000}\n"
+          "limits: {dimension_values: {a: 3}, max_cells: 100}\n"));
+  for (const char* text :
+       {"1 - failure_rate", "(a + b) / (c - 2) * -d", "x / 0", "1e3 * (p95 - p50)"}) {
     seeds.Add("expression", std::string(1, '\0') + text);
   }
   for (const char* text : {"outcome in ['error', 'timeout']", "conversation_mode == 'full_duplex'",
@@ -136,7 +150,8 @@ int main(int argc, char** argv) {
     empty.Serialize(&header_size_probe);
   }
   // With an odd selector the target writes the header itself: the seed is what follows it.
-  size_t header = 4 + 1 + 1 + config->CubeFingerprint().size() + (config->CubeFingerprint().size() >= 128 ? 1 : 0);
+  size_t header = 4 + 1 + 1 + config->CubeFingerprint().size() +
+                  (config->CubeFingerprint().size() >= 128 ? 1 : 0);
   seeds.Add("cube", std::string(1, '\1') + cube_bytes.substr(header));
   seeds.Add("cube", std::string(1, '\0') + header_size_probe);
   QuantileSketch small, wide, mixed;
@@ -152,7 +167,12 @@ int main(int argc, char** argv) {
     s->Serialize(&bytes);
     seeds.Add("sketch", bytes);
   }
-  seeds.Add("sketch", std::string(1, '\0') + [] { std::string b; QuantileSketch().Serialize(&b); return b; }());
+  seeds.Add(
+      "sketch", std::string(1, '\0') + [] {
+        std::string b;
+        QuantileSketch().Serialize(&b);
+        return b;
+      }());
   for (const DistinctSketch* s : {&few_devices, &many_devices}) {
     std::string bytes(1, '\1');
     s->Serialize(&bytes);
@@ -160,16 +180,25 @@ int main(int argc, char** argv) {
   }
 
   // HTTP requests: `METHOD TARGET`, the Authorization header, the body.
-  for (const char* request : {
-           "GET /healthz\n\n", "GET /metrics\n\n", "GET /api/metrics\n\n",
-           "GET /api/series?metric=e2e_p95&slice=platform=iOS&from=2026-03-02&to=2026-03-03T12:00:00Z&granularity=1h\n\n",
-           "GET /api/series?metric=failure_rate&slice=platform%3DiOS,asr_model=asr-1&granularity=15m\n\n",
-           "GET /ui/plot?metric=volume&slice=all&from=1772409600000&to=1772496000000\n\n",
-           "GET /api/incidents?status=open,resolved&owner=asr&severity=major&metric=e2e_p95&from=2026-03-01&limit=5\n\n",
-           "GET /api/incidents/inc-1\n\n", "GET /ui/incidents/inc-1\n\n", "HEAD /\n\n", "GET /assets/app.js\n\n",
-           "POST /api/ingest\nBearer wrong\n{\"ts\":\"2026-03-02T00:00:00Z\",\"platform\":\"iOS\"}\n",
-           "POST /api/incidents/inc-1/feedback\n\n{\"verdict\":\"true_positive\",\"note\":\"x\"}",
-           "DELETE /api/incidents/inc-1\nBearer \n", "GET /api/series?metric=volume&granularity=9223372036854775807w\n\n"}) {
+  for (const char* request :
+       {"GET /healthz\n\n", "GET /metrics\n\n", "GET /api/metrics\n\n",
+        "GET "
+        "/api/"
+        "series?metric=e2e_p95&slice=platform=iOS&from=2026-03-02&to=2026-03-03T12:00:00Z&"
+        "granularity=1h\n\n",
+        "GET "
+        "/api/series?metric=failure_rate&slice=platform%3DiOS,asr_model=asr-1&granularity=15m\n\n",
+        "GET /ui/plot?metric=volume&slice=all&from=1772409600000&to=1772496000000\n\n",
+        "GET "
+        "/api/"
+        "incidents?status=open,resolved&owner=asr&severity=major&metric=e2e_p95&from=2026-03-01&"
+        "limit=5\n\n",
+        "GET /api/incidents/inc-1\n\n", "GET /ui/incidents/inc-1\n\n", "HEAD /\n\n",
+        "GET /assets/app.js\n\n",
+        "POST /api/ingest\nBearer wrong\n{\"ts\":\"2026-03-02T00:00:00Z\",\"platform\":\"iOS\"}\n",
+        "POST /api/incidents/inc-1/feedback\n\n{\"verdict\":\"true_positive\",\"note\":\"x\"}",
+        "DELETE /api/incidents/inc-1\nBearer \n",
+        "GET /api/series?metric=volume&granularity=9223372036854775807w\n\n"}) {
     seeds.Add("http", request);
   }
 
@@ -188,9 +217,12 @@ int main(int argc, char** argv) {
   std::ofstream dict(fs::path(argv[2]) / "config.dict");
   int n = 0;
   for (const std::string& w : words) dict << "key" << ++n << "=\"" << w << ":\"\n";
-  for (const char* t : {"count", "rate", "quantile", "mean", "distinct", "expression", "webhook", "jsonl",
-                        "alertmanager", "stdout", "up", "down", "both", "all", "5m", "1h", "1d", "1w", "&a", "*a",
-                        "<<: *a", "{", "}", "[", "]", "- ", ": ", "\\x0a  ", "!!str", "~", "null"}) {
+  for (const char* t : {"count",   "rate",  "quantile",     "mean",    "distinct", "expression",
+                        "webhook", "jsonl", "alertmanager", "stdout",  "up",       "down",
+                        "both",    "all",   "5m",           "1h",      "1d",       "1w",
+                        "&a",      "*a",    "<<: *a",       "{",       "}",        "[",
+                        "]",       "- ",    ": ",           "\\x0a  ", "!!str",    "~",
+                        "null"}) {
     dict << "token" << ++n << "=\"" << t << "\"\n";
   }
   return 0;

@@ -21,7 +21,8 @@ void CheckRoundTrip(const Sketch& sketch) {
   sketch.Serialize(&bytes);
   std::string_view view = bytes;
   auto back = Sketch::Deserialize(&view);
-  VIGIL_FUZZ_CHECK(back.ok(), "a serialized sketch does not read back: %s", back.status().message().c_str());
+  VIGIL_FUZZ_CHECK(back.ok(), "a serialized sketch does not read back: %s",
+                   back.status().message().c_str());
   VIGIL_FUZZ_CHECK(view.empty(), "reading back left %zu bytes", view.size());
   VIGIL_FUZZ_CHECK(*back == sketch, "the sketch read back differs");
   std::string again;
@@ -50,14 +51,16 @@ void CheckQuantile(std::string_view bytes) {
     previous = v;
   }
   VIGIL_FUZZ_CHECK(sketch->Quantile(0) == lo && sketch->Quantile(1) == hi,
-                   "the ends %.17g, %.17g are not min %.17g and max %.17g (count %llu)", sketch->Quantile(0),
-                   sketch->Quantile(1), lo, hi, (unsigned long long)sketch->count());
+                   "the ends %.17g, %.17g are not min %.17g and max %.17g (count %llu)",
+                   sketch->Quantile(0), sketch->Quantile(1), lo, hi,
+                   (unsigned long long)sketch->count());
   (void)sketch->CountAtOrBelow(sketch->Quantile(0.5));
   (void)sketch->mean();
   if (sketch->count() < (uint64_t{1} << 62)) {
     QuantileSketch doubled = *sketch;
     doubled.Merge(*sketch);
-    VIGIL_FUZZ_CHECK(doubled.count() == 2 * sketch->count(), "merging a copy did not double the count");
+    VIGIL_FUZZ_CHECK(doubled.count() == 2 * sketch->count(),
+                     "merging a copy did not double the count");
     VIGIL_FUZZ_CHECK(doubled.min() == lo && doubled.max() == hi, "merging a copy moved min or max");
     CheckRoundTrip(doubled);
   }
