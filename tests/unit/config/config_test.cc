@@ -161,7 +161,8 @@ TEST(PredicateTest, AMissingValueNamesTheEndOfTheText) {
   InputMapping m;
   m.dimensions = {{"mode", "conversation_mode"}};
   m.attributes = {{"outcome", "outcome"}};
-  for (auto [text, column] : {std::pair{"outcome ==", 11}, {"(mode=", 7}, {" (mode ==", 9}, {"mode != <", 9}}) {
+  for (auto [text, column] :
+       {std::pair{"outcome ==", 11}, {"(mode=", 7}, {" (mode ==", 9}, {"mode != <", 9}}) {
     auto p = Predicate::Compile(text, m);
     ASSERT_FALSE(p.ok()) << text;
     EXPECT_EQ(p.status().message(), "expected a value at column " + std::to_string(column)) << text;

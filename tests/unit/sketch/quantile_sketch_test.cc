@@ -227,7 +227,8 @@ TEST(QuantileSketchTest, OneValueWithMinNotMaxIsCorrupt) {
   auto bad = QuantileSketch::Deserialize(&in);
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().code(), StatusCode::kCorruption);
-  EXPECT_NE(bad.status().message().find("min differs from max"), std::string::npos) << bad.status().ToString();
+  EXPECT_NE(bad.status().message().find("min differs from max"), std::string::npos)
+      << bad.status().ToString();
 }
 
 TEST(QuantileSketchTest, EmptySketch) {
