@@ -14,7 +14,6 @@ constexpr uint8_t kQuantileTag = 0x51;  // 'Q'
 constexpr uint8_t kQuantileVersion = 1;
 constexpr uint64_t kNarrowMax = std::numeric_limits<uint32_t>::max();
 constexpr size_t kInitialBins = 64;
-constexpr size_t kMaxBins = QuantileSketch::kMaxBins;
 
 // Bin i holds the magnitudes in (gamma^(i-1), gamma^i].
 constexpr double kGamma =
