@@ -242,8 +242,9 @@ class PredicateParser {
     std::string op = Next().text;
     n->op = op == "==" ? PNode::kEq : op == "!=" ? PNode::kNe : op == "<" ? PNode::kLt
           : op == "<=" ? PNode::kLe : op == ">" ? PNode::kGt : PNode::kGe;
+    // Checked before it is consumed: an error names the column of the token it is at.
+    if (Peek().kind == Token::kEnd || Peek().kind == Token::kOp) return Error("expected a value");
     Token value = Next();
-    if (value.kind == Token::kEnd || value.kind == Token::kOp) return Error("expected a value");
     if (n->role == PNode::kMeasure) {
       if (value.kind != Token::kNumber) {
         return Error("measure '" + field.text + "' compares with a number");

@@ -147,7 +147,7 @@ int64_t Cube::Impl::FindCell(TimeMs bucket, const uint32_t* codes) const {
     if ((slots[s] >> 32) != (h >> 32)) continue;
     size_t cell = (slots[s] & 0xffffffffu) - 1;
     if (cell_bucket[cell] == bucket &&
-        std::memcmp(Codes(cell), codes, ndims * sizeof(uint32_t)) == 0) {
+        (ndims == 0 || std::memcmp(Codes(cell), codes, ndims * sizeof(uint32_t)) == 0)) {
       return static_cast<int64_t>(cell);
     }
   }
@@ -163,7 +163,7 @@ int64_t Cube::Impl::FindOrAddCell(TimeMs bucket, const uint32_t* codes, bool* cr
     if ((slots[s] >> 32) != (h >> 32)) continue;
     size_t cell = (slots[s] & 0xffffffffu) - 1;
     if (cell_bucket[cell] == bucket &&
-        std::memcmp(Codes(cell), codes, ndims * sizeof(uint32_t)) == 0) {
+        (ndims == 0 || std::memcmp(Codes(cell), codes, ndims * sizeof(uint32_t)) == 0)) {
       return static_cast<int64_t>(cell);
     }
   }

@@ -55,6 +55,7 @@ struct Cube::Impl {
   Aggregate EmptyAggregate() const;
   /// The cell of (bucket, codes), created when new (*created); -1 when limits.max_cells is reached.
   int64_t FindOrAddCell(TimeMs bucket, const uint32_t* codes, bool* created);
+  /// The dimension codes of a cell (ndims of them; with no dimensions, nothing to read).
   const uint32_t* Codes(size_t cell) const { return cell_codes.data() + cell * ndims; }
   bool IsFull(size_t cell) const { return cell_full[cell] != 0; }
   uint64_t CellEvents(size_t cell) const {

@@ -476,7 +476,9 @@ std::vector<Anomaly> ExplainAway(const Cube& cube, std::vector<Anomaly> all,
       Slice both = ax.slice;
       bool consistent = true;
       for (const auto& [d, v] : all[y].slice) {
-        auto it = std::find_if(both.begin(), both.end(), [&](const auto& kv) { return kv.first == d; });
+        const std::string& dimension = d;  // clang 14 cannot capture a structured binding
+        auto it = std::find_if(both.begin(), both.end(),
+                               [&](const auto& kv) { return kv.first == dimension; });
         if (it == both.end()) both.emplace_back(d, v);
         else if (it->second != v) consistent = false;
       }

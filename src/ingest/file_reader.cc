@@ -27,6 +27,7 @@ void PaddedBuffer::Reserve(size_t n) {
 }
 
 void PaddedBuffer::Append(const char* p, size_t n) {
+  if (n == 0) return;  // an empty buffer has no storage yet: nothing to copy to
   Reserve(size_ + n);
   if (n) std::memcpy(data_.get() + size_, p, n);
   size_ += n;

@@ -14,7 +14,6 @@ constexpr uint8_t kQuantileTag = 0x51;  // 'Q'
 constexpr uint8_t kQuantileVersion = 1;
 constexpr uint64_t kNarrowMax = std::numeric_limits<uint32_t>::max();
 constexpr size_t kInitialBins = 64;
-constexpr size_t kMaxBins = QuantileSketch::kMaxBins;
 
 // Bin i holds the magnitudes in (gamma^(i-1), gamma^i].
 constexpr double kGamma =
@@ -360,6 +359,8 @@ Result<QuantileSketch> QuantileSketch::Deserialize(std::string_view* in) {
     if (!std::isfinite(s.min_) || !std::isfinite(s.max_) || !(s.min_ <= s.max_)) {
       return r.Error("min/max invalid");
     }
+    // One value is both the minimum and the maximum (else Quantile(1) would not be max()).
+    if (s.count_ == 1 && s.min_ != s.max_) return r.Error("one value but min differs from max");
   }
   VIGIL_RETURN_IF_ERROR(r.Varint(&s.zero_count_));
 

@@ -155,6 +155,20 @@ TEST(PredicateTest, EvaluatesComparisonsLogicAndMissingValues) {
   EXPECT_NE(col.status().message().find("column 21"), std::string::npos) << col.status().message();
 }
 
+// Found by fuzz/expression_fuzz: a comparison with nothing after it read past the tokens to
+// name the column.
+TEST(PredicateTest, AMissingValueNamesTheEndOfTheText) {
+  InputMapping m;
+  m.dimensions = {{"mode", "conversation_mode"}};
+  m.attributes = {{"outcome", "outcome"}};
+  for (auto [text, column] :
+       {std::pair{"outcome ==", 11}, {"(mode=", 7}, {" (mode ==", 9}, {"mode != <", 9}}) {
+    auto p = Predicate::Compile(text, m);
+    ASSERT_FALSE(p.ok()) << text;
+    EXPECT_EQ(p.status().message(), "expected a value at column " + std::to_string(column)) << text;
+  }
+}
+
 TEST(MetricExpressionTest, ArithmeticOverMetrics) {
   auto e = MetricExpression::Parse("1 - (fail_rate + timeout_rate) * 2 / -x");
   ASSERT_TRUE(e.ok()) << e.status().message();

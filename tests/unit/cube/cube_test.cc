@@ -267,5 +267,43 @@ TEST(SliceTest, ParsesAndFormats) {
   EXPECT_FALSE(ParseSlice("a=1,a=2").ok());
 }
 
+// Found by fuzz/config_fuzz: with no dimensions, a cell's codes were read from an empty vector.
+// Such a cube keeps one cell per bucket and answers like any other.
+TEST(CubeTest, ACubeWithoutDimensionsCountsAndRoundTrips) {
+  auto parsed = Config::Parse(R"(
+input: {time: ts, measures: {lat: lat}}
+cube: {granularity: 1m}
+metrics:
+  volume: {type: count}
+  lat_p50: {type: quantile, measure: lat, q: 0.5}
+)");
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  auto config = std::make_shared<const Config>(std::move(*parsed));
+  Cube cube(config);
+  Event e;
+  e.measures = {100};
+  const TimeMs start = 1772409600000;
+  for (int i = 0; i < 5; ++i) {
+    e.time = start + i * 20000;  // two buckets: 3 events, then 2
+    ASSERT_TRUE(cube.Add(e).ok());
+  }
+  EXPECT_EQ(cube.cell_count(), 2u);
+  auto series = cube.Series("volume", {});
+  ASSERT_TRUE(series.ok()) << series.status().ToString();
+  ASSERT_EQ(series->size(), 2u);
+  EXPECT_EQ((*series)[0].value, 3);
+  EXPECT_EQ((*series)[1].value, 2);
+  std::string bytes;
+  cube.Serialize(&bytes);
+  auto back = Cube::Deserialize(bytes, config);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_TRUE(back->Equivalent(cube));
+  Cube merged(config);
+  ASSERT_TRUE(merged.Merge(cube).ok());
+  ASSERT_TRUE(merged.Merge(cube).ok());
+  EXPECT_EQ(merged.cell_count(), 2u);
+  EXPECT_EQ(merged.event_count(), 10u);
+}
+
 }  // namespace
 }  // namespace vigil

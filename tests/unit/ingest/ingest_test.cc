@@ -239,5 +239,19 @@ TEST(IngestTest, IngestBufferAcceptsTextFromMemory) {
   EXPECT_EQ(s->first_bad_lines[0].line, 6u);
 }
 
+// Found by fuzz/ingest_buffer_fuzz: an empty body copied zero bytes to the null storage of an
+// empty buffer (undefined behaviour that the sanitizer build reports).
+TEST(IngestTest, AnEmptyBufferIsNoEventsNotAFailure) {
+  Fixture f;
+  Cube cube(f.config);
+  auto s = IngestBuffer("", "body", &cube);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->events, 0u);
+  EXPECT_EQ(s->lines, 0u);
+  ASSERT_EQ(s->warnings.size(), 1u);
+  EXPECT_EQ(s->warnings[0], "body: no events (the file is empty)");
+  EXPECT_EQ(cube.event_count(), 0u);
+}
+
 }  // namespace
 }  // namespace vigil

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <cstdio>
 #include <random>
 #include <string>
@@ -206,6 +207,28 @@ TEST(QuantileSketchTest, CorruptedBytesAreRejectedNotFatal) {
   r = QuantileSketch::Deserialize(&in);
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("tag"), std::string::npos);
+}
+
+// Found by fuzz/sketch_fuzz: one value below kMinIndexable with a different max was accepted,
+// and its Quantile(1) then was not max().
+TEST(QuantileSketchTest, OneValueWithMinNotMaxIsCorrupt) {
+  QuantileSketch one;
+  one.Add(3e-319);
+  std::string bytes;
+  one.Serialize(&bytes);
+  std::string_view in = bytes;
+  auto good = QuantileSketch::Deserialize(&in);
+  ASSERT_TRUE(good.ok()) << good.status().ToString();
+  EXPECT_EQ(good->Quantile(1), good->max());
+  // The max field follows tag, version, count (one byte), sum and min.
+  const double other_max = 3.8e-33;
+  std::memcpy(bytes.data() + 3 + 8 + 8, &other_max, 8);
+  in = bytes;
+  auto bad = QuantileSketch::Deserialize(&in);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), StatusCode::kCorruption);
+  EXPECT_NE(bad.status().message().find("min differs from max"), std::string::npos)
+      << bad.status().ToString();
 }
 
 TEST(QuantileSketchTest, EmptySketch) {
