@@ -29,7 +29,11 @@ class ByteBuffer {
     return data_.get() + size_;
   }
   void Commit(const char* end) { size_ = static_cast<size_t>(end - data_.get()); }
-  void Append(std::string_view s) { Commit(static_cast<char*>(std::memcpy(Reserve(s.size()), s.data(), s.size())) + s.size()); }
+  void Append(std::string_view s) {
+    char* at = Reserve(s.size());
+    if (!s.empty()) std::memcpy(at, s.data(), s.size());  // an empty view may carry null
+    Commit(at + s.size());
+  }
   std::string_view view() const { return {data_.get(), size_}; }
   size_t size() const { return size_; }
   void clear() { size_ = 0; }

@@ -83,7 +83,9 @@ check "the attackers' connections are closed ($open_now open)" [ "${open_now:-99
 rss_after=$(rss_kb)
 echo "server RSS: $((rss_before / 1024)) MB before, $((rss_after / 1024)) MB after"
 # Sanitizers keep freed memory (quarantine, shadow): the check means something only without them.
-if ! ldd "$VIGIL" 2>/dev/null | grep -qE 'lib(a|t)san'; then
+# (clang links its sanitizer runtime statically, so look for its entry point in the binary.)
+sanitized() { ldd "$VIGIL" 2>/dev/null | grep -qE 'lib(a|t)san' || grep -qaE '__(a|t)san_init' "$VIGIL"; }
+if ! sanitized; then
   check "the attack left no large memory behind" [ $((rss_after - rss_before)) -lt 200000 ]
 fi
 stop_server TERM
@@ -108,7 +110,16 @@ sys.exit(0 if ok else 1)
 PY
 curl_get "$BASE/metrics" >"$work/metrics2.txt"
 check "slow clients gave way to new connections" grep -qE '^vigil_http_evicted_connections_total [1-9]' "$work/metrics2.txt"
-check "no connection was refused for want of a place" grep -qE '^vigil_http_refused_connections_total 0$' "$work/metrics2.txt"
+# A connection is refused (503) only when every place is busy answering: rare, and none at all
+# when the server is not slowed down by a sanitizer.
+refused=$(awk '/^vigil_http_refused_connections_total / {print $2}' "$work/metrics2.txt")
+opened=$(awk '/^vigil_http_connections_total / {print $2}' "$work/metrics2.txt")
+echo "connections: ${opened:-?} opened, ${refused:-?} refused for want of a place"
+if sanitized; then
+  check "few connections were refused for want of a place" [ "${refused:-1}" -le $(( ${opened:-0} / 20 )) ]
+else
+  check "no connection was refused for want of a place" [ "${refused:-1}" = 0 ]
+fi
 stop_server TERM
 check "SIGTERM stops the server with exit code 0" [ $? = 0 ]
 finish

@@ -39,14 +39,17 @@ std::vector<Combo> Combos(const YAML::Node& seg) {
   std::vector<Combo> out = {{}};
   if (seg["dims"]) {
     Combo c;
-    for (auto it = seg["dims"].begin(); it != seg["dims"].end(); ++it) c[it->first.as<std::string>()] = it->second.as<std::string>();
+    const YAML::Node dims = seg["dims"];  // a handle that outlives the loop
+    for (auto it = dims.begin(); it != dims.end(); ++it) c[it->first.as<std::string>()] = it->second.as<std::string>();
     out = {c};
   }
   if (seg["each"]) {
-    for (auto it = seg["each"].begin(); it != seg["each"].end(); ++it) {
+    const YAML::Node each = seg["each"];
+    for (auto it = each.begin(); it != each.end(); ++it) {
+      const YAML::Node values = it->second;  // the iterator's proxy is a temporary
       std::vector<Combo> next;
       for (const Combo& c : out) {
-        for (const auto& v : it->second) {
+        for (const auto& v : values) {
           Combo d = c;
           d[it->first.as<std::string>()] = v.as<std::string>();
           next.push_back(d);
