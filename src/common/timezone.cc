@@ -114,15 +114,27 @@ int64_t NthWeekday(int64_t year, int month, int week, int day) {
   return d;
 }
 
-int64_t RuleOffset(const PosixRule& r, TimeMs t) {
-  if (!r.has_dst) return r.std_offset;
-  int64_t days = (t + r.std_offset) >= 0 ? (t + r.std_offset) / kDayMs : (t + r.std_offset - kDayMs + 1) / kDayMs;
+// The UTC instants at which daylight time starts and ends in `year`: start is written in
+// standard local time, end in daylight local time.
+void RuleTransitions(const PosixRule& r, int64_t year, TimeMs* start, TimeMs* end) {
+  *start = NthWeekday(year, r.start_month, r.start_week, r.start_day) * kDayMs + r.start_time - r.std_offset;
+  *end = NthWeekday(year, r.end_month, r.end_week, r.end_day) * kDayMs + r.end_time - r.dst_offset;
+}
+
+// The local year that holds UTC time `t` under the rule's standard offset.
+int64_t RuleYear(const PosixRule& r, TimeMs t) {
+  int64_t local = t + r.std_offset;
+  int64_t days = local / kDayMs - (local % kDayMs < 0 ? 1 : 0);
   int64_t year = 1970 + days / 365;  // refine below
   while (DaysFromCivil(year, 1, 1) > days) --year;
   while (DaysFromCivil(year + 1, 1, 1) <= days) ++year;
-  // Transition instants in UTC: start is in standard local time, end in daylight local time.
-  TimeMs start = NthWeekday(year, r.start_month, r.start_week, r.start_day) * kDayMs + r.start_time - r.std_offset;
-  TimeMs end = NthWeekday(year, r.end_month, r.end_week, r.end_day) * kDayMs + r.end_time - r.dst_offset;
+  return year;
+}
+
+int64_t RuleOffset(const PosixRule& r, TimeMs t) {
+  if (!r.has_dst) return r.std_offset;
+  TimeMs start, end;
+  RuleTransitions(r, RuleYear(r, t), &start, &end);
   bool dst = start < end ? (t >= start && t < end) : (t >= start || t < end);  // southern zones
   return dst ? r.dst_offset : r.std_offset;
 }
@@ -185,16 +197,27 @@ Result<TimeZone> TimeZone::Load(const std::string& name) {
       std::string rule = data.substr(footer + 1, end == std::string::npos ? std::string::npos : end - footer - 1);
       PosixRule r = ParseRule(rule);
       if (r.valid) {
-        // Extend the table with the rule's transitions for the years after the last one.
+        // Extend the table with the rule's transitions after the last one, to the end of the
+        // supported range: two candidate instants a year, not a scan of every hour.
         TimeMs from = tz.transitions_.empty() ? 0 : tz.transitions_.back();
-        for (TimeMs t = from + kHourMs; t < 4102444800000; t += kHourMs) {  // until 2100
+        auto extend = [&](TimeMs t) {
           int64_t off = RuleOffset(r, t);
           int64_t current = tz.offsets_.empty() ? tz.initial_offset_ : tz.offsets_.back();
           if (off != current) {
             tz.transitions_.push_back(t);
             tz.offsets_.push_back(off);
           }
-          if (!r.has_dst && off == current) break;
+        };
+        if (!r.has_dst) {
+          extend(from + kHourMs);
+        } else {
+          for (int64_t year = RuleYear(r, from); year <= 2200; ++year) {
+            TimeMs start, end;
+            RuleTransitions(r, year, &start, &end);
+            for (TimeMs t : {std::min(start, end), std::max(start, end)}) {
+              if (t > from && t < kMaxTime) extend(t);
+            }
+          }
         }
       }
     }

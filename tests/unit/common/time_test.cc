@@ -89,5 +89,26 @@ TEST(TimeTest, TimeZonesLoadOrNameTheMissingZone) {
   EXPECT_FALSE(TimeZone::Load("../../etc/passwd").ok());
 }
 
+// Daylight-time changes to the end of the supported range, at the exact instant (a half-hour
+// zone included), as Python's zoneinfo computes them from the same tzdata.
+TEST(TimeTest, TimeZonesFollowTheirRulesToTheEndOfTheRange) {
+  struct Change {
+    const char* zone;
+    TimeMs at;
+    int64_t before, after;
+  };
+  for (const Change& c : {Change{"Europe/Berlin", 5687802000000, kHourMs, 2 * kHourMs},
+                          Change{"America/New_York", 6948831600000, -5 * kHourMs, -4 * kHourMs},
+                          Change{"Australia/Adelaide", 4757589000000, 9 * kHourMs + 30 * kMinuteMs,
+                                 10 * kHourMs + 30 * kMinuteMs},
+                          Change{"Australia/Adelaide", 1791045000000, 9 * kHourMs + 30 * kMinuteMs,
+                                 10 * kHourMs + 30 * kMinuteMs}}) {
+    auto tz = TimeZone::Load(c.zone);
+    ASSERT_TRUE(tz.ok()) << c.zone;
+    EXPECT_EQ(tz->OffsetAt(c.at - 1), c.before) << c.zone << " " << FormatTimestamp(c.at);
+    EXPECT_EQ(tz->OffsetAt(c.at), c.after) << c.zone << " " << FormatTimestamp(c.at);
+  }
+}
+
 }  // namespace
 }  // namespace vigil
