@@ -153,11 +153,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       break;
     default:
       VIGIL_FUZZ_CHECK(false, "%s %s answered %d: %s", request.method.c_str(), request.path.c_str(),
-                       response.status, response.body.c_str());
+                       response.status, response.text().c_str());
   }
   if (response.content_type == "application/json") {
-    VIGIL_FUZZ_CHECK(nlohmann::json::accept(response.body), "a JSON answer is not JSON: %s",
-                     response.body.c_str());
+    VIGIL_FUZZ_CHECK(nlohmann::json::accept(response.text()), "a JSON answer is not JSON: %s",
+                     response.text().c_str());
   }
   if (request.method != "GET" && request.method != "HEAD") {
     VIGIL_FUZZ_CHECK(response.status != 200, "%s %s without the token answered 200",
