@@ -129,6 +129,9 @@ NabProfileResult NabScore(const std::vector<NabScoredSeries>& series, const NabP
 /// given to the detector is the median step of the first rows (all within the probation).
 Result<std::vector<double>> RunNabDetector(const NabSeries& series, std::string_view detector,
                                            DetectorOptions options = {});
+/// The same with a detector made by `factory` (for detectors under study, not registered).
+Result<std::vector<double>> RunNabDetector(const NabSeries& series, const Detector::Factory& factory,
+                                           DetectorOptions options = {});
 
 /// Writes `<out_dir>/<label>/<category>/<label>_<name>.csv` with columns
 /// `timestamp,value,anomaly_score,label` (label 1 on the rows of a window), NAB's layout.

@@ -18,30 +18,15 @@
 #include <algorithm>
 #include <cmath>
 #include <deque>
+#include <set>
 #include <unordered_map>
 
+#include "detect/nab_detector.h"
 #include "detect/stats.h"
 #include "vigil/detect.h"
 
 namespace vigil::internal {
 namespace {
-
-// The tuning, fixed for every series (see docs/nab.md for how it was chosen).
-struct NabParams {
-  double local_points = 3;       // local predictor: median of this many last points
-  double scale_days = 3;         // robust scale window, in days (clamped to 100..2000 points)
-  double select_days = 1;        // time constant of the predictor choice, in days
-  double select_clip = 3;        // in that choice a residual counts at most this many scales
-  int weekly_weeks = 3;          // weekly predictor: this many past weeks
-  double short_points = 5;       // fast channel: surprise averaged over this many points
-  double slow_points = 100;      // slow channel: averaged over this many points
-  double long_days = 7;          // surprise distribution over this many days (200..8000 points)
-  double clip = 8;               // surprises clipped here
-  double floor_rel = 1e-2;       // scale floor relative to the recent value range
-  double refractory_days = 1;    // damping after a detection
-  double fire = 0.997;           // a probability at or above this is a detection
-  double damp = 0.5;             // damped probabilities are multiplied by this
-};
 
 // A rolling robust scale of residuals, refreshed every few updates.
 class RollingScale {
@@ -87,7 +72,8 @@ class SurpriseLikelihood {
       double mean = sum_ / n;
       double var = sum_sq_ / n - mean * mean;
       double sd = std::sqrt(std::max(var, 1e-4));
-      prob = 1 - NormalUpperTail((m - mean) / sd);
+      t_ = (m - mean) / sd;
+      prob = 1 - NormalUpperTail(t_);
       *warm = true;
     }
     if (recent_.size() == span_ || raw_) {
@@ -103,8 +89,10 @@ class SurpriseLikelihood {
     }
     return prob;
   }
+  double t() const { return t_; }
 
  private:
+  double t_ = 0;
   size_t span_, window_;
   bool raw_;
   std::deque<double> recent_;
@@ -113,11 +101,36 @@ class SurpriseLikelihood {
   double sum_ = 0, sum_sq_ = 0;
 };
 
+// Whether a value is above the k-th largest of the last `window` values (a rank among the
+// series' own history: on a stationary series it is true about k times per window).
+class RankGate {
+ public:
+  RankGate(size_t window, size_t k) : window_(window), k_(std::max<size_t>(1, k)) {}
+  bool Above(double v) const {
+    if (order_.size() < k_ || order_.size() < window_ / 4) return true;
+    auto it = order_.end();
+    for (size_t i = 0; i < k_; ++i) --it;
+    return v > *it;
+  }
+  void Add(double v) {
+    fifo_.push_back(order_.insert(v));
+    if (fifo_.size() > window_) {
+      order_.erase(fifo_.front());
+      fifo_.pop_front();
+    }
+  }
+
+ private:
+  size_t window_, k_;
+  std::multiset<double> order_;
+  std::deque<std::multiset<double>::iterator> fifo_;
+};
+
 class NabDetector : public Detector {
  public:
-  explicit NabDetector(const DetectorOptions& options)
+  NabDetector(const DetectorOptions& options, const NabParams& params)
       : options_(options),
-        p_(),
+        p_(params),
         step_(std::max<int64_t>(1, options.bucket_ms)),
         day_slots_(std::max<int64_t>(1, kDayMs / step_)),
         predictors_{Predictor(Points(p_.scale_days, 100, 2000)),
@@ -126,7 +139,12 @@ class NabDetector : public Detector {
         range_cap_(Points(p_.scale_days, 100, 2000)),
         fast_(static_cast<size_t>(p_.short_points), Points(p_.long_days, 200, 8000), true),
         slow_(static_cast<size_t>(p_.slow_points), Points(p_.long_days, 200, 8000), false),
-        refractory_(Points(p_.refractory_days, 1, 100000)) {}
+        refractory_(Points(p_.refractory_days, 1, 100000)),
+        rearm_(Points(p_.rearm_days, 0, 100000)),
+        fast_gate_(Points(p_.rank_window_days, 1, 100000),
+                   static_cast<size_t>(p_.rank_window_days / std::max(1e-9, p_.rank_days))),
+        slow_gate_(Points(p_.rank_window_days, 1, 100000),
+                   static_cast<size_t>(p_.rank_window_days / std::max(1e-9, p_.rank_days))) {}
 
   const char* name() const override { return "nab"; }
 
@@ -144,6 +162,12 @@ class NabDetector : public Detector {
     int best = -1;
     for (int k = 0; k < kPredictors; ++k) {
       if (std::isnan(expected[k]) || std::isnan(predictors_[k].scale.sigma())) continue;
+      // A predictor that has just started (the weekly one after a week) has a scale and an
+      // error of a few points only: it speaks once it has been judged for a while.
+      if (static_cast<double>(predictors_[k].scale.size()) < p_.eligible_days * day_slots_ &&
+          k != kPredictors - 1) {
+        continue;
+      }
       if (best < 0 || predictors_[k].err < predictors_[best].err) best = k;
     }
     double z = std::nan("");
@@ -180,13 +204,28 @@ class NabDetector : public Detector {
 
     // Likelihood of the recent surprise against past surprises, at two time scales.
     double s = std::min(std::abs(z), p_.clip);
-    double prob = std::max(fast_.Update(s, &a.warm), slow_.Update(s, &a.warm));
+    double prob_fast = fast_.Update(s, &a.warm);
+    double prob_slow = slow_.Update(s, &a.warm);
+    if (p_.rank_days > 0) {
+      if (!fast_gate_.Above(fast_.t())) prob_fast = std::min(prob_fast, 0.99);
+      if (!slow_gate_.Above(slow_.t())) prob_slow = std::min(prob_slow, 0.99);
+      fast_gate_.Add(fast_.t());
+      slow_gate_.Add(slow_.t());
+    }
+    double prob = std::max(prob_fast, prob_slow);
     // One report per run of detections.
-    if (quiet_ > 0) {
-      --quiet_;
+    if (quiet_ > 0 || (episode_ && calm_ < rearm_)) {
+      if (quiet_ > 0) --quiet_;
+      calm_ = prob < p_.rearm_level ? calm_ + 1 : 0;
       prob *= p_.damp;
+      if (quiet_ == 0 && calm_ >= rearm_) episode_ = false;
     } else if (prob >= p_.fire) {
+      episode_ = p_.rearm_days > 0;
+      calm_ = 0;
       quiet_ = refractory_;
+      if (p_.binary > 0) prob = 1;
+    } else if (p_.binary > 0) {
+      prob *= p_.damp;
     }
     a.probability = prob;
     a.p_value = 1 - prob;
@@ -215,6 +254,12 @@ class NabDetector : public Detector {
       if (weekend(key * step_) != we) continue;
       for (int64_t d = -1; d <= 1; ++d) take(key + d);
     }
+    if (p_.any_day_fallback > 0 && scratch_.size() < 3) {
+      // The first days of a kind (the first weekend): any recent day is a better guess than none.
+      for (int64_t k = 1; k <= 7; ++k) {
+        for (int64_t d = -1; d <= 1; ++d) take(slot - k * day_slots_ + d);
+      }
+    }
     for (int64_t k = 1; k <= 3; ++k) {
       take(slot - 7 * k * day_slots_);
       take(slot - 7 * k * day_slots_);
@@ -226,7 +271,7 @@ class NabDetector : public Detector {
   // Days of the week differ (a Friday night is not a Tuesday night): the same weekday only.
   double WeeklyExpected(int64_t slot) {
     scratch_.clear();
-    for (int64_t k = 1; k <= p_.weekly_weeks; ++k) {
+    for (int64_t k = 1; k <= static_cast<int64_t>(p_.weekly_weeks); ++k) {
       for (int64_t d = -1; d <= 1; ++d) {
         auto it = by_slot_.find(slot - 7 * k * day_slots_ + d);
         if (it != by_slot_.end()) scratch_.push_back(it->second);
@@ -282,14 +327,22 @@ class NabDetector : public Detector {
   SurpriseLikelihood slow_;
   size_t refractory_;
   size_t quiet_ = 0;
+  size_t rearm_;
+  size_t calm_ = 0;
+  bool episode_ = false;
+  RankGate fast_gate_, slow_gate_;
   std::vector<double> scratch_;
 };
 
 const bool kRegistered = Detector::Register("nab", [](const DetectorOptions& o) {
-  return std::unique_ptr<Detector>(new NabDetector(o));
+  return MakeNabDetector(o, NabParams());
 });
 
 }  // namespace
+
+std::unique_ptr<Detector> MakeNabDetector(const DetectorOptions& options, const NabParams& params) {
+  return std::make_unique<NabDetector>(options, params);
+}
 
 void LinkNabDetector() {}
 

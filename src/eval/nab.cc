@@ -369,6 +369,20 @@ NabProfileResult NabScore(const std::vector<NabScoredSeries>& series, const NabP
 
 Result<std::vector<double>> RunNabDetector(const NabSeries& series, std::string_view detector,
                                            DetectorOptions options) {
+  // Checked up front, so that an unknown name is an error rather than a null detector.
+  VIGIL_RETURN_IF_ERROR(Detector::Create(detector, options).status());
+  std::string name(detector);
+  return RunNabDetector(
+      series,
+      [&name](const DetectorOptions& o) {
+        auto d = Detector::Create(name, o);
+        return d.ok() ? std::move(*d) : nullptr;
+      },
+      options);
+}
+
+Result<std::vector<double>> RunNabDetector(const NabSeries& series, const Detector::Factory& factory,
+                                           DetectorOptions options) {
   size_t probation = NabProbationLength(series.size());
   // The sampling step, from the probationary rows only.
   std::vector<int64_t> steps;
@@ -380,7 +394,8 @@ Result<std::vector<double>> RunNabDetector(const NabSeries& series, std::string_
     std::nth_element(steps.begin(), steps.begin() + steps.size() / 2, steps.end());
     options.bucket_ms = steps[steps.size() / 2];
   }
-  VIGIL_ASSIGN_OR_RETURN(auto d, Detector::Create(detector, options));
+  std::unique_ptr<Detector> d = factory(options);
+  if (!d) return InvalidArgument("the detector factory made no detector");
   std::vector<double> scores(series.size(), 0.0);
   for (size_t i = 0; i < series.size(); ++i) {
     Observation o;
