@@ -9,8 +9,13 @@
 // one that explains the series better; the clip keeps an anomaly from handing the choice to the
 // predictor that follows it). Surprises are turned into a probability the way anomaly
 // likelihoods are: the mean surprise of the last few points against the distribution of past
-// surprises (mean and spread over a long window), through the normal tail. A run of high
-// probabilities is reported once: after a detection, the probability is damped for a while.
+// surprises (mean and spread over a long window), through the normal tail.
+//
+// The detector decides itself: a probability at or above a fixed level is a report, and an
+// episode is reported once (quiet for a day, then until the evidence has been calm for a few
+// hours). Its `probability` is that decision (1 on the row of a report, 0 elsewhere), so that
+// whoever sets a threshold on it gets the same reports whatever the threshold; the evidence
+// itself is in `p_value` (1 - the probability of the likelihood) and `score` (the surprise).
 //
 // Assumptions: values are finite; time may repeat or step back (rows are taken as they come).
 // Cost: O(1) amortized per point (the robust scales are refreshed every few dozen points over a
@@ -18,7 +23,6 @@
 #include <algorithm>
 #include <cmath>
 #include <deque>
-#include <set>
 #include <unordered_map>
 
 #include "detect/nab_detector.h"
@@ -101,31 +105,6 @@ class SurpriseLikelihood {
   double sum_ = 0, sum_sq_ = 0;
 };
 
-// Whether a value is above the k-th largest of the last `window` values (a rank among the
-// series' own history: on a stationary series it is true about k times per window).
-class RankGate {
- public:
-  RankGate(size_t window, size_t k) : window_(window), k_(std::max<size_t>(1, k)) {}
-  bool Above(double v) const {
-    if (order_.size() < k_ || order_.size() < window_ / 4) return true;
-    auto it = order_.end();
-    for (size_t i = 0; i < k_; ++i) --it;
-    return v > *it;
-  }
-  void Add(double v) {
-    fifo_.push_back(order_.insert(v));
-    if (fifo_.size() > window_) {
-      order_.erase(fifo_.front());
-      fifo_.pop_front();
-    }
-  }
-
- private:
-  size_t window_, k_;
-  std::multiset<double> order_;
-  std::deque<std::multiset<double>::iterator> fifo_;
-};
-
 class NabDetector : public Detector {
  public:
   NabDetector(const DetectorOptions& options, const NabParams& params)
@@ -141,10 +120,7 @@ class NabDetector : public Detector {
         slow_(static_cast<size_t>(p_.slow_points), Points(p_.long_days, 200, 8000), false),
         refractory_(Points(p_.refractory_days, 1, 100000)),
         rearm_(Points(p_.rearm_days, 0, 100000)),
-        fast_gate_(Points(p_.rank_window_days, 1, 100000),
-                   static_cast<size_t>(p_.rank_window_days / std::max(1e-9, p_.rank_days))),
-        slow_gate_(Points(p_.rank_window_days, 1, 100000),
-                   static_cast<size_t>(p_.rank_window_days / std::max(1e-9, p_.rank_days))) {}
+        eligible_(Points(p_.eligible_days, 0, 100000)) {}
 
   const char* name() const override { return "nab"; }
 
@@ -164,10 +140,7 @@ class NabDetector : public Detector {
       if (std::isnan(expected[k]) || std::isnan(predictors_[k].scale.sigma())) continue;
       // A predictor that has just started (the weekly one after a week) has a scale and an
       // error of a few points only: it speaks once it has been judged for a while.
-      if (static_cast<double>(predictors_[k].scale.size()) < p_.eligible_days * day_slots_ &&
-          k != kPredictors - 1) {
-        continue;
-      }
+      if (k != kLocal && predictors_[k].scale.size() < eligible_) continue;
       if (best < 0 || predictors_[k].err < predictors_[best].err) best = k;
     }
     double z = std::nan("");
@@ -204,31 +177,23 @@ class NabDetector : public Detector {
 
     // Likelihood of the recent surprise against past surprises, at two time scales.
     double s = std::min(std::abs(z), p_.clip);
-    double prob_fast = fast_.Update(s, &a.warm);
-    double prob_slow = slow_.Update(s, &a.warm);
-    if (p_.rank_days > 0) {
-      if (!fast_gate_.Above(fast_.t())) prob_fast = std::min(prob_fast, 0.99);
-      if (!slow_gate_.Above(slow_.t())) prob_slow = std::min(prob_slow, 0.99);
-      fast_gate_.Add(fast_.t());
-      slow_gate_.Add(slow_.t());
-    }
-    double prob = std::max(prob_fast, prob_slow);
-    // One report per run of detections.
-    if (quiet_ > 0 || (episode_ && calm_ < rearm_)) {
+    double prob = std::max(fast_.Update(s, &a.warm), slow_.Update(s, &a.warm));
+    a.p_value = 1 - prob;
+    // One report per episode: quiet for the refractory period, then until the probability has
+    // stayed below the re-arm level for a while (a lasting disturbance is one report, not one
+    // a day).
+    bool report = false;
+    if (quiet_ > 0 || episode_) {
       if (quiet_ > 0) --quiet_;
       calm_ = prob < p_.rearm_level ? calm_ + 1 : 0;
-      prob *= p_.damp;
       if (quiet_ == 0 && calm_ >= rearm_) episode_ = false;
     } else if (prob >= p_.fire) {
-      episode_ = p_.rearm_days > 0;
-      calm_ = 0;
+      report = true;
       quiet_ = refractory_;
-      if (p_.binary > 0) prob = 1;
-    } else if (p_.binary > 0) {
-      prob *= p_.damp;
+      episode_ = true;
+      calm_ = 0;
     }
-    a.probability = prob;
-    a.p_value = 1 - prob;
+    a.probability = report ? 1.0 : 0.0;
     return a;
   }
 
@@ -254,7 +219,7 @@ class NabDetector : public Detector {
       if (weekend(key * step_) != we) continue;
       for (int64_t d = -1; d <= 1; ++d) take(key + d);
     }
-    if (p_.any_day_fallback > 0 && scratch_.size() < 3) {
+    if (scratch_.size() < 3) {
       // The first days of a kind (the first weekend): any recent day is a better guess than none.
       for (int64_t k = 1; k <= 7; ++k) {
         for (int64_t d = -1; d <= 1; ++d) take(slot - k * day_slots_ + d);
@@ -318,6 +283,7 @@ class NabDetector : public Detector {
     double err = std::nan("");
   };
   static constexpr int kPredictors = 3;  // daily, weekly, local
+  static constexpr int kLocal = 2;
   Predictor predictors_[kPredictors];
   size_t range_cap_;
   std::deque<double> range_window_;
@@ -326,11 +292,11 @@ class NabDetector : public Detector {
   SurpriseLikelihood fast_;
   SurpriseLikelihood slow_;
   size_t refractory_;
-  size_t quiet_ = 0;
   size_t rearm_;
+  size_t eligible_;
+  size_t quiet_ = 0;
   size_t calm_ = 0;
   bool episode_ = false;
-  RankGate fast_gate_, slow_gate_;
   std::vector<double> scratch_;
 };
 

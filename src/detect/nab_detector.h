@@ -13,23 +13,18 @@ struct NabParams {
   double local_points = 3;       ///< local predictor: median of this many last points
   double scale_days = 3;         ///< robust scale window, in days (clamped to 100..2000 points)
   double select_days = 1;        ///< time constant of the predictor choice, in days
-  double select_clip = 3;        ///< in that choice a residual counts at most this many scales
+  double select_clip = 4;        ///< in that choice a residual counts at most this many scales
   double weekly_weeks = 3;       ///< weekly predictor: this many past weeks
   double short_points = 5;       ///< fast channel: surprise averaged over this many points
   double slow_points = 100;      ///< slow channel: averaged over this many points
   double long_days = 7;          ///< surprise distribution over this many days (200..8000 points)
   double clip = 8;               ///< surprises clipped here
   double floor_rel = 1e-2;       ///< scale floor relative to the recent value range
-  double refractory_days = 1;    ///< damping after a detection
-  double fire = 0.997;           ///< a probability at or above this is a detection
-  double damp = 0.5;             ///< damped probabilities are multiplied by this
-  double rearm_level = 0;       ///< experimental: after the refractory, quiet until prob < this...
-  double rearm_days = 0;        ///< ...for this long
-  double rank_days = 0;         ///< experimental: a channel fires only above its top 1-per-N-days level
-  double rank_window_days = 7;  ///< ...over this much of its own history
-  double any_day_fallback = 0;  ///< experimental
-  double eligible_days = 0;     ///< experimental
-  double binary = 0;             ///< experimental: 1 = score 1 at a detection, prob*damp elsewhere
+  double eligible_days = 1;      ///< a seasonal predictor speaks after this many days of residuals
+  double refractory_days = 1;    ///< quiet after a report...
+  double rearm_level = 0.99;     ///< ...and then until the probability stays below this...
+  double rearm_days = 0.25;      ///< ...for this long
+  double fire = 0.9975;          ///< a probability at or above this is a report
 };
 
 /// A "nab" detector with the given tuning (the registered one uses the defaults).
