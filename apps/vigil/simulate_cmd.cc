@@ -13,6 +13,7 @@ struct SimulateFlags {
   int64_t events_per_day = 0;
   uint64_t seed = 1;
   std::string scenario = "demo";
+  std::string world;
   std::string format = "jsonl";
   bool gzip = false, zstd = false;
   std::string start;
@@ -29,7 +30,7 @@ std::string HumanBytes(int64_t b) {
 
 int Run(const SimulateFlags& f, CLI::App* sub) {
   SimulationOptions o;
-  o.scenario = f.scenario;
+  o.scenario = f.world.empty() ? f.scenario : f.world;
   if (sub->count("--days")) o.days = f.days;
   if (sub->count("--events-per-day")) o.events_per_day = f.events_per_day;
   o.seed = f.seed;
@@ -64,8 +65,13 @@ const bool kRegistered = RegisterCommand({
       sub->add_option("--events-per-day", f->events_per_day, "Mean turns per day (default: the scenario's)")
           ->check(CLI::Range(int64_t{1}, int64_t{1000000000000}));
       sub->add_option("--seed", f->seed, "Random seed: the same seed gives the same bytes")->default_val(1);
-      sub->add_option("--scenario", f->scenario, "Built-in scenario (demo, smoke) or a scenario YAML file")
-          ->default_val("demo");
+      auto* scenario = sub->add_option("--scenario", f->scenario,
+                                       "Built-in scenario (demo, smoke) or a scenario YAML file")
+                           ->default_val("demo");
+      sub->add_option("--world", f->world,
+                      "random: a whole world drawn from --seed (written to OUT/world.yaml)")
+          ->check(CLI::IsMember({"random"}))
+          ->excludes(scenario);
       sub->add_option("--format", f->format, "Output format")->check(CLI::IsMember({"jsonl", "csv"}))->default_val("jsonl");
       auto* gz = sub->add_flag("--gzip", f->gzip, "Compress the events with gzip");
       auto* zs = sub->add_flag("--zstd", f->zstd, "Compress the events with zstd");

@@ -3,8 +3,10 @@
 #include <filesystem>
 #include <memory>
 
+#include "sim/detectability.h"
 #include "sim/event_writer.h"
 #include "sim/fleet.h"
+#include "sim/random_world.h"
 #include "sim/scenario.h"
 #include "sim/truth.h"
 #include "vigil/sim.h"
@@ -12,8 +14,18 @@
 namespace vigil {
 namespace {
 
+bool IsRandomWorld(const SimulationOptions& o) { return o.scenario == sim::kRandomWorld; }
+
+Result<sim::Scenario> LoadScenario(const SimulationOptions& o) {
+  if (IsRandomWorld(o)) {
+    return sim::ParseScenario(sim::RandomWorldYaml(o.seed),
+                              "random world (seed " + std::to_string(o.seed) + ")");
+  }
+  return sim::LoadScenario(o.scenario);
+}
+
 Result<std::unique_ptr<sim::Fleet>> MakeFleet(const SimulationOptions& o) {
-  VIGIL_ASSIGN_OR_RETURN(sim::Scenario s, sim::LoadScenario(o.scenario));
+  VIGIL_ASSIGN_OR_RETURN(sim::Scenario s, LoadScenario(o));
   sim::Fleet::Options fo;
   fo.start = o.start.value_or(s.start);
   fo.days = o.days.value_or(s.days);
@@ -31,18 +43,20 @@ Result<SimulationSummary> Run(const SimulationOptions& options, const SimByteSin
   SimulationSummary summary;
   summary.start = fleet->Start();
   summary.end = fleet->End();
-  std::string truth = sim::TruthJson(*fleet, &summary.incidents, &summary.decoys);
-  if (truth_json) *truth_json = std::move(truth);
 
   VIGIL_ASSIGN_OR_RETURN(auto out, sim::StreamCompressor::Create(options.compression, sink));
   sim::EventFormatter formatter(*fleet, options.format);
   sim::ByteBuffer buf;
   buf.Append(formatter.Header());
   std::vector<sim::SimEvent> events;
+  sim::DetectabilityCounter detectability(*fleet);
   for (int64_t m = 0; m < fleet->Minutes(); ++m) {
     events.clear();
     fleet->GenerateMinute(m, &events);
-    for (const sim::SimEvent& e : events) formatter.Append(e, &buf);
+    for (const sim::SimEvent& e : events) {
+      formatter.Append(e, &buf);
+      detectability.Add(e);
+    }
     summary.events += static_cast<int64_t>(events.size());
     if (buf.size() >= kChunk) {
       summary.raw_bytes += static_cast<int64_t>(buf.size());
@@ -54,6 +68,9 @@ Result<SimulationSummary> Run(const SimulationOptions& options, const SimByteSin
   VIGIL_RETURN_IF_ERROR(out->Write(buf.view()));
   VIGIL_RETURN_IF_ERROR(out->Finish());
   summary.bytes = out->bytes_out();
+  std::vector<double> figures = detectability.Figures();
+  std::string truth = sim::TruthJson(*fleet, &summary.incidents, &summary.decoys, &figures);
+  if (truth_json) *truth_json = std::move(truth);
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return summary;
 }
@@ -76,7 +93,7 @@ Result<SimulationSummary> SimulateToSink(const SimulationOptions& options, const
 Result<SimulationSummary> Simulate(const SimulationOptions& options) {
   if (options.out_dir.empty()) return InvalidArgument("no output directory (--out)");
   // Fail on a bad scenario before touching the output directory.
-  VIGIL_RETURN_IF_ERROR(CheckScenario(options.scenario));
+  if (!IsRandomWorld(options)) VIGIL_RETURN_IF_ERROR(CheckScenario(options.scenario));
   std::error_code ec;
   std::filesystem::create_directories(options.out_dir, ec);
   if (ec) return IoError("cannot create directory '" + options.out_dir + "': " + ec.message());
@@ -99,6 +116,10 @@ Result<SimulationSummary> Simulate(const SimulationOptions& options) {
   VIGIL_ASSIGN_OR_RETURN(SimulationSummary summary, Run(options, sink, &truth));
   if (std::fclose(file.release()) != 0) return IoError("cannot write '" + events_path + "'");
   VIGIL_RETURN_IF_ERROR(WriteFile(truth_path, truth));
+  // A drawn world is kept beside its events, so it can be read and replayed as a scenario file.
+  if (IsRandomWorld(options)) {
+    VIGIL_RETURN_IF_ERROR(WriteFile(options.out_dir + "/world.yaml", sim::RandomWorldYaml(options.seed)));
+  }
   summary.events_path = events_path;
   summary.truth_path = truth_path;
   return summary;
@@ -107,6 +128,7 @@ Result<SimulationSummary> Simulate(const SimulationOptions& options) {
 std::vector<std::string> BuiltinScenarioNames() { return sim::BuiltinScenarios(); }
 
 Status CheckScenario(const std::string& name_or_path) {
+  if (name_or_path == sim::kRandomWorld) return Status::Ok();
   auto s = sim::LoadScenario(name_or_path);
   return s.ok() ? Status::Ok() : s.status();
 }

@@ -37,7 +37,8 @@ std::vector<std::string> TruthMetrics(const std::string& kind, const char* stage
   return {};
 }
 
-std::string TruthJson(const Fleet& fleet, int* incidents, int* decoys) {
+std::string TruthJson(const Fleet& fleet, int* incidents, int* decoys,
+                      const std::vector<double>* detectability) {
   const TimeMs start = fleet.Start(), end = fleet.End();
   const Scenario& s = fleet.scenario();
   Json truth;
@@ -46,7 +47,8 @@ std::string TruthJson(const Fleet& fleet, int* incidents, int* decoys) {
   Json inc = Json::array();
   std::vector<Decoy> ds;
   std::vector<std::pair<Dim, std::string>> incident_values;
-  for (const ResolvedInjection& ri : fleet.Injections()) {
+  for (size_t index = 0; index < fleet.Injections().size(); ++index) {
+    const ResolvedInjection& ri = fleet.Injections()[index];
     const Injection& in = *ri.spec;
     TimeMs a = std::max(ri.onset, start);
     if (in.decoy) {
@@ -63,6 +65,7 @@ std::string TruthJson(const Fleet& fleet, int* incidents, int* decoys) {
     j["stage"] = stage ? Json(stage) : Json(nullptr);
     j["start"] = FormatTimestamp(a);
     j["end"] = FormatTimestamp(ri.end);
+    if (detectability) j["detectability"] = (*detectability)[index];
     inc.push_back(std::move(j));
   }
   // Decoys the fleet brings by itself.

@@ -13,7 +13,10 @@ std::vector<std::string> TruthMetrics(const std::string& kind, const char* stage
 
 /// truth.json for a compiled fleet: its incidents, the injected decoys, and the decoys that come
 /// from the fleet itself (holidays, DST changes, healthy rollouts) inside the run.
-/// `incidents` and `decoys` receive the counts when not null.
-std::string TruthJson(const Fleet& fleet, int* incidents, int* decoys);
+/// `incidents` and `decoys` receive the counts when not null. `detectability`, when given, holds
+/// one figure per fleet.Injections() entry (DetectabilityCounter::Figures) and is written as each
+/// incident's `detectability`.
+std::string TruthJson(const Fleet& fleet, int* incidents, int* decoys,
+                      const std::vector<double>* detectability = nullptr);
 
 }  // namespace vigil::sim

@@ -37,7 +37,7 @@ TimeMs Time(const nlohmann::json& j) {
 TEST(TruthTest, DemoTruthHasTheDesignStructure) {
   SimulationOptions o;
   o.scenario = "demo";
-  o.events_per_day = 100;  // truth does not depend on the volume
+  o.events_per_day = 100;  // only the detectability figures depend on the volume
   std::string text;
   auto r = SimulateToSink(o, [](std::string_view) { return Status::Ok(); }, &text);
   ASSERT_TRUE(r.ok()) << r.status().message();
@@ -50,7 +50,9 @@ TEST(TruthTest, DemoTruthHasTheDesignStructure) {
   EXPECT_EQ(r->incidents, static_cast<int>(truth["incidents"].size()));
   std::set<std::string> kinds, ids;
   for (const auto& inc : truth["incidents"]) {
-    EXPECT_EQ(Keys(inc), (std::set<std::string>{"id", "kind", "metrics", "slice", "stage", "start", "end"}));
+    EXPECT_EQ(Keys(inc), (std::set<std::string>{"id", "kind", "metrics", "slice", "stage", "start",
+                                                "end", "detectability"}));
+    EXPECT_GE(inc["detectability"].get<double>(), 0);
     EXPECT_TRUE(ids.insert(inc["id"].get<std::string>()).second);
     kinds.insert(inc["kind"].get<std::string>());
     ASSERT_TRUE(inc["metrics"].is_array());
