@@ -6,13 +6,14 @@
 # 14 days), `vigil run` with examples/speech/vigil.yaml unchanged, `vigil backtest`; then
 # bench/quality_report.py prints the targets' figures with their spread across worlds.
 # WORLDS="1 2 3" overrides the seeds; DAYS and EVENTS_PER_DAY shrink the worlds for a quick look
-# (figures at a reduced size are not the benchmark's). Events files are deleted after each world.
+# (figures at a reduced size are not the benchmark's); VIGIL=path uses that binary instead of
+# building one. Events files are deleted after each world; a world with a bt.json is not rerun.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 half="${1:-both}"
 out="${2:-$repo/out/quality}"
 build="${BUILD_DIR:-$repo/build}"
-vigil="$build/vigil"
+vigil="${VIGIL:-$build/vigil}"
 case "$half" in
   choose) seeds="$(seq 1 20)" ;;
   report) seeds="$(seq 101 120)" ;;
@@ -23,7 +24,7 @@ seeds="${WORLDS:-$seeds}"
 size=()
 [[ -n "${DAYS:-}" ]] && size+=(--days "$DAYS")
 [[ -n "${EVENTS_PER_DAY:-}" ]] && size+=(--events-per-day "$EVENTS_PER_DAY")
-cmake --build "$build" -j2 --target vigil >/dev/null
+[[ -n "${VIGIL:-}" ]] || cmake --build "$build" -j2 --target vigil >/dev/null
 mkdir -p "$out"
 for seed in $seeds; do
   dir="$out/world-$seed"
