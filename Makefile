@@ -4,13 +4,15 @@ JOBS ?= $(shell nproc)
 VIGIL := $(BUILD)/vigil
 DEMO_DIR ?= out/demo
 
-.PHONY: deps build test demo bench sanitize fuzz clean
+.PHONY: deps build test demo bench sanitize fuzz format format-check tidy clean
 
 deps:
 	@bash scripts/install-deps.sh
 
+# CMAKE_ARGS: extra configure flags for $(BUILD), e.g. -DVIGIL_DEVELOPER_MODE=ON (what CI uses).
+CMAKE_ARGS ?=
 $(BUILD)/CMakeCache.txt:
-	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release $(CMAKE_ARGS) >/dev/null
 
 build: deps $(BUILD)/CMakeCache.txt
 	@cmake --build $(BUILD) -j $(JOBS)
@@ -29,7 +31,7 @@ bench: deps
 # The sanitizer builds (clang): $(BUILD)-asan with ASan+UBSan, which also holds the libFuzzer
 # targets, runs every unit and end-to-end suite; $(BUILD)-tsan runs the server's suites under
 # TSan. Any report fails the run (docs/fuzzing.md).
-SAN_CMAKE = CC=clang CXX=clang++ cmake -S . -DCMAKE_BUILD_TYPE=Release -DVIGIL_PYTHON=OFF
+SAN_CMAKE = CC=clang CXX=clang++ cmake -S . -DCMAKE_BUILD_TYPE=Release -DVIGIL_PYTHON=OFF -DVIGIL_DEVELOPER_MODE=ON
 TSAN_TESTS = ServiceTest|HttpServerTest|ResponseCacheTest|SharedCacheTest|ParseQuery|ParseListen|e2e.server_test|e2e.abuse_test|e2e.browser_test
 $(BUILD)-asan/CMakeCache.txt:
 	@$(SAN_CMAKE) -B $(BUILD)-asan -DVIGIL_SANITIZE=address,undefined -DVIGIL_FUZZ=ON >/dev/null
@@ -50,6 +52,22 @@ FUZZ_TARGETS = jsonl_parser csv_parser ingest_buffer config expression sketch cu
 fuzz: deps $(BUILD)-asan/CMakeCache.txt
 	@cmake --build $(BUILD)-asan -j $(JOBS) --target fuzzers
 	@echo $(FUZZ_TARGETS) | tr ' ' '\n' | xargs -P $(JOBS) -I{} bash fuzz/run.sh $(BUILD)-asan $(FUZZ_SECONDS) {}
+
+# Formatting (.clang-format) and static analysis (.clang-tidy): `make format` rewrites the files,
+# `make format-check` and `make tidy` fail on any difference or finding. Tidy reads the
+# compile commands of $(BUILD) (gcc flags clang does not know are ignored).
+SOURCES = $(shell git ls-files '*.cc' '*.h' 2>/dev/null || find src include apps python tests bench fuzz -name '*.cc' -o -name '*.h')
+TIDY_FILES = $(shell git ls-files 'src/*.cc' 'apps/*.cc' 'python/src/*.cc' 2>/dev/null || find src apps python/src -name '*.cc')
+format:
+	@clang-format -i $(SOURCES)
+format-check:
+	@clang-format --dry-run --Werror $(SOURCES) && echo "format: $(words $(SOURCES)) files clean"
+tidy: $(BUILD)/CMakeCache.txt
+	@run-clang-tidy -quiet -j $(JOBS) -p $(BUILD) -extra-arg=-Wno-unknown-warning-option \
+	  $(TIDY_FILES) >$(BUILD)/tidy.log 2>&1; status=$$?; \
+	  grep -E '(warning|error):' $(BUILD)/tidy.log | sort -u; \
+	  if [ $$status = 0 ]; then echo "tidy: $(words $(TIDY_FILES)) files clean"; else echo "tidy: findings (full log: $(BUILD)/tidy.log)"; fi; \
+	  exit $$status
 
 clean:
 	rm -rf $(BUILD) $(BUILD)-bench $(BUILD)-asan $(BUILD)-tsan out
