@@ -1,8 +1,7 @@
 #include "store/incident_index.h"
 
-#include <nlohmann/json.hpp>
-
 #include <cstddef>
+#include <nlohmann/json.hpp>
 
 namespace vigil::internal {
 namespace {
@@ -36,26 +35,28 @@ std::optional<std::string> SliceKey(const Slice& slice) {
 }
 
 Result<IncidentIndexWriter> IncidentIndexWriter::Prepare(const StoreConnection* db) {
-  VIGIL_ASSIGN_OR_RETURN(Statement drop_listing,
-                         db->Prepare("DELETE FROM incident_index WHERE source = ? AND id = ?",
-                                     "indexing incidents"));
-  VIGIL_ASSIGN_OR_RETURN(Statement drop_members,
-                         db->Prepare("DELETE FROM incident_members WHERE source = ? AND incident = ?",
-                                     "indexing incidents"));
+  VIGIL_ASSIGN_OR_RETURN(
+      Statement drop_listing,
+      db->Prepare("DELETE FROM incident_index WHERE source = ? AND id = ?", "indexing incidents"));
+  VIGIL_ASSIGN_OR_RETURN(
+      Statement drop_members,
+      db->Prepare("DELETE FROM incident_members WHERE source = ? AND incident = ?",
+                  "indexing incidents"));
   VIGIL_ASSIGN_OR_RETURN(Statement clear_listings,
                          db->Prepare("DELETE FROM incident_index WHERE source = 'documents'",
                                      "clearing the incident index"));
   VIGIL_ASSIGN_OR_RETURN(Statement clear_members,
                          db->Prepare("DELETE FROM incident_members WHERE source = 'documents'",
                                      "clearing the incident index"));
-  VIGIL_ASSIGN_OR_RETURN(Statement put_listing,
-                         db->Prepare("INSERT INTO incident_index VALUES(?, ?, ?, ?, ?, ?)",
-                                     "indexing incidents"));
+  VIGIL_ASSIGN_OR_RETURN(
+      Statement put_listing,
+      db->Prepare("INSERT INTO incident_index VALUES(?, ?, ?, ?, ?, ?)", "indexing incidents"));
   VIGIL_ASSIGN_OR_RETURN(Statement put_member,
                          db->Prepare("INSERT INTO incident_members VALUES(?, ?, ?, ?, ?, ?, ?, ?)",
                                      "indexing incident members"));
-  return IncidentIndexWriter(std::move(drop_listing), std::move(drop_members), std::move(clear_listings),
-                             std::move(clear_members), std::move(put_listing), std::move(put_member));
+  return IncidentIndexWriter(std::move(drop_listing), std::move(drop_members),
+                             std::move(clear_listings), std::move(clear_members),
+                             std::move(put_listing), std::move(put_member));
 }
 
 Status IncidentIndexWriter::Drop(std::string_view source, const std::string& id) {
@@ -141,7 +142,8 @@ Status RebuildIncidentIndex(const StoreConnection* db) {
   VIGIL_ASSIGN_OR_RETURN(IncidentIndexWriter writer, IncidentIndexWriter::Prepare(db));
   VIGIL_ASSIGN_OR_RETURN(
       Statement incidents,
-      db->Prepare("SELECT id, status, severity, owner, start, document FROM incidents", "indexing incidents"));
+      db->Prepare("SELECT id, status, severity, owner, start, document FROM incidents",
+                  "indexing incidents"));
   VIGIL_RETURN_IF_ERROR(incidents.ForEachRow([&](const Statement& row) {
     IncidentRecord r;
     r.id = row.Text(0);

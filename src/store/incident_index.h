@@ -3,7 +3,6 @@
 #pragma once
 
 #include <nlohmann/json_fwd.hpp>
-
 #include <optional>
 #include <string>
 #include <string_view>
@@ -56,9 +55,11 @@ class IncidentIndexWriter {
         put_listing_(std::move(put_listing)),
         put_member_(std::move(put_member)) {}
   Status Drop(std::string_view source, const std::string& id);
-  Status Index(std::string_view source, const IncidentRecord& listing, const nlohmann::json& document);
+  Status Index(std::string_view source, const IncidentRecord& listing,
+               const nlohmann::json& document);
 
-  Statement drop_listing_, drop_members_, clear_listings_, clear_members_, put_listing_, put_member_;
+  Statement drop_listing_, drop_members_, clear_listings_, clear_members_, put_listing_,
+      put_member_;
 };
 
 /// Indexes every incident and incident document already stored (a store of schema version 1).

@@ -36,8 +36,10 @@ Status IncidentStore::Put(const IncidentRecord& incident) { return PutAll({incid
 
 Status IncidentStore::PutAll(const std::vector<IncidentRecord>& incidents) {
   VIGIL_ASSIGN_OR_RETURN(Transaction transaction, Transaction::Begin(db_));
-  VIGIL_ASSIGN_OR_RETURN(Statement put, db_->Prepare("INSERT OR REPLACE INTO incidents VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                                                     "writing incidents"));
+  VIGIL_ASSIGN_OR_RETURN(
+      Statement put,
+      db_->Prepare("INSERT OR REPLACE INTO incidents VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   "writing incidents"));
   VIGIL_ASSIGN_OR_RETURN(IncidentIndexWriter index, IncidentIndexWriter::Prepare(db_));
   for (const IncidentRecord& r : incidents) {
     put.Reset();
@@ -79,8 +81,8 @@ Result<IncidentRecord> IncidentStore::Find(const std::string& id) {
   return NotFound("no incident '" + id + "' in " + db_->path());
 }
 
-Status IncidentStore::ReplaceDocuments(const std::string& kind,
-                                       const std::vector<std::pair<std::string, std::string>>& docs) {
+Status IncidentStore::ReplaceDocuments(
+    const std::string& kind, const std::vector<std::pair<std::string, std::string>>& docs) {
   VIGIL_ASSIGN_OR_RETURN(Transaction transaction, Transaction::Begin(db_));
   {
     VIGIL_ASSIGN_OR_RETURN(Statement del, db_->Prepare("DELETE FROM documents WHERE kind = ?",
@@ -91,8 +93,9 @@ Status IncidentStore::ReplaceDocuments(const std::string& kind,
   const bool indexed = kind == "incident";
   VIGIL_ASSIGN_OR_RETURN(IncidentIndexWriter index, IncidentIndexWriter::Prepare(db_));
   if (indexed) VIGIL_RETURN_IF_ERROR(index.ClearDocuments());
-  VIGIL_ASSIGN_OR_RETURN(Statement put, db_->Prepare("INSERT OR REPLACE INTO documents VALUES(?, ?, ?)",
-                                                     "writing " + kind + " documents"));
+  VIGIL_ASSIGN_OR_RETURN(Statement put,
+                         db_->Prepare("INSERT OR REPLACE INTO documents VALUES(?, ?, ?)",
+                                      "writing " + kind + " documents"));
   for (const auto& [id, body] : docs) {
     put.Reset();
     VIGIL_RETURN_IF_ERROR(put.Bind(1, kind).Bind(2, id).Bind(3, body).Run());
@@ -101,9 +104,11 @@ Status IncidentStore::ReplaceDocuments(const std::string& kind,
   return transaction.Commit();
 }
 
-Result<std::vector<std::pair<std::string, std::string>>> IncidentStore::Documents(const std::string& kind) {
-  VIGIL_ASSIGN_OR_RETURN(Statement st, db_->Prepare("SELECT id, body FROM documents WHERE kind = ? ORDER BY id",
-                                                    "reading " + kind + " documents"));
+Result<std::vector<std::pair<std::string, std::string>>> IncidentStore::Documents(
+    const std::string& kind) {
+  VIGIL_ASSIGN_OR_RETURN(Statement st,
+                         db_->Prepare("SELECT id, body FROM documents WHERE kind = ? ORDER BY id",
+                                      "reading " + kind + " documents"));
   st.Bind(1, kind);
   std::vector<std::pair<std::string, std::string>> out;
   VIGIL_RETURN_IF_ERROR(st.ForEachRow([&](const Statement& row) {
@@ -137,9 +142,12 @@ Result<std::vector<IncidentMemberRecord>> IncidentStore::MembersOn(const std::st
 Result<std::vector<IncidentCount>> IncidentStore::Counts() {
   VIGIL_ASSIGN_OR_RETURN(
       Statement st,
-      db_->Prepare(std::string("SELECT status, severity, owner, COUNT(*) FROM incident_index WHERE source = ") +
-                       internal::kListedSource + " GROUP BY status, severity, owner ORDER BY status, severity, owner",
-                   "counting incidents"));
+      db_->Prepare(
+          std::string(
+              "SELECT status, severity, owner, COUNT(*) FROM incident_index WHERE source = ") +
+              internal::kListedSource +
+              " GROUP BY status, severity, owner ORDER BY status, severity, owner",
+          "counting incidents"));
   std::vector<IncidentCount> out;
   VIGIL_RETURN_IF_ERROR(st.ForEachRow([&](const Statement& row) {
     out.push_back({row.Text(0), row.Text(1), row.Text(2), row.Int(3)});
@@ -150,18 +158,22 @@ Result<std::vector<IncidentCount>> IncidentStore::Counts() {
 
 Status IncidentStore::AddFeedback(const FeedbackRecord& f) {
   if (f.verdict != "true_positive" && f.verdict != "false_positive" && f.verdict != "duplicate") {
-    return InvalidArgument("verdict '" + f.verdict + "': expected true_positive, false_positive or duplicate");
+    return InvalidArgument("verdict '" + f.verdict +
+                           "': expected true_positive, false_positive or duplicate");
   }
   VIGIL_RETURN_IF_ERROR(Find(f.incident).status());
-  VIGIL_ASSIGN_OR_RETURN(Statement put, db_->Prepare("INSERT INTO feedback(incident, verdict, note, at) VALUES(?, ?, ?, ?)",
-                                                     "writing feedback"));
+  VIGIL_ASSIGN_OR_RETURN(
+      Statement put,
+      db_->Prepare("INSERT INTO feedback(incident, verdict, note, at) VALUES(?, ?, ?, ?)",
+                   "writing feedback"));
   return put.Bind(1, f.incident).Bind(2, f.verdict).Bind(3, f.note).Bind(4, f.at).Run();
 }
 
 Result<std::vector<FeedbackRecord>> IncidentStore::Feedback(const std::string& incident) {
-  VIGIL_ASSIGN_OR_RETURN(Statement st, db_->Prepare("SELECT incident, verdict, note, at FROM feedback "
-                                                    "WHERE ?1 = '' OR incident = ?1 ORDER BY seq",
-                                                    "reading feedback"));
+  VIGIL_ASSIGN_OR_RETURN(Statement st,
+                         db_->Prepare("SELECT incident, verdict, note, at FROM feedback "
+                                      "WHERE ?1 = '' OR incident = ?1 ORDER BY seq",
+                                      "reading feedback"));
   st.Bind(1, incident);
   std::vector<FeedbackRecord> out;
   VIGIL_RETURN_IF_ERROR(st.ForEachRow([&](const Statement& row) {
@@ -174,29 +186,36 @@ Result<std::vector<FeedbackRecord>> IncidentStore::Feedback(const std::string& i
 Result<int64_t> IncidentStore::AddSilence(const SilenceRecord& s) {
   nlohmann::json matchers = nlohmann::json::array();
   for (const auto& [label, value] : s.matchers) matchers.push_back({label, value});
-  VIGIL_ASSIGN_OR_RETURN(Statement put, db_->Prepare("INSERT INTO silences(matchers, starts, ends, comment) "
-                                                     "VALUES(?, ?, ?, ?)",
-                                                     "writing a silence"));
-  VIGIL_RETURN_IF_ERROR(put.Bind(1, matchers.dump()).Bind(2, s.starts).Bind(3, s.ends).Bind(4, s.comment).Run());
+  VIGIL_ASSIGN_OR_RETURN(Statement put,
+                         db_->Prepare("INSERT INTO silences(matchers, starts, ends, comment) "
+                                      "VALUES(?, ?, ?, ?)",
+                                      "writing a silence"));
+  VIGIL_RETURN_IF_ERROR(
+      put.Bind(1, matchers.dump()).Bind(2, s.starts).Bind(3, s.ends).Bind(4, s.comment).Run());
   return static_cast<int64_t>(sqlite3_last_insert_rowid(db_->handle()));
 }
 
 Status IncidentStore::RemoveSilence(int64_t id) {
-  VIGIL_ASSIGN_OR_RETURN(Statement del, db_->Prepare("DELETE FROM silences WHERE id = ?", "removing a silence"));
+  VIGIL_ASSIGN_OR_RETURN(Statement del,
+                         db_->Prepare("DELETE FROM silences WHERE id = ?", "removing a silence"));
   VIGIL_RETURN_IF_ERROR(del.Bind(1, id).Run());
-  if (sqlite3_changes(db_->handle()) == 0) return NotFound("no silence " + std::to_string(id) + " in " + db_->path());
+  if (sqlite3_changes(db_->handle()) == 0)
+    return NotFound("no silence " + std::to_string(id) + " in " + db_->path());
   return Status::Ok();
 }
 
 Result<std::vector<SilenceRecord>> IncidentStore::Silences() {
-  VIGIL_ASSIGN_OR_RETURN(Statement st, db_->Prepare("SELECT id, matchers, starts, ends, comment FROM silences ORDER BY id",
-                                                    "reading silences"));
+  VIGIL_ASSIGN_OR_RETURN(
+      Statement st,
+      db_->Prepare("SELECT id, matchers, starts, ends, comment FROM silences ORDER BY id",
+                   "reading silences"));
   std::vector<SilenceRecord> out;
   VIGIL_RETURN_IF_ERROR(st.ForEachRow([&](const Statement& row) {
     SilenceRecord s;
     s.id = row.Int(0);
     nlohmann::json matchers = nlohmann::json::parse(row.Text(1), nullptr, false);
-    if (!matchers.is_array()) return Corruption(db_->path() + ": silence " + std::to_string(s.id) + " is unreadable");
+    if (!matchers.is_array())
+      return Corruption(db_->path() + ": silence " + std::to_string(s.id) + " is unreadable");
     for (const auto& m : matchers) {
       if (!m.is_array() || m.size() != 2 || !m[0].is_string() || !m[1].is_string()) {
         return Corruption(db_->path() + ": silence " + std::to_string(s.id) + " is unreadable");
@@ -213,15 +232,17 @@ Result<std::vector<SilenceRecord>> IncidentStore::Silences() {
 }
 
 Status IncidentStore::PutDelivery(const DeliveryRecord& d) {
-  VIGIL_ASSIGN_OR_RETURN(Statement put, db_->Prepare("INSERT OR REPLACE INTO deliveries VALUES(?, ?, ?, ?)",
-                                                     "writing a delivery"));
+  VIGIL_ASSIGN_OR_RETURN(
+      Statement put,
+      db_->Prepare("INSERT OR REPLACE INTO deliveries VALUES(?, ?, ?, ?)", "writing a delivery"));
   return put.Bind(1, d.incident).Bind(2, d.sink).Bind(3, d.state).Bind(4, d.at).Run();
 }
 
 Result<std::vector<DeliveryRecord>> IncidentStore::Deliveries() {
-  VIGIL_ASSIGN_OR_RETURN(Statement st, db_->Prepare("SELECT incident, sink, state, at FROM deliveries "
-                                                    "ORDER BY incident, sink",
-                                                    "reading deliveries"));
+  VIGIL_ASSIGN_OR_RETURN(Statement st,
+                         db_->Prepare("SELECT incident, sink, state, at FROM deliveries "
+                                      "ORDER BY incident, sink",
+                                      "reading deliveries"));
   std::vector<DeliveryRecord> out;
   VIGIL_RETURN_IF_ERROR(st.ForEachRow([&](const Statement& row) {
     out.push_back({row.Text(0), row.Text(1), row.Text(2), row.Int(3)});

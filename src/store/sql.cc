@@ -81,7 +81,8 @@ int64_t Statement::Int(int column) const { return sqlite3_column_int64(stmt_, co
 std::string Statement::Text(int column) const {
   // sqlite3_column_text before sqlite3_column_bytes: the length is then that of the text form.
   const char* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, column));
-  return text ? std::string(text, static_cast<size_t>(sqlite3_column_bytes(stmt_, column))) : std::string();
+  return text ? std::string(text, static_cast<size_t>(sqlite3_column_bytes(stmt_, column)))
+              : std::string();
 }
 
 std::string_view Statement::Blob(int column) const {
@@ -126,7 +127,8 @@ Status StoreConnection::Exec(const std::string& sql) {
 
 Result<Statement> StoreConnection::Prepare(std::string_view sql, std::string what) const {
   sqlite3_stmt* stmt = nullptr;
-  if (sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr) != SQLITE_OK) {
+  if (sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr) !=
+      SQLITE_OK) {
     sqlite3_finalize(stmt);
     return Error(what);
   }

@@ -40,13 +40,15 @@ constexpr const char* kTables =
 
 // The schema version of the store; none for a new (empty) database.
 Result<std::optional<int>> SchemaVersion(const StoreConnection& db) {
-  VIGIL_ASSIGN_OR_RETURN(Statement has_meta,
-                         db.Prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'",
-                                    "reading the schema version"));
+  VIGIL_ASSIGN_OR_RETURN(
+      Statement has_meta,
+      db.Prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'",
+                 "reading the schema version"));
   VIGIL_ASSIGN_OR_RETURN(bool found, has_meta.Step());
   if (!found) return std::optional<int>();
-  VIGIL_ASSIGN_OR_RETURN(Statement get, db.Prepare("SELECT value FROM meta WHERE key = 'schema_version'",
-                                                   "reading the schema version"));
+  VIGIL_ASSIGN_OR_RETURN(Statement get,
+                         db.Prepare("SELECT value FROM meta WHERE key = 'schema_version'",
+                                    "reading the schema version"));
   VIGIL_ASSIGN_OR_RETURN(found, get.Step());
   if (!found) return std::optional<int>();
   return std::optional<int>(static_cast<int>(get.Int(0)));
@@ -74,8 +76,9 @@ Status PrepareSchema(StoreConnection* db) {
   VIGIL_RETURN_IF_ERROR(db->Exec(kTables));
   VIGIL_RETURN_IF_ERROR(db->Exec(internal::kIncidentIndexTables));
   if (version == 1) VIGIL_RETURN_IF_ERROR(internal::RebuildIncidentIndex(db));
-  VIGIL_ASSIGN_OR_RETURN(Statement set, db->Prepare("INSERT OR REPLACE INTO meta VALUES('schema_version', ?)",
-                                                    "writing the schema version"));
+  VIGIL_ASSIGN_OR_RETURN(Statement set,
+                         db->Prepare("INSERT OR REPLACE INTO meta VALUES('schema_version', ?)",
+                                     "writing the schema version"));
   VIGIL_RETURN_IF_ERROR(set.Bind(1, std::to_string(kSchemaVersion)).Run());
   return transaction.Commit();
 }
