@@ -70,7 +70,7 @@ Service* MakeService() {
   }
   Cube cube(config);
   if (!IngestBuffer(events, "events", &cube).ok()) std::abort();
-  if (!(*store)->SaveCube(&cube).ok()) std::abort();
+  if (!(*store)->cube().Save(&cube).ok()) std::abort();
   nlohmann::json slice = {{"platform", "iOS"}};
   nlohmann::json document = {{"id", "inc-1"},
                              {"metric", "e2e_p95"},
@@ -92,7 +92,7 @@ Service* MakeService() {
                                 {"end", nullptr}}}}};
   IncidentRecord record{"inc-1",         "open", "major", "asr", "e2e_p95",
                         kStart + kDayMs, 0,      0,       true,  document.dump()};
-  if (!(*store)->PutIncident(record).ok()) std::abort();
+  if (!(*store)->incidents().Put(record).ok()) std::abort();
   return new Service(config, std::move(*store), std::move(cube), kToken);
 }
 

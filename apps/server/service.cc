@@ -210,7 +210,7 @@ Result<std::unique_ptr<Service>> Service::Open(const std::string& config_path) {
     token = value;
   }
   VIGIL_ASSIGN_OR_RETURN(auto store, Store::Open(config->StorePath()));
-  VIGIL_ASSIGN_OR_RETURN(Cube cube, store->LoadCube(config));
+  VIGIL_ASSIGN_OR_RETURN(Cube cube, store->cube().Load(config));
   return std::make_unique<Service>(std::move(config), std::move(store), std::move(cube), std::move(token));
 }
 
@@ -492,22 +492,15 @@ Result<ExpectedSeries> Service::BandedSeriesLocked(const SeriesQuery& q) {
 }
 
 Result<std::vector<Service::StoredAnomaly>> Service::StoredAnomaliesOn(const std::string& metric, const Slice& slice) {
-  std::shared_ptr<const IncidentList> list;
+  std::vector<IncidentMemberRecord> members;
   {
     std::lock_guard store_lock(store_mutex_);
-    VIGIL_ASSIGN_OR_RETURN(list, IncidentsLocked());
+    VIGIL_ASSIGN_OR_RETURN(members, store_->incidents().MembersOn(metric, slice));
   }
-  Json wanted = SliceToJson(slice);
   std::vector<StoredAnomaly> out;
-  for (const StoredIncident& inc : list->incidents) {
-    for (const Json& an : inc.document.value("anomalies", Json::array())) {
-      if (an.value("metric", "") != metric || an.value("slice", Json::object()) != wanted) continue;
-      auto start = ParseTimestamp(an.value("start", ""));
-      auto end = an.contains("end") && an["end"].is_string() ? ParseTimestamp(an["end"].get<std::string>())
-                                                             : Result<TimeMs>(TimeMs{0});
-      if (!start.ok() || !end.ok()) continue;
-      out.push_back({inc.record.id, inc.record.status, *start, *end, an});
-    }
+  for (IncidentMemberRecord& m : members) {
+    out.push_back({std::move(m.incident), std::move(m.status), m.start, m.end,
+                   Json::parse(m.member, nullptr, /*allow_exceptions=*/false)});
   }
   return out;
 }
@@ -599,7 +592,7 @@ HttpResponse Service::GetIncident(const std::string& id) {
     doc["status"] = i.record.status;
     doc["owner"] = OwnerOrNull(i.record.owner);
     doc["updated"] = TimeOrNull(i.record.updated);
-    auto feedback = store_->Feedback(id);
+    auto feedback = store_->incidents().Feedback(id);
     if (!feedback.ok()) return ErrorResponse(500, feedback.status().message());
     Json list = Json::array();
     for (const FeedbackRecord& f : *feedback) list.push_back(FeedbackJson(f));
@@ -632,10 +625,10 @@ HttpResponse Service::PostFeedback(const HttpRequest& r, const std::string& id) 
   if (body.contains("note") && !body["note"].is_string()) return ErrorResponse(400, "'note' must be a string");
   FeedbackRecord f{id, body["verdict"].get<std::string>(), body.value("note", std::string()), NowMs()};
   std::lock_guard lock(store_mutex_);
-  Status added = store_->AddFeedback(f);
+  Status added = store_->incidents().AddFeedback(f);
   if (added.code() == StatusCode::kNotFound) {
     // Incidents that `vigil detect` stored have no lifecycle yet: feedback needs one.
-    auto docs = store_->Documents("incident");
+    auto docs = store_->incidents().Documents("incident");
     if (docs.ok()) {
       for (const auto& [doc_id, body_text] : *docs) {
         if (doc_id == id) {
@@ -696,7 +689,7 @@ HttpResponse Service::Ingest(const HttpRequest& r) {
     // All or nothing, in memory and in the store alike: a body past limits.max_cells, or one
     // whose save fails, leaves both as they were.
     std::lock_guard store_lock(store_mutex_);
-    Status saved = store_->SaveMerged(&cube_, scratch);
+    Status saved = store_->cube().SaveMerged(&cube_, scratch);
     if (!saved.ok()) {
       ++rejected_bodies_;
       std::string message = saved.message();
@@ -780,13 +773,13 @@ HttpResponse Service::Prometheus() {
   out += fmt::format("vigil_http_refused_heads_total{{reason=\"timeout\"}} {}\n", head_timeouts_.load());
   {
     std::lock_guard lock(store_mutex_);
-    auto incidents = IncidentsLocked();
-    std::map<std::string, int> by_status = {{"open", 0}, {"acknowledged", 0}, {"resolved", 0}};
-    std::map<std::pair<std::string, std::string>, int> open_by;
-    if (incidents.ok()) {
-      for (const StoredIncident& i : (*incidents)->incidents) {
-        ++by_status[i.record.status];
-        if (i.record.status != "resolved") ++open_by[{i.record.severity, i.record.owner}];
+    auto counts = store_->incidents().Counts();
+    std::map<std::string, int64_t> by_status = {{"open", 0}, {"acknowledged", 0}, {"resolved", 0}};
+    std::map<std::pair<std::string, std::string>, int64_t> open_by;
+    if (counts.ok()) {
+      for (const IncidentCount& c : *counts) {
+        by_status[c.status] += c.incidents;
+        if (c.status != "resolved") open_by[{c.severity, c.owner}] += c.incidents;
       }
     }
     family("vigil_incidents", "gauge", "Stored incidents, by status.");
@@ -814,7 +807,7 @@ HttpResponse Service::IncidentHtml(const std::string& id) {
     if (i.record.id != id) continue;
     IncidentRenderOptions options;
     options.drill_down = true;
-    auto feedback = store_->Feedback(id);
+    auto feedback = store_->incidents().Feedback(id);
     if (feedback.ok()) options.feedback = *feedback;
     auto html = RenderIncident(cube_, i, options);
     if (!html.ok()) return ErrorResponse(HttpStatusFor(html.status().code()), html.status().message());

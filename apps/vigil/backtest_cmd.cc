@@ -40,7 +40,7 @@ Action Setup(CLI::App* app) {
     if (o->events.empty()) {
       auto store = Store::Open((*config)->StorePath());
       if (!store.ok()) return ReportError(store.status());
-      auto loaded = (*store)->LoadCube(*config);
+      auto loaded = (*store)->cube().Load(*config);
       if (!loaded.ok()) return ReportError(loaded.status());
       cube = std::move(*loaded);
     } else {

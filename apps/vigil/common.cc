@@ -20,7 +20,7 @@ Result<std::shared_ptr<const Config>> LoadConfig(const std::string& path) {
 Result<StoredCube> OpenStoredCube(const std::string& config_path, bool require_events) {
   VIGIL_ASSIGN_OR_RETURN(auto config, LoadConfig(config_path));
   VIGIL_ASSIGN_OR_RETURN(auto store, Store::Open(config->StorePath()));
-  VIGIL_ASSIGN_OR_RETURN(Cube cube, store->LoadCube(config));
+  VIGIL_ASSIGN_OR_RETURN(Cube cube, store->cube().Load(config));
   if (require_events && cube.event_count() == 0) {
     return DataError("the store " + store->path() + " holds no events yet; run `vigil ingest` first");
   }
@@ -95,7 +95,7 @@ Result<IngestStats> IngestIntoStore(StoredCube* stored, const std::vector<std::s
   auto stats = IngestFiles(files, cube, options);
   if (drew) std::fputs("\r\033[K", stderr);
   VIGIL_RETURN_IF_ERROR(stats.status());
-  VIGIL_RETURN_IF_ERROR(stored->store->SaveCube(cube));
+  VIGIL_RETURN_IF_ERROR(stored->store->cube().Save(cube));
   if (!quiet) {
     PrintSummary(*stats, *cube, *stored->config);
     std::fprintf(stderr, "store %s: %s events in %s cells, %s to %s\n", stored->store->path().c_str(),

@@ -47,7 +47,7 @@ Action Setup(CLI::App* app) {
       docs.emplace_back(inc.id, j.dump());
       incidents.push_back(std::move(j));
     }
-    Status saved = store->ReplaceDocuments("incident", docs);
+    Status saved = store->incidents().ReplaceDocuments("incident", docs);
     if (!saved.ok()) return ReportError(saved);
     if (!o->json.empty()) {
       std::ofstream out(o->json);

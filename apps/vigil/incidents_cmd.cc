@@ -33,7 +33,7 @@ Action SetupIncidents(CLI::App* app) {
   return [o]() -> int {
     auto store = OpenStore(o->config);
     if (!store.ok()) return ReportError(store.status());
-    auto incidents = (*store)->Incidents();
+    auto incidents = (*store)->incidents().All();
     if (!incidents.ok()) return ReportError(incidents.status());
     int shown = 0;
     for (const IncidentRecord& r : *incidents) {
@@ -68,7 +68,7 @@ Action SetupAck(CLI::App* app) {
     if (!store.ok()) return ReportError(store.status());
     Status acked = AcknowledgeIncident(store->get(), o->id, Now());
     if (!acked.ok()) return ReportError(acked);
-    auto record = (*store)->FindIncident(o->id);
+    auto record = (*store)->incidents().Find(o->id);
     if (!record.ok()) return ReportError(record.status());
     std::printf("%s %s\n", o->id.c_str(), record->status.c_str());
     return 0;
@@ -89,7 +89,7 @@ Action SetupFeedback(CLI::App* app) {
   return [o]() -> int {
     auto store = OpenStore(o->config);
     if (!store.ok()) return ReportError(store.status());
-    Status added = (*store)->AddFeedback({o->id, o->verdict, o->note, Now()});
+    Status added = (*store)->incidents().AddFeedback({o->id, o->verdict, o->note, Now()});
     if (!added.ok()) return ReportError(added);
     std::printf("%s: %s recorded\n", o->id.c_str(), o->verdict.c_str());
     return 0;
@@ -116,13 +116,13 @@ Action SetupSilence(CLI::App* app) {
     auto store = OpenStore(o->config);
     if (!store.ok()) return ReportError(store.status());
     if (o->remove > 0) {
-      Status removed = (*store)->RemoveSilence(o->remove);
+      Status removed = (*store)->incidents().RemoveSilence(o->remove);
       if (!removed.ok()) return ReportError(removed);
       std::printf("silence %lld removed\n", static_cast<long long>(o->remove));
       return 0;
     }
     if (o->list) {
-      auto silences = (*store)->Silences();
+      auto silences = (*store)->incidents().Silences();
       if (!silences.ok()) return ReportError(silences.status());
       for (const SilenceRecord& s : *silences) {
         std::string m;
@@ -155,7 +155,7 @@ Action SetupSilence(CLI::App* app) {
     }
     if (s.ends <= s.starts) return ReportError(InvalidArgument("--end: must be after the start"));
     s.comment = o->comment;
-    auto id = (*store)->AddSilence(s);
+    auto id = (*store)->incidents().AddSilence(s);
     if (!id.ok()) return ReportError(id.status());
     std::printf("silence %lld until %s\n", static_cast<long long>(*id), FormatTimestamp(s.ends).c_str());
     return 0;

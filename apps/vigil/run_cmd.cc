@@ -69,7 +69,7 @@ Action Setup(CLI::App* app) {
     std::cout.flush();
     for (const std::string& problem : report->problems) Warn(problem);
 
-    auto stored = opened->store->Incidents();
+    auto stored = opened->store->incidents().All();
     if (!stored.ok()) return ReportError(stored.status());
     if (!o->json.empty()) {
       nlohmann::json incidents = nlohmann::json::array();

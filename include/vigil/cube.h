@@ -2,7 +2,9 @@
 // combination of dimension values that occurred). Any slice's series is a merge of cells.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -69,6 +71,24 @@ struct FoldReport {
   std::string dimension;
   int64_t limit = 0;
   uint64_t events = 0;  ///< events whose value was folded into __other__
+};
+
+/// Dimension values a cube holds beyond those a store has saved: what the store adds to its
+/// copy of the dictionaries, and the form in which it reads them back.
+struct DictionaryDelta {
+  struct Dimension {
+    size_t first_code = 0;            ///< the code of values[0]
+    std::vector<std::string> values;  ///< values from first_code on, by code
+    uint64_t folded_events = 0;       ///< all events folded into __other__ so far (not a delta)
+  };
+  std::vector<Dimension> dimensions;  ///< in config order
+};
+
+/// One bucket's cells in their versioned binary form (Cube::LoadBucket reads it back).
+struct BucketBytes {
+  TimeMs bucket = 0;   ///< bucket start
+  uint64_t events = 0; ///< events in the bucket's cells
+  std::string cells;
 };
 
 /// The cube. Not thread-safe for writes: give each ingest thread its own and Merge them.
@@ -144,11 +164,36 @@ class Cube {
   /// and equal aggregates. Sums of measures compare within 1e-9 relative.
   bool Equivalent(const Cube& other) const;
 
-  struct Impl;
-  Impl& impl() { return *impl_; }
-  const Impl& impl() const { return *impl_; }
+  // Persistence: what a store needs to keep the cube bucket by bucket (see vigil/store.h). A
+  // bucket is changed from the moment one of its cells is added to or merged into until
+  // MarkSaved.
+
+  /// The changed buckets, ascending.
+  std::vector<TimeMs> ChangedBuckets() const;
+  /// Serializes each changed bucket in turn, ascending, and hands it to `write`; stops at the
+  /// first error `write` returns and returns it.
+  Status ForEachChangedBucket(const std::function<Status(const BucketBytes&)>& write) const;
+  /// Adds cells written by ForEachChangedBucket (their codes must be known: load the
+  /// dictionaries first). kCorruption naming what is wrong with malformed bytes;
+  /// kLimitExceeded past limits.max_cells.
+  Status LoadBucket(std::string_view cells);
+  /// Marks every bucket as saved (not changed).
+  void MarkSaved();
+  /// The dictionaries beyond the first `known[d]` values of each dimension d (0 where `known`
+  /// has no entry), with every dimension's folded events.
+  DictionaryDelta DictionarySince(const std::vector<size_t>& known) const;
+  /// Extends the dictionaries with `delta` (as read back from a store): each dimension's values
+  /// must start at the code that follows its known values; its folded events are replaced.
+  /// kInvalidArgument for a gap, a duplicate value or too many dimensions, after which the
+  /// cube is partly loaded and should be dropped.
+  Status LoadDictionary(const DictionaryDelta& delta);
+  /// What the buckets `addition` touches hold once it is merged into this cube: a cube with this
+  /// cube's dictionaries (same codes) holding only those buckets, all changed, so that a store
+  /// can write them before the merge happens. Errors as CheckMerge.
+  Result<Cube> MergedBuckets(const Cube& addition) const;
 
  private:
+  struct Impl;
   std::unique_ptr<Impl> impl_;
 };
 

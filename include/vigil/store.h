@@ -1,5 +1,7 @@
-// The embedded store (SQLite, WAL): the cube bucket by bucket, and later incidents, feedback and
-// annotations. A write that returned ok survives a crash of the process.
+// The embedded store (SQLite, WAL): one database file, one connection, two sides. The cube side
+// keeps the cube bucket by bucket with its dictionaries; the incident side keeps incidents with
+// their lifecycle and members, feedback, silences and deliveries. A write that returned ok
+// survives a crash of the process.
 #pragma once
 
 #include <memory>
@@ -14,6 +16,9 @@
 struct sqlite3;
 
 namespace vigil {
+namespace internal {
+class StoreConnection;
+}  // namespace internal
 
 /// An incident as stored: its latest DESIGN §5 document and where it is in its lifecycle.
 struct IncidentRecord {
@@ -63,44 +68,83 @@ struct StoreVersion {
   bool operator==(const StoreVersion&) const = default;
 };
 
-class Store {
+/// How much of the cube a store holds.
+struct StoredCubeSize {
+  int64_t buckets = 0;
+  int64_t events = 0;
+};
+
+/// A member anomaly of a stored incident, from the membership table.
+struct IncidentMemberRecord {
+  std::string incident;  ///< the incident's id
+  std::string status;    ///< the incident's status: "open", "acknowledged" or "resolved"
+  TimeMs start = 0;      ///< the anomaly's onset
+  TimeMs end = 0;        ///< its recovery; 0 while open
+  std::string member;    ///< its entry in the incident document's `anomalies` (a JSON object)
+};
+
+/// The number of stored incidents with one status, severity and owner.
+struct IncidentCount {
+  std::string status;
+  std::string severity;
+  std::string owner;
+  int64_t incidents = 0;
+};
+
+/// The cube side of a store: the cube bucket by bucket with its dictionaries, written through
+/// the cube's persistence methods (changed buckets, a bucket's bytes, the dictionary delta).
+class CubeStore {
  public:
-  /// Opens (creating when needed) the database at `path`; parent folders are created.
-  static Result<std::unique_ptr<Store>> Open(const std::string& path);
-  ~Store();
-  Store(const Store&) = delete;
-  Store& operator=(const Store&) = delete;
-
-  const std::string& path() const { return path_; }
-
   /// The stored cube for `config` (an empty cube when nothing was stored yet). A store written
   /// with a different cube configuration is a kConfig error that says what to do.
-  Result<Cube> LoadCube(std::shared_ptr<const Config> config);
+  Result<Cube> Load(std::shared_ptr<const Config> config);
   /// Writes the buckets `cube` changed since it was loaded, in one transaction, then marks them
-  /// clean. Ingesting A then B gives the same stored cube as ingesting A and B together.
-  Status SaveCube(Cube* cube);
+  /// saved. Ingesting A then B gives the same stored cube as ingesting A and B together.
+  Status Save(Cube* cube);
   /// Adds `addition` to `cube` in memory and in the store, both or neither: the buckets the
   /// addition touches are written merged first, and `cube` takes the addition only once they
   /// are committed. A failed write leaves `cube` as it was (and in step with the store); an
   /// addition that would pass limits.max_cells is refused (kLimitExceeded) before anything is
   /// written. `cube` must be in step with the store (loaded from it, every change saved).
   Status SaveMerged(Cube* cube, const Cube& addition);
+  /// Number of stored buckets and events (for summaries).
+  Result<StoredCubeSize> Size();
 
-  /// Replaces the stored JSON documents of `kind` (e.g. "anomaly") with `docs` (id, body), in
+ private:
+  friend class Store;
+  explicit CubeStore(internal::StoreConnection* db) : db_(db) {}
+  internal::StoreConnection* db_;
+};
+
+/// The incident side of a store. Readers see the stored incidents as the lifecycle table kept by
+/// alerting or, while that is empty, the incident documents `vigil detect` stored (status
+/// "resolved" once they have an end, else "open"); incidents whose document is not a JSON object
+/// are not listed. Every incident's member anomalies are kept in a table as it is saved, so
+/// MembersOn and Counts read no document.
+class IncidentStore {
+ public:
+  /// Inserts or replaces an incident by id, with its members.
+  Status Put(const IncidentRecord& incident);
+  /// Several in one transaction.
+  Status PutAll(const std::vector<IncidentRecord>& incidents);
+  /// Every incident of the lifecycle table, by start then id.
+  Result<std::vector<IncidentRecord>> All();
+  /// One incident of the lifecycle table; kNotFound naming the id when there is none.
+  Result<IncidentRecord> Find(const std::string& id);
+
+  /// Replaces the stored JSON documents of `kind` (e.g. "incident") with `docs` (id, body), in
   /// one transaction: re-running detection over the same data leaves the same set.
   Status ReplaceDocuments(const std::string& kind,
                           const std::vector<std::pair<std::string, std::string>>& docs);
   /// The stored documents of `kind` as (id, body), ordered by id.
   Result<std::vector<std::pair<std::string, std::string>>> Documents(const std::string& kind);
 
-  /// Inserts or replaces an incident by id.
-  Status PutIncident(const IncidentRecord& incident);
-  /// Several in one transaction.
-  Status PutIncidents(const std::vector<IncidentRecord>& incidents);
-  /// Every stored incident, by start then id.
-  Result<std::vector<IncidentRecord>> Incidents();
-  /// One incident; kNotFound naming the id when there is none.
-  Result<IncidentRecord> FindIncident(const std::string& id);
+  /// Every member anomaly of a listed incident on exactly `metric` and `slice`, by incident
+  /// (start, then id), then in the order of the incident's `anomalies`. Members without a
+  /// readable start or end are left out.
+  Result<std::vector<IncidentMemberRecord>> MembersOn(const std::string& metric, const Slice& slice);
+  /// The listed incidents counted by status, severity and owner, ordered by those.
+  Result<std::vector<IncidentCount>> Counts();
 
   /// Stores a verdict on a stored incident: kInvalidArgument for an unknown verdict, kNotFound
   /// for an unknown incident.
@@ -117,19 +161,38 @@ class Store {
   /// The last delivery of every (incident, sink).
   Result<std::vector<DeliveryRecord>> Deliveries();
 
+ private:
+  friend class Store;
+  explicit IncidentStore(internal::StoreConnection* db) : db_(db) {}
+  internal::StoreConnection* db_;
+};
+
+/// A store: opens the database, creates or upgrades its schema, and hands out its two sides,
+/// which share its one connection.
+class Store {
+ public:
+  /// Opens (creating when needed) the database at `path`; parent folders are created. A store
+  /// of an older schema is upgraded in place; one of a newer schema is refused.
+  static Result<std::unique_ptr<Store>> Open(const std::string& path);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  const std::string& path() const;
+  CubeStore& cube() { return cube_; }
+  IncidentStore& incidents() { return incidents_; }
+
   /// The current StoreVersion; cheap (no table is read).
   Result<StoreVersion> Version();
 
-  /// Number of stored buckets and events (for summaries).
-  Result<std::pair<int64_t, int64_t>> CubeSize();
-
-  sqlite3* handle() { return db_; }
+  /// The SQLite connection (tests use it to make writes fail).
+  sqlite3* handle();
 
  private:
-  Store(std::string path, sqlite3* db) : path_(std::move(path)), db_(db) {}
-  Status Exec(const char* sql);
-  std::string path_;
-  sqlite3* db_;
+  explicit Store(std::unique_ptr<internal::StoreConnection> db);
+  std::unique_ptr<internal::StoreConnection> db_;
+  CubeStore cube_;
+  IncidentStore incidents_;
 };
 
 }  // namespace vigil

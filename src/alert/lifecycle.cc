@@ -84,7 +84,7 @@ Result<AlertReport> UpdateIncidents(Store* store, const Config& config,
                                     const std::vector<Incident>& incidents, const AlertOptions& options) {
   AlertReport report;
   const TimeMs now = options.now ? options.now : WallClock();
-  VIGIL_ASSIGN_OR_RETURN(std::vector<IncidentRecord> stored, store->Incidents());
+  VIGIL_ASSIGN_OR_RETURN(std::vector<IncidentRecord> stored, store->incidents().All());
   std::unordered_map<std::string, const IncidentRecord*> by_id;
   std::unordered_map<std::string, std::string> id_by_member;
   for (const IncidentRecord& r : stored) {
@@ -97,9 +97,9 @@ Result<AlertReport> UpdateIncidents(Store* store, const Config& config,
     }
   }
   std::map<std::pair<std::string, std::string>, std::string> delivered;
-  VIGIL_ASSIGN_OR_RETURN(auto deliveries, store->Deliveries());
+  VIGIL_ASSIGN_OR_RETURN(auto deliveries, store->incidents().Deliveries());
   for (const DeliveryRecord& d : deliveries) delivered[{d.incident, d.sink}] = d.state;
-  VIGIL_ASSIGN_OR_RETURN(auto silences, store->Silences());
+  VIGIL_ASSIGN_OR_RETURN(auto silences, store->incidents().Silences());
 
   // Sinks: the config's, with the caller's overrides.
   std::map<std::string, std::shared_ptr<Sink>> sinks = options.sinks;
@@ -247,7 +247,7 @@ Result<AlertReport> UpdateIncidents(Store* store, const Config& config,
   }
   // The lifecycle is stored before anything is sent: a crash in between re-sends at worst,
   // it never loses an incident.
-  VIGIL_RETURN_IF_ERROR(store->PutIncidents(records));
+  VIGIL_RETURN_IF_ERROR(store->incidents().PutAll(records));
   for (Pending& p : pending) {
     Status sent = sinks[p.sink]->Send(p.notification);
     if (!sent.ok()) {
@@ -257,7 +257,7 @@ Result<AlertReport> UpdateIncidents(Store* store, const Config& config,
       continue;
     }
     ++report.sent;
-    VIGIL_RETURN_IF_ERROR(store->PutDelivery({p.notification.document.value("id", ""), p.sink, p.state, now}));
+    VIGIL_RETURN_IF_ERROR(store->incidents().PutDelivery({p.notification.document.value("id", ""), p.sink, p.state, now}));
   }
   for (auto& [sink, firing] : still_firing) {
     Status refreshed = sinks[sink]->Refresh(firing);
@@ -267,13 +267,13 @@ Result<AlertReport> UpdateIncidents(Store* store, const Config& config,
 }
 
 Result<std::map<std::string, std::string>> FeedbackVerdicts(Store* store, const std::vector<Incident>& incidents) {
-  VIGIL_ASSIGN_OR_RETURN(auto feedback, store->Feedback());
+  VIGIL_ASSIGN_OR_RETURN(auto feedback, store->incidents().Feedback());
   std::map<std::string, std::string> latest;  // stored id → verdict
   for (const FeedbackRecord& f : feedback) latest[f.incident] = f.verdict;
   std::map<std::string, std::string> out;
   if (latest.empty()) return out;
   std::unordered_map<std::string, std::string> verdict_by_member;
-  VIGIL_ASSIGN_OR_RETURN(auto stored, store->Incidents());
+  VIGIL_ASSIGN_OR_RETURN(auto stored, store->incidents().All());
   for (const IncidentRecord& r : stored) {
     auto verdict = latest.find(r.id);
     if (verdict == latest.end()) continue;
@@ -302,7 +302,7 @@ Result<std::map<std::string, std::string>> FeedbackVerdicts(Store* store, const 
 }
 
 Status AcknowledgeIncident(Store* store, const std::string& id, TimeMs now) {
-  VIGIL_ASSIGN_OR_RETURN(IncidentRecord record, store->FindIncident(id));
+  VIGIL_ASSIGN_OR_RETURN(IncidentRecord record, store->incidents().Find(id));
   if (record.status != "open") return Status::Ok();
   record.status = "acknowledged";
   record.updated = now ? now : WallClock();
@@ -311,7 +311,7 @@ Status AcknowledgeIncident(Store* store, const std::string& id, TimeMs now) {
     doc["status"] = record.status;
     record.document = doc.dump();
   }
-  return store->PutIncident(record);
+  return store->incidents().Put(record);
 }
 
 }  // namespace vigil

@@ -1,7 +1,10 @@
-// The cube's internals, shared with the store (which persists cells bucket by bucket).
+// The cube's internals: the cell table (cell_table.cc) that metric evaluation (metrics.cc),
+// queries (queries.cc) and serialization (serialization.cc) read. Private to src/cube: the store
+// persists a cube through Cube's public persistence methods.
 #pragma once
 
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "common/bytes.h"
@@ -9,6 +12,16 @@
 #include "vigil/cube.h"
 
 namespace vigil {
+namespace internal {
+
+/// Which parts of an aggregate a metric reads: merging only those makes queries cheaper.
+struct AggregateParts {
+  bool counters = false;
+  bool devices = false;
+  std::vector<bool> measures;  ///< one per measure
+};
+
+}  // namespace internal
 
 struct Cube::Impl {
   explicit Impl(std::shared_ptr<const Config> c);
@@ -70,9 +83,11 @@ struct Cube::Impl {
                     uint64_t device);
   /// Adds an aggregate to `cell` (new or not).
   void AbsorbFull(size_t cell, bool created, const Aggregate& aggregate);
+  using Parts = internal::AggregateParts;
+  /// The parts metric `index` reads (an expression: those of its inputs).
+  Parts PartsOf(int metric) const;
   /// Adds cell `cell` of `src` (any cube of the same schema) into `dst`; `parts` limits what is
   /// merged (null: everything).
-  struct Parts;
   static void AccumulateCell(const Impl& src, size_t cell, const Parts* parts, Aggregate* dst);
 
   /// Per-dimension required code (-1: any) for a slice; kNotFound for an unknown dimension, and
@@ -81,6 +96,8 @@ struct Cube::Impl {
                                             bool* matches_nothing) const;
   bool CellMatches(size_t cell, const std::vector<int64_t>& required) const;
 
+  /// The cells of every changed bucket, by bucket, ascending.
+  std::vector<std::pair<TimeMs, std::vector<size_t>>> ChangedCells() const;
   /// Serializes the given cells (codes and aggregates, not the dictionaries).
   void SerializeCells(const std::vector<size_t>& ids, std::string* out) const;
   /// Adds serialized cells into this cube (codes must be valid for its dictionaries).

@@ -31,6 +31,7 @@ class Dictionary {
   int64_t limit() const { return limit_; }
   uint64_t folded_events() const { return folded_events_; }
   void add_folded_events(uint64_t n) { folded_events_ += n; }
+  void set_folded_events(uint64_t n) { folded_events_ = n; }
   /// Appends a value read from a serialized form; false when it is a duplicate.
   bool Append(std::string value);
 

@@ -75,7 +75,7 @@ std::string Figure(const std::string& label, const std::string& value) {
 
 Result<std::vector<StoredIncident>> LoadStoredIncidents(Store* store) {
   std::vector<StoredIncident> out;
-  VIGIL_ASSIGN_OR_RETURN(std::vector<IncidentRecord> records, store->Incidents());
+  VIGIL_ASSIGN_OR_RETURN(std::vector<IncidentRecord> records, store->incidents().All());
   if (!records.empty()) {
     for (IncidentRecord& r : records) {
       nlohmann::json doc = nlohmann::json::parse(r.document, nullptr, /*allow_exceptions=*/false);
@@ -85,7 +85,7 @@ Result<std::vector<StoredIncident>> LoadStoredIncidents(Store* store) {
     return out;
   }
   // Before alerting keeps a lifecycle, `vigil detect` leaves its incidents as documents.
-  VIGIL_ASSIGN_OR_RETURN(auto docs, store->Documents("incident"));
+  VIGIL_ASSIGN_OR_RETURN(auto docs, store->incidents().Documents("incident"));
   for (auto& [id, body] : docs) {
     nlohmann::json doc = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
     if (!doc.is_object()) continue;

@@ -159,7 +159,7 @@ Result<std::string> RenderReport(const Cube& cube, Store* store, const ReportOpt
     for (const StoredIncident& i : incidents) {
       if (drawn++ >= options.max_incidents) break;
       IncidentRenderOptions o;
-      VIGIL_ASSIGN_OR_RETURN(o.feedback, store->Feedback(i.record.id));
+      VIGIL_ASSIGN_OR_RETURN(o.feedback, store->incidents().Feedback(i.record.id));
       VIGIL_ASSIGN_OR_RETURN(std::string html, RenderIncident(cube, i, o));
       out += html + "\n";
     }

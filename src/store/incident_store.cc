@@ -1,175 +1,253 @@
-// The store's incident side: incidents with their lifecycle state, feedback, silences and what
-// each sink was last told.
+// The store's incident side: incidents with their lifecycle state and members, detect's
+// documents, feedback, silences and what each sink was last told.
 #include <nlohmann/json.hpp>
 
+#include "store/incident_index.h"
 #include "store/sql.h"
 #include "vigil/store.h"
 
 namespace vigil {
-using internal::SqlError;
+using internal::IncidentIndexWriter;
 using internal::Statement;
+using internal::Transaction;
 namespace {
-
-void BindText(sqlite3_stmt* st, int index, const std::string& text) {
-  sqlite3_bind_text(st, index, text.c_str(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
-}
-
-std::string ColumnText(sqlite3_stmt* st, int index) { return internal::ColumnString(st, index); }
-
-IncidentRecord ReadIncident(sqlite3_stmt* st) {
-  IncidentRecord r;
-  r.id = ColumnText(st, 0);
-  r.status = ColumnText(st, 1);
-  r.severity = ColumnText(st, 2);
-  r.owner = ColumnText(st, 3);
-  r.metric = ColumnText(st, 4);
-  r.start = sqlite3_column_int64(st, 5);
-  r.end = sqlite3_column_int64(st, 6);
-  r.updated = sqlite3_column_int64(st, 7);
-  r.paging = sqlite3_column_int64(st, 8) != 0;
-  r.document = ColumnText(st, 9);
-  return r;
-}
 
 constexpr const char* kIncidentColumns =
     "id, status, severity, owner, metric, start, end_time, updated, paging, document";
 
+IncidentRecord ReadIncident(const Statement& row) {
+  IncidentRecord r;
+  r.id = row.Text(0);
+  r.status = row.Text(1);
+  r.severity = row.Text(2);
+  r.owner = row.Text(3);
+  r.metric = row.Text(4);
+  r.start = row.Int(5);
+  r.end = row.Int(6);
+  r.updated = row.Int(7);
+  r.paging = row.Int(8) != 0;
+  r.document = row.Text(9);
+  return r;
+}
+
 }  // namespace
 
-Status Store::PutIncident(const IncidentRecord& incident) { return PutIncidents({incident}); }
+Status IncidentStore::Put(const IncidentRecord& incident) { return PutAll({incident}); }
 
-Status Store::PutIncidents(const std::vector<IncidentRecord>& incidents) {
-  VIGIL_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
-  Statement put(db_, "INSERT OR REPLACE INTO incidents VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+Status IncidentStore::PutAll(const std::vector<IncidentRecord>& incidents) {
+  VIGIL_ASSIGN_OR_RETURN(Transaction transaction, Transaction::Begin(db_));
+  VIGIL_ASSIGN_OR_RETURN(
+      Statement put,
+      db_->Prepare("INSERT OR REPLACE INTO incidents VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   "writing incidents"));
+  VIGIL_ASSIGN_OR_RETURN(IncidentIndexWriter index, IncidentIndexWriter::Prepare(db_));
   for (const IncidentRecord& r : incidents) {
-    sqlite3_reset(put.get());
-    BindText(put.get(), 1, r.id);
-    BindText(put.get(), 2, r.status);
-    BindText(put.get(), 3, r.severity);
-    BindText(put.get(), 4, r.owner);
-    BindText(put.get(), 5, r.metric);
-    sqlite3_bind_int64(put.get(), 6, r.start);
-    sqlite3_bind_int64(put.get(), 7, r.end);
-    sqlite3_bind_int64(put.get(), 8, r.updated);
-    sqlite3_bind_int64(put.get(), 9, r.paging ? 1 : 0);
-    BindText(put.get(), 10, r.document);
-    if (sqlite3_step(put.get()) != SQLITE_DONE) {
-      Status s = SqlError(db_, path_, "writing incident " + r.id);
-      Exec("ROLLBACK").ok();
-      return s;
-    }
+    put.Reset();
+    VIGIL_RETURN_IF_ERROR(put.Bind(1, r.id)
+                              .Bind(2, r.status)
+                              .Bind(3, r.severity)
+                              .Bind(4, r.owner)
+                              .Bind(5, r.metric)
+                              .Bind(6, r.start)
+                              .Bind(7, r.end)
+                              .Bind(8, r.updated)
+                              .Bind(9, r.paging ? 1 : 0)
+                              .Bind(10, r.document)
+                              .Run());
+    VIGIL_RETURN_IF_ERROR(index.IndexRecord(r));
   }
-  return Exec("COMMIT");
+  return transaction.Commit();
 }
 
-Result<std::vector<IncidentRecord>> Store::Incidents() {
-  Statement st(db_, (std::string("SELECT ") + kIncidentColumns + " FROM incidents ORDER BY start, id").c_str());
+Result<std::vector<IncidentRecord>> IncidentStore::All() {
+  VIGIL_ASSIGN_OR_RETURN(Statement st, db_->Prepare(std::string("SELECT ") + kIncidentColumns +
+                                                        " FROM incidents ORDER BY start, id",
+                                                    "reading incidents"));
   std::vector<IncidentRecord> out;
-  int rc;
-  while ((rc = sqlite3_step(st.get())) == SQLITE_ROW) out.push_back(ReadIncident(st.get()));
-  if (rc != SQLITE_DONE) return SqlError(db_, path_, "reading incidents");
+  VIGIL_RETURN_IF_ERROR(st.ForEachRow([&](const Statement& row) {
+    out.push_back(ReadIncident(row));
+    return Status::Ok();
+  }));
   return out;
 }
 
-Result<IncidentRecord> Store::FindIncident(const std::string& id) {
-  Statement st(db_, (std::string("SELECT ") + kIncidentColumns + " FROM incidents WHERE id = ?").c_str());
-  BindText(st.get(), 1, id);
-  int rc = sqlite3_step(st.get());
-  if (rc == SQLITE_ROW) return ReadIncident(st.get());
-  if (rc != SQLITE_DONE) return SqlError(db_, path_, "reading incident " + id);
-  return NotFound("no incident '" + id + "' in " + path_);
+Result<IncidentRecord> IncidentStore::Find(const std::string& id) {
+  VIGIL_ASSIGN_OR_RETURN(Statement st, db_->Prepare(std::string("SELECT ") + kIncidentColumns +
+                                                        " FROM incidents WHERE id = ?",
+                                                    "reading incident " + id));
+  st.Bind(1, id);
+  VIGIL_ASSIGN_OR_RETURN(bool found, st.Step());
+  if (found) return ReadIncident(st);
+  return NotFound("no incident '" + id + "' in " + db_->path());
 }
 
-Status Store::AddFeedback(const FeedbackRecord& f) {
+Status IncidentStore::ReplaceDocuments(
+    const std::string& kind, const std::vector<std::pair<std::string, std::string>>& docs) {
+  VIGIL_ASSIGN_OR_RETURN(Transaction transaction, Transaction::Begin(db_));
+  {
+    VIGIL_ASSIGN_OR_RETURN(Statement del, db_->Prepare("DELETE FROM documents WHERE kind = ?",
+                                                       "clearing " + kind + " documents"));
+    VIGIL_RETURN_IF_ERROR(del.Bind(1, kind).Run());
+  }
+  // Incident documents are listed (while the lifecycle table is empty), so they are indexed.
+  const bool indexed = kind == "incident";
+  VIGIL_ASSIGN_OR_RETURN(IncidentIndexWriter index, IncidentIndexWriter::Prepare(db_));
+  if (indexed) VIGIL_RETURN_IF_ERROR(index.ClearDocuments());
+  VIGIL_ASSIGN_OR_RETURN(Statement put,
+                         db_->Prepare("INSERT OR REPLACE INTO documents VALUES(?, ?, ?)",
+                                      "writing " + kind + " documents"));
+  for (const auto& [id, body] : docs) {
+    put.Reset();
+    VIGIL_RETURN_IF_ERROR(put.Bind(1, kind).Bind(2, id).Bind(3, body).Run());
+    if (indexed) VIGIL_RETURN_IF_ERROR(index.IndexDocument(id, body));
+  }
+  return transaction.Commit();
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> IncidentStore::Documents(
+    const std::string& kind) {
+  VIGIL_ASSIGN_OR_RETURN(Statement st,
+                         db_->Prepare("SELECT id, body FROM documents WHERE kind = ? ORDER BY id",
+                                      "reading " + kind + " documents"));
+  st.Bind(1, kind);
+  std::vector<std::pair<std::string, std::string>> out;
+  VIGIL_RETURN_IF_ERROR(st.ForEachRow([&](const Statement& row) {
+    out.emplace_back(row.Text(0), row.Text(1));
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Result<std::vector<IncidentMemberRecord>> IncidentStore::MembersOn(const std::string& metric,
+                                                                   const Slice& slice) {
+  std::vector<IncidentMemberRecord> out;
+  std::optional<std::string> slice_key = internal::SliceKey(slice);
+  if (!slice_key) return out;
+  VIGIL_ASSIGN_OR_RETURN(
+      Statement st,
+      db_->Prepare(std::string("SELECT m.incident, i.status, m.start, m.end_time, m.member "
+                               "FROM incident_members m JOIN incident_index i "
+                               "ON i.source = m.source AND i.id = m.incident "
+                               "WHERE m.metric = ? AND m.slice = ? AND m.source = ") +
+                       internal::kListedSource + " ORDER BY i.start, i.id, m.seq",
+                   "reading incident members"));
+  st.Bind(1, metric).Bind(2, *slice_key);
+  VIGIL_RETURN_IF_ERROR(st.ForEachRow([&](const Statement& row) {
+    out.push_back({row.Text(0), row.Text(1), row.Int(2), row.Int(3), row.Text(4)});
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Result<std::vector<IncidentCount>> IncidentStore::Counts() {
+  VIGIL_ASSIGN_OR_RETURN(
+      Statement st,
+      db_->Prepare(
+          std::string(
+              "SELECT status, severity, owner, COUNT(*) FROM incident_index WHERE source = ") +
+              internal::kListedSource +
+              " GROUP BY status, severity, owner ORDER BY status, severity, owner",
+          "counting incidents"));
+  std::vector<IncidentCount> out;
+  VIGIL_RETURN_IF_ERROR(st.ForEachRow([&](const Statement& row) {
+    out.push_back({row.Text(0), row.Text(1), row.Text(2), row.Int(3)});
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Status IncidentStore::AddFeedback(const FeedbackRecord& f) {
   if (f.verdict != "true_positive" && f.verdict != "false_positive" && f.verdict != "duplicate") {
-    return InvalidArgument("verdict '" + f.verdict + "': expected true_positive, false_positive or duplicate");
+    return InvalidArgument("verdict '" + f.verdict +
+                           "': expected true_positive, false_positive or duplicate");
   }
-  VIGIL_RETURN_IF_ERROR(FindIncident(f.incident).status());
-  Statement put(db_, "INSERT INTO feedback(incident, verdict, note, at) VALUES(?, ?, ?, ?)");
-  BindText(put.get(), 1, f.incident);
-  BindText(put.get(), 2, f.verdict);
-  BindText(put.get(), 3, f.note);
-  sqlite3_bind_int64(put.get(), 4, f.at);
-  if (sqlite3_step(put.get()) != SQLITE_DONE) return SqlError(db_, path_, "writing feedback");
-  return Status::Ok();
+  VIGIL_RETURN_IF_ERROR(Find(f.incident).status());
+  VIGIL_ASSIGN_OR_RETURN(
+      Statement put,
+      db_->Prepare("INSERT INTO feedback(incident, verdict, note, at) VALUES(?, ?, ?, ?)",
+                   "writing feedback"));
+  return put.Bind(1, f.incident).Bind(2, f.verdict).Bind(3, f.note).Bind(4, f.at).Run();
 }
 
-Result<std::vector<FeedbackRecord>> Store::Feedback(const std::string& incident) {
-  Statement st(db_, "SELECT incident, verdict, note, at FROM feedback WHERE ?1 = '' OR incident = ?1 ORDER BY seq");
-  BindText(st.get(), 1, incident);
+Result<std::vector<FeedbackRecord>> IncidentStore::Feedback(const std::string& incident) {
+  VIGIL_ASSIGN_OR_RETURN(Statement st,
+                         db_->Prepare("SELECT incident, verdict, note, at FROM feedback "
+                                      "WHERE ?1 = '' OR incident = ?1 ORDER BY seq",
+                                      "reading feedback"));
+  st.Bind(1, incident);
   std::vector<FeedbackRecord> out;
-  int rc;
-  while ((rc = sqlite3_step(st.get())) == SQLITE_ROW) {
-    out.push_back({ColumnText(st.get(), 0), ColumnText(st.get(), 1), ColumnText(st.get(), 2),
-                   sqlite3_column_int64(st.get(), 3)});
-  }
-  if (rc != SQLITE_DONE) return SqlError(db_, path_, "reading feedback");
+  VIGIL_RETURN_IF_ERROR(st.ForEachRow([&](const Statement& row) {
+    out.push_back({row.Text(0), row.Text(1), row.Text(2), row.Int(3)});
+    return Status::Ok();
+  }));
   return out;
 }
 
-Result<int64_t> Store::AddSilence(const SilenceRecord& s) {
+Result<int64_t> IncidentStore::AddSilence(const SilenceRecord& s) {
   nlohmann::json matchers = nlohmann::json::array();
   for (const auto& [label, value] : s.matchers) matchers.push_back({label, value});
-  Statement put(db_, "INSERT INTO silences(matchers, starts, ends, comment) VALUES(?, ?, ?, ?)");
-  BindText(put.get(), 1, matchers.dump());
-  sqlite3_bind_int64(put.get(), 2, s.starts);
-  sqlite3_bind_int64(put.get(), 3, s.ends);
-  BindText(put.get(), 4, s.comment);
-  if (sqlite3_step(put.get()) != SQLITE_DONE) return SqlError(db_, path_, "writing a silence");
-  return static_cast<int64_t>(sqlite3_last_insert_rowid(db_));
+  VIGIL_ASSIGN_OR_RETURN(Statement put,
+                         db_->Prepare("INSERT INTO silences(matchers, starts, ends, comment) "
+                                      "VALUES(?, ?, ?, ?)",
+                                      "writing a silence"));
+  VIGIL_RETURN_IF_ERROR(
+      put.Bind(1, matchers.dump()).Bind(2, s.starts).Bind(3, s.ends).Bind(4, s.comment).Run());
+  return static_cast<int64_t>(sqlite3_last_insert_rowid(db_->handle()));
 }
 
-Status Store::RemoveSilence(int64_t id) {
-  Statement del(db_, "DELETE FROM silences WHERE id = ?");
-  sqlite3_bind_int64(del.get(), 1, id);
-  if (sqlite3_step(del.get()) != SQLITE_DONE) return SqlError(db_, path_, "removing a silence");
-  if (sqlite3_changes(db_) == 0) return NotFound("no silence " + std::to_string(id) + " in " + path_);
+Status IncidentStore::RemoveSilence(int64_t id) {
+  VIGIL_ASSIGN_OR_RETURN(Statement del,
+                         db_->Prepare("DELETE FROM silences WHERE id = ?", "removing a silence"));
+  VIGIL_RETURN_IF_ERROR(del.Bind(1, id).Run());
+  if (sqlite3_changes(db_->handle()) == 0)
+    return NotFound("no silence " + std::to_string(id) + " in " + db_->path());
   return Status::Ok();
 }
 
-Result<std::vector<SilenceRecord>> Store::Silences() {
-  Statement st(db_, "SELECT id, matchers, starts, ends, comment FROM silences ORDER BY id");
+Result<std::vector<SilenceRecord>> IncidentStore::Silences() {
+  VIGIL_ASSIGN_OR_RETURN(
+      Statement st,
+      db_->Prepare("SELECT id, matchers, starts, ends, comment FROM silences ORDER BY id",
+                   "reading silences"));
   std::vector<SilenceRecord> out;
-  int rc;
-  while ((rc = sqlite3_step(st.get())) == SQLITE_ROW) {
+  VIGIL_RETURN_IF_ERROR(st.ForEachRow([&](const Statement& row) {
     SilenceRecord s;
-    s.id = sqlite3_column_int64(st.get(), 0);
-    nlohmann::json matchers = nlohmann::json::parse(ColumnText(st.get(), 1), nullptr, false);
-    if (!matchers.is_array()) return Corruption(path_ + ": silence " + std::to_string(s.id) + " is unreadable");
+    s.id = row.Int(0);
+    nlohmann::json matchers = nlohmann::json::parse(row.Text(1), nullptr, false);
+    if (!matchers.is_array())
+      return Corruption(db_->path() + ": silence " + std::to_string(s.id) + " is unreadable");
     for (const auto& m : matchers) {
       if (!m.is_array() || m.size() != 2 || !m[0].is_string() || !m[1].is_string()) {
-        return Corruption(path_ + ": silence " + std::to_string(s.id) + " is unreadable");
+        return Corruption(db_->path() + ": silence " + std::to_string(s.id) + " is unreadable");
       }
       s.matchers.emplace_back(m[0].get<std::string>(), m[1].get<std::string>());
     }
-    s.starts = sqlite3_column_int64(st.get(), 2);
-    s.ends = sqlite3_column_int64(st.get(), 3);
-    s.comment = ColumnText(st.get(), 4);
+    s.starts = row.Int(2);
+    s.ends = row.Int(3);
+    s.comment = row.Text(4);
     out.push_back(std::move(s));
-  }
-  if (rc != SQLITE_DONE) return SqlError(db_, path_, "reading silences");
+    return Status::Ok();
+  }));
   return out;
 }
 
-Status Store::PutDelivery(const DeliveryRecord& d) {
-  Statement put(db_, "INSERT OR REPLACE INTO deliveries VALUES(?, ?, ?, ?)");
-  BindText(put.get(), 1, d.incident);
-  BindText(put.get(), 2, d.sink);
-  BindText(put.get(), 3, d.state);
-  sqlite3_bind_int64(put.get(), 4, d.at);
-  if (sqlite3_step(put.get()) != SQLITE_DONE) return SqlError(db_, path_, "writing a delivery");
-  return Status::Ok();
+Status IncidentStore::PutDelivery(const DeliveryRecord& d) {
+  VIGIL_ASSIGN_OR_RETURN(
+      Statement put,
+      db_->Prepare("INSERT OR REPLACE INTO deliveries VALUES(?, ?, ?, ?)", "writing a delivery"));
+  return put.Bind(1, d.incident).Bind(2, d.sink).Bind(3, d.state).Bind(4, d.at).Run();
 }
 
-Result<std::vector<DeliveryRecord>> Store::Deliveries() {
-  Statement st(db_, "SELECT incident, sink, state, at FROM deliveries ORDER BY incident, sink");
+Result<std::vector<DeliveryRecord>> IncidentStore::Deliveries() {
+  VIGIL_ASSIGN_OR_RETURN(Statement st,
+                         db_->Prepare("SELECT incident, sink, state, at FROM deliveries "
+                                      "ORDER BY incident, sink",
+                                      "reading deliveries"));
   std::vector<DeliveryRecord> out;
-  int rc;
-  while ((rc = sqlite3_step(st.get())) == SQLITE_ROW) {
-    out.push_back({ColumnText(st.get(), 0), ColumnText(st.get(), 1), ColumnText(st.get(), 2),
-                   sqlite3_column_int64(st.get(), 3)});
-  }
-  if (rc != SQLITE_DONE) return SqlError(db_, path_, "reading deliveries");
+  VIGIL_RETURN_IF_ERROR(st.ForEachRow([&](const Statement& row) {
+    out.push_back({row.Text(0), row.Text(1), row.Text(2), row.Int(3)});
+    return Status::Ok();
+  }));
   return out;
 }
 

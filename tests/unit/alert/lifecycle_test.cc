@@ -88,7 +88,7 @@ alert:
   }
 
   std::string StatusOf(const std::string& id) {
-    auto r = store_->FindIncident(id);
+    auto r = store_->incidents().Find(id);
     return r.ok() ? r->status : "missing";
   }
 
@@ -110,7 +110,7 @@ TEST_F(LifecycleTest, OpensOnceAndARerunSendsNothing) {
   EXPECT_EQ(again.unchanged, 1);
   EXPECT_EQ(again.sent, 0);
   EXPECT_EQ(sink_->sent.size(), 1u);
-  auto all = store_->Incidents();
+  auto all = store_->incidents().All();
   ASSERT_TRUE(all.ok());
   EXPECT_EQ(all->size(), 1u);
 }
@@ -190,7 +190,7 @@ TEST_F(LifecycleTest, ANewPrimaryKeepsTheStoredId) {
   ASSERT_NE(grown.id, inc.id);
   AlertReport report = Update({grown}, kT0 + 90 * kMin);
   EXPECT_EQ(report.opened, 0);
-  auto all = store_->Incidents();
+  auto all = store_->incidents().All();
   ASSERT_TRUE(all.ok());
   ASSERT_EQ(all->size(), 1u);
   EXPECT_EQ((*all)[0].id, inc.id);
@@ -205,7 +205,7 @@ TEST_F(LifecycleTest, AnIncidentNoLongerFoundResolvesAsRetracted) {
   EXPECT_EQ(StatusOf(inc.id), "resolved");
   ASSERT_EQ(sink_->sent.size(), 2u);
   EXPECT_EQ(sink_->sent[1], "resolved " + inc.id + " major resolved");
-  auto stored = store_->FindIncident(inc.id);
+  auto stored = store_->incidents().Find(inc.id);
   ASSERT_TRUE(stored.ok());
   EXPECT_TRUE(nlohmann::json::parse(stored->document).value("retracted", false));
 }
@@ -220,7 +220,7 @@ TEST_F(LifecycleTest, ASplitIncidentKeepsItsIdForThePartAndOpensTheRest) {
   second.related = {a};  // both claim the stored incident through a shared member
   AlertReport split = Update({first, second}, kT0 + 150 * kMin);
   EXPECT_EQ(split.opened, 1);
-  auto all = store_->Incidents();
+  auto all = store_->incidents().All();
   ASSERT_TRUE(all.ok());
   EXPECT_EQ(all->size(), 2u);
   EXPECT_EQ(StatusOf(together.id), "open");
@@ -232,7 +232,7 @@ TEST_F(LifecycleTest, SilencedIncidentsAreRecordedButNotSentUntilTheSilenceEnds)
   s.matchers = {{"a", "a1"}};
   s.starts = kT0 - kMin;
   s.ends = kT0 + 60 * kMin;
-  ASSERT_TRUE(store_->AddSilence(s).ok());
+  ASSERT_TRUE(store_->incidents().AddSilence(s).ok());
   Incident inc = MakeIncident(MakeAnomaly("lat_p95", {{"a", "a1"}}, kT0, 0, 0.4));
   Incident other = MakeIncident(MakeAnomaly("lat_p95", {{"a", "a2"}}, kT0, 0, 0.4));
   AlertReport during = Update({inc, other}, kT0 + 60 * kMin, kT0);
@@ -270,10 +270,10 @@ TEST_F(LifecycleTest, AFailedDeliveryIsRetriedOnTheNextRun) {
 TEST_F(LifecycleTest, FeedbackNeedsAKnownIncidentAndVerdict) {
   Incident inc = MakeIncident(MakeAnomaly("lat_p95", {{"a", "a1"}}, kT0, 0, 0.4));
   Update({inc}, kT0 + 60 * kMin);
-  EXPECT_TRUE(store_->AddFeedback({inc.id, "false_positive", "deploy noise", kT0}).ok());
-  EXPECT_EQ(store_->AddFeedback({inc.id, "maybe", "", kT0}).code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(store_->AddFeedback({"inc-unknown", "true_positive", "", kT0}).code(), StatusCode::kNotFound);
-  auto all = store_->Feedback(inc.id);
+  EXPECT_TRUE(store_->incidents().AddFeedback({inc.id, "false_positive", "deploy noise", kT0}).ok());
+  EXPECT_EQ(store_->incidents().AddFeedback({inc.id, "maybe", "", kT0}).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_->incidents().AddFeedback({"inc-unknown", "true_positive", "", kT0}).code(), StatusCode::kNotFound);
+  auto all = store_->incidents().Feedback(inc.id);
   ASSERT_TRUE(all.ok());
   ASSERT_EQ(all->size(), 1u);
   EXPECT_EQ((*all)[0].note, "deploy noise");

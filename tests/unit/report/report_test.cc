@@ -240,7 +240,7 @@ class StoredReportTest : public ::testing::Test {
     store_ = std::move(*store);
     cube_ = std::make_unique<Cube>(config_);
     AddEvents(cube_.get(), testing::RandomEvents(20000, 7, kStart, 3 * 1440));
-    ASSERT_TRUE(store_->SaveCube(cube_.get()).ok());
+    ASSERT_TRUE(store_->cube().Save(cube_.get()).ok());
   }
 
   TempDir dir_;
@@ -251,7 +251,7 @@ class StoredReportTest : public ::testing::Test {
 
 TEST_F(StoredReportTest, IncidentsComeFromDetectDocumentsUntilTheLifecycleTableHasAny) {
   TimeMs onset = kStart + 2 * kDayMs;
-  ASSERT_TRUE(store_->ReplaceDocuments("incident", {{"inc-b", Document("inc-b", onset + kHourMs, 0).dump()},
+  ASSERT_TRUE(store_->incidents().ReplaceDocuments("incident", {{"inc-b", Document("inc-b", onset + kHourMs, 0).dump()},
                                                     {"inc-a", Document("inc-a", onset, onset + kHourMs).dump()},
                                                     {"inc-bad", "{not json"}}).ok());
   auto docs = LoadStoredIncidents(store_.get());
@@ -271,7 +271,7 @@ TEST_F(StoredReportTest, IncidentsComeFromDetectDocumentsUntilTheLifecycleTableH
   r.metric = "lat_p95";
   r.start = onset;
   r.document = Document("inc-c", onset, 0).dump();
-  ASSERT_TRUE(store_->PutIncident(r).ok());
+  ASSERT_TRUE(store_->incidents().Put(r).ok());
   auto table = LoadStoredIncidents(store_.get());
   ASSERT_TRUE(table.ok());
   ASSERT_EQ(table->size(), 1u);
@@ -311,7 +311,7 @@ TEST_F(StoredReportTest, IncidentHtmlShowsEvidenceEscaped) {
 
 TEST_F(StoredReportTest, ReportIsOneSelfContainedFile) {
   TimeMs onset = kStart + 2 * kDayMs;
-  ASSERT_TRUE(store_->ReplaceDocuments("incident", {{"inc-a", Document("inc-a", onset, 0).dump()}}).ok());
+  ASSERT_TRUE(store_->incidents().ReplaceDocuments("incident", {{"inc-a", Document("inc-a", onset, 0).dump()}}).ok());
   ReportOptions options;
   options.title = "Weekly <report>";
   auto html = RenderReport(*cube_, store_.get(), options);

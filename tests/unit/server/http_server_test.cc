@@ -88,7 +88,7 @@ class HttpServerTest : public ::testing::Test {
     auto stats = IngestBuffer(vigil::testing::ToJsonLines(vigil::testing::RandomEvents(1000, 3, kStart, 600)),
                               "events", &cube);
     ASSERT_TRUE(stats.ok());
-    ASSERT_TRUE((*store)->SaveCube(&cube).ok());
+    ASSERT_TRUE((*store)->cube().Save(&cube).ok());
     service_ = std::make_unique<Service>(config_, std::move(*store), std::move(cube), "s3cret");
     limits_.max_connections = 4;
     limits_.max_header_bytes = 4096;

@@ -44,7 +44,7 @@ server: {max_body_bytes: 20000}
     auto stats = IngestBuffer(vigil::testing::ToJsonLines(vigil::testing::RandomEvents(30000, 3, kStart, 3 * 1440)),
                               "events", &cube);
     ASSERT_TRUE(stats.ok());
-    ASSERT_TRUE((*store)->SaveCube(&cube).ok());
+    ASSERT_TRUE((*store)->cube().Save(&cube).ok());
     store_ = store->get();
     service_ = std::make_unique<Service>(config_, std::move(*store), std::move(cube), token);
   }
@@ -61,7 +61,7 @@ server: {max_body_bytes: 20000}
   void PutIncident(const std::string& id, const std::string& status, const std::string& severity,
                    const std::string& owner, TimeMs start) {
     IncidentRecord r{id, status, severity, owner, "lat_p95", start, 0, 0, true, Document(id, start).dump()};
-    ASSERT_TRUE(store_->PutIncident(r).ok());
+    ASSERT_TRUE(store_->incidents().Put(r).ok());
   }
 
   TempDir dir_;
@@ -211,7 +211,7 @@ TEST_F(ServiceTest, IngestRefusesABodyWithABadLineWhole) {
   // Saved: a fresh load of the store sees the new events.
   auto reopened = Store::Open(dir_.Path("v.db"));
   ASSERT_TRUE(reopened.ok());
-  auto cube = (*reopened)->LoadCube(config_);
+  auto cube = (*reopened)->cube().Load(config_);
   ASSERT_TRUE(cube.ok());
   EXPECT_EQ(cube->event_count(), 30003u);
 }
@@ -236,7 +236,7 @@ TEST_F(ServiceTest, FeedbackIsValidatedAndStored) {
 
 TEST_F(ServiceTest, IncidentsFoundByDetectOnlyAreListedButTakeNoFeedback) {
   Open();
-  ASSERT_TRUE(store_->ReplaceDocuments("incident", {{"inc-d", Document("inc-d", kStart + kDayMs).dump()}}).ok());
+  ASSERT_TRUE(store_->incidents().ReplaceDocuments("incident", {{"inc-d", Document("inc-d", kStart + kDayMs).dump()}}).ok());
   json list = Body(service_->Handle(Get("/api/incidents")));
   ASSERT_EQ(list["count"], 1);
   EXPECT_EQ(list["incidents"][0]["status"], "open");
@@ -351,7 +351,7 @@ TEST_F(ServiceTest, AnIngestPastTheCellLimitKeepsNothing) {
                            "events", &probe).ok());
   const size_t cells = probe.cell_count();
   Open("s3cret", "limits: {max_cells: " + std::to_string(cells + 60) + "}\n");
-  auto stored_events = [&] { return store_->CubeSize()->second; };
+  auto stored_events = [&] { return store_->cube().Size()->events; };
   const uint64_t events = service_->event_count();
   ASSERT_EQ(stored_events(), static_cast<int64_t>(events));
   json metrics_before = Body(service_->Handle(Get("/api/metrics")));
@@ -390,8 +390,8 @@ TEST_F(ServiceTest, AFailedSaveLeavesMemoryInStepWithTheStore) {
   r = service_->Handle(Post("/api/ingest", body, "s3cret"));
   EXPECT_EQ(r.status, 200) << r.text();
   EXPECT_EQ(service_->event_count(), events + 40);
-  EXPECT_EQ(store_->CubeSize()->second, static_cast<int64_t>(events + 40));
-  auto reloaded = store_->LoadCube(config_);
+  EXPECT_EQ(store_->cube().Size()->events, static_cast<int64_t>(events + 40));
+  auto reloaded = store_->cube().Load(config_);
   ASSERT_TRUE(reloaded.ok());
   EXPECT_EQ(reloaded->event_count(), events + 40);
 }
@@ -408,7 +408,7 @@ TEST_F(ServiceTest, CachedAnswersFollowWritesFromThisAndOtherProcesses) {
     ASSERT_TRUE(other.ok());
     IncidentRecord r{"inc-2", "open", "minor", "tts", "lat_p95", kStart + 2 * kDayMs, 0, 0, true,
                      Document("inc-2", kStart + 2 * kDayMs).dump()};
-    ASSERT_TRUE((*other)->PutIncident(r).ok());
+    ASSERT_TRUE((*other)->incidents().Put(r).ok());
   }
   json list = Body(service_->Handle(Get("/api/incidents")));
   EXPECT_EQ(list["count"], 2);
@@ -442,7 +442,7 @@ TEST_F(ServiceTest, ConcurrentCatalogRequestsShareOneCopyOfTheDictionary) {
 
 TEST_F(ServiceTest, SeriesCutFromTheWholeHistoryEqualTheirDirectComputation) {
   Open();
-  auto cube = store_->LoadCube(config_);
+  auto cube = store_->cube().Load(config_);
   ASSERT_TRUE(cube.ok());
   struct Range {
     TimeMs from, to;

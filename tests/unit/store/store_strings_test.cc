@@ -26,12 +26,12 @@ TEST(StoreStringsTest, DimensionValuesWithNulBytesRoundTripAndTheStoreStaysUsabl
   {
     auto store = Store::Open(dir.Path("v.db"));
     ASSERT_TRUE(store.ok());
-    ASSERT_TRUE((*store)->SaveCube(&cube).ok());
+    ASSERT_TRUE((*store)->cube().Save(&cube).ok());
   }
   for (int round = 0; round < 2; ++round) {
     auto store = Store::Open(dir.Path("v.db"));
     ASSERT_TRUE(store.ok());
-    auto loaded = (*store)->LoadCube(config);
+    auto loaded = (*store)->cube().Load(config);
     ASSERT_TRUE(loaded.ok()) << loaded.status().message();
     EXPECT_TRUE(loaded->Equivalent(cube));
     const auto& a = loaded->DimensionValues(0);
@@ -42,7 +42,7 @@ TEST(StoreStringsTest, DimensionValuesWithNulBytesRoundTripAndTheStoreStaysUsabl
     EXPECT_EQ(loaded->Total({{"a", "x" + kNul + "z"}})->count, static_cast<uint64_t>(round + 1));
     // The loaded cube takes more of the same input and saves again (the second round reads it).
     ASSERT_TRUE(IngestFiles({dir.Path("nul.jsonl")}, &*loaded).ok());
-    ASSERT_TRUE((*store)->SaveCube(&*loaded).ok());
+    ASSERT_TRUE((*store)->cube().Save(&*loaded).ok());
     ASSERT_TRUE(IngestFiles({dir.Path("nul.jsonl")}, &cube).ok());
   }
 }
@@ -58,21 +58,21 @@ TEST(StoreStringsTest, IncidentFeedbackAndDocumentTextKeepNulBytes) {
   incident.owner = "asr" + kNul + "team";
   incident.metric = "e2e" + kNul + "p95";
   incident.document = "{}";
-  ASSERT_TRUE((*store)->PutIncident(incident).ok());
-  auto found = (*store)->FindIncident("inc-1");
+  ASSERT_TRUE((*store)->incidents().Put(incident).ok());
+  auto found = (*store)->incidents().Find("inc-1");
   ASSERT_TRUE(found.ok());
   EXPECT_EQ(found->owner, incident.owner);
   EXPECT_EQ(found->metric, incident.metric);
 
-  ASSERT_TRUE((*store)->AddFeedback({"inc-1", "true_positive", "seen" + kNul + "twice", 1}).ok());
-  auto feedback = (*store)->Feedback("inc-1");
+  ASSERT_TRUE((*store)->incidents().AddFeedback({"inc-1", "true_positive", "seen" + kNul + "twice", 1}).ok());
+  auto feedback = (*store)->incidents().Feedback("inc-1");
   ASSERT_TRUE(feedback.ok());
   ASSERT_EQ(feedback->size(), 1u);
   EXPECT_EQ((*feedback)[0].note, "seen" + kNul + "twice");
 
   std::string id = "a" + kNul + "1";
-  ASSERT_TRUE((*store)->ReplaceDocuments("kind", {{id, "body" + kNul + "tail"}, {"a", "other"}}).ok());
-  auto docs = (*store)->Documents("kind");
+  ASSERT_TRUE((*store)->incidents().ReplaceDocuments("kind", {{id, "body" + kNul + "tail"}, {"a", "other"}}).ok());
+  auto docs = (*store)->incidents().Documents("kind");
   ASSERT_TRUE(docs.ok());
   ASSERT_EQ(docs->size(), 2u);
   EXPECT_EQ((*docs)[0].first, "a");

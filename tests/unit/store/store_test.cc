@@ -25,16 +25,16 @@ TEST(StoreTest, CubeRoundTripsThroughSqlite) {
   {
     auto store = Store::Open(dir.Path("sub/dir/v.db"));  // parent folders are created
     ASSERT_TRUE(store.ok()) << store.status().message();
-    ASSERT_TRUE((*store)->SaveCube(&cube).ok());
+    ASSERT_TRUE((*store)->cube().Save(&cube).ok());
   }
   auto store = Store::Open(dir.Path("sub/dir/v.db"));
   ASSERT_TRUE(store.ok());
-  auto loaded = (*store)->LoadCube(config);
+  auto loaded = (*store)->cube().Load(config);
   ASSERT_TRUE(loaded.ok()) << loaded.status().message();
   EXPECT_TRUE(loaded->Equivalent(cube));
-  auto size = (*store)->CubeSize();
+  auto size = (*store)->cube().Size();
   ASSERT_TRUE(size.ok());
-  EXPECT_EQ(size->second, 3000);
+  EXPECT_EQ(size->events, 3000);
 }
 
 TEST(StoreTest, IngestingAThenBEqualsIngestingBothTogether) {
@@ -48,15 +48,15 @@ TEST(StoreTest, IngestingAThenBEqualsIngestingBothTogether) {
   for (const auto* part : {&a, &b}) {
     auto store = Store::Open(path);
     ASSERT_TRUE(store.ok());
-    auto cube = (*store)->LoadCube(config);
+    auto cube = (*store)->cube().Load(config);
     ASSERT_TRUE(cube.ok());
     auto s = IngestFiles({dir.Write("part.jsonl", testing::ToJsonLines(*part))}, &*cube);
     ASSERT_TRUE(s.ok());
-    ASSERT_TRUE((*store)->SaveCube(&*cube).ok());
+    ASSERT_TRUE((*store)->cube().Save(&*cube).ok());
   }
   Cube together = Ingested(config, dir, "all.jsonl", events);
   auto store = Store::Open(path);
-  auto stepwise = (*store)->LoadCube(config);
+  auto stepwise = (*store)->cube().Load(config);
   ASSERT_TRUE(stepwise.ok());
   EXPECT_EQ(stepwise->event_count(), events.size());
   EXPECT_TRUE(stepwise->Equivalent(together));
@@ -73,16 +73,16 @@ TEST(StoreTest, AStoreOfAnotherConfigurationIsRefusedWithAdvice) {
   TempDir dir;
   Cube cube = Ingested(testing::SmallConfig(), dir, "e.jsonl", testing::RandomEvents(100, 1));
   auto store = Store::Open(dir.Path("v.db"));
-  ASSERT_TRUE((*store)->SaveCube(&cube).ok());
+  ASSERT_TRUE((*store)->cube().Save(&cube).ok());
   auto other = testing::SmallConfig("");
   auto changed = std::make_shared<const Config>(
       *Config::Parse(testing::SmallConfigYaml().replace(
                          testing::SmallConfigYaml().find("granularity: 1m"), 15, "granularity: 5m"),
                      "<t>"));
-  auto loaded = (*store)->LoadCube(changed);
+  auto loaded = (*store)->cube().Load(changed);
   EXPECT_EQ(loaded.status().code(), StatusCode::kConfig);
   EXPECT_NE(loaded.status().message().find("store.path"), std::string::npos);
-  EXPECT_TRUE((*store)->LoadCube(other).ok());
+  EXPECT_TRUE((*store)->cube().Load(other).ok());
 }
 
 TEST(StoreTest, UnopenableOrForeignFilesAreClearErrors) {

@@ -1,0 +1,240 @@
+// Queries over the cells: a slice's series, a group of slices' series in one pass, totals and
+// leaf cells over a time window.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <limits>
+#include <unordered_map>
+
+#include "common/text.h"
+#include "cube/cube_impl.h"
+
+namespace vigil {
+
+namespace {
+
+// The buckets of a series: [from, to) at width g, where 0 means "from the data". A range without
+// a start covers at most limits.max_series_points of the latest buckets, so one stray event years
+// away does not make every series years long; an explicit range longer than that is an error.
+Status ResolveRange(const Cube& cube, int64_t g, TimeMs* from, TimeMs* to) {
+  const Config& c = cube.config();
+  int64_t max_points = c.limits.max_series_points;
+  bool empty = cube.cell_count() == 0;
+  bool explicit_from = *from != 0;
+  if (*to == 0) *to = empty ? (explicit_from ? *from : cube.first_bucket()) : cube.last_bucket() + c.granularity_ms;
+  if (!explicit_from) {
+    int64_t span = max_points > kMaxDurationMs / g ? kMaxDurationMs : max_points * g;
+    *from = *to - cube.first_bucket() > span ? *to - span : cube.first_bucket();
+  }
+  *from = BucketStart(*from, g);
+  if (*to < *from) return InvalidArgument("--to is before --from");
+  int64_t n = (*to - *from) / g;
+  if (n > max_points) {
+    return InvalidArgument(fmt::format(
+        "{} to {} at {} is {} buckets, more than limits.max_series_points ({}); ask for a "
+        "shorter range or a coarser granularity",
+        FormatTimestamp(*from), FormatTimestamp(*to), FormatDuration(g), n, max_points));
+  }
+  return Status::Ok();
+}
+
+// A query's bucket width: the cube's when 0, else a multiple of it.
+Result<int64_t> ResolveGranularity(const Config& c, int64_t granularity_ms) {
+  int64_t g = granularity_ms == 0 ? c.granularity_ms : granularity_ms;
+  if (g % c.granularity_ms != 0) {
+    return InvalidArgument("granularity " + FormatDuration(g) + " is not a multiple of the cube's " +
+                           FormatDuration(c.granularity_ms));
+  }
+  return g;
+}
+
+Result<int> ResolveMetric(const Config& c, std::string_view name) {
+  int idx = c.FindMetric(name);
+  if (idx < 0) {
+    std::vector<std::string> names;
+    for (const auto& m : c.metrics) names.push_back(m.name);
+    std::string near = Nearest(name, names);
+    return NotFound("unknown metric '" + std::string(name) + "'" +
+                    (near.empty() ? "" : "; did you mean '" + near + "'?"));
+  }
+  return idx;
+}
+
+}  // namespace
+
+Result<std::vector<SeriesPoint>> Cube::Series(std::string_view metric, const Slice& slice,
+                                              TimeMs from, TimeMs to,
+                                              int64_t granularity_ms) const {
+  const Impl& m = *impl_;
+  const Config& c = config();
+  VIGIL_ASSIGN_OR_RETURN(int idx, ResolveMetric(c, metric));
+  VIGIL_ASSIGN_OR_RETURN(int64_t g, ResolveGranularity(c, granularity_ms));
+  bool nothing = false;
+  VIGIL_ASSIGN_OR_RETURN(auto required, m.ResolveSlice(slice, /*strict=*/true, &nothing));
+  VIGIL_RETURN_IF_ERROR(ResolveRange(*this, g, &from, &to));
+  int64_t n = (to - from + g - 1) / g;
+  const Impl::Parts parts = m.PartsOf(idx);
+  std::vector<Aggregate> buckets(n, m.EmptyAggregate());
+  if (!nothing) {
+    for (size_t i = 0; i < m.cell_bucket.size(); ++i) {
+      TimeMs b = m.cell_bucket[i];
+      if (b < from || b >= to || !m.CellMatches(i, required)) continue;
+      Impl::AccumulateCell(m, i, &parts, &buckets[(b - from) / g]);
+    }
+  }
+  std::vector<SeriesPoint> out(n);
+  for (int64_t k = 0; k < n; ++k) {
+    out[k].time = from + k * g;
+    out[k].value = MetricValue(idx, buckets[k]);
+    out[k].events = buckets[k].count;
+    out[k].support = MetricSupport(idx, buckets[k]);
+    out[k].sampling_error = MetricSamplingError(idx, buckets[k]);
+  }
+  return out;
+}
+
+Result<std::vector<SliceSeries>> Cube::GroupSeries(std::string_view metric, const Slice& base,
+                                                   const std::vector<std::string>& dimensions,
+                                                   TimeMs from, TimeMs to,
+                                                   int64_t granularity_ms) const {
+  const Impl& m = *impl_;
+  const Config& c = config();
+  VIGIL_ASSIGN_OR_RETURN(int idx, ResolveMetric(c, metric));
+  VIGIL_ASSIGN_OR_RETURN(int64_t g, ResolveGranularity(c, granularity_ms));
+  std::vector<int> dims;
+  for (const std::string& d : dimensions) {
+    int di = c.FindDimension(d);
+    if (di < 0) return NotFound("unknown dimension '" + d + "'");
+    dims.push_back(di);
+  }
+  bool nothing = false;
+  VIGIL_ASSIGN_OR_RETURN(auto required, m.ResolveSlice(base, /*strict=*/false, &nothing));
+  std::vector<SliceSeries> out;
+  if (nothing || m.cell_bucket.empty()) return out;
+  VIGIL_RETURN_IF_ERROR(ResolveRange(*this, g, &from, &to));
+  int64_t n = (to - from + g - 1) / g;
+  if (n <= 0) return out;
+  const Impl::Parts parts = m.PartsOf(idx);
+  // Group key: the codes of `dims`, packed. A group's buckets are accumulated in pages made on
+  // first touch, so its memory follows the buckets that hold data, not the length of the range
+  // (a stray event a year away costs one page, not a year of empty aggregates).
+  constexpr int64_t kPage = 256;
+  std::unordered_map<std::string, size_t> groups;
+  std::vector<std::vector<uint32_t>> group_codes;
+  std::vector<std::vector<std::vector<Aggregate>>> buckets;  // group, page, bucket in page
+  const int64_t pages = (n + kPage - 1) / kPage;
+  std::string key;
+  for (size_t i = 0; i < m.cell_bucket.size(); ++i) {
+    TimeMs b = m.cell_bucket[i];
+    if (b < from || b >= to || !m.CellMatches(i, required)) continue;
+    key.clear();
+    const uint32_t* codes = m.Codes(i);
+    for (int d : dims) key.append(reinterpret_cast<const char*>(&codes[d]), sizeof(uint32_t));
+    auto [it, added] = groups.emplace(key, buckets.size());
+    if (added) {
+      std::vector<uint32_t> gc;
+      for (int d : dims) gc.push_back(codes[d]);
+      group_codes.push_back(std::move(gc));
+      buckets.emplace_back(pages);
+    }
+    int64_t k = (b - from) / g;
+    std::vector<Aggregate>& page = buckets[it->second][k / kPage];
+    if (page.empty()) page.assign(kPage, m.EmptyAggregate());
+    Impl::AccumulateCell(m, i, &parts, &page[k % kPage]);
+  }
+  const Aggregate empty = m.EmptyAggregate();
+  std::vector<size_t> order(buckets.size());
+  for (size_t k = 0; k < order.size(); ++k) order[k] = k;
+  auto value_of = [&](size_t grp, size_t j) -> const std::string& {
+    return m.dictionaries[dims[j]].Value(group_codes[grp][j]);
+  };
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    for (size_t j = 0; j < dims.size(); ++j) {
+      if (value_of(a, j) != value_of(b, j)) return value_of(a, j) < value_of(b, j);
+    }
+    return false;
+  });
+  for (size_t grp : order) {
+    SliceSeries s;
+    s.slice = base;
+    for (size_t j = 0; j < dims.size(); ++j) s.slice.emplace_back(dimensions[j], value_of(grp, j));
+    s.points.resize(n);
+    for (int64_t k = 0; k < n; ++k) {
+      const std::vector<Aggregate>& page = buckets[grp][k / kPage];
+      const Aggregate& a = page.empty() ? empty : page[k % kPage];
+      SeriesPoint& p = s.points[k];
+      p.time = from + k * g;
+      p.value = MetricValue(idx, a);
+      p.events = a.count;
+      p.support = MetricSupport(idx, a);
+      p.sampling_error = MetricSamplingError(idx, a);
+    }
+    buckets[grp].clear();
+    buckets[grp].shrink_to_fit();
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+Result<Aggregate> Cube::Total(const Slice& slice, TimeMs from, TimeMs to) const {
+  return TotalExcluding(slice, {}, from, to);
+}
+
+Result<Aggregate> Cube::TotalExcluding(const Slice& slice, const Slice& exclude, TimeMs from,
+                                       TimeMs to) const {
+  const Impl& m = *impl_;
+  bool nothing = false, excludes_nothing = false;
+  VIGIL_ASSIGN_OR_RETURN(auto required, m.ResolveSlice(slice, /*strict=*/false, &nothing));
+  VIGIL_ASSIGN_OR_RETURN(auto excluded, m.ResolveSlice(exclude, /*strict=*/false, &excludes_nothing));
+  Aggregate total = m.EmptyAggregate();
+  if (nothing) return total;
+  if (to == 0) to = std::numeric_limits<TimeMs>::max();
+  if (from == 0) from = std::numeric_limits<TimeMs>::min();
+  for (size_t i = 0; i < m.cell_bucket.size(); ++i) {
+    TimeMs b = m.cell_bucket[i];
+    if (b < from || b >= to || !m.CellMatches(i, required)) continue;
+    if (!excludes_nothing && !exclude.empty() && m.CellMatches(i, excluded)) continue;
+    Impl::AccumulateCell(m, i, nullptr, &total);
+  }
+  return total;
+}
+
+Result<TimeMs> Cube::FirstBucketOf(const Slice& slice) const {
+  const Impl& m = *impl_;
+  bool nothing = false;
+  VIGIL_ASSIGN_OR_RETURN(auto required, m.ResolveSlice(slice, /*strict=*/false, &nothing));
+  TimeMs first = std::numeric_limits<TimeMs>::max();
+  if (nothing) return TimeMs{0};
+  for (size_t i = 0; i < m.cell_bucket.size(); ++i) {
+    if (m.cell_bucket[i] < first && m.CellMatches(i, required)) first = m.cell_bucket[i];
+  }
+  return first == std::numeric_limits<TimeMs>::max() ? TimeMs{0} : first;
+}
+
+Result<std::vector<LeafCell>> Cube::Cells(const Slice& slice, TimeMs from, TimeMs to) const {
+  const Impl& m = *impl_;
+  bool nothing = false;
+  VIGIL_ASSIGN_OR_RETURN(auto required, m.ResolveSlice(slice, /*strict=*/false, &nothing));
+  std::vector<LeafCell> out;
+  if (nothing) return out;
+  if (to == 0) to = std::numeric_limits<TimeMs>::max();
+  if (from == 0) from = std::numeric_limits<TimeMs>::min();
+  std::unordered_map<std::string, size_t> index;
+  for (size_t i = 0; i < m.cell_bucket.size(); ++i) {
+    TimeMs b = m.cell_bucket[i];
+    if (b < from || b >= to || !m.CellMatches(i, required)) continue;
+    std::string key(reinterpret_cast<const char*>(m.Codes(i)), m.ndims * sizeof(uint32_t));
+    auto [it, added] = index.emplace(std::move(key), out.size());
+    if (added) {
+      LeafCell leaf;
+      for (size_t d = 0; d < m.ndims; ++d) leaf.values.push_back(m.dictionaries[d].Value(m.Codes(i)[d]));
+      leaf.aggregate = m.EmptyAggregate();
+      out.push_back(std::move(leaf));
+    }
+    Impl::AccumulateCell(m, i, nullptr, &out[it->second].aggregate);
+  }
+  return out;
+}
+
+
+}  // namespace vigil

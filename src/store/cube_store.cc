@@ -1,0 +1,158 @@
+// The store's cube side: the cube bucket by bucket (a blob of cells each) with its dictionaries,
+// written incrementally from the buckets the cube changed.
+#include <vector>
+
+#include "store/sql.h"
+#include "vigil/store.h"
+
+namespace vigil {
+using internal::Statement;
+using internal::Transaction;
+
+Result<Cube> CubeStore::Load(std::shared_ptr<const Config> config) {
+  const std::string& path = db_->path();
+  Cube cube(config);
+  {
+    VIGIL_ASSIGN_OR_RETURN(
+        Statement st,
+        db_->Prepare("SELECT value FROM meta WHERE key='cube_fingerprint'", "reading the cube"));
+    VIGIL_ASSIGN_OR_RETURN(bool stored, st.Step());
+    if (!stored) return cube;  // nothing stored yet
+    if (st.Text(0) != config->CubeFingerprint()) {
+      return ConfigError(path +
+                         ": the store holds a cube built with a different input mapping, "
+                         "granularity or rate predicates; use a new store.path or delete the store "
+                         "to rebuild it");
+    }
+  }
+  const size_t ndims = config->input.dimensions.size();
+  DictionaryDelta dictionary;
+  dictionary.dimensions.resize(ndims);
+  {
+    VIGIL_ASSIGN_OR_RETURN(Statement st,
+                           db_->Prepare("SELECT dimension, code, value FROM dimension_values "
+                                        "ORDER BY dimension, code",
+                                        "reading dimension values"));
+    VIGIL_RETURN_IF_ERROR(st.ForEachRow([&](const Statement& row) {
+      int64_t d = row.Int(0);
+      int64_t code = row.Int(1);
+      if (d < 0 || d >= static_cast<int64_t>(ndims) ||
+          code != static_cast<int64_t>(dictionary.dimensions[d].values.size())) {
+        return Corruption(path + ": dimension dictionary is inconsistent");
+      }
+      // Values are written with their length and read back the same way: a value may hold a NUL
+      // byte, and read as a C string it would collide with its prefix.
+      dictionary.dimensions[d].values.push_back(row.Text(2));
+      return Status::Ok();
+    }));
+  }
+  {
+    VIGIL_ASSIGN_OR_RETURN(
+        Statement st,
+        db_->Prepare("SELECT dimension, folded_events FROM dimension_folds", "reading folds"));
+    VIGIL_RETURN_IF_ERROR(st.ForEachRow([&](const Statement& row) {
+      int64_t d = row.Int(0);
+      if (d >= 0 && d < static_cast<int64_t>(ndims)) {
+        dictionary.dimensions[d].folded_events += static_cast<uint64_t>(row.Int(1));
+      }
+      return Status::Ok();
+    }));
+  }
+  Status loaded = cube.LoadDictionary(dictionary);
+  if (!loaded.ok()) return Corruption(path + ": " + loaded.message());
+  VIGIL_ASSIGN_OR_RETURN(
+      Statement st,
+      db_->Prepare("SELECT bucket, cells FROM cube_buckets ORDER BY bucket", "reading the cube"));
+  VIGIL_RETURN_IF_ERROR(st.ForEachRow([&](const Statement& row) {
+    Status s = cube.LoadBucket(row.Blob(1));
+    if (!s.ok())
+      return Corruption(path + ": bucket " + FormatTimestamp(row.Int(0)) + ": " + s.message());
+    return Status::Ok();
+  }));
+  cube.MarkSaved();
+  return cube;
+}
+
+Status CubeStore::Save(Cube* cube) {
+  VIGIL_ASSIGN_OR_RETURN(Transaction transaction, Transaction::Begin(db_));
+  {
+    VIGIL_ASSIGN_OR_RETURN(Statement st,
+                           db_->Prepare("INSERT OR REPLACE INTO meta VALUES('cube_fingerprint', ?)",
+                                        "writing the cube fingerprint"));
+    VIGIL_RETURN_IF_ERROR(st.Bind(1, cube->config().CubeFingerprint()).Run());
+  }
+  // The dictionaries grow only by appending: the store adds the values beyond those it holds.
+  const size_t ndims = cube->config().input.dimensions.size();
+  std::vector<size_t> stored(ndims, 0);
+  {
+    VIGIL_ASSIGN_OR_RETURN(
+        Statement count,
+        db_->Prepare("SELECT dimension, COUNT(*) FROM dimension_values GROUP BY dimension",
+                     "reading dimension values"));
+    VIGIL_RETURN_IF_ERROR(count.ForEachRow([&](const Statement& row) {
+      int64_t d = row.Int(0);
+      if (d >= 0 && d < static_cast<int64_t>(ndims)) stored[d] = static_cast<size_t>(row.Int(1));
+      return Status::Ok();
+    }));
+  }
+  {
+    VIGIL_ASSIGN_OR_RETURN(
+        Statement put_value,
+        db_->Prepare("INSERT INTO dimension_values VALUES(?, ?, ?)", "writing dimension values"));
+    VIGIL_ASSIGN_OR_RETURN(
+        Statement put_folds,
+        db_->Prepare("INSERT OR REPLACE INTO dimension_folds VALUES(?, ?)", "writing folds"));
+    DictionaryDelta delta = cube->DictionarySince(stored);
+    for (size_t d = 0; d < delta.dimensions.size(); ++d) {
+      const DictionaryDelta::Dimension& dim = delta.dimensions[d];
+      for (size_t i = 0; i < dim.values.size(); ++i) {
+        put_value.Reset();
+        VIGIL_RETURN_IF_ERROR(put_value.Bind(1, static_cast<int64_t>(d))
+                                  .Bind(2, static_cast<int64_t>(dim.first_code + i))
+                                  .Bind(3, dim.values[i])
+                                  .Run());
+      }
+      put_folds.Reset();
+      VIGIL_RETURN_IF_ERROR(put_folds.Bind(1, static_cast<int64_t>(d))
+                                .Bind(2, static_cast<int64_t>(dim.folded_events))
+                                .Run());
+    }
+  }
+  {
+    VIGIL_ASSIGN_OR_RETURN(
+        Statement put,
+        db_->Prepare("INSERT OR REPLACE INTO cube_buckets VALUES(?, ?, ?)", "writing cube bucket"));
+    VIGIL_RETURN_IF_ERROR(cube->ForEachChangedBucket([&](const BucketBytes& bucket) {
+      put.Reset();
+      return put.Bind(1, bucket.bucket)
+          .Bind(2, static_cast<int64_t>(bucket.events))
+          .BindBlob(3, bucket.cells)
+          .Run();
+    }));
+  }
+  VIGIL_RETURN_IF_ERROR(transaction.Commit());
+  cube->MarkSaved();
+  return Status::Ok();
+}
+
+Status CubeStore::SaveMerged(Cube* cube, const Cube& addition) {
+  // What the touched buckets hold after the merge, with the dictionaries the merge will give.
+  VIGIL_ASSIGN_OR_RETURN(Cube merged, cube->MergedBuckets(addition));
+  VIGIL_RETURN_IF_ERROR(Save(&merged));
+  // Committed: the cube takes the same addition (MergedBuckets checked that it fits), already
+  // stored.
+  VIGIL_RETURN_IF_ERROR(cube->Merge(addition));
+  cube->MarkSaved();
+  return Status::Ok();
+}
+
+Result<StoredCubeSize> CubeStore::Size() {
+  VIGIL_ASSIGN_OR_RETURN(Statement st,
+                         db_->Prepare("SELECT COUNT(*), COALESCE(SUM(events), 0) FROM cube_buckets",
+                                      "reading the cube size"));
+  VIGIL_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row) return IoError(db_->path() + ": reading the cube size: no answer");
+  return StoredCubeSize{st.Int(0), st.Int(1)};
+}
+
+}  // namespace vigil
