@@ -109,33 +109,31 @@ Status ReadSink(const YamlReader& r, const YAML::Node& item, const std::vector<S
 }  // namespace
 
 Status ReadAlert(const YamlReader& r, const YAML::Node& node, Config* c) {
+  if (!node) return Status::Ok();
   AlertSpec& a = c->alert;
-  a.route.owner = "unowned";
-  a.route.sinks = {"stdout"};
-  SinkSpec stdout_sink;
-  stdout_sink.name = "stdout";
-  if (!node) {
-    a.sinks = {stdout_sink};
-    return Status::Ok();
-  }
+  const AlertSpec defaults;
   if (node["resolve_after"]) VIGIL_RETURN_IF_ERROR(r.Duration(node["resolve_after"], "alert.resolve_after", &a.resolve_after_ms));
   if (node["notify_non_paging"]) {
     VIGIL_RETURN_IF_ERROR(r.Scalar(node["notify_non_paging"], "alert.notify_non_paging", &a.notify_non_paging));
   }
   if (const YAML::Node& sinks = node["sinks"]) {
     if (!sinks.IsSequence()) return r.Error(sinks, "alert.sinks", "expected a list of sinks");
+    a.sinks.clear();
     for (const YAML::Node& item : sinks) {
       SinkSpec s;
       VIGIL_RETURN_IF_ERROR(ReadSink(r, item, a.sinks, &s));
       a.sinks.push_back(std::move(s));
     }
   }
-  if (std::none_of(a.sinks.begin(), a.sinks.end(), [](const SinkSpec& s) { return s.name == "stdout"; })) {
-    a.sinks.push_back(stdout_sink);
+  // The default sinks exist unless redefined, after those of the file.
+  for (const SinkSpec& d : defaults.sinks) {
+    if (std::none_of(a.sinks.begin(), a.sinks.end(), [&](const SinkSpec& s) { return s.name == d.name; })) {
+      a.sinks.push_back(d);
+    }
   }
   if (const YAML::Node& route = node["route"]) VIGIL_RETURN_IF_ERROR(ReadRoute(r, route, "alert.route", true, &a.route));
-  if (a.route.owner.empty()) a.route.owner = "unowned";
-  if (a.route.sinks.empty()) a.route.sinks = {"stdout"};
+  if (a.route.owner.empty()) a.route.owner = defaults.route.owner;
+  if (a.route.sinks.empty()) a.route.sinks = defaults.route.sinks;
   return CheckRouteSinks(r, a.route, a.sinks);
 }
 

@@ -12,7 +12,6 @@ Status ReadCube(const YamlReader& r, const YAML::Node& node, Config* c) {
 }
 
 Status ReadStore(const YamlReader& r, const YAML::Node& node, Config* c) {
-  c->store_path = "vigil.db";
   if (node && node["path"]) VIGIL_RETURN_IF_ERROR(r.Scalar(node["path"], "store.path", &c->store_path));
   return Status::Ok();
 }

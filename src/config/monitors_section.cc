@@ -62,9 +62,8 @@ Status ReadMonitor(const YamlReader& r, const YAML::Node& item, const Config& c,
                    "unknown metric '" + m->metric + "'" + DidYouMean(m->metric, names));
   }
   if (item["slices"]) {
+    m->slices.clear();  // the file's selectors replace the default
     VIGIL_RETURN_IF_ERROR(ReadSlices(r, item["slices"], "monitors[].slices", c, &m->slices));
-  } else {
-    m->slices.push_back(SliceSelector{});
   }
   if (item["granularity"]) {
     VIGIL_RETURN_IF_ERROR(r.Duration(item["granularity"], "monitors[].granularity",
