@@ -1,7 +1,7 @@
 // The configuration: how input fields map to time, dimensions, measures, flags and ids; the
 // metrics computed per time bucket; the monitors that detection watches; store and limits.
 // Every key is declared once in the parameter table (ParameterTable()), which drives validation,
-// `vigil config docs` and docs/config.md.
+// `vigil config docs` and docs/config.md; every default is written once, as an initializer here.
 #pragma once
 
 #include <cstdint>
@@ -114,7 +114,7 @@ struct SliceSelector {
 /// A metric watched over slices at a granularity (used by detection).
 struct MonitorSpec {
   std::string metric;
-  std::vector<SliceSelector> slices;
+  std::vector<SliceSelector> slices = {SliceSelector{}};  ///< all traffic unless told otherwise
   int64_t granularity_ms = 0;  ///< 0: the cube's granularity
   Direction direction = Direction::kUp;
   double min_relative_effect = 0.05;
@@ -178,8 +178,20 @@ struct AlertSpec {
   int64_t resolve_after_ms = 30 * 60 * 1000;
   /// Also notify incidents that page nobody by default (pure traffic-mix shifts).
   bool notify_non_paging = false;
-  RouteSpec route;              ///< the root: default owner "unowned", sinks [stdout]
-  std::vector<SinkSpec> sinks;  ///< by name; a `stdout` sink exists unless redefined
+  /// The root of the routing tree; it keeps this owner and these sinks when the file leaves
+  /// them out.
+  RouteSpec route = [] {
+    RouteSpec root;
+    root.owner = "unowned";
+    root.sinks = {"stdout"};
+    return root;
+  }();
+  /// By name. The sinks here by default (`stdout`) exist unless the file redefines them.
+  std::vector<SinkSpec> sinks = [] {
+    SinkSpec out;
+    out.name = "stdout";
+    return std::vector<SinkSpec>{out};
+  }();
 };
 
 /// The HTTP server (`vigil serve`).
@@ -213,7 +225,7 @@ struct Config {
   int64_t granularity_ms = 5 * 60 * 1000;
   std::vector<MetricSpec> metrics;
   std::vector<MonitorSpec> monitors;
-  std::string store_path;  ///< absolute or relative to base_dir; see StorePath()
+  std::string store_path = "vigil.db";  ///< absolute or relative to base_dir; see StorePath()
   Limits limits;
   DetectSpec detect;
   AlertSpec alert;
@@ -246,9 +258,12 @@ struct Config {
 
 /// One key of the configuration file, declared once.
 struct ParameterSpec {
-  const char* path;           ///< e.g. "cube.granularity", "metrics.<name>.type", "monitors[].metric"
-  const char* type;           ///< "string", "integer", "number", "duration", "list", "map", ...
-  const char* default_value;  ///< "" when required or not applicable
+  const char* path;  ///< e.g. "cube.granularity", "metrics.<name>.type", "monitors[].metric"
+  const char* type;  ///< "string", "integer", "number", "duration", "list", "map", ...
+  /// The value an absent key takes, as it would be written in the file; formatted from the
+  /// initializers above (a default-constructed Config), so the two cannot disagree. A few say
+  /// what an absent key means instead ("parent's"); "" when required or not applicable.
+  std::string default_value;
   const char* doc;
 };
 

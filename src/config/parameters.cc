@@ -1,21 +1,85 @@
 // The parameter table: every configuration key, declared once. Validation, `vigil config docs`
-// and docs/config.md all read it.
+// and docs/config.md all read it. Defaults are not written here: they are formatted from
+// default-constructed specs, whose initializers (vigil/config.h) are the one place they are set.
+#include <charconv>
 #include <sstream>
 
+#include "config/names.h"
+#include "config/yaml_reader.h"
 #include "vigil/config.h"
+#include "vigil/time.h"
 
 namespace vigil {
+namespace {
 
-const std::vector<ParameterSpec>& ParameterTable() {
-  static const std::vector<ParameterSpec> kTable = {
+// Defaults as they would be written in the file.
+std::string Integer(int64_t v) { return std::to_string(v); }
+
+std::string Number(double v) {
+  char buf[32];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);  // shortest form: 0.05, not 0.050000
+  return std::string(buf, ec == std::errc() ? end : buf);
+}
+
+std::string Boolean(bool v) { return v ? "true" : "false"; }
+
+// A duration in its largest whole unit (5m, 1d); no minimum is written 0.
+std::string Duration(int64_t ms) { return ms == 0 ? "0" : FormatDuration(ms); }
+
+// The server's timeouts read best in seconds (60s rather than 1m).
+std::string Seconds(int64_t ms) { return std::to_string(ms / kSecondMs) + "s"; }
+
+std::string List(const std::vector<std::string>& items) {
+  return "[" + internal::JoinNames(items) + "]";
+}
+
+std::string Map(const std::vector<std::pair<std::string, std::string>>& entries) {
+  std::vector<std::string> items;
+  for (const auto& [key, value] : entries) items.push_back(key + ": " + value);
+  return "{" + internal::JoinNames(items) + "}";
+}
+
+std::string Slices(const std::vector<SliceSelector>& selectors) {
+  std::vector<std::string> items;
+  for (const SliceSelector& s : selectors) {
+    switch (s.kind) {
+      case SliceSelector::Kind::kAll: items.push_back("all"); break;
+      case SliceSelector::Kind::kEachValue: items.push_back(s.dimensions.at(0)); break;
+      case SliceSelector::Kind::kEachPair: items.push_back(List(s.dimensions)); break;
+      case SliceSelector::Kind::kExplicit: items.push_back(Map(s.slice)); break;
+    }
+  }
+  return List(items);
+}
+
+std::string Sinks(const std::vector<SinkSpec>& sinks) {
+  std::vector<std::string> items;
+  for (const SinkSpec& s : sinks) {
+    items.push_back(
+        Map({{"name", s.name}, {"type", internal::NameOf(internal::kSinkKindNames, s.kind)}}));
+  }
+  return List(items);
+}
+
+std::string Route(const RouteSpec& route) {
+  return Map({{"owner", route.owner}, {"sinks", List(route.sinks)}});
+}
+
+std::vector<ParameterSpec> BuildTable() {
+  const Config c;
+  const MonitorSpec monitor;
+  const CalendarEntry calendar;
+  const RouteSpec child_route;
+  const SinkSpec sink;
+  return {
       {"input", "map", "", "How input records map to events."},
-      {"input.time", "field path", "ts",
+      {"input.time", "field path", c.input.time_field,
        "Field holding when the turn started: RFC 3339 (UTC or with an offset) or epoch ms."},
-      {"input.message", "field path", "error_message",
+      {"input.message", "field path", c.input.message_field,
        "Field with a failed turn's message, clustered into error templates; empty for none."},
-      {"input.request_id", "field path", "request_id",
+      {"input.request_id", "field path", c.input.request_id_field,
        "Field with the unique id of a turn (kept as examples); empty for none."},
-      {"input.device_id", "field path", "device_id",
+      {"input.device_id", "field path", c.input.device_id_field,
        "Field with the hashed device id (counted by `distinct` metrics); empty for none."},
       {"input.dimensions", "list", "",
        "Slicing dimensions in cube order. Each item is a field path (its name is the last path "
@@ -37,7 +101,7 @@ const std::vector<ParameterSpec>& ParameterTable() {
        "String fields used only in predicates, not as dimensions: `name: field path`."},
       {"input.attributes.<name>", "field path", "", "An attribute (e.g. `outcome`)."},
       {"cube", "map", "", "The aggregate cube."},
-      {"cube.granularity", "duration", "5m",
+      {"cube.granularity", "duration", Duration(c.granularity_ms),
        "Width of the finest time bucket (e.g. 1m, 5m, 1h); queries may ask for coarser."},
       {"metrics", "map", "", "Metrics by name, computed per time bucket for any slice."},
       {"metrics.<name>.type", "enum", "",
@@ -54,36 +118,37 @@ const std::vector<ParameterSpec>& ParameterTable() {
       {"metrics.<name>.description", "string", "", "One line saying what the metric means."},
       {"monitors", "list", "", "What detection watches: one item per metric."},
       {"monitors[].metric", "string", "", "The metric's name."},
-      {"monitors[].slices", "list", "[all]",
+      {"monitors[].slices", "list", Slices(monitor.slices),
        "Slices to watch: `all` (all traffic), a dimension name (each of its values), a list of "
        "two dimension names (each pair of values), or a map `{dim: value, ...}` (one slice)."},
       {"monitors[].granularity", "duration", "cube.granularity", "Bucket width judged."},
-      {"monitors[].direction", "enum", "up", "up | down | both: which movement is a regression."},
-      {"monitors[].min_relative_effect", "number", "0.05",
+      {"monitors[].direction", "enum", internal::NameOf(internal::kDirectionNames, monitor.direction),
+       "up | down | both: which movement is a regression."},
+      {"monitors[].min_relative_effect", "number", Number(monitor.min_relative_effect),
        "Smallest relative change that matters (0.05 = 5 %)."},
-      {"monitors[].min_absolute_effect", "number", "0",
+      {"monitors[].min_absolute_effect", "number", Number(monitor.min_absolute_effect),
        "Smallest absolute change that matters, in the metric's unit."},
-      {"monitors[].min_duration", "duration", "0",
+      {"monitors[].min_duration", "duration", Duration(monitor.min_duration_ms),
        "How long a change must last before it is an anomaly."},
-      {"monitors[].min_volume", "integer", "30", "Buckets with fewer events are not judged."},
+      {"monitors[].min_volume", "integer", Integer(monitor.min_volume), "Buckets with fewer events are not judged."},
       {"store", "map", "", "Where results are kept."},
-      {"store.path", "path", "vigil.db",
+      {"store.path", "path", c.store_path,
        "SQLite database; a relative path is relative to the config file's folder."},
       {"limits", "map", "", "Explicit limits; reaching one is reported."},
-      {"limits.max_line_bytes", "integer", "1048576", "Longer input lines are rejected as bad."},
-      {"limits.max_dimension_values", "integer", "10000",
+      {"limits.max_line_bytes", "integer", Integer(c.limits.max_line_bytes), "Longer input lines are rejected as bad."},
+      {"limits.max_dimension_values", "integer", Integer(c.limits.max_dimension_values),
        "Distinct values kept per dimension; later new values fold into `__other__`."},
       {"limits.dimension_values", "map", "", "Per-dimension overrides: `name: limit`."},
       {"limits.dimension_values.<name>", "integer", "", "Limit for one dimension."},
-      {"limits.max_bad_lines_shown", "integer", "10",
+      {"limits.max_bad_lines_shown", "integer", Integer(c.limits.max_bad_lines_shown),
        "Bad lines printed with their reason; all are counted."},
-      {"limits.max_cells", "integer", "50000000",
+      {"limits.max_cells", "integer", Integer(c.limits.max_cells),
        "Cube cells (bucket x combination) kept; ingest stops with an error past it."},
-      {"limits.max_series_points", "integer", "100000",
+      {"limits.max_series_points", "integer", Integer(c.limits.max_series_points),
        "Buckets in one series (a query, a plot, a monitored series). A range without a start "
        "covers the latest ones; a longer explicit range is an error."},
       {"detect", "map", "", "How detection judges the monitored series."},
-      {"detect.timezone", "string", "UTC",
+      {"detect.timezone", "string", c.detect.timezone,
        "IANA time zone of the daily and weekly cycles (e.g. America/New_York)."},
       {"detect.zone_dimension", "string", "",
        "A dimension (e.g. locale) whose value picks the zone of a slice that fixes it."},
@@ -94,61 +159,67 @@ const std::vector<ParameterSpec>& ParameterTable() {
       {"detect.calendar[].name", "string", "", "What the period is (e.g. Holi)."},
       {"detect.calendar[].start", "time", "", "Start, RFC 3339 or a date (UTC)."},
       {"detect.calendar[].end", "time", "", "End (exclusive), RFC 3339 or a date (UTC)."},
-      {"detect.calendar[].slice", "map", "{}", "Only this slice (e.g. `{locale: hi-IN}`); empty: all."},
+      {"detect.calendar[].slice", "map", Map(calendar.slice), "Only this slice (e.g. `{locale: hi-IN}`); empty: all."},
       {"detect.calendar[].slice.<name>", "string", "", "The value of one dimension."},
-      {"detect.fdr", "number", "0.01",
+      {"detect.fdr", "number", Number(c.detect.fdr),
        "False-discovery rate controlled per evaluation round across all monitored series."},
-      {"detect.warmup", "duration", "1d", "History a series needs before it is judged."},
-      {"detect.detectors", "list", "[seasonal, cusum]", "Detectors combined by the ensemble."},
+      {"detect.warmup", "duration", Duration(c.detect.warmup_ms), "History a series needs before it is judged."},
+      {"detect.detectors", "list", List(c.detect.detectors), "Detectors combined by the ensemble."},
       {"alert", "map", "", "How incidents become notifications: lifecycle, routing, sinks."},
-      {"alert.resolve_after", "duration", "30m",
+      {"alert.resolve_after", "duration", Duration(c.alert.resolve_after_ms),
        "An incident resolves once its slice has been normal this long (no flapping)."},
-      {"alert.notify_non_paging", "boolean", "false",
+      {"alert.notify_non_paging", "boolean", Boolean(c.alert.notify_non_paging),
        "Also notify incidents that page nobody by default (pure traffic-mix shifts)."},
-      {"alert.route", "map", "{owner: unowned, sinks: [stdout]}",
+      {"alert.route", "map", Route(c.alert.route),
        "The routing tree's root. Labels: metric, severity, stage (the top stage), status, "
        "paging, owner and every dimension of the incident's slice."},
-      {"alert.route.owner", "string", "unowned", "The owning team of what this node routes."},
-      {"alert.route.sinks", "list", "[stdout]", "Sink names that receive what this node routes."},
+      {"alert.route.owner", "string", c.alert.route.owner, "The owning team of what this node routes."},
+      {"alert.route.sinks", "list", List(c.alert.route.sinks), "Sink names that receive what this node routes."},
       {"alert.route.routes", "list", "", "Child nodes, tried in order."},
-      {"alert.route.routes[].match", "map", "{}", "`label: value`: every label must equal its value."},
+      {"alert.route.routes[].match", "map", Map(child_route.match), "`label: value`: every label must equal its value."},
       {"alert.route.routes[].match.<name>", "string", "", "One equality matcher."},
-      {"alert.route.routes[].match_re", "map", "{}",
+      {"alert.route.routes[].match_re", "map", Map(child_route.match_re),
        "`label: regex`: every label must fully match its regular expression."},
       {"alert.route.routes[].match_re.<name>", "string", "", "One regex matcher."},
       {"alert.route.routes[].owner", "string", "parent's", "Owner for what this node routes."},
       {"alert.route.routes[].sinks", "list", "parent's", "Sinks for what this node routes."},
-      {"alert.route.routes[].continue", "boolean", "false",
+      {"alert.route.routes[].continue", "boolean", Boolean(child_route.continue_matching),
        "After this node matches, keep trying its later siblings (notify several owners)."},
       {"alert.route.routes[].routes", "list", "", "Nested child nodes (same keys)."},
-      {"alert.sinks", "list", "[{name: stdout, type: stdout}]", "Notification targets."},
+      {"alert.sinks", "list", Sinks(c.alert.sinks), "Notification targets."},
       {"alert.sinks[].name", "string", "", "The name routes refer to."},
       {"alert.sinks[].type", "enum", "", "stdout | jsonl | webhook | alertmanager."},
       {"alert.sinks[].path", "path", "", "jsonl: the file appended to (relative to the config)."},
       {"alert.sinks[].url", "url", "",
        "webhook: the endpoint (POST JSON); alertmanager: the base URL (POST /api/v2/alerts)."},
-      {"alert.sinks[].timeout", "duration", "5s", "webhook, alertmanager: per attempt."},
-      {"alert.sinks[].retries", "integer", "3", "webhook, alertmanager: attempts after the first."},
-      {"alert.sinks[].backoff", "duration", "500ms", "Wait before the first retry, doubled after each."},
+      {"alert.sinks[].timeout", "duration", Duration(sink.timeout_ms), "webhook, alertmanager: per attempt."},
+      {"alert.sinks[].retries", "integer", Integer(sink.retries), "webhook, alertmanager: attempts after the first."},
+      {"alert.sinks[].backoff", "duration", Duration(sink.backoff_ms), "Wait before the first retry, doubled after each."},
       {"server", "map", "", "The HTTP server and dashboard (`vigil serve`)."},
       {"server.token", "string", "",
        "Bearer token that writes (POST /api/ingest, feedback) must present; empty refuses writes. "
        "`env:NAME` reads it from environment variable NAME when the server starts."},
-      {"server.max_body_bytes", "integer", "16777216",
+      {"server.max_body_bytes", "integer", Integer(c.server.max_body_bytes),
        "Largest request body accepted; a larger one is answered 413."},
-      {"server.max_connections", "integer", "256",
+      {"server.max_connections", "integer", Integer(c.server.max_connections),
        "Connections open at once, each with its own thread. A new one past it takes the place of the "
        "one waiting longest for a request or its head; when all are busy, it is answered 503."},
-      {"server.max_header_bytes", "integer", "65536",
+      {"server.max_header_bytes", "integer", Integer(c.server.max_header_bytes),
        "Largest request line and headers together; a larger head is answered 431."},
-      {"server.max_headers", "integer", "100", "Most header lines in one request; more are answered 431."},
-      {"server.header_timeout", "duration", "10s",
+      {"server.max_headers", "integer", Integer(c.server.max_headers), "Most header lines in one request; more are answered 431."},
+      {"server.header_timeout", "duration", Seconds(c.server.header_timeout_ms),
        "Time a client has to send a request's whole head, from its first byte; then 408 and close."},
-      {"server.request_timeout", "duration", "60s",
+      {"server.request_timeout", "duration", Seconds(c.server.request_timeout_ms),
        "Time a request's body and answer may take after its head; then the connection closes."},
       {"ingest", "map", "", "Ingestion."},
-      {"ingest.threads", "integer", "0", "Parser threads; 0 uses one per core."},
+      {"ingest.threads", "integer", Integer(c.threads), "Parser threads; 0 uses one per core."},
   };
+}
+
+}  // namespace
+
+const std::vector<ParameterSpec>& ParameterTable() {
+  static const std::vector<ParameterSpec> kTable = BuildTable();
   return kTable;
 }
 

@@ -51,6 +51,8 @@ struct ErrorKind {
   std::string message;
 };
 
+struct FleetModel;  // the compiled scenario (sim/fleet_model.h)
+
 /// Resolved injection, with absolute times.
 struct ResolvedInjection {
   const Injection* spec = nullptr;
@@ -93,9 +95,8 @@ class Fleet {
   std::vector<double> LocaleShares() const;
 
  private:
-  struct Impl;
   Fleet(const Scenario& scenario, const Options& options);
-  Status Compile();
+  Status Compile();  // fleet_compile.cc
 
   Scenario scenario_;
   Options options_;
@@ -103,7 +104,7 @@ class Fleet {
   std::array<std::vector<std::string>, kDimCount> values_;
   std::vector<ErrorKind> error_kinds_;
   std::vector<ResolvedInjection> injections_;
-  std::unique_ptr<Impl> impl_;
+  std::unique_ptr<FleetModel> model_;
 };
 
 }  // namespace vigil::sim

@@ -1,101 +1,124 @@
-// Scenario files: YAML over DefaultScenario(). Every key is checked; an error names the file,
-// the line and the key path (e.g. "incidents[2].size").
-#include <yaml-cpp/yaml.h>
-
-#include <charconv>
-#include <cmath>
+// Scenario files: YAML over DefaultScenario(), read with the config's YAML reader. Every key is
+// checked; an error names the file, the line and the key path (e.g. "incidents[2].size").
+#include <algorithm>
+#include <cstdio>
 #include <set>
 
-#include "config/yaml_guard.h"
+#include "config/yaml_reader.h"
 #include "sim/scenario.h"
 
 namespace vigil::sim {
 namespace {
 
-// Thrown inside the parser only, caught by ParseScenario and returned as a Status.
-struct ScenarioError {
-  Status status;
-};
+using internal::JoinKey;
 
-class Parser {
+class ScenarioReader {
  public:
-  explicit Parser(std::string source) : source_(std::move(source)) {}
+  explicit ScenarioReader(std::string source) : r_(std::move(source)) {}
 
-  [[noreturn]] void Fail(const YAML::Node& node, const std::string& key, const std::string& why) {
-    std::string where = source_;
-    if (node.IsDefined() && !node.Mark().is_null()) {
-      where += ":" + std::to_string(node.Mark().line + 1);
+  const internal::YamlReader& yaml() const { return r_; }
+
+  Status Top(const YAML::Node& root, Scenario* s) const {
+    VIGIL_RETURN_IF_ERROR(r_.CheckKeys(
+        root, "", {"name", "description", "start", "days", "events_per_day", "turns_per_device",
+                   "device_skew", "diurnal", "weekend_diurnal", "weekly", "locales", "platforms",
+                   "app_builds", "asr_models", "tts_voices", "stages", "networks",
+                   "load_sensitivity", "tail_probability", "tail_alpha", "rates", "incidents",
+                   "decoys"}));
+    if (root["name"]) VIGIL_RETURN_IF_ERROR(Str(root["name"], "name", &s->name));
+    if (root["description"]) VIGIL_RETURN_IF_ERROR(Str(root["description"], "description", &s->description));
+    if (root["start"]) {
+      TimeSpec t;
+      VIGIL_RETURN_IF_ERROR(When(root["start"], "start", &t));
+      if (!t.absolute) return r_.Error(root["start"], "start", "expected an RFC 3339 date or time");
+      s->start = t.value;
     }
-    throw ScenarioError{ConfigError(where + ": key '" + key + "': " + why)};
-  }
-
-  void Keys(const YAML::Node& map, const std::string& path, std::initializer_list<const char*> allowed) {
-    if (!map.IsMap()) Fail(map, path, "expected a mapping");
-    for (const auto& kv : map) {
-      std::string k = kv.first.as<std::string>();
-      bool ok = false;
-      for (const char* a : allowed) ok = ok || k == a;
-      if (!ok) {
-        std::string list;
-        for (const char* a : allowed) list += std::string(list.empty() ? "" : ", ") + a;
-        Fail(kv.first, Join(path, k), "unknown key (expected one of: " + list + ")");
-      }
+    if (root["days"]) {
+      int64_t days = 0;
+      VIGIL_RETURN_IF_ERROR(r_.Integer(root["days"], "days", 1, 3660, &days));
+      s->days = static_cast<int>(days);
     }
+    if (root["events_per_day"]) {
+      VIGIL_RETURN_IF_ERROR(r_.Integer(root["events_per_day"], "events_per_day", 1, 1000000000000LL, &s->events_per_day));
+    }
+    VIGIL_RETURN_IF_ERROR(OptionalNumber(root, "", "turns_per_device", 0.01, 1e6, &s->turns_per_device));
+    VIGIL_RETURN_IF_ERROR(OptionalNumber(root, "", "device_skew", 1, 10, &s->device_skew));
+    if (root["diurnal"]) VIGIL_RETURN_IF_ERROR(Weights(root["diurnal"], "diurnal", &s->diurnal));
+    if (root["weekend_diurnal"]) VIGIL_RETURN_IF_ERROR(Weights(root["weekend_diurnal"], "weekend_diurnal", &s->weekend_diurnal));
+    if (root["weekly"]) VIGIL_RETURN_IF_ERROR(Weights(root["weekly"], "weekly", &s->weekly));
+    if (root["locales"]) VIGIL_RETURN_IF_ERROR(Locales(root["locales"], &s->locales));
+    if (root["platforms"]) VIGIL_RETURN_IF_ERROR(Platforms(root["platforms"], &s->platforms));
+    if (root["app_builds"]) VIGIL_RETURN_IF_ERROR(Rollouts(root["app_builds"], "app_builds", &s->app_builds));
+    if (root["asr_models"]) VIGIL_RETURN_IF_ERROR(Rollouts(root["asr_models"], "asr_models", &s->asr_models));
+    if (root["tts_voices"]) VIGIL_RETURN_IF_ERROR(Rollouts(root["tts_voices"], "tts_voices", &s->tts_voices));
+    if (root["stages"]) VIGIL_RETURN_IF_ERROR(Stages(root["stages"], s));
+    if (root["networks"]) VIGIL_RETURN_IF_ERROR(Networks(root["networks"], s));
+    VIGIL_RETURN_IF_ERROR(OptionalNumber(root, "", "load_sensitivity", 0, 10, &s->load_sensitivity));
+    VIGIL_RETURN_IF_ERROR(OptionalNumber(root, "", "tail_probability", 0, 0.5, &s->tail_probability));
+    VIGIL_RETURN_IF_ERROR(OptionalNumber(root, "", "tail_alpha", 0.5, 100, &s->tail_alpha));
+    if (root["rates"]) VIGIL_RETURN_IF_ERROR(Rates(root["rates"], s));
+    if (root["incidents"]) VIGIL_RETURN_IF_ERROR(Injections(root["incidents"], "incidents", false, &s->injections));
+    if (root["decoys"]) VIGIL_RETURN_IF_ERROR(Injections(root["decoys"], "decoys", true, &s->injections));
+    return Status::Ok();
   }
 
-  static std::string Join(const std::string& path, const std::string& key) {
-    return path.empty() ? key : path + "." + key;
-  }
-
-  std::string Str(const YAML::Node& n, const std::string& key) {
-    if (!n.IsScalar()) Fail(n, key, "expected a string");
+ private:
+  // Names and messages are written into JSON and CSV as they are: no quotes, backslashes or
+  // control characters.
+  Status Str(const YAML::Node& n, const std::string& key, std::string* out) const {
+    if (!n.IsScalar()) return r_.Error(n, key, "expected a string");
     std::string s = n.Scalar();
     for (unsigned char c : s) {
-      if (c < 0x20 || c == '"' || c == '\\') Fail(n, key, "quotes, backslashes and control characters are not allowed");
+      if (c < 0x20 || c == '"' || c == '\\') return r_.Error(n, key, "quotes, backslashes and control characters are not allowed");
     }
-    return s;
+    *out = std::move(s);
+    return Status::Ok();
   }
 
-  double Num(const YAML::Node& n, const std::string& key, double lo, double hi) {
-    if (!n.IsScalar()) Fail(n, key, "expected a number");
-    const std::string& s = n.Scalar();
-    double v = 0;
-    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec != std::errc() || p != s.data() + s.size() || !std::isfinite(v)) {
-      Fail(n, key, "expected a number, got '" + s + "'");
-    }
-    if (v < lo || v > hi) {
-      Fail(n, key, "value " + s + " out of range [" + Fmt(lo) + ", " + Fmt(hi) + "]");
-    }
-    return v;
+  // `key` of `map` must be present (the error is at the map's line).
+  Status Need(const YAML::Node& map, const std::string& path, const char* key) const {
+    if (!map[key]) return r_.Error(map, JoinKey(path, key), "missing");
+    return Status::Ok();
   }
 
-  static std::string Fmt(double v) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%g", v);
-    return buf;
+  // A required, non-empty string.
+  Status Req(const YAML::Node& map, const std::string& path, const char* key, std::string* out) const {
+    VIGIL_RETURN_IF_ERROR(Need(map, path, key));
+    VIGIL_RETURN_IF_ERROR(Str(map[key], JoinKey(path, key), out));
+    if (out->empty()) return r_.Error(map[key], JoinKey(path, key), "must not be empty");
+    return Status::Ok();
   }
 
-  int64_t Int(const YAML::Node& n, const std::string& key, int64_t lo, int64_t hi) {
-    double v = Num(n, key, static_cast<double>(lo), static_cast<double>(hi));
-    if (v != std::floor(v)) Fail(n, key, "expected an integer");
-    return static_cast<int64_t>(v);
+  // The number at `path.key` in [lo, hi]; when absent, `out` keeps its default.
+  Status OptionalNumber(const YAML::Node& map, const std::string& path, const char* key, double lo,
+                        double hi, double* out) const {
+    if (!map[key]) return Status::Ok();
+    return r_.Number(map[key], JoinKey(path, key), lo, hi, out);
   }
 
-  // "2d14h5m", "-60d", "90s", "250ms".
-  int64_t Duration(const YAML::Node& n, const std::string& key, bool allow_negative = false) {
-    std::string s = Str(n, key);
+  // The number at `path.key` in [lo, hi], which must be present.
+  Status RequiredNumber(const YAML::Node& map, const std::string& path, const char* key, double lo,
+                        double hi, double* out) const {
+    VIGIL_RETURN_IF_ERROR(Need(map, path, key));
+    return r_.Number(map[key], JoinKey(path, key), lo, hi, out);
+  }
+
+  // "2d14h5m", "-60d", "90s", "250ms": several parts, each a number and a unit.
+  Status Duration(const YAML::Node& n, const std::string& key, int64_t* out,
+                  bool allow_negative = false) const {
+    std::string s;
+    VIGIL_RETURN_IF_ERROR(Str(n, key, &s));
     size_t i = 0;
     bool neg = false;
     if (i < s.size() && (s[i] == '-' || s[i] == '+')) neg = s[i++] == '-';
-    if (neg && !allow_negative) Fail(n, key, "a duration cannot be negative");
+    if (neg && !allow_negative) return r_.Error(n, key, "a duration cannot be negative");
     int64_t total = 0;
     bool any = false;
     while (i < s.size()) {
       int64_t v = 0;
       size_t d0 = i;
       while (i < s.size() && s[i] >= '0' && s[i] <= '9') v = v * 10 + (s[i++] - '0');
-      if (i == d0 || v > 1000000000) Fail(n, key, "bad duration '" + s + "' (e.g. 90m, 2d14h5m)");
+      if (i == d0 || v > 1000000000) return r_.Error(n, key, "bad duration '" + s + "' (e.g. 90m, 2d14h5m)");
       int64_t unit = 0;
       if (s.compare(i, 2, "ms") == 0) { unit = 1; i += 2; }
       else if (i < s.size() && s[i] == 's') { unit = kSecondMs; ++i; }
@@ -103,333 +126,329 @@ class Parser {
       else if (i < s.size() && s[i] == 'h') { unit = kHourMs; ++i; }
       else if (i < s.size() && s[i] == 'd') { unit = kDayMs; ++i; }
       else if (i < s.size() && s[i] == 'w') { unit = 7 * kDayMs; ++i; }
-      else Fail(n, key, "bad duration '" + s + "': unit must be one of ms, s, m, h, d, w");
+      else return r_.Error(n, key, "bad duration '" + s + "': unit must be one of ms, s, m, h, d, w");
       total += v * unit;
       any = true;
     }
-    if (!any) Fail(n, key, "empty duration");
-    return neg ? -total : total;
+    if (!any) return r_.Error(n, key, "empty duration");
+    *out = neg ? -total : total;
+    return Status::Ok();
   }
 
   // An RFC 3339 time or date, or an offset from the scenario start.
-  TimeSpec When(const YAML::Node& n, const std::string& key) {
-    std::string s = Str(n, key);
+  Status When(const YAML::Node& n, const std::string& key, TimeSpec* out) const {
+    std::string s;
+    VIGIL_RETURN_IF_ERROR(Str(n, key, &s));
     if (s.size() >= 10 && s[4] == '-') {
       auto t = ParseTimestamp(s);
-      if (!t.ok()) Fail(n, key, t.status().message());
-      return TimeSpec{true, *t};
+      if (!t.ok()) return r_.Error(n, key, t.status().message());
+      *out = TimeSpec{true, *t};
+      return Status::Ok();
     }
-    return TimeSpec{false, Duration(n, key, true)};
+    int64_t offset = 0;
+    VIGIL_RETURN_IF_ERROR(Duration(n, key, &offset, true));
+    *out = TimeSpec{false, offset};
+    return Status::Ok();
   }
 
-  int64_t Date(const YAML::Node& n, const std::string& key) {
-    std::string s = Str(n, key);
+  // A calendar day, as days since 1970-01-01.
+  Status Date(const YAML::Node& n, const std::string& key, int64_t* out) const {
+    std::string s;
+    VIGIL_RETURN_IF_ERROR(Str(n, key, &s));
     auto t = ParseTimestamp(s);
-    if (!t.ok() || s.size() != 10) Fail(n, key, "expected a date YYYY-MM-DD");
-    return *t / kDayMs;
+    if (!t.ok() || s.size() != 10) return r_.Error(n, key, "expected a date YYYY-MM-DD");
+    *out = *t / kDayMs;
+    return Status::Ok();
   }
 
   template <size_t N>
-  std::array<double, N> Weights(const YAML::Node& n, const std::string& key) {
-    if (!n.IsSequence() || n.size() != N) Fail(n, key, "expected a list of " + std::to_string(N) + " weights");
+  Status Weights(const YAML::Node& n, const std::string& key, std::array<double, N>* out) const {
+    if (!n.IsSequence() || n.size() != N) return r_.Error(n, key, "expected a list of " + std::to_string(N) + " weights");
     std::array<double, N> w{};
-    for (size_t i = 0; i < N; ++i) w[i] = Num(n[i], key + "[" + std::to_string(i) + "]", 0, 1e6);
-    return w;
+    for (size_t i = 0; i < N; ++i) {
+      VIGIL_RETURN_IF_ERROR(r_.Number(n[i], key + "[" + std::to_string(i) + "]", 0, 1e6, &w[i]));
+    }
+    *out = w;
+    return Status::Ok();
   }
 
-  std::vector<Weighted> WeightMap(const YAML::Node& n, const std::string& key) {
-    if (!n.IsMap() || n.size() == 0) Fail(n, key, "expected a mapping of value: weight");
-    std::vector<Weighted> out;
+  Status WeightMap(const YAML::Node& n, const std::string& key, std::vector<Weighted>* out) const {
+    if (!n.IsMap() || n.size() == 0) return r_.Error(n, key, "expected a mapping of value: weight");
+    out->clear();
     for (const auto& kv : n) {
-      std::string name = Str(kv.first, key);
-      out.emplace_back(name, Num(kv.second, Join(key, name), 0, 1e6));
+      std::string name;
+      VIGIL_RETURN_IF_ERROR(Str(kv.first, key, &name));
+      double weight = 0;
+      VIGIL_RETURN_IF_ERROR(r_.Number(kv.second, JoinKey(key, name), 0, 1e6, &weight));
+      out->emplace_back(name, weight);
     }
-    return out;
+    return Status::Ok();
   }
 
-  LatencySpec Latency(const YAML::Node& n, const std::string& key, LatencySpec base) {
-    Keys(n, key, {"p50", "p95"});
-    if (n["p50"]) base.p50 = Num(n["p50"], Join(key, "p50"), 0, 1e7);
-    if (n["p95"]) base.p95 = Num(n["p95"], Join(key, "p95"), 0, 1e7);
-    if (base.p95 < base.p50) Fail(n, key, "p95 must be at least p50");
-    return base;
+  // Overrides p50 and p95 of `spec`.
+  Status Latency(const YAML::Node& n, const std::string& key, LatencySpec* spec) const {
+    VIGIL_RETURN_IF_ERROR(r_.CheckKeys(n, key, {"p50", "p95"}));
+    VIGIL_RETURN_IF_ERROR(OptionalNumber(n, key, "p50", 0, 1e7, &spec->p50));
+    VIGIL_RETURN_IF_ERROR(OptionalNumber(n, key, "p95", 0, 1e7, &spec->p95));
+    if (spec->p95 < spec->p50) return r_.Error(n, key, "p95 must be at least p50");
+    return Status::Ok();
   }
 
-  std::vector<LocaleSpec> Locales(const YAML::Node& n) {
-    if (!n.IsSequence() || n.size() == 0) Fail(n, "locales", "expected a non-empty list");
-    std::vector<LocaleSpec> out;
+  Status Holidays(const YAML::Node& hs, const std::string& p, std::vector<Holiday>* out) const {
+    if (!hs.IsSequence()) return r_.Error(hs, JoinKey(p, "holidays"), "expected a list");
+    for (size_t j = 0; j < hs.size(); ++j) {
+      std::string hp = JoinKey(p, "holidays[" + std::to_string(j) + "]");
+      VIGIL_RETURN_IF_ERROR(r_.CheckKeys(hs[j], hp, {"date", "factor", "name"}));
+      Holiday h;
+      VIGIL_RETURN_IF_ERROR(Need(hs[j], hp, "date"));
+      VIGIL_RETURN_IF_ERROR(Date(hs[j]["date"], JoinKey(hp, "date"), &h.date));
+      VIGIL_RETURN_IF_ERROR(RequiredNumber(hs[j], hp, "factor", 0, 10, &h.factor));
+      if (hs[j]["name"]) VIGIL_RETURN_IF_ERROR(Str(hs[j]["name"], JoinKey(hp, "name"), &h.name));
+      out->push_back(h);
+    }
+    return Status::Ok();
+  }
+
+  Status Locale(const YAML::Node& e, const std::string& p, LocaleSpec* l) const {
+    VIGIL_RETURN_IF_ERROR(r_.CheckKeys(e, p, {"name", "share", "utc_offset", "dst", "regions", "holidays"}));
+    VIGIL_RETURN_IF_ERROR(Req(e, p, "name", &l->name));
+    VIGIL_RETURN_IF_ERROR(RequiredNumber(e, p, "share", 0, 1e6, &l->share));
+    std::string off;
+    VIGIL_RETURN_IF_ERROR(Need(e, p, "utc_offset"));
+    VIGIL_RETURN_IF_ERROR(Str(e["utc_offset"], JoinKey(p, "utc_offset"), &off));
+    int hh = 0, mm = 0;
+    if (off.size() != 6 || (off[0] != '+' && off[0] != '-') || off[3] != ':' ||
+        std::sscanf(off.c_str() + 1, "%2d:%2d", &hh, &mm) != 2 || hh > 14 || mm > 59) {
+      return r_.Error(e["utc_offset"], JoinKey(p, "utc_offset"), "expected +HH:MM or -HH:MM");
+    }
+    l->utc_offset_minutes = (off[0] == '-' ? -1 : 1) * (hh * 60 + mm);
+    if (e["dst"]) {
+      std::string d;
+      VIGIL_RETURN_IF_ERROR(Str(e["dst"], JoinKey(p, "dst"), &d));
+      if (d == "none") l->dst = DstRule::kNone;
+      else if (d == "us") l->dst = DstRule::kUs;
+      else if (d == "eu") l->dst = DstRule::kEu;
+      else if (d == "au") l->dst = DstRule::kAu;
+      else return r_.Error(e["dst"], JoinKey(p, "dst"), "expected one of none, us, eu, au");
+    }
+    VIGIL_RETURN_IF_ERROR(Need(e, p, "regions"));
+    VIGIL_RETURN_IF_ERROR(WeightMap(e["regions"], JoinKey(p, "regions"), &l->regions));
+    if (e["holidays"]) VIGIL_RETURN_IF_ERROR(Holidays(e["holidays"], p, &l->holidays));
+    return Status::Ok();
+  }
+
+  Status Locales(const YAML::Node& n, std::vector<LocaleSpec>* out) const {
+    if (!n.IsSequence() || n.size() == 0) return r_.Error(n, "locales", "expected a non-empty list");
+    out->clear();
     for (size_t i = 0; i < n.size(); ++i) {
-      const YAML::Node& e = n[i];
-      std::string p = "locales[" + std::to_string(i) + "]";
-      Keys(e, p, {"name", "share", "utc_offset", "dst", "regions", "holidays"});
       LocaleSpec l;
-      l.name = Req(e, p, "name");
-      l.share = Num(Need(e, p, "share"), Join(p, "share"), 0, 1e6);
-      std::string off = Str(Need(e, p, "utc_offset"), Join(p, "utc_offset"));
-      int hh = 0, mm = 0;
-      if (off.size() != 6 || (off[0] != '+' && off[0] != '-') || off[3] != ':' ||
-          std::sscanf(off.c_str() + 1, "%2d:%2d", &hh, &mm) != 2 || hh > 14 || mm > 59) {
-        Fail(e["utc_offset"], Join(p, "utc_offset"), "expected +HH:MM or -HH:MM");
-      }
-      l.utc_offset_minutes = (off[0] == '-' ? -1 : 1) * (hh * 60 + mm);
-      if (e["dst"]) {
-        std::string d = Str(e["dst"], Join(p, "dst"));
-        if (d == "none") l.dst = DstRule::kNone;
-        else if (d == "us") l.dst = DstRule::kUs;
-        else if (d == "eu") l.dst = DstRule::kEu;
-        else if (d == "au") l.dst = DstRule::kAu;
-        else Fail(e["dst"], Join(p, "dst"), "expected one of none, us, eu, au");
-      }
-      l.regions = WeightMap(Need(e, p, "regions"), Join(p, "regions"));
-      if (e["holidays"]) {
-        const YAML::Node& hs = e["holidays"];
-        if (!hs.IsSequence()) Fail(hs, Join(p, "holidays"), "expected a list");
-        for (size_t j = 0; j < hs.size(); ++j) {
-          std::string hp = Join(p, "holidays[" + std::to_string(j) + "]");
-          Keys(hs[j], hp, {"date", "factor", "name"});
-          Holiday h;
-          h.date = Date(Need(hs[j], hp, "date"), Join(hp, "date"));
-          h.factor = Num(Need(hs[j], hp, "factor"), Join(hp, "factor"), 0, 10);
-          if (hs[j]["name"]) h.name = Str(hs[j]["name"], Join(hp, "name"));
-          l.holidays.push_back(h);
-        }
-      }
-      out.push_back(std::move(l));
+      VIGIL_RETURN_IF_ERROR(Locale(n[i], "locales[" + std::to_string(i) + "]", &l));
+      out->push_back(std::move(l));
     }
-    return out;
+    return Status::Ok();
   }
 
-  std::vector<PlatformSpec> Platforms(const YAML::Node& n) {
-    if (!n.IsSequence() || n.size() == 0) Fail(n, "platforms", "expected a non-empty list");
-    std::vector<PlatformSpec> out;
+  Status DeviceModels(const YAML::Node& ms, const std::string& p, std::vector<DeviceModelSpec>* out) const {
+    if (!ms.IsSequence() || ms.size() == 0) return r_.Error(ms, JoinKey(p, "device_models"), "expected a non-empty list");
+    for (size_t j = 0; j < ms.size(); ++j) {
+      std::string mp = JoinKey(p, "device_models[" + std::to_string(j) + "]");
+      VIGIL_RETURN_IF_ERROR(r_.CheckKeys(ms[j], mp, {"name", "share", "speed", "on_device"}));
+      DeviceModelSpec m;
+      VIGIL_RETURN_IF_ERROR(Req(ms[j], mp, "name", &m.name));
+      VIGIL_RETURN_IF_ERROR(RequiredNumber(ms[j], mp, "share", 0, 1e6, &m.share));
+      VIGIL_RETURN_IF_ERROR(RequiredNumber(ms[j], mp, "speed", 0.01, 100, &m.speed));
+      VIGIL_RETURN_IF_ERROR(RequiredNumber(ms[j], mp, "on_device", 0, 1, &m.on_device));
+      out->push_back(m);
+    }
+    return Status::Ok();
+  }
+
+  Status Platform(const YAML::Node& e, const std::string& p, PlatformSpec* pl) const {
+    VIGIL_RETURN_IF_ERROR(r_.CheckKeys(e, p, {"name", "share", "network", "full_duplex", "os_versions", "device_models"}));
+    VIGIL_RETURN_IF_ERROR(Req(e, p, "name", &pl->name));
+    VIGIL_RETURN_IF_ERROR(RequiredNumber(e, p, "share", 0, 1e6, &pl->share));
+    if (const YAML::Node& net = e["network"]) {
+      std::string np = JoinKey(p, "network");
+      VIGIL_RETURN_IF_ERROR(r_.CheckKeys(net, np, {"wifi", "cellular", "offline"}));
+      pl->wifi = pl->cellular = pl->offline = 0;
+      VIGIL_RETURN_IF_ERROR(OptionalNumber(net, np, "wifi", 0, 1, &pl->wifi));
+      VIGIL_RETURN_IF_ERROR(OptionalNumber(net, np, "cellular", 0, 1, &pl->cellular));
+      VIGIL_RETURN_IF_ERROR(OptionalNumber(net, np, "offline", 0, 1, &pl->offline));
+      if (pl->wifi + pl->cellular + pl->offline <= 0) return r_.Error(net, np, "weights sum to zero");
+    }
+    VIGIL_RETURN_IF_ERROR(OptionalNumber(e, p, "full_duplex", 0, 1, &pl->full_duplex));
+    VIGIL_RETURN_IF_ERROR(Need(e, p, "os_versions"));
+    VIGIL_RETURN_IF_ERROR(WeightMap(e["os_versions"], JoinKey(p, "os_versions"), &pl->os_versions));
+    VIGIL_RETURN_IF_ERROR(Need(e, p, "device_models"));
+    return DeviceModels(e["device_models"], p, &pl->device_models);
+  }
+
+  Status Platforms(const YAML::Node& n, std::vector<PlatformSpec>* out) const {
+    if (!n.IsSequence() || n.size() == 0) return r_.Error(n, "platforms", "expected a non-empty list");
+    out->clear();
     for (size_t i = 0; i < n.size(); ++i) {
-      const YAML::Node& e = n[i];
-      std::string p = "platforms[" + std::to_string(i) + "]";
-      Keys(e, p, {"name", "share", "network", "full_duplex", "os_versions", "device_models"});
       PlatformSpec pl;
-      pl.name = Req(e, p, "name");
-      pl.share = Num(Need(e, p, "share"), Join(p, "share"), 0, 1e6);
-      if (e["network"]) {
-        std::string np = Join(p, "network");
-        Keys(e["network"], np, {"wifi", "cellular", "offline"});
-        pl.wifi = pl.cellular = pl.offline = 0;
-        if (e["network"]["wifi"]) pl.wifi = Num(e["network"]["wifi"], Join(np, "wifi"), 0, 1);
-        if (e["network"]["cellular"]) pl.cellular = Num(e["network"]["cellular"], Join(np, "cellular"), 0, 1);
-        if (e["network"]["offline"]) pl.offline = Num(e["network"]["offline"], Join(np, "offline"), 0, 1);
-        if (pl.wifi + pl.cellular + pl.offline <= 0) Fail(e["network"], np, "weights sum to zero");
-      }
-      if (e["full_duplex"]) pl.full_duplex = Num(e["full_duplex"], Join(p, "full_duplex"), 0, 1);
-      pl.os_versions = WeightMap(Need(e, p, "os_versions"), Join(p, "os_versions"));
-      const YAML::Node& ms = Need(e, p, "device_models");
-      if (!ms.IsSequence() || ms.size() == 0) Fail(ms, Join(p, "device_models"), "expected a non-empty list");
-      for (size_t j = 0; j < ms.size(); ++j) {
-        std::string mp = Join(p, "device_models[" + std::to_string(j) + "]");
-        Keys(ms[j], mp, {"name", "share", "speed", "on_device"});
-        DeviceModelSpec m;
-        m.name = Req(ms[j], mp, "name");
-        m.share = Num(Need(ms[j], mp, "share"), Join(mp, "share"), 0, 1e6);
-        m.speed = Num(Need(ms[j], mp, "speed"), Join(mp, "speed"), 0.01, 100);
-        m.on_device = Num(Need(ms[j], mp, "on_device"), Join(mp, "on_device"), 0, 1);
-        pl.device_models.push_back(m);
-      }
-      out.push_back(std::move(pl));
+      VIGIL_RETURN_IF_ERROR(Platform(n[i], "platforms[" + std::to_string(i) + "]", &pl));
+      out->push_back(std::move(pl));
     }
-    return out;
+    return Status::Ok();
   }
 
-  std::vector<RolloutSpec> Rollouts(const YAML::Node& n, const std::string& key) {
-    if (!n.IsSequence() || n.size() == 0) Fail(n, key, "expected a non-empty list");
-    std::vector<RolloutSpec> out;
+  Status Rollouts(const YAML::Node& n, const std::string& key, std::vector<RolloutSpec>* out) const {
+    if (!n.IsSequence() || n.size() == 0) return r_.Error(n, key, "expected a non-empty list");
+    out->clear();
     for (size_t i = 0; i < n.size(); ++i) {
       std::string p = key + "[" + std::to_string(i) + "]";
       const YAML::Node& e = n[i];
-      Keys(e, p, {"name", "release", "ramp", "max_share", "latency_factor", "rephrase_factor"});
+      VIGIL_RETURN_IF_ERROR(r_.CheckKeys(e, p, {"name", "release", "ramp", "max_share", "latency_factor", "rephrase_factor"}));
       RolloutSpec r;
-      r.name = Req(e, p, "name");
-      r.release = When(Need(e, p, "release"), Join(p, "release"));
-      if (e["ramp"]) r.ramp_ms = Duration(e["ramp"], Join(p, "ramp"));
-      if (e["max_share"]) r.max_share = Num(e["max_share"], Join(p, "max_share"), 0, 1);
-      if (e["latency_factor"]) r.latency_factor = Num(e["latency_factor"], Join(p, "latency_factor"), 0.01, 100);
-      if (e["rephrase_factor"]) r.rephrase_factor = Num(e["rephrase_factor"], Join(p, "rephrase_factor"), 0, 100);
-      out.push_back(std::move(r));
+      VIGIL_RETURN_IF_ERROR(Req(e, p, "name", &r.name));
+      VIGIL_RETURN_IF_ERROR(Need(e, p, "release"));
+      VIGIL_RETURN_IF_ERROR(When(e["release"], JoinKey(p, "release"), &r.release));
+      if (e["ramp"]) VIGIL_RETURN_IF_ERROR(Duration(e["ramp"], JoinKey(p, "ramp"), &r.ramp_ms));
+      VIGIL_RETURN_IF_ERROR(OptionalNumber(e, p, "max_share", 0, 1, &r.max_share));
+      VIGIL_RETURN_IF_ERROR(OptionalNumber(e, p, "latency_factor", 0.01, 100, &r.latency_factor));
+      VIGIL_RETURN_IF_ERROR(OptionalNumber(e, p, "rephrase_factor", 0, 100, &r.rephrase_factor));
+      out->push_back(std::move(r));
     }
-    return out;
+    return Status::Ok();
   }
 
-  void Stages(const YAML::Node& n, Scenario* s) {
-    Keys(n, "stages", {"endpoint", "asr_final", "nlu", "dialog", "tts_first_audio"});
+  Status Stages(const YAML::Node& n, Scenario* s) const {
+    VIGIL_RETURN_IF_ERROR(r_.CheckKeys(n, "stages", {"endpoint", "asr_final", "nlu", "dialog", "tts_first_audio"}));
     for (const auto& kv : n) {
       std::string name = kv.first.as<std::string>();
       StageSpec& st = s->stages[static_cast<int>(*StageFromName(name))];
       const YAML::Node& e = kv.second;
       std::string p = "stages." + name;
-      Keys(e, p, {"on_device", "server", "error", "timeout", "timeout_ms", "error_code",
-                  "error_message", "timeout_code", "timeout_message"});
-      if (e["on_device"]) st.on_device = Latency(e["on_device"], Join(p, "on_device"), st.on_device);
-      if (e["server"]) st.server = Latency(e["server"], Join(p, "server"), st.server);
-      if (e["error"]) st.error = Num(e["error"], Join(p, "error"), 0, 1);
-      if (e["timeout"]) st.timeout = Num(e["timeout"], Join(p, "timeout"), 0, 1);
-      if (e["timeout_ms"]) st.timeout_ms = Num(e["timeout_ms"], Join(p, "timeout_ms"), 0, 1e7);
-      if (e["error_code"]) st.error_code = Str(e["error_code"], Join(p, "error_code"));
-      if (e["error_message"]) st.error_message = Template(e["error_message"], Join(p, "error_message"));
-      if (e["timeout_code"]) st.timeout_code = Str(e["timeout_code"], Join(p, "timeout_code"));
-      if (e["timeout_message"]) st.timeout_message = Template(e["timeout_message"], Join(p, "timeout_message"));
+      VIGIL_RETURN_IF_ERROR(r_.CheckKeys(e, p, {"on_device", "server", "error", "timeout", "timeout_ms", "error_code",
+                                                "error_message", "timeout_code", "timeout_message"}));
+      if (e["on_device"]) VIGIL_RETURN_IF_ERROR(Latency(e["on_device"], JoinKey(p, "on_device"), &st.on_device));
+      if (e["server"]) VIGIL_RETURN_IF_ERROR(Latency(e["server"], JoinKey(p, "server"), &st.server));
+      VIGIL_RETURN_IF_ERROR(OptionalNumber(e, p, "error", 0, 1, &st.error));
+      VIGIL_RETURN_IF_ERROR(OptionalNumber(e, p, "timeout", 0, 1, &st.timeout));
+      VIGIL_RETURN_IF_ERROR(OptionalNumber(e, p, "timeout_ms", 0, 1e7, &st.timeout_ms));
+      if (e["error_code"]) VIGIL_RETURN_IF_ERROR(Str(e["error_code"], JoinKey(p, "error_code"), &st.error_code));
+      if (e["error_message"]) VIGIL_RETURN_IF_ERROR(Template(e["error_message"], JoinKey(p, "error_message"), &st.error_message));
+      if (e["timeout_code"]) VIGIL_RETURN_IF_ERROR(Str(e["timeout_code"], JoinKey(p, "timeout_code"), &st.timeout_code));
+      if (e["timeout_message"]) VIGIL_RETURN_IF_ERROR(Template(e["timeout_message"], JoinKey(p, "timeout_message"), &st.timeout_message));
     }
+    return Status::Ok();
   }
 
-  std::string Template(const YAML::Node& n, const std::string& key) {
+  // A message template: text with {variables} the event writer fills in.
+  Status Template(const YAML::Node& n, const std::string& key, std::string* out) const {
     static const std::set<std::string> kVars = {"shard", "ms", "status", "score", "hex",
                                                 "region", "locale", "tts_voice", "asr_model",
                                                 "device_model", "app_build"};
-    std::string s = Str(n, key);
+    std::string s;
+    VIGIL_RETURN_IF_ERROR(Str(n, key, &s));
     for (size_t i = s.find('{'); i != std::string::npos; i = s.find('{', i + 1)) {
       size_t j = s.find('}', i);
-      if (j == std::string::npos) Fail(n, key, "unclosed '{' in message template");
+      if (j == std::string::npos) return r_.Error(n, key, "unclosed '{' in message template");
       if (!kVars.count(s.substr(i + 1, j - i - 1))) {
-        Fail(n, key, "unknown template variable '{" + s.substr(i + 1, j - i - 1) + "}'");
+        return r_.Error(n, key, "unknown template variable '{" + s.substr(i + 1, j - i - 1) + "}'");
       }
     }
-    return s;
+    *out = std::move(s);
+    return Status::Ok();
   }
 
-  void Networks(const YAML::Node& n, Scenario* s) {
-    Keys(n, "networks", {"wifi", "cellular", "offline"});
+  Status Networks(const YAML::Node& n, Scenario* s) const {
+    VIGIL_RETURN_IF_ERROR(r_.CheckKeys(n, "networks", {"wifi", "cellular", "offline"}));
     const char* names[] = {"wifi", "cellular", "offline"};
     for (int i = 0; i < 3; ++i) {
       const YAML::Node& e = n[names[i]];
       if (!e) continue;
       std::string p = std::string("networks.") + names[i];
-      Keys(e, p, {"rtt", "timeout_factor"});
-      if (e["rtt"]) s->networks[i].rtt = Latency(e["rtt"], Join(p, "rtt"), s->networks[i].rtt);
-      if (e["timeout_factor"]) s->networks[i].timeout_factor = Num(e["timeout_factor"], Join(p, "timeout_factor"), 0, 1000);
+      VIGIL_RETURN_IF_ERROR(r_.CheckKeys(e, p, {"rtt", "timeout_factor"}));
+      if (e["rtt"]) VIGIL_RETURN_IF_ERROR(Latency(e["rtt"], JoinKey(p, "rtt"), &s->networks[i].rtt));
+      VIGIL_RETURN_IF_ERROR(OptionalNumber(e, p, "timeout_factor", 0, 1000, &s->networks[i].timeout_factor));
     }
+    return Status::Ok();
   }
 
-  void Rates(const YAML::Node& n, Scenario* s) {
-    Keys(n, "rates", {"cancel", "rephrase", "rephrase_after_error", "barge_in", "false_barge_in"});
-    if (n["cancel"]) s->cancel = Num(n["cancel"], "rates.cancel", 0, 1);
-    if (n["rephrase"]) s->rephrase = Num(n["rephrase"], "rates.rephrase", 0, 1);
-    if (n["rephrase_after_error"]) s->rephrase_after_error = Num(n["rephrase_after_error"], "rates.rephrase_after_error", 0, 1);
-    if (n["barge_in"]) s->barge_in = Num(n["barge_in"], "rates.barge_in", 0, 1);
-    if (n["false_barge_in"]) s->false_barge_in = Num(n["false_barge_in"], "rates.false_barge_in", 0, 1);
-    if (s->barge_in + s->false_barge_in > 1) Fail(n, "rates", "barge_in + false_barge_in exceeds 1");
+  Status Rates(const YAML::Node& n, Scenario* s) const {
+    VIGIL_RETURN_IF_ERROR(r_.CheckKeys(n, "rates", {"cancel", "rephrase", "rephrase_after_error", "barge_in", "false_barge_in"}));
+    VIGIL_RETURN_IF_ERROR(OptionalNumber(n, "rates", "cancel", 0, 1, &s->cancel));
+    VIGIL_RETURN_IF_ERROR(OptionalNumber(n, "rates", "rephrase", 0, 1, &s->rephrase));
+    VIGIL_RETURN_IF_ERROR(OptionalNumber(n, "rates", "rephrase_after_error", 0, 1, &s->rephrase_after_error));
+    VIGIL_RETURN_IF_ERROR(OptionalNumber(n, "rates", "barge_in", 0, 1, &s->barge_in));
+    VIGIL_RETURN_IF_ERROR(OptionalNumber(n, "rates", "false_barge_in", 0, 1, &s->false_barge_in));
+    if (s->barge_in + s->false_barge_in > 1) return r_.Error(n, "rates", "barge_in + false_barge_in exceeds 1");
+    return Status::Ok();
   }
 
-  std::vector<Injection> Injections(const YAML::Node& n, const std::string& key, bool decoy) {
-    if (!n.IsSequence()) Fail(n, key, "expected a list");
-    std::vector<Injection> out;
+  Status ReadInjection(const YAML::Node& e, const std::string& p, bool decoy, Injection* in) const {
+    VIGIL_RETURN_IF_ERROR(r_.CheckKeys(e, p, {"id", "kind", "slice", "stage", "size", "onset", "duration", "ramp",
+                                              "error_code", "error_message"}));
+    in->decoy = decoy;
+    VIGIL_RETURN_IF_ERROR(Req(e, p, "id", &in->id));
+    VIGIL_RETURN_IF_ERROR(Req(e, p, "kind", &in->kind));
+    std::vector<std::string> kinds;
+    if (decoy) {
+      kinds.assign(kDecoyKinds.begin(), kDecoyKinds.end());
+    } else {
+      kinds.assign(kIncidentKinds.begin(), kIncidentKinds.end());
+    }
+    if (std::find(kinds.begin(), kinds.end(), in->kind) == kinds.end()) {
+      return r_.Error(e["kind"], JoinKey(p, "kind"),
+                      "unknown kind '" + in->kind + "' (expected one of: " + internal::JoinNames(kinds) + ")");
+    }
+    if (const YAML::Node& sl = e["slice"]) {
+      if (!sl.IsMap()) return r_.Error(sl, JoinKey(p, "slice"), "expected a mapping of dimension: value");
+      for (const auto& kv : sl) {
+        std::string dim, value;
+        VIGIL_RETURN_IF_ERROR(Str(kv.first, JoinKey(p, "slice"), &dim));
+        auto d = DimFromName(dim);
+        if (!d) return r_.Error(kv.first, JoinKey(p, "slice." + dim), "unknown dimension");
+        VIGIL_RETURN_IF_ERROR(Str(kv.second, JoinKey(p, "slice." + dim), &value));
+        in->slice.emplace_back(*d, value);
+      }
+    }
+    if (e["stage"]) {
+      std::string st;
+      VIGIL_RETURN_IF_ERROR(Str(e["stage"], JoinKey(p, "stage"), &st));
+      in->stage = StageFromName(st);
+      if (!in->stage) return r_.Error(e["stage"], JoinKey(p, "stage"), "unknown stage '" + st + "'");
+    }
+    VIGIL_RETURN_IF_ERROR(RequiredNumber(e, p, "size", 0, 100, &in->size));
+    VIGIL_RETURN_IF_ERROR(Need(e, p, "onset"));
+    VIGIL_RETURN_IF_ERROR(When(e["onset"], JoinKey(p, "onset"), &in->onset));
+    if (e["duration"]) {
+      int64_t duration = 0;
+      VIGIL_RETURN_IF_ERROR(Duration(e["duration"], JoinKey(p, "duration"), &duration));
+      in->duration_ms = duration;
+    }
+    if (e["ramp"]) VIGIL_RETURN_IF_ERROR(Duration(e["ramp"], JoinKey(p, "ramp"), &in->ramp_ms));
+    if (e["error_code"]) VIGIL_RETURN_IF_ERROR(Str(e["error_code"], JoinKey(p, "error_code"), &in->error_code));
+    if (e["error_message"]) VIGIL_RETURN_IF_ERROR(Template(e["error_message"], JoinKey(p, "error_message"), &in->error_message));
+    bool latency = in->kind == "latency_step" || in->kind == "latency_drift" ||
+                   in->kind == "rollout_regression";
+    bool staged = latency || in->kind == "failure_spike" || in->kind == "timeout_storm";
+    if (staged && !in->stage) return r_.Error(e, p, "kind " + in->kind + " needs a 'stage'");
+    if (!staged && in->stage) return r_.Error(e["stage"], JoinKey(p, "stage"), "kind " + in->kind + " takes no stage");
+    bool rate = in->kind == "failure_spike" || in->kind == "timeout_storm" ||
+                in->kind == "rephrase_rise" || in->kind == "false_barge_in_rise";
+    if ((rate || in->kind == "volume_drop" || in->kind == "mix_shift") && in->size > 1) {
+      return r_.Error(e["size"], JoinKey(p, "size"), "a probability or share must lie in [0, 1]");
+    }
+    return Status::Ok();
+  }
+
+  // Appends the incidents (or decoys) of the list at `key`.
+  Status Injections(const YAML::Node& n, const std::string& key, bool decoy,
+                    std::vector<Injection>* out) const {
+    if (!n.IsSequence()) return r_.Error(n, key, "expected a list");
     for (size_t i = 0; i < n.size(); ++i) {
-      const YAML::Node& e = n[i];
-      std::string p = key + "[" + std::to_string(i) + "]";
-      Keys(e, p, {"id", "kind", "slice", "stage", "size", "onset", "duration", "ramp",
-                  "error_code", "error_message"});
       Injection in;
-      in.decoy = decoy;
-      in.id = Req(e, p, "id");
-      in.kind = Req(e, p, "kind");
-      bool known = false;
-      if (decoy) {
-        for (const char* k : kDecoyKinds) known = known || in.kind == k;
-      } else {
-        for (const char* k : kIncidentKinds) known = known || in.kind == k;
-      }
-      if (!known) {
-        std::string list;
-        if (decoy) {
-          for (const char* k : kDecoyKinds) list += std::string(list.empty() ? "" : ", ") + k;
-        } else {
-          for (const char* k : kIncidentKinds) list += std::string(list.empty() ? "" : ", ") + k;
-        }
-        Fail(e["kind"], Join(p, "kind"), "unknown kind '" + in.kind + "' (expected one of: " + list + ")");
-      }
-      if (e["slice"]) {
-        const YAML::Node& sl = e["slice"];
-        if (!sl.IsMap()) Fail(sl, Join(p, "slice"), "expected a mapping of dimension: value");
-        for (const auto& kv : sl) {
-          std::string dim = Str(kv.first, Join(p, "slice"));
-          auto d = DimFromName(dim);
-          if (!d) Fail(kv.first, Join(p, "slice." + dim), "unknown dimension");
-          in.slice.emplace_back(*d, Str(kv.second, Join(p, "slice." + dim)));
-        }
-      }
-      if (e["stage"]) {
-        std::string st = Str(e["stage"], Join(p, "stage"));
-        in.stage = StageFromName(st);
-        if (!in.stage) Fail(e["stage"], Join(p, "stage"), "unknown stage '" + st + "'");
-      }
-      in.size = Num(Need(e, p, "size"), Join(p, "size"), 0, 100);
-      in.onset = When(Need(e, p, "onset"), Join(p, "onset"));
-      if (e["duration"]) in.duration_ms = Duration(e["duration"], Join(p, "duration"));
-      if (e["ramp"]) in.ramp_ms = Duration(e["ramp"], Join(p, "ramp"));
-      if (e["error_code"]) in.error_code = Str(e["error_code"], Join(p, "error_code"));
-      if (e["error_message"]) in.error_message = Template(e["error_message"], Join(p, "error_message"));
-      bool latency = in.kind == "latency_step" || in.kind == "latency_drift" ||
-                     in.kind == "rollout_regression";
-      bool staged = latency || in.kind == "failure_spike" || in.kind == "timeout_storm";
-      if (staged && !in.stage) Fail(e, p, "kind " + in.kind + " needs a 'stage'");
-      if (!staged && in.stage) Fail(e["stage"], Join(p, "stage"), "kind " + in.kind + " takes no stage");
-      bool rate = in.kind == "failure_spike" || in.kind == "timeout_storm" ||
-                  in.kind == "rephrase_rise" || in.kind == "false_barge_in_rise";
-      if ((rate || in.kind == "volume_drop" || in.kind == "mix_shift") && in.size > 1) {
-        Fail(e["size"], Join(p, "size"), "a probability or share must lie in [0, 1]");
-      }
-      out.push_back(std::move(in));
+      VIGIL_RETURN_IF_ERROR(ReadInjection(n[i], key + "[" + std::to_string(i) + "]", decoy, &in));
+      out->push_back(std::move(in));
     }
-    return out;
+    return Status::Ok();
   }
 
-  const YAML::Node Need(const YAML::Node& map, const std::string& path, const char* key) {
-    YAML::Node v = map[key];
-    if (!v) Fail(map, Join(path, key), "missing");
-    return v;
-  }
-  std::string Req(const YAML::Node& map, const std::string& path, const char* key) {
-    std::string s = Str(Need(map, path, key), Join(path, key));
-    if (s.empty()) Fail(map[key], Join(path, key), "must not be empty");
-    return s;
-  }
-
-  void Top(const YAML::Node& root, Scenario* s) {
-    Keys(root, "", {"name", "description", "start", "days", "events_per_day", "turns_per_device",
-                    "device_skew", "diurnal", "weekend_diurnal", "weekly", "locales", "platforms",
-                    "app_builds", "asr_models", "tts_voices", "stages", "networks",
-                    "load_sensitivity", "tail_probability", "tail_alpha", "rates", "incidents",
-                    "decoys"});
-    if (root["name"]) s->name = Str(root["name"], "name");
-    if (root["description"]) s->description = Str(root["description"], "description");
-    if (root["start"]) {
-      TimeSpec t = When(root["start"], "start");
-      if (!t.absolute) Fail(root["start"], "start", "expected an RFC 3339 date or time");
-      s->start = t.value;
-    }
-    if (root["days"]) s->days = static_cast<int>(Int(root["days"], "days", 1, 3660));
-    if (root["events_per_day"]) s->events_per_day = Int(root["events_per_day"], "events_per_day", 1, 1000000000000LL);
-    if (root["turns_per_device"]) s->turns_per_device = Num(root["turns_per_device"], "turns_per_device", 0.01, 1e6);
-    if (root["device_skew"]) s->device_skew = Num(root["device_skew"], "device_skew", 1, 10);
-    if (root["diurnal"]) s->diurnal = Weights<24>(root["diurnal"], "diurnal");
-    if (root["weekend_diurnal"]) s->weekend_diurnal = Weights<24>(root["weekend_diurnal"], "weekend_diurnal");
-    if (root["weekly"]) s->weekly = Weights<7>(root["weekly"], "weekly");
-    if (root["locales"]) s->locales = Locales(root["locales"]);
-    if (root["platforms"]) s->platforms = Platforms(root["platforms"]);
-    if (root["app_builds"]) s->app_builds = Rollouts(root["app_builds"], "app_builds");
-    if (root["asr_models"]) s->asr_models = Rollouts(root["asr_models"], "asr_models");
-    if (root["tts_voices"]) s->tts_voices = Rollouts(root["tts_voices"], "tts_voices");
-    if (root["stages"]) Stages(root["stages"], s);
-    if (root["networks"]) Networks(root["networks"], s);
-    if (root["load_sensitivity"]) s->load_sensitivity = Num(root["load_sensitivity"], "load_sensitivity", 0, 10);
-    if (root["tail_probability"]) s->tail_probability = Num(root["tail_probability"], "tail_probability", 0, 0.5);
-    if (root["tail_alpha"]) s->tail_alpha = Num(root["tail_alpha"], "tail_alpha", 0.5, 100);
-    if (root["rates"]) Rates(root["rates"], s);
-    if (root["incidents"]) {
-      for (auto& in : Injections(root["incidents"], "incidents", false)) s->injections.push_back(std::move(in));
-    }
-    if (root["decoys"]) {
-      for (auto& in : Injections(root["decoys"], "decoys", true)) s->injections.push_back(std::move(in));
-    }
-  }
-
- private:
-  std::string source_;
+  internal::YamlReader r_;
 };
 
 }  // namespace
@@ -437,23 +456,19 @@ class Parser {
 Result<Scenario> ParseScenario(const std::string& text, const std::string& source) {
   Scenario s = DefaultScenario();
   s.name = "custom";
-  VIGIL_RETURN_IF_ERROR(internal::CheckYamlSize(text, source));
-  try {
-    YAML::Node root = YAML::Load(text);
-    if (!root.IsDefined() || root.IsNull()) return ConfigError(source + ": empty scenario");
-    Parser(source).Top(root, &s);
-  } catch (const ScenarioError& e) {
-    return e.status;
-  } catch (const YAML::Exception& e) {
-    return ConfigError(source + ":" + std::to_string(e.mark.line + 1) + ": invalid YAML: " + e.msg);
-  }
+  VIGIL_ASSIGN_OR_RETURN(YAML::Node root, internal::LoadYaml(text, source));
+  if (!root.IsDefined() || root.IsNull()) return ConfigError(source + ": empty scenario");
+  ScenarioReader reader(source);
+  // A malformed tree (a key that is a list) is reported as invalid YAML.
+  VIGIL_RETURN_IF_ERROR(reader.yaml().Guard("invalid YAML: ", [&] { return reader.Top(root, &s); }));
   VIGIL_RETURN_IF_ERROR(ValidateScenario(s, source));
   return s;
 }
 
 Status ValidateScenario(const Scenario& s, const std::string& source) {
+  const internal::YamlReader reader(source);
   auto fail = [&](const std::string& key, const std::string& why) {
-    return ConfigError(source + ": key '" + key + "': " + why);
+    return reader.ErrorAtLine(0, key, why);  // checks of the whole scenario: no one line
   };
   auto positive = [](auto begin, auto end) {
     double sum = 0;

@@ -4,6 +4,7 @@
 
 #include <fstream>
 #include <sstream>
+#include <string_view>
 
 #include "support/test_data.h"
 
@@ -254,6 +255,48 @@ TEST(ConfigTest, ReferenceDocMatchesTheParameterTable) {
   ss << in.rdbuf();
   EXPECT_EQ(ss.str(), ConfigReferenceMarkdown())
       << "regenerate with: build/vigil config docs > docs/config.md";
+}
+
+// Every default is written once, as an initializer in vigil/config.h: a file that leaves a key
+// out gets it, and the parameter table (hence docs/config.md) prints it.
+TEST(ConfigTest, AbsentKeysTakeTheInitializersTheTablePrints) {
+  auto c = Config::Parse("input: {dimensions: [a]}\nmetrics: {v: {type: count}}\nmonitors: [{metric: v}]\n",
+                         "test.yaml");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  const Config d;
+  EXPECT_EQ(c->input.time_field, d.input.time_field);
+  EXPECT_EQ(c->input.request_id_field, d.input.request_id_field);
+  EXPECT_EQ(c->granularity_ms, d.granularity_ms);
+  EXPECT_EQ(c->store_path, d.store_path);
+  EXPECT_EQ(c->limits.max_cells, d.limits.max_cells);
+  EXPECT_EQ(c->detect.fdr, d.detect.fdr);
+  EXPECT_EQ(c->detect.detectors, d.detect.detectors);
+  EXPECT_EQ(c->alert.resolve_after_ms, d.alert.resolve_after_ms);
+  EXPECT_EQ(c->alert.route.owner, d.alert.route.owner);
+  EXPECT_EQ(c->alert.route.sinks, d.alert.route.sinks);
+  ASSERT_EQ(c->alert.sinks.size(), d.alert.sinks.size());
+  EXPECT_EQ(c->alert.sinks[0].name, d.alert.sinks[0].name);
+  EXPECT_EQ(c->server.request_timeout_ms, d.server.request_timeout_ms);
+  const MonitorSpec dm;
+  ASSERT_EQ(c->monitors.size(), 1u);
+  ASSERT_EQ(c->monitors[0].slices.size(), dm.slices.size());
+  EXPECT_EQ(c->monitors[0].slices[0].kind, SliceSelector::Kind::kAll);
+  EXPECT_EQ(c->monitors[0].min_relative_effect, dm.min_relative_effect);
+  EXPECT_EQ(c->monitors[0].min_volume, dm.min_volume);
+
+  auto table_default = [](std::string_view path) {
+    for (const ParameterSpec& p : ParameterTable()) {
+      if (path == p.path) return p.default_value;
+    }
+    return std::string("?");
+  };
+  EXPECT_EQ(table_default("store.path"), "vigil.db");
+  EXPECT_EQ(table_default("cube.granularity"), "5m");
+  EXPECT_EQ(table_default("monitors[].slices"), "[all]");
+  EXPECT_EQ(table_default("monitors[].min_relative_effect"), "0.05");
+  EXPECT_EQ(table_default("alert.route"), "{owner: unowned, sinks: [stdout]}");
+  EXPECT_EQ(table_default("alert.sinks"), "[{name: stdout, type: stdout}]");
+  EXPECT_EQ(table_default("server.request_timeout"), "60s");
 }
 
 TEST(ConfigTest, EveryKeyOfTheTableIsDocumented) {
