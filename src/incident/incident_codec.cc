@@ -157,6 +157,12 @@ class FieldReader {
     });
   }
 
+  // Each element of an object array read by `read` into a new element of `out`.
+  template <typename T>
+  Status Objects(const char* key, Status (*read)(const FieldReader&, T*), std::vector<T>* out) const {
+    return EachObject(key, [&](const FieldReader& element) { return read(element, &out->emplace_back()); });
+  }
+
   // Each element of a string array.
   Status Texts(const char* key, std::vector<std::string>* out) const {
     return Each(key, [&](const nlohmann::json& element, const std::string& at) -> Status {
@@ -210,51 +216,47 @@ Status ReadMember(const FieldReader& in, Anomaly* a) {
   return Status::Ok();
 }
 
+Status ReadRootCause(const FieldReader& in, RootCause* cause) {
+  VIGIL_RETURN_IF_ERROR(in.SliceField("slice", &cause->slice));
+  VIGIL_RETURN_IF_ERROR(in.Number("explained_fraction", &cause->explained_fraction));
+  VIGIL_RETURN_IF_ERROR(in.Number("baseline", &cause->expected));
+  return in.Number("observed", &cause->actual);
+}
+
+Status ReadStage(const FieldReader& in, StageShare* stage) {
+  VIGIL_RETURN_IF_ERROR(in.Text("stage", &stage->stage));
+  VIGIL_RETURN_IF_ERROR(in.Number("share", &stage->share));
+  VIGIL_RETURN_IF_ERROR(in.Number("baseline", &stage->baseline));
+  return in.Number("observed", &stage->observed);
+}
+
+Status ReadChangedValue(const FieldReader& in, ChangedValue* changed) {
+  VIGIL_RETURN_IF_ERROR(in.Text("dimension", &changed->dimension));
+  VIGIL_RETURN_IF_ERROR(in.Text("value", &changed->value));
+  VIGIL_RETURN_IF_ERROR(in.Time("first_seen", &changed->first_seen));
+  VIGIL_RETURN_IF_ERROR(in.Number("share_before", &changed->share_before));
+  VIGIL_RETURN_IF_ERROR(in.Number("share_after", &changed->share_after));
+  VIGIL_RETURN_IF_ERROR(in.Number("metric_value", &changed->metric_value));
+  return in.Number("siblings_value", &changed->siblings_value);
+}
+
+Status ReadErrorTemplate(const FieldReader& in, ErrorTemplate* entry) {
+  VIGIL_RETURN_IF_ERROR(in.Text("template", &entry->text));
+  VIGIL_RETURN_IF_ERROR(in.Count("count", &entry->count));
+  return in.Count("baseline_count", &entry->baseline_count);
+}
+
 Status ReadEvidence(const FieldReader& in, Evidence* e) {
-  VIGIL_RETURN_IF_ERROR(in.EachObject("root_causes", [&](const FieldReader& rc) -> Status {
-    RootCause cause;
-    VIGIL_RETURN_IF_ERROR(rc.SliceField("slice", &cause.slice));
-    VIGIL_RETURN_IF_ERROR(rc.Number("explained_fraction", &cause.explained_fraction));
-    VIGIL_RETURN_IF_ERROR(rc.Number("baseline", &cause.expected));
-    VIGIL_RETURN_IF_ERROR(rc.Number("observed", &cause.actual));
-    e->root_causes.push_back(std::move(cause));
-    return Status::Ok();
-  }));
-  VIGIL_RETURN_IF_ERROR(in.EachObject("stages", [&](const FieldReader& st) -> Status {
-    StageShare stage;
-    VIGIL_RETURN_IF_ERROR(st.Text("stage", &stage.stage));
-    VIGIL_RETURN_IF_ERROR(st.Number("share", &stage.share));
-    VIGIL_RETURN_IF_ERROR(st.Number("baseline", &stage.baseline));
-    VIGIL_RETURN_IF_ERROR(st.Number("observed", &stage.observed));
-    e->stages.push_back(std::move(stage));
-    return Status::Ok();
-  }));
+  VIGIL_RETURN_IF_ERROR(in.Objects("root_causes", &ReadRootCause, &e->root_causes));
+  VIGIL_RETURN_IF_ERROR(in.Objects("stages", &ReadStage, &e->stages));
   VIGIL_RETURN_IF_ERROR(in.Named("stages_basis", &ParseStagesBasis, &e->stages_from_errors));
-  VIGIL_RETURN_IF_ERROR(in.EachObject("what_changed", [&](const FieldReader& c) -> Status {
-    ChangedValue changed;
-    VIGIL_RETURN_IF_ERROR(c.Text("dimension", &changed.dimension));
-    VIGIL_RETURN_IF_ERROR(c.Text("value", &changed.value));
-    VIGIL_RETURN_IF_ERROR(c.Time("first_seen", &changed.first_seen));
-    VIGIL_RETURN_IF_ERROR(c.Number("share_before", &changed.share_before));
-    VIGIL_RETURN_IF_ERROR(c.Number("share_after", &changed.share_after));
-    VIGIL_RETURN_IF_ERROR(c.Number("metric_value", &changed.metric_value));
-    VIGIL_RETURN_IF_ERROR(c.Number("siblings_value", &changed.siblings_value));
-    e->what_changed.push_back(std::move(changed));
-    return Status::Ok();
-  }));
+  VIGIL_RETURN_IF_ERROR(in.Objects("what_changed", &ReadChangedValue, &e->what_changed));
   VIGIL_RETURN_IF_ERROR(in.Bool("mix_shift", &e->mix_shift));
   VIGIL_RETURN_IF_ERROR(in.Text("mix_dimension", &e->mix_dimension));
   VIGIL_RETURN_IF_ERROR(in.Count("affected_devices", &e->affected_devices));
   VIGIL_RETURN_IF_ERROR(in.Count("affected_turns", &e->affected_turns));
   VIGIL_RETURN_IF_ERROR(in.Number("traffic_share", &e->traffic_share));
-  VIGIL_RETURN_IF_ERROR(in.EachObject("error_templates", [&](const FieldReader& t) -> Status {
-    ErrorTemplate entry;
-    VIGIL_RETURN_IF_ERROR(t.Text("template", &entry.text));
-    VIGIL_RETURN_IF_ERROR(t.Count("count", &entry.count));
-    VIGIL_RETURN_IF_ERROR(t.Count("baseline_count", &entry.baseline_count));
-    e->error_templates.push_back(std::move(entry));
-    return Status::Ok();
-  }));
+  VIGIL_RETURN_IF_ERROR(in.Objects("error_templates", &ReadErrorTemplate, &e->error_templates));
   return in.Texts("examples", &e->examples);
 }
 
@@ -412,18 +414,15 @@ Result<Incident> IncidentFromJson(const nlohmann::json& document) {
   primary.start = incident.start;
   primary.end = incident.end;
   bool first = true;
-  VIGIL_RETURN_IF_ERROR(in.EachObject("anomalies", [&](const FieldReader& member) -> Status {
-    if (first) {
-      first = false;
-      VIGIL_RETURN_IF_ERROR(member.Time("start", &primary.start));
-      if (member.Has("end")) primary.end = 0;  // null: still open
-      return member.Time("end", &primary.end);
-    }
-    Anomaly related;
-    VIGIL_RETURN_IF_ERROR(ReadMember(member, &related));
-    incident.related.push_back(std::move(related));
-    return Status::Ok();
-  }));
+  auto read_member = [&](const FieldReader& member) -> Status {
+    if (!first) return ReadMember(member, &incident.related.emplace_back());
+    first = false;
+    Status start = member.Time("start", &primary.start);
+    if (!start.ok()) return start;
+    if (member.Has("end")) primary.end = 0;  // null: still open
+    return member.Time("end", &primary.end);
+  };
+  VIGIL_RETURN_IF_ERROR(in.EachObject("anomalies", read_member));
   return incident;
 }
 
