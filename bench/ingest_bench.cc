@@ -36,13 +36,15 @@ std::shared_ptr<const vigil::Config> SpeechConfig() {
 
 const vigil::internal::InputData& Events() {
   static vigil::internal::InputData buffer = [] {
-    std::vector<std::string> warnings;
-    auto b = vigil::internal::ReadInputFile(EventsPath(), &warnings);
-    if (!b.ok()) {
-      std::fprintf(stderr, "%s (run bench/run.sh to create it)\n", b.status().message().c_str());
+    auto info = vigil::internal::CheckInput(EventsPath());
+    auto opened = info.ok() ? vigil::internal::OpenInput(*info, std::chrono::seconds(10))
+                            : vigil::Result<vigil::internal::OpenedInput>(info.status());
+    if (!opened.ok() || opened->stream) {
+      std::fprintf(stderr, "%s: %s (run bench/run.sh to create it)\n", EventsPath(),
+                   opened.ok() ? "not a plain file" : opened.status().message().c_str());
       std::exit(1);
     }
-    return std::move(*b);
+    return std::move(opened->mapped);
   }();
   return buffer;
 }

@@ -17,12 +17,11 @@
 #include <utility>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "vigil/config.h"
 #include "vigil/cube.h"
-#include "vigil/status.h"
+#include "vigil/detect.h"
 #include "vigil/report.h"
+#include "vigil/status.h"
 #include "vigil/store.h"
 
 namespace vigil::server {
@@ -146,16 +145,15 @@ class Service {
     TimeMs from = 0, to = 0;
     int64_t granularity = 0;  ///< 0: the cube's
   };
-  /// Parses the query and computes its series with the expected band; on a bad request or a
-  /// failure, the answer to send instead.
   /// A member anomaly of a stored incident, on one metric and slice.
   struct StoredAnomaly {
     std::string incident, status;
-    TimeMs start = 0, end = 0;  ///< end 0: still open
-    nlohmann::json member;      ///< its entry in the incident's `anomalies`
+    Anomaly member;  ///< as the incident's document states it (its `anomalies` entry)
   };
   /// Every stored anomaly on exactly `metric` and `slice`.
   Result<std::vector<StoredAnomaly>> StoredAnomaliesOn(const std::string& metric, const Slice& slice);
+  /// Parses the query and computes its series with the expected band; on a bad request or a
+  /// failure, the answer to send instead.
   std::optional<HttpResponse> AnswerSeriesQuery(const HttpRequest& request, SeriesQuery* query,
                                                 ExpectedSeries* series);
   /// SeriesWithBand over the query. The band needs the slice's whole history before the range,
@@ -167,7 +165,7 @@ class Service {
   std::optional<HttpResponse> CheckToken(const HttpRequest& request) const;
   void Count(const std::string& route, const std::string& method, int status, double seconds);
 
-  /// Stored incidents, parsed once per store version.
+  /// Stored incidents, decoded once per store version.
   struct IncidentList {
     StoreVersion version;
     std::vector<StoredIncident> incidents;  ///< by start, then id

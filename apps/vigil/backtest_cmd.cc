@@ -7,8 +7,8 @@
 
 #include "command.h"
 #include "common.h"
+#include "incident/incident_codec.h"
 #include "vigil/alert.h"
-#include "vigil/incident_json.h"
 #include "vigil/eval.h"
 #include "vigil/ingest.h"
 #include "vigil/store.h"

@@ -6,7 +6,7 @@
 
 #include "command.h"
 #include "common.h"
-#include "vigil/incident_json.h"
+#include "incident/incident_codec.h"
 #include "vigil/detect.h"
 #include "vigil/store.h"
 
@@ -61,7 +61,7 @@ Action Setup(CLI::App* app) {
         fmt::print("{}  {}  {:<20} {:<44} {:>10} -> {:<10} {:+6.1f}%  {:<8} conf {:.4f}{}{}\n",
                    inc.id, FormatTimestamp(inc.start), a.metric, FormatSlice(a.slice),
                    FormatValue(a.baseline, unit), FormatValue(a.observed, unit),
-                   100 * a.relative_change, inc.severity, a.confidence,
+                   100 * a.relative_change, ToString(inc.severity), a.confidence,
                    inc.related.empty() ? "" : fmt::format("  +{} related", inc.related.size()),
                    std::string(inc.end ? "" : "  (open)") +
                        (inc.paging ? "" : "  [mix shift along " + inc.evidence.mix_dimension + ": not paging]"));

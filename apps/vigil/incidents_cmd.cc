@@ -7,6 +7,7 @@
 #include "command.h"
 #include "common.h"
 #include "vigil/alert.h"
+#include "vigil/incident_json.h"
 
 namespace vigil::cli {
 namespace {
@@ -41,10 +42,10 @@ Action SetupIncidents(CLI::App* app) {
           (!o->severity.empty() && r.severity != o->severity)) {
         continue;
       }
-      auto doc = nlohmann::json::parse(r.document, nullptr, false);
+      Result<Incident> incident = ParseIncidentJson(r.document);
       std::string slice;
-      if (doc.is_object() && doc["slice"].is_object()) {
-        for (const auto& [d, v] : doc["slice"].items()) slice += (slice.empty() ? "" : ",") + d + "=" + v.get<std::string>();
+      if (incident.ok()) {
+        for (const auto& [d, v] : incident->primary.slice) slice += (slice.empty() ? "" : ",") + d + "=" + v;
       }
       std::printf("%s  %-12s %-8s %-10s %s  %-20s %s%s\n", r.id.c_str(), r.status.c_str(), r.severity.c_str(),
                   r.owner.c_str(), FormatTimestamp(r.start).c_str(), r.metric.c_str(),

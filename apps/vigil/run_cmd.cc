@@ -6,11 +6,11 @@
 #include <fmt/format.h>
 #include <fstream>
 #include <iostream>
+#include <nlohmann/json.hpp>
 
 #include "command.h"
 #include "common.h"
 #include "vigil/alert.h"
-#include "vigil/incident_json.h"
 #include "vigil/report.h"
 
 namespace vigil::cli {

@@ -9,18 +9,17 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "vigil/config.h"
 #include "vigil/incident.h"
 #include "vigil/store.h"
 
 namespace vigil {
 
-/// Labels of an incident document, for routing and silences: id, metric, severity, status,
-/// paging, owner, stage (the top stage, when any) and every dimension of its slice.
+/// Labels of an incident, for routing and silences: id, metric, severity, status ("" before
+/// alerting tracks it), paging, owner, stage (the top stage, when any) and every dimension of
+/// its slice.
 using Labels = std::map<std::string, std::string>;
-Labels IncidentLabels(const nlohmann::json& document);
+Labels IncidentLabels(const Incident& incident);
 
 /// Where the routing tree sends an incident: one entry per matched route (several with
 /// `continue`), in tree order.
@@ -38,7 +37,7 @@ bool SilenceMatches(const SilenceRecord& silence, const Labels& labels, TimeMs n
 struct Notification {
   enum class Kind { kFiring, kEscalated, kReopened, kResolved };
   Kind kind = Kind::kFiring;
-  nlohmann::json document;  ///< the incident (DESIGN §5) with status and owner
+  Incident incident;  ///< with its stored id, status and owner (its DESIGN §5 document)
   TimeMs now = 0;           ///< wall-clock time of sending
 };
 const char* NotificationKindName(Notification::Kind kind);
@@ -93,9 +92,6 @@ Status AcknowledgeIncident(Store* store, const std::string& id, TimeMs now);
 
 /// People's latest verdict on each of `incidents` (keyed by its id), found in the store by id or
 /// by a shared member anomaly (the stored incident may carry an older id).
-Result<std::map<std::string, std::string>> FeedbackVerdicts(Store* store, const std::vector<Incident>& incidents);
-
-/// Severity ranks: minor 1, major 2, critical 3 (0 for anything else).
-int SeverityRank(const std::string& severity);
+Result<std::map<std::string, Verdict>> FeedbackVerdicts(Store* store, const std::vector<Incident>& incidents);
 
 }  // namespace vigil

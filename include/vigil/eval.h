@@ -111,9 +111,9 @@ BacktestReport Backtest(const std::vector<Anomaly>& anomalies, const Truth& trut
 void ScoreIncidents(const std::vector<Incident>& incidents, const Truth& truth,
                     BacktestReport* report);
 
-/// Adds people's verdicts (incident id → true_positive, false_positive or duplicate) on the
-/// incidents given to ScoreIncidents to the per-monitor scores.
-void ScoreFeedback(const std::vector<Incident>& incidents, const std::map<std::string, std::string>& verdicts,
+/// Adds people's verdicts (incident id → verdict) on the incidents given to ScoreIncidents to
+/// the per-monitor scores.
+void ScoreFeedback(const std::vector<Incident>& incidents, const std::map<std::string, Verdict>& verdicts,
                    BacktestReport* report);
 
 /// True when the anomaly matches the truth incident (DESIGN §5.2).

@@ -2,7 +2,9 @@
 // thing a person acts on.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "vigil/detect.h"
@@ -10,6 +12,28 @@
 #include "vigil/templates.h"
 
 namespace vigil {
+
+/// How much an incident matters, from effect size × affected traffic (SeverityOf). Ordered: a
+/// later value is worse.
+enum class Severity { kMinor, kMajor, kCritical };
+
+/// Where a stored incident is in its lifecycle (alerting: open → acknowledged → resolved).
+enum class IncidentStatus { kOpen, kAcknowledged, kResolved };
+
+/// A person's verdict on an incident (feedback).
+enum class Verdict { kTruePositive, kFalsePositive, kDuplicate };
+
+/// The names used in documents, the store, labels and the API: "minor", "major", "critical";
+/// "open", "acknowledged", "resolved"; "true_positive", "false_positive", "duplicate".
+std::string_view ToString(Severity severity);
+std::string_view ToString(IncidentStatus status);
+std::string_view ToString(Verdict verdict);
+
+/// The value a name stands for (exactly as ToString writes it); kInvalidArgument otherwise, with
+/// a message that lists the names ("expected minor, major or critical, not \"majr\"").
+Result<Severity> ParseSeverity(std::string_view text);
+Result<IncidentStatus> ParseIncidentStatus(std::string_view text);
+Result<Verdict> ParseVerdict(std::string_view text);
 
 /// A pipeline stage's part in a latency regression.
 struct StageShare {
@@ -71,12 +95,19 @@ struct Incident {
   Evidence evidence;           ///< of the primary (filled by CollectEvidence)
   /// False when the incident should not page anyone by default (a pure traffic-mix shift).
   bool paging = true;
-  std::string severity;  ///< minor, major or critical (SeverityOf, set by AttachEvidence)
+  /// SeverityOf the primary: from its slice alone after GroupIncidents, with the slice's share of
+  /// traffic after AttachEvidence.
+  Severity severity = Severity::kMinor;
   std::string summary;   ///< one paragraph for people (Summarize, set by AttachEvidence)
   std::string owner;     ///< the owning team, from routing ("" until routed)
   /// Ids of other incidents of the same time that look like one cause seen elsewhere: slices in
   /// one lineage, or the same value new at both onsets (set by AttachEvidence).
   std::vector<std::string> related_incidents;
+  /// Where the incident is in its lifecycle, once alerting tracks it (unset for incidents straight
+  /// from detection: their documents have no `status`).
+  std::optional<IncidentStatus> status;
+  /// Resolved because detection no longer finds it over data that covers it.
+  bool retracted = false;
   /// Every anomaly of the incident, primary first.
   std::vector<const Anomaly*> members() const;
 };
@@ -112,7 +143,7 @@ Result<IncidentSearch> FindIncidents(const Cube& cube, TimeMs from = 0, TimeMs t
 /// Severity from effect size × affected traffic: impact = |relative change| (capped at 2) × the
 /// slice's share of all traffic. critical: impact ≥ 0.05 at ≥ 99.9 % confidence; major:
 /// impact ≥ 0.01 or a change of 25 % or more; minor otherwise.
-std::string SeverityOf(const Anomaly& primary, double traffic_share);
+Severity SeverityOf(const Anomaly& primary, double traffic_share);
 
 /// A plain-language paragraph from the evidence: since when, what moved where and by how much,
 /// with what confidence, carried by which stage, in which slices, what changed at the onset.

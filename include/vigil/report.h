@@ -4,13 +4,13 @@
 // dashboard always show the same thing.
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "vigil/cube.h"
 #include "vigil/detect.h"
+#include "vigil/incident.h"
 #include "vigil/store.h"
 #include "vigil/time.h"
 
@@ -62,15 +62,15 @@ std::string RenderPlot(const ExpectedSeries& series, const PlotOptions& options)
 /// A small inline SVG line of `values` (NaN: gaps) for tables of metrics.
 std::string RenderSparkline(const std::vector<double>& values, int width = 160, int height = 36);
 
-/// An incident as people see it: its lifecycle record and its DESIGN §5 document.
+/// An incident as people see it: its lifecycle record and its DESIGN §5 document, decoded.
 struct StoredIncident {
   IncidentRecord record;
-  nlohmann::json document;
+  Incident incident;
 };
 
 /// The store's incidents, by start then id: the lifecycle table kept by alerting, or, when that
 /// is empty, the documents `vigil detect` stored (status "open" until their end, "resolved"
-/// after). Documents that are not valid JSON are skipped.
+/// after). Documents that do not decode (ParseIncidentJson) are skipped.
 Result<std::vector<StoredIncident>> LoadStoredIncidents(Store* store);
 
 /// Escapes text for HTML element content and quoted attribute values.

@@ -12,8 +12,6 @@
 #include <utility>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "vigil/config.h"
 #include "vigil/cube.h"
 #include "vigil/detect.h"
@@ -91,9 +89,6 @@ py::object Timestamp(TimeMs t);
 /// back exactly (times as RFC 3339 text, the granularity as a duration such as "15m").
 py::dict AnomalyToDict(const Anomaly& anomaly);
 Anomaly AnomalyFromDict(const py::handle& value);
-
-/// A JSON document as Python objects, through json.loads of its text (exact and simple).
-py::object JsonToPython(const nlohmann::json& document);
 
 void init_common(py::module_& m);
 void init_config(py::module_& m);

@@ -1,5 +1,6 @@
 // Incidents (incident.h, incident_json.h): explain, group, find_incidents and run; incidents
-// are dicts in the DESIGN §5 form, the documents `vigil detect --json` writes.
+// are dicts in the DESIGN §5 form, the documents `vigil detect --json` writes, made by the
+// engine's codec and read by json.loads.
 #include <pybind11/stl.h>
 
 #include "bind_common.h"
@@ -11,9 +12,15 @@
 namespace vigil::python {
 namespace {
 
+// An incident's document as Python objects, through json.loads of its text (exact and simple).
+py::object Document(const Incident& incident) {
+  std::string text = ValueOrThrow(IncidentJsonText(incident));
+  return py::module_::import("json").attr("loads")(text);
+}
+
 py::list Documents(const std::vector<Incident>& incidents) {
   py::list out;
-  for (const Incident& inc : incidents) out.append(JsonToPython(IncidentToJson(inc)));
+  for (const Incident& inc : incidents) out.append(Document(inc));
   return out;
 }
 
@@ -85,7 +92,7 @@ py::object Explain(const PyCube& self, const py::handle& what, const py::handle&
   }
   ThrowIfError(status);
   if (many) return Documents(incidents);
-  return JsonToPython(IncidentToJson(incidents.front()));
+  return Document(incidents.front());
 }
 
 py::list Group(const py::iterable& anomalies) {
@@ -154,10 +161,6 @@ py::list Run(const py::handle& config_arg, const py::handle& paths_arg,
 }
 
 }  // namespace
-
-py::object JsonToPython(const nlohmann::json& document) {
-  return py::module_::import("json").attr("loads")(document.dump());
-}
 
 void init_incident(py::module_& m) {
   m.def("explain", &Explain, py::arg("cube"), py::arg("anomaly"), py::arg("files") = py::none(),

@@ -3,6 +3,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "incident/incident_codec.h"
 #include "vigil/alert.h"
 #include "vigil/incident_json.h"
 
@@ -16,26 +17,38 @@ TimeMs WallClock() {
 
 // An anomaly's identity across runs: later data may make another member the primary (and so
 // change the fresh id), but the members themselves stay put.
-std::string MemberKey(const std::string& metric, const nlohmann::json& slice, const std::string& start) {
-  return metric + '\x1f' + slice.dump() + '\x1f' + start;
+std::string MemberKey(const Anomaly& member) {
+  return member.metric + '\x1f' + SliceToJson(member.slice).dump() + '\x1f' + FormatTimestamp(member.start);
+}
+
+// The stored status of a record; text that names no status is neither acknowledged nor resolved.
+IncidentStatus StatusOf(const IncidentRecord& record) {
+  Result<IncidentStatus> status = ParseIncidentStatus(record.status);
+  return status.ok() ? *status : IncidentStatus::kOpen;
+}
+
+// True when `severity` is worse than the stored `last` (any severity is, of text naming none).
+bool Worse(Severity severity, std::string_view last) {
+  Result<Severity> last_severity = ParseSeverity(last);
+  return !last_severity.ok() || severity > *last_severity;
 }
 
 bool IsPagingSink(const SinkSpec& spec) {
   return spec.kind == SinkSpec::Kind::kWebhook || spec.kind == SinkSpec::Kind::kAlertmanager;
 }
 
-struct Delivered {
-  std::string state;  // "firing/major", "resolved/minor"
-};
+// What a sink was told, as stored with its delivery: "firing/major", "resolved/minor".
+std::string DeliveryState(bool resolved, Severity severity) {
+  return std::string(resolved ? "resolved/" : "firing/") + std::string(ToString(severity));
+}
 
-// What a sink that was last told `last` must hear now (nothing: false).
-bool Decide(const std::string& last, bool resolved, const std::string& severity, Notification::Kind* kind) {
+// What a sink that was last told `last` (a DeliveryState) must hear now (nothing: false).
+bool Decide(const std::string& last, bool resolved, Severity severity, Notification::Kind* kind) {
   if (last.empty()) {
     *kind = resolved ? Notification::Kind::kResolved : Notification::Kind::kFiring;
     return true;
   }
   bool was_resolved = last.starts_with("resolved/");
-  std::string last_severity = last.substr(last.find('/') + 1);
   if (!was_resolved && resolved) {
     *kind = Notification::Kind::kResolved;
     return true;
@@ -44,7 +57,7 @@ bool Decide(const std::string& last, bool resolved, const std::string& severity,
     *kind = Notification::Kind::kReopened;
     return true;
   }
-  if (!resolved && SeverityRank(severity) > SeverityRank(last_severity)) {
+  if (!resolved && Worse(severity, std::string_view(last).substr(last.find('/') + 1))) {
     *kind = Notification::Kind::kEscalated;
     return true;
   }
@@ -53,19 +66,10 @@ bool Decide(const std::string& last, bool resolved, const std::string& severity,
 
 // The examples and error templates of a stored document.
 void RestoreSamples(const std::string& document, Evidence* evidence) {
-  nlohmann::json doc = nlohmann::json::parse(document, nullptr, false);
-  if (!doc.is_object()) return;
-  if (doc.contains("examples") && doc["examples"].is_array()) {
-    for (const auto& e : doc["examples"])
-      if (e.is_string()) evidence->examples.push_back(e.get<std::string>());
-  }
-  if (doc.contains("error_templates") && doc["error_templates"].is_array()) {
-    for (const auto& t : doc["error_templates"]) {
-      if (!t.is_object()) continue;
-      evidence->error_templates.push_back(
-          {t.value("template", ""), t.value("count", uint64_t{0}), t.value("baseline_count", uint64_t{0})});
-    }
-  }
+  Result<Incident> stored = ParseIncidentJson(document);
+  if (!stored.ok()) return;
+  evidence->examples = std::move(stored->evidence.examples);
+  evidence->error_templates = std::move(stored->evidence.error_templates);
 }
 
 }  // namespace
@@ -89,12 +93,9 @@ Result<AlertReport> UpdateIncidents(Store* store, const Config& config,
   std::unordered_map<std::string, std::string> id_by_member;
   for (const IncidentRecord& r : stored) {
     by_id[r.id] = &r;
-    nlohmann::json doc = nlohmann::json::parse(r.document, nullptr, false);
-    if (!doc.is_object() || !doc.contains("anomalies")) continue;
-    for (const auto& m : doc["anomalies"]) {
-      id_by_member.emplace(MemberKey(m.value("metric", ""), m.value("slice", nlohmann::json::object()),
-                                     m.value("start", "")), r.id);
-    }
+    Result<Incident> decoded = ParseIncidentJson(r.document);
+    if (!decoded.ok()) continue;
+    for (const Anomaly* m : decoded->members()) id_by_member.emplace(MemberKey(*m), r.id);
   }
   std::map<std::pair<std::string, std::string>, std::string> delivered;
   VIGIL_ASSIGN_OR_RETURN(auto deliveries, store->incidents().Deliveries());
@@ -120,14 +121,14 @@ Result<AlertReport> UpdateIncidents(Store* store, const Config& config,
   std::vector<Pending> pending;
   std::map<std::string, std::vector<Notification>> still_firing;
   // Which sinks must hear about an incident now, given what each was last told.
-  auto plan = [&](const nlohmann::json& doc, const Labels& labels, const std::vector<RouteMatch>& routes,
-                  bool resolved, const std::string& severity, bool paging) {
-    const std::string id = doc.value("id", "");
+  auto plan = [&](const Incident& incident, const Labels& labels, const std::vector<RouteMatch>& routes,
+                  bool resolved, Severity severity, bool paging) {
+    const std::string& id = incident.id;
     bool silenced = false;
     for (const SilenceRecord& s : silences) silenced = silenced || SilenceMatches(s, labels, now);
     std::set<std::string> targets;
     for (const RouteMatch& r : routes) targets.insert(r.sinks.begin(), r.sinks.end());
-    std::string state = std::string(resolved ? "resolved/" : "firing/") + severity;
+    std::string state = DeliveryState(resolved, severity);
     for (const std::string& sink : targets) {
       auto spec = specs.find(sink);
       if (spec == specs.end() && !options.sinks.count(sink)) continue;
@@ -135,7 +136,7 @@ Result<AlertReport> UpdateIncidents(Store* store, const Config& config,
         ++report.not_paging;
         continue;
       }
-      Notification n{Notification::Kind::kFiring, doc, now};
+      Notification n{Notification::Kind::kFiring, incident, now};
       auto last = delivered.find({id, sink});
       if (!Decide(last == delivered.end() ? "" : last->second, resolved, severity, &n.kind)) {
         if (!resolved) still_firing[sink].push_back(n);
@@ -156,7 +157,7 @@ Result<AlertReport> UpdateIncidents(Store* store, const Config& config,
     std::string id = inc.id;
     if (!by_id.count(id)) {
       for (const Anomaly* m : inc.members()) {
-        auto it = id_by_member.find(MemberKey(m->metric, SliceToJson(m->slice), FormatTimestamp(m->start)));
+        auto it = id_by_member.find(MemberKey(*m));
         if (it != id_by_member.end()) {
           id = it->second;
           break;
@@ -182,68 +183,72 @@ Result<AlertReport> UpdateIncidents(Store* store, const Config& config,
       RestoreSamples(prior->document, &inc.evidence);
       inc.summary = Summarize(inc, config);
     }
-    nlohmann::json doc = IncidentToJson(inc);
-    nlohmann::json related = nlohmann::json::array();
-    for (const std::string& r : inc.related_incidents) related.push_back(final_id.count(r) ? final_id[r] : r);
-    doc["related"] = related;
-    doc["id"] = id;
+    for (std::string& r : inc.related_incidents) {
+      if (final_id.count(r)) r = final_id[r];
+    }
+    inc.id = id;
     bool resolved = inc.end != 0 && options.data_end - inc.end >= config.alert.resolve_after_ms;
-    std::string status = resolved ? "resolved" : (prior && prior->status == "acknowledged" ? "acknowledged" : "open");
-    doc["status"] = status;
-    doc["owner"] = nullptr;
-    Labels labels = IncidentLabels(doc);
+    const IncidentStatus prior_status = prior ? StatusOf(*prior) : IncidentStatus::kOpen;
+    IncidentStatus status = resolved ? IncidentStatus::kResolved
+                            : prior_status == IncidentStatus::kAcknowledged ? IncidentStatus::kAcknowledged
+                                                                            : IncidentStatus::kOpen;
+    inc.status = status;
+    inc.owner.clear();
+    Labels labels = IncidentLabels(inc);
     std::vector<RouteMatch> routes = RouteIncident(config.alert.route, labels);
-    doc["owner"] = routes.front().owner;
+    inc.owner = routes.front().owner;
     labels["owner"] = routes.front().owner;
 
     if (!prior) {
       resolved ? ++report.resolved : ++report.opened;
-    } else if (prior->status == "resolved" && !resolved) {
+    } else if (prior_status == IncidentStatus::kResolved && !resolved) {
       ++report.reopened;
-    } else if (prior->status != "resolved" && resolved) {
+    } else if (prior_status != IncidentStatus::kResolved && resolved) {
       ++report.resolved;
-    } else if (!resolved && SeverityRank(inc.severity) > SeverityRank(prior->severity)) {
+    } else if (!resolved && Worse(inc.severity, prior->severity)) {
       ++report.escalated;
     } else {
       ++report.unchanged;
     }
     IncidentRecord record;
     record.id = id;
-    record.status = status;
-    record.severity = inc.severity;
+    record.status = ToString(status);
+    record.severity = ToString(inc.severity);
     record.owner = routes.front().owner;
     record.metric = inc.primary.metric;
     record.start = inc.start;
     record.end = inc.end;
     record.paging = inc.paging;
-    record.document = doc.dump();
-    bool changed = !prior || prior->document != record.document || prior->status != status ||
+    record.document = IncidentToJson(inc).dump();
+    bool changed = !prior || prior->document != record.document || prior->status != record.status ||
                    prior->owner != record.owner;
     record.updated = changed ? now : prior->updated;
     records.push_back(record);
 
-    plan(doc, labels, routes, resolved, inc.severity, inc.paging);
+    plan(inc, labels, routes, resolved, inc.severity, inc.paging);
   }
   // A stored incident that detection no longer finds over data that covers it (later data
   // showed a blip, or a narrower search) resolves rather than firing forever.
   for (const IncidentRecord& r : stored) {
-    if (seen_ids.count(r.id) || r.status == "resolved") continue;
+    if (seen_ids.count(r.id) || StatusOf(r) == IncidentStatus::kResolved) continue;
     if ((options.from && r.start < options.from) || (options.to && r.start >= options.to)) continue;
     if (options.data_end - r.start < config.alert.resolve_after_ms) continue;
-    nlohmann::json doc = nlohmann::json::parse(r.document, nullptr, false);
-    if (!doc.is_object()) continue;
-    doc["status"] = "resolved";
-    doc["end"] = FormatTimestamp(options.data_end);
-    doc["retracted"] = true;
+    Result<Incident> retracted = ParseIncidentJson(r.document);
+    if (!retracted.ok()) continue;
+    retracted->status = IncidentStatus::kResolved;
+    retracted->end = options.data_end;
+    retracted->retracted = true;
     IncidentRecord record = r;
-    record.status = "resolved";
+    record.status = ToString(IncidentStatus::kResolved);
     record.end = options.data_end;
     record.updated = now;
-    record.document = doc.dump();
+    record.document = IncidentToJson(*retracted).dump();
     records.push_back(record);
     ++report.resolved;
-    Labels labels = IncidentLabels(doc);
-    plan(doc, labels, RouteIncident(config.alert.route, labels), true, r.severity, r.paging);
+    Labels labels = IncidentLabels(*retracted);
+    Result<Severity> severity = ParseSeverity(r.severity);
+    plan(*retracted, labels, RouteIncident(config.alert.route, labels), true,
+         severity.ok() ? *severity : retracted->severity, r.paging);
   }
   // The lifecycle is stored before anything is sent: a crash in between re-sends at worst,
   // it never loses an incident.
@@ -252,12 +257,11 @@ Result<AlertReport> UpdateIncidents(Store* store, const Config& config,
     Status sent = sinks[p.sink]->Send(p.notification);
     if (!sent.ok()) {
       ++report.failed;
-      report.problems.push_back("sink '" + p.sink + "': " + p.notification.document.value("id", "") + ": " +
-                                sent.message());
+      report.problems.push_back("sink '" + p.sink + "': " + p.notification.incident.id + ": " + sent.message());
       continue;
     }
     ++report.sent;
-    VIGIL_RETURN_IF_ERROR(store->incidents().PutDelivery({p.notification.document.value("id", ""), p.sink, p.state, now}));
+    VIGIL_RETURN_IF_ERROR(store->incidents().PutDelivery({p.notification.incident.id, p.sink, p.state, now}));
   }
   for (auto& [sink, firing] : still_firing) {
     Status refreshed = sinks[sink]->Refresh(firing);
@@ -266,23 +270,23 @@ Result<AlertReport> UpdateIncidents(Store* store, const Config& config,
   return report;
 }
 
-Result<std::map<std::string, std::string>> FeedbackVerdicts(Store* store, const std::vector<Incident>& incidents) {
+Result<std::map<std::string, Verdict>> FeedbackVerdicts(Store* store, const std::vector<Incident>& incidents) {
   VIGIL_ASSIGN_OR_RETURN(auto feedback, store->incidents().Feedback());
-  std::map<std::string, std::string> latest;  // stored id → verdict
-  for (const FeedbackRecord& f : feedback) latest[f.incident] = f.verdict;
-  std::map<std::string, std::string> out;
+  std::map<std::string, Verdict> latest;  // stored id → verdict
+  for (const FeedbackRecord& f : feedback) {
+    // The store takes only the three verdicts.
+    if (Result<Verdict> verdict = ParseVerdict(f.verdict); verdict.ok()) latest[f.incident] = *verdict;
+  }
+  std::map<std::string, Verdict> out;
   if (latest.empty()) return out;
-  std::unordered_map<std::string, std::string> verdict_by_member;
+  std::unordered_map<std::string, Verdict> verdict_by_member;
   VIGIL_ASSIGN_OR_RETURN(auto stored, store->incidents().All());
   for (const IncidentRecord& r : stored) {
     auto verdict = latest.find(r.id);
     if (verdict == latest.end()) continue;
-    nlohmann::json doc = nlohmann::json::parse(r.document, nullptr, false);
-    if (!doc.is_object() || !doc.contains("anomalies")) continue;
-    for (const auto& m : doc["anomalies"]) {
-      verdict_by_member[MemberKey(m.value("metric", ""), m.value("slice", nlohmann::json::object()),
-                                  m.value("start", ""))] = verdict->second;
-    }
+    Result<Incident> decoded = ParseIncidentJson(r.document);
+    if (!decoded.ok()) continue;
+    for (const Anomaly* m : decoded->members()) verdict_by_member[MemberKey(*m)] = verdict->second;
   }
   for (const Incident& inc : incidents) {
     auto direct = latest.find(inc.id);
@@ -291,7 +295,7 @@ Result<std::map<std::string, std::string>> FeedbackVerdicts(Store* store, const 
       continue;
     }
     for (const Anomaly* m : inc.members()) {
-      auto it = verdict_by_member.find(MemberKey(m->metric, SliceToJson(m->slice), FormatTimestamp(m->start)));
+      auto it = verdict_by_member.find(MemberKey(*m));
       if (it != verdict_by_member.end()) {
         out[inc.id] = it->second;
         break;
@@ -303,13 +307,12 @@ Result<std::map<std::string, std::string>> FeedbackVerdicts(Store* store, const 
 
 Status AcknowledgeIncident(Store* store, const std::string& id, TimeMs now) {
   VIGIL_ASSIGN_OR_RETURN(IncidentRecord record, store->incidents().Find(id));
-  if (record.status != "open") return Status::Ok();
-  record.status = "acknowledged";
+  if (record.status != ToString(IncidentStatus::kOpen)) return Status::Ok();
+  record.status = ToString(IncidentStatus::kAcknowledged);
   record.updated = now ? now : WallClock();
-  nlohmann::json doc = nlohmann::json::parse(record.document, nullptr, false);
-  if (doc.is_object()) {
-    doc["status"] = record.status;
-    record.document = doc.dump();
+  if (Result<Incident> incident = ParseIncidentJson(record.document); incident.ok()) {
+    incident->status = IncidentStatus::kAcknowledged;
+    record.document = IncidentToJson(*incident).dump();
   }
   return store->incidents().Put(record);
 }

@@ -45,25 +45,16 @@ void Walk(const RouteSpec& node, const RouteMatch& inherited, const Labels& labe
 
 }  // namespace
 
-Labels IncidentLabels(const nlohmann::json& doc) {
+Labels IncidentLabels(const Incident& incident) {
   Labels labels;
-  auto text = [&](const char* key) {
-    const auto it = doc.find(key);
-    if (it == doc.end() || it->is_null()) return std::string();
-    return it->is_string() ? it->get<std::string>() : it->dump();
-  };
-  for (const char* key : {"id", "metric", "severity", "status", "owner"}) labels[key] = text(key);
-  labels["paging"] = doc.value("paging", true) ? "true" : "false";
-  const auto stages = doc.find("stages");
-  if (stages != doc.end() && stages->is_array() && !stages->empty()) {
-    labels["stage"] = (*stages)[0].value("stage", "");
-  }
-  const auto slice = doc.find("slice");
-  if (slice != doc.end() && slice->is_object()) {
-    for (const auto& [dim, value] : slice->items()) {
-      if (value.is_string()) labels[dim] = value.get<std::string>();
-    }
-  }
+  labels["id"] = incident.id;
+  labels["metric"] = incident.primary.metric;
+  labels["severity"] = ToString(incident.severity);
+  labels["status"] = incident.status ? std::string(ToString(*incident.status)) : std::string();
+  labels["owner"] = incident.owner;
+  labels["paging"] = incident.paging ? "true" : "false";
+  if (!incident.evidence.stages.empty()) labels["stage"] = incident.evidence.stages.front().stage;
+  for (const auto& [dimension, value] : incident.primary.slice) labels[dimension] = value;
   return labels;
 }
 
@@ -82,13 +73,6 @@ bool SilenceMatches(const SilenceRecord& silence, const Labels& labels, TimeMs n
     if (!ok) return false;
   }
   return true;
-}
-
-int SeverityRank(const std::string& severity) {
-  if (severity == "minor") return 1;
-  if (severity == "major") return 2;
-  if (severity == "critical") return 3;
-  return 0;
 }
 
 }  // namespace vigil

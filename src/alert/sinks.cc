@@ -9,6 +9,7 @@
 #include <fstream>
 #include <thread>
 
+#include "incident/incident_codec.h"
 #include "vigil/alert.h"
 
 namespace vigil {
@@ -19,9 +20,9 @@ class StdoutSink : public Sink {
   explicit StdoutSink(std::ostream* out) : out_(out) {}
   Status Send(const Notification& n) override {
     if (!out_) return Status::Ok();
-    const nlohmann::json& d = n.document;
-    *out_ << fmt::format("[{}] {} {} owner={}: {}\n", NotificationKindName(n.kind), d.value("id", ""),
-                         d.value("severity", ""), d.value("owner", ""), d.value("summary", ""));
+    const Incident& i = n.incident;
+    *out_ << fmt::format("[{}] {} {} owner={}: {}\n", NotificationKindName(n.kind), i.id, ToString(i.severity),
+                         i.owner, i.summary);
     return Status::Ok();
   }
 
@@ -30,7 +31,8 @@ class StdoutSink : public Sink {
 };
 
 nlohmann::json Envelope(const Notification& n) {
-  return {{"kind", NotificationKindName(n.kind)}, {"sent_at", FormatTimestamp(n.now)}, {"incident", n.document}};
+  return {{"kind", NotificationKindName(n.kind)}, {"sent_at", FormatTimestamp(n.now)},
+          {"incident", IncidentToJson(n.incident)}};
 }
 
 class JsonLinesSink : public Sink {
@@ -125,9 +127,9 @@ class AlertmanagerSink : public Sink {
   }
 
   static nlohmann::json Alert(const Notification& n) {
-    const nlohmann::json& d = n.document;
+    const nlohmann::json d = IncidentToJson(n.incident);
     nlohmann::json labels = {{"alertname", "VigilRegression"}};
-    for (const auto& [key, value] : IncidentLabels(d)) {
+    for (const auto& [key, value] : IncidentLabels(n.incident)) {
       if (key == "status" || value.empty()) continue;  // status changes must not make a new alert
       labels[LabelName(key)] = value;
     }

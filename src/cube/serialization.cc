@@ -94,7 +94,7 @@ Status Cube::Impl::DeserializeCells(std::string_view bytes) {
       if (c >= dictionaries[d].size()) return in.Error("dimension code out of range");
       codes[d] = static_cast<uint32_t>(c);
     }
-    uint8_t kind;
+    uint8_t kind = 0;
     VIGIL_RETURN_IF_ERROR(in.U8(&kind));
     if (kind != kSingleCell && kind != kFullCell) return in.Error("unknown cell kind");
     // Beyond 64 predicates every cell is stored in full (a single cell's bit set is too small).

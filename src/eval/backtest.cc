@@ -240,7 +240,7 @@ void ScoreIncidents(const std::vector<Incident>& incidents, const Truth& truth, 
   }
 }
 
-void ScoreFeedback(const std::vector<Incident>& incidents, const std::map<std::string, std::string>& verdicts,
+void ScoreFeedback(const std::vector<Incident>& incidents, const std::map<std::string, Verdict>& verdicts,
                    BacktestReport* r) {
   for (size_t i = 0; i < incidents.size() && i < r->incident_truth.size(); ++i) {
     auto it = verdicts.find(incidents[i].id);
@@ -250,10 +250,10 @@ void ScoreFeedback(const std::vector<Incident>& incidents, const std::map<std::s
     bool truth_says_true = r->incident_truth[i] == 1;
     if (r->incident_truth[i] == -1) continue;  // quiet: not in either precision
     if (truth_says_true) --score.true_with_feedback;
-    if (it->second == "true_positive") {
+    if (it->second == Verdict::kTruePositive) {
       ++score.feedback_true;
       ++score.true_with_feedback;
-    } else if (it->second == "false_positive") {
+    } else if (it->second == Verdict::kFalsePositive) {
       ++score.feedback_false;
     } else {
       ++score.feedback_duplicate;

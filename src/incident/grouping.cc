@@ -121,6 +121,8 @@ std::vector<Incident> GroupIncidents(const std::vector<Anomaly>& anomalies) {
     std::sort(inc.related.begin(), inc.related.end(),
               [](const Anomaly& a, const Anomaly& b) { return a.start < b.start; });
     inc.id = IncidentIdFor(inc.primary);
+    // Rated from the primary alone until AttachEvidence knows the slice's share of traffic.
+    inc.severity = SeverityOf(inc.primary, 1.0);
     out.push_back(std::move(inc));
   }
   std::sort(out.begin(), out.end(), [](const Incident& a, const Incident& b) {

@@ -28,12 +28,12 @@ std::string Confidence(double c) {
 
 }  // namespace
 
-std::string SeverityOf(const Anomaly& a, double traffic_share) {
+Severity SeverityOf(const Anomaly& a, double traffic_share) {
   double effect = std::min(std::abs(a.relative_change), 2.0);
   double impact = effect * std::clamp(traffic_share, 0.0, 1.0);
-  if (impact >= 0.05 && a.confidence >= 0.999) return "critical";
-  if (impact >= 0.01 || effect >= 0.25) return "major";
-  return "minor";
+  if (impact >= 0.05 && a.confidence >= 0.999) return Severity::kCritical;
+  if (impact >= 0.01 || effect >= 0.25) return Severity::kMajor;
+  return Severity::kMinor;
 }
 
 std::string Summarize(const Incident& incident, const Config& config) {

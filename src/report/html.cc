@@ -136,15 +136,6 @@ std::string Percent(double fraction) {
 
 std::string SliceText(const Slice& slice) { return FormatSlice(slice); }
 
-Slice SliceFromJson(const nlohmann::json& j) {
-  Slice slice;
-  if (!j.is_object()) return slice;
-  for (const auto& [k, v] : j.items()) {
-    slice.emplace_back(k, v.is_string() ? v.get<std::string>() : v.dump());
-  }
-  return slice;
-}
-
 std::string AnchorId(std::string_view text) {
   std::string out;
   for (char c : text) {

@@ -3,7 +3,6 @@
 #pragma once
 
 #include <cstdint>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 
@@ -54,9 +53,6 @@ std::string Number(double v, int decimals);
 
 /// Slice in the `platform=watchOS,asr_model=asr-42` form (`all` when empty).
 std::string SliceText(const Slice& slice);
-
-/// The slice of a DESIGN §5 `slice` object.
-Slice SliceFromJson(const nlohmann::json& j);
 
 /// `id` attribute safe form of any text (letters, digits, '-' and '_').
 std::string AnchorId(std::string_view text);

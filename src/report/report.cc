@@ -15,11 +15,10 @@ namespace {
 
 using internal::HumanValue;
 
-int SeverityRank(const std::string& s) {
-  if (s == "critical") return 0;
-  if (s == "major") return 1;
-  if (s == "minor") return 2;
-  return 3;
+// Worst first; text that names no severity last.
+int SeverityOrder(const std::string& text) {
+  Result<Severity> severity = ParseSeverity(text);
+  return severity.ok() ? static_cast<int>(Severity::kCritical) - static_cast<int>(*severity) : 3;
 }
 
 // Series that detection watches, counted as detection expands monitors (one per metric, slice
@@ -63,11 +62,11 @@ std::string Card(const std::string& label, const std::string& value, const std::
          "</div></div>";
 }
 
-std::string CountsLine(const std::map<std::string, int>& counts, const std::vector<std::string>& order,
+std::string CountsLine(const std::map<std::string, int>& counts, const std::vector<std::string_view>& order,
                        const char* css_prefix) {
   std::string out;
-  for (const std::string& k : order) {
-    auto it = counts.find(k);
+  for (std::string_view k : order) {
+    auto it = counts.find(std::string(k));
     if (it == counts.end() || it->second == 0) continue;
     out += fmt::format("{}<span class=\"dot {}{}\"></span>{} {}", out.empty() ? "" : " · ", css_prefix,
                        HtmlEscape(k), it->second, HtmlEscape(k));
@@ -83,7 +82,7 @@ Result<std::string> RenderReport(const Cube& cube, Store* store, const ReportOpt
   TimeZone zone = zone_or.ok() ? *zone_or : TimeZone::Utc();
   VIGIL_ASSIGN_OR_RETURN(std::vector<StoredIncident> incidents, LoadStoredIncidents(store));
   std::stable_sort(incidents.begin(), incidents.end(), [](const StoredIncident& a, const StoredIncident& b) {
-    int ra = SeverityRank(a.record.severity), rb = SeverityRank(b.record.severity);
+    int ra = SeverityOrder(a.record.severity), rb = SeverityOrder(b.record.severity);
     return ra != rb ? ra < rb : a.record.start < b.record.start;
   });
   VIGIL_ASSIGN_OR_RETURN(size_t monitored, MonitoredSeriesCount(cube));
@@ -116,9 +115,12 @@ Result<std::string> RenderReport(const Cube& cube, Store* store, const ReportOpt
   }
   out += "<section class=\"overview\"><div class=\"cards\">";
   out += Card("Incidents", std::to_string(incidents.size()),
-              CountsLine(by_severity, {"critical", "major", "minor"}, "sev-"));
-  out += Card("Status", std::to_string(by_status["open"]) + " open",
-              CountsLine(by_status, {"open", "acknowledged", "resolved"}, "status-") +
+              CountsLine(by_severity, {ToString(Severity::kCritical), ToString(Severity::kMajor),
+                                       ToString(Severity::kMinor)}, "sev-"));
+  std::string open(ToString(IncidentStatus::kOpen));
+  out += Card("Status", std::to_string(by_status[open]) + " open",
+              CountsLine(by_status, {ToString(IncidentStatus::kOpen), ToString(IncidentStatus::kAcknowledged),
+                                     ToString(IncidentStatus::kResolved)}, "status-") +
                   (paging < static_cast<int>(incidents.size())
                        ? fmt::format(" · {} not paging", incidents.size() - paging)
                        : std::string()));
@@ -132,11 +134,9 @@ Result<std::string> RenderReport(const Cube& cube, Store* store, const ReportOpt
     out += "<table class=\"incident-list\"><thead><tr><th>severity</th><th>incident</th><th>since</th>"
            "<th class=\"num\">change</th><th>status</th><th>owner</th></tr></thead><tbody>";
     for (const StoredIncident& i : incidents) {
-      const nlohmann::json& d = i.document;
-      std::string metric = d.value("metric", std::string());
-      Slice slice = internal::SliceFromJson(d.value("slice", nlohmann::json::object()));
-      double change = d.contains("relative_change") && d["relative_change"].is_number()
-                          ? d["relative_change"].get<double>() : std::nan("");
+      const std::string& metric = i.incident.primary.metric;
+      const Slice& slice = i.incident.primary.slice;
+      double change = i.incident.primary.relative_change;
       out += "<tr><td><span class=\"badge sev sev-" + HtmlEscape(i.record.severity) + "\">" +
              HtmlEscape(i.record.severity) + "</span></td><td><a href=\"#" + HtmlEscape(internal::AnchorId(i.record.id)) +
              "\">" + HtmlEscape(metric) + "</a> <span class=\"slice\">" + HtmlEscape(internal::SliceText(slice)) +

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <nlohmann/json.hpp>
 
 #include "support/test_data.h"
 #include "vigil/alert.h"
@@ -19,8 +20,9 @@ class RecordingSink : public Sink {
       --failures;
       return IoError("unreachable");
     }
-    sent.push_back(std::string(NotificationKindName(n.kind)) + " " + n.document.value("id", "") + " " +
-                   n.document.value("severity", "") + " " + n.document.value("status", ""));
+    const Incident& i = n.incident;
+    sent.push_back(std::string(NotificationKindName(n.kind)) + " " + i.id + " " + std::string(ToString(i.severity)) +
+                   " " + (i.status ? std::string(ToString(*i.status)) : ""));
     return Status::Ok();
   }
   std::vector<std::string> sent;
@@ -151,11 +153,11 @@ TEST_F(LifecycleTest, ComingBackReopensTheSameIncident) {
 TEST_F(LifecycleTest, EscalationNotifiesAgainButDeEscalationDoesNot) {
   Anomaly a = MakeAnomaly("lat_p95", {{"a", "a1"}}, kT0, 0, 0.3);
   Incident minorish = MakeIncident(a, 0.01);
-  EXPECT_EQ(minorish.severity, "major");
+  EXPECT_EQ(minorish.severity, Severity::kMajor);
   Update({minorish}, kT0 + 60 * kMin);
   a.relative_change = 1.5;
   Incident worse = MakeIncident(a, 0.5);
-  EXPECT_EQ(worse.severity, "critical");
+  EXPECT_EQ(worse.severity, Severity::kCritical);
   worse.id = minorish.id;
   AlertReport escalated = Update({worse}, kT0 + 90 * kMin);
   EXPECT_EQ(escalated.escalated, 1);

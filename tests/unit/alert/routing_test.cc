@@ -130,11 +130,15 @@ TEST(SilenceTest, MatchesEveryMatcherWithinItsTimeRange) {
 }
 
 TEST(LabelsTest, IncidentDocumentGivesMetricSeverityStageAndSlice) {
-  nlohmann::json doc = {{"id", "inc-1"}, {"metric", "e2e_p95"}, {"severity", "major"},
-                        {"status", "open"}, {"owner", nullptr}, {"paging", false},
-                        {"slice", {{"platform", "watchOS"}}},
-                        {"stages", {{{"stage", "asr_final"}, {"share", 0.9}}}}};
-  Labels labels = IncidentLabels(doc);
+  Incident incident;
+  incident.id = "inc-1";
+  incident.primary.metric = "e2e_p95";
+  incident.severity = Severity::kMajor;
+  incident.status = IncidentStatus::kOpen;
+  incident.paging = false;
+  incident.primary.slice = {{"platform", "watchOS"}};
+  incident.evidence.stages = {{"asr_final", 0.9}};
+  Labels labels = IncidentLabels(incident);
   EXPECT_EQ(labels["metric"], "e2e_p95");
   EXPECT_EQ(labels["severity"], "major");
   EXPECT_EQ(labels["stage"], "asr_final");

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
 
@@ -57,8 +58,11 @@ SinkSpec Webhook(const std::string& url, int retries) {
 
 Notification Firing() {
   Notification n;
-  n.document = {{"id", "inc-0123456789ab"}, {"metric", "lat_p95"}, {"severity", "major"},
-                {"summary", "Since 14:05 lat_p95 rose"}, {"slice", {{"a", "a1"}}}};
+  n.incident.id = "inc-0123456789ab";
+  n.incident.primary.metric = "lat_p95";
+  n.incident.severity = Severity::kMajor;
+  n.incident.summary = "Since 14:05 lat_p95 rose";
+  n.incident.primary.slice = {{"a", "a1"}};
   n.now = 1772409600000;
   return n;
 }
@@ -128,7 +132,7 @@ TEST(StdoutSinkTest, OneLineWithKindIdSeverityOwnerAndSummary) {
   auto sink = Sink::Create(spec, *config, &out);
   ASSERT_TRUE(sink.ok());
   Notification n = Firing();
-  n.document["owner"] = "asr";
+  n.incident.owner = "asr";
   ASSERT_TRUE((*sink)->Send(n).ok());
   EXPECT_EQ(out.str(), "[firing] inc-0123456789ab major owner=asr: Since 14:05 lat_p95 rose\n");
 }

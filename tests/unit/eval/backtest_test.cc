@@ -79,10 +79,10 @@ TEST(BacktestTest, PrecisionPerMonitorTakesPeoplesFeedbackOverTheTruth) {
   ASSERT_EQ(r.by_monitor.size(), 2u);
   EXPECT_DOUBLE_EQ(r.by_monitor["asr_final_p95"].precision(), 0.5);
   EXPECT_DOUBLE_EQ(r.by_monitor["volume"].precision(), 0.0);
-  std::map<std::string, std::string> verdicts;
+  std::map<std::string, Verdict> verdicts;
   for (const Incident& inc : incidents) {
-    if (inc.primary.slice == Slice{{"platform", "iOS"}}) verdicts[inc.id] = "true_positive";  // truth missed it
-    if (inc.primary.slice == Slice{{"region", "y"}}) verdicts[inc.id] = "duplicate";
+    if (inc.primary.slice == Slice{{"platform", "iOS"}}) verdicts[inc.id] = Verdict::kTruePositive;  // truth missed it
+    if (inc.primary.slice == Slice{{"region", "y"}}) verdicts[inc.id] = Verdict::kDuplicate;
   }
   ScoreFeedback(incidents, verdicts, &r);
   const auto& asr = r.by_monitor["asr_final_p95"];

@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <nlohmann/json.hpp>
 #include <regex>
 
+#include "incident/incident_codec.h"
 #include "support/test_data.h"
 
 namespace vigil {
@@ -282,7 +284,9 @@ TEST_F(StoredReportTest, IncidentsComeFromDetectDocumentsUntilTheLifecycleTableH
 TEST_F(StoredReportTest, IncidentHtmlShowsEvidenceEscaped) {
   TimeMs onset = kStart + 2 * kDayMs;
   StoredIncident inc;
-  inc.document = Document("inc-a", onset, 0);
+  auto decoded = IncidentFromJson(Document("inc-a", onset, 0));
+  ASSERT_TRUE(decoded.ok()) << decoded.status().message();
+  inc.incident = std::move(*decoded);
   inc.record.id = "inc-a";
   inc.record.status = "open";
   inc.record.severity = "major";

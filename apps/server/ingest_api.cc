@@ -1,0 +1,79 @@
+// The ingest resource: POST /api/ingest adds a body of JSON Lines events to the cube and the
+// store, all or nothing.
+#include <fmt/format.h>
+
+#include "server/api_common.h"
+#include "server/server.h"
+#include "vigil/ingest.h"
+
+namespace vigil::server {
+
+using internal::Dump;
+using internal::Json;
+using internal::JsonResponse;
+
+HttpResponse Service::Ingest(const HttpRequest& r) {
+  if (auto refused = CheckToken(r)) return *refused;
+  if (static_cast<int64_t>(r.body.size()) > config_->server.max_body_bytes) {
+    ++rejected_bodies_;
+    return ErrorResponse(413, fmt::format("the body has {} bytes; the limit is {} (server.max_body_bytes)",
+                                          r.body.size(), config_->server.max_body_bytes));
+  }
+  if (r.body.find_first_not_of(" \t\r\n") == std::string::npos) {
+    ++rejected_bodies_;
+    return ErrorResponse(400, "the body is empty; send JSON Lines, one event per line");
+  }
+  // Parse into a scratch cube first: a body with any bad line is refused whole, so a client can
+  // fix and resend it without counting the good lines twice.
+  Cube scratch(config_);
+  IngestOptions options;
+  options.threads = 1;
+  auto stats = IngestBuffer(r.body, "body", &scratch, options);
+  if (!stats.ok()) {
+    ++rejected_bodies_;
+    return ErrorResponse(HttpStatusFor(stats.status().code()), stats.status().message());
+  }
+  bad_lines_ += stats->bad_lines;
+  if (stats->bad_lines > 0) {
+    ++rejected_bodies_;
+    const BadLine& first = stats->first_bad_lines.front();
+    HttpResponse out = ErrorResponse(
+        400, fmt::format("line {}: {} ({} bad line{} of {}; nothing was ingested)", first.line, first.reason,
+                         stats->bad_lines, stats->bad_lines == 1 ? "" : "s", stats->lines),
+        static_cast<int64_t>(first.line));
+    Json body = Json::parse(out.body);
+    Json lines = Json::array();
+    for (const BadLine& b : stats->first_bad_lines) lines.push_back({{"line", b.line}, {"reason", b.reason}});
+    body["error"]["bad_lines"] = lines;
+    out.body = Dump(body) + "\n";
+    return out;
+  }
+  if (stats->events == 0) {
+    ++rejected_bodies_;
+    return ErrorResponse(400, "the body holds no events");
+  }
+  std::unique_lock cube_lock(cube_mutex_);
+  {
+    // All or nothing, in memory and in the store alike: a body past limits.max_cells, or one
+    // whose save fails, leaves both as they were.
+    std::lock_guard store_lock(store_mutex_);
+    Status saved = store_->cube().SaveMerged(&cube_, scratch);
+    if (!saved.ok()) {
+      ++rejected_bodies_;
+      std::string message = saved.message();
+      if (saved.code() != StatusCode::kLimitExceeded) message += "; nothing was ingested";
+      return ErrorResponse(HttpStatusFor(saved.code()), message);
+    }
+  }
+  ++cube_version_;
+  cube_events_ = cube_.event_count();
+  ingested_events_ += stats->events;
+  ingested_lines_ += stats->lines;
+  return JsonResponse({{"events", stats->events},
+                       {"lines", stats->lines},
+                       {"cube_events", cube_.event_count()},
+                       {"from", FormatTimestamp(scratch.first_bucket())},
+                       {"to", FormatTimestamp(scratch.last_bucket() + config_->granularity_ms)}});
+}
+
+}  // namespace vigil::server
