@@ -7,7 +7,7 @@
 #include "command.h"
 #include "common.h"
 #include "vigil/incident_json.h"
-#include "vigil/detect.h"
+#include "vigil/pipeline.h"
 #include "vigil/store.h"
 
 namespace vigil::cli {
@@ -35,7 +35,10 @@ Action Setup(CLI::App* app) {
     if (!from.ok()) return ReportError(from.status());
     auto to = ParseTimeFlag("--to", o->to);
     if (!to.ok()) return ReportError(to.status());
-    auto search = FindIncidents(*cube, *from, *to);
+    InvestigateOptions investigate;
+    investigate.from = *from;
+    investigate.to = *to;
+    auto search = Investigate(*cube, investigate);
     if (!search.ok()) return ReportError(search.status());
     const std::vector<Incident>& grouped = search->incidents;
     size_t anomalies = 0;
