@@ -20,11 +20,11 @@ struct Incident {
   Evidence evidence;           ///< of the primary (filled by CollectEvidence)
   /// False when the incident should not page anyone by default (a pure traffic-mix shift).
   bool paging = true;
-  std::string severity;  ///< minor, major or critical (SeverityOf, set by AttachEvidence)
-  std::string summary;   ///< one paragraph for people (Summarize, set by AttachEvidence)
+  std::string severity;  ///< minor, major or critical (SeverityOf, set by ExplainIncidents)
+  std::string summary;   ///< one paragraph for people (Summarize, set by ExplainIncidents)
   std::string owner;     ///< the owning team, from routing ("" until routed)
   /// Ids of other incidents of the same time that look like one cause seen elsewhere: slices in
-  /// one lineage, or the same value new at both onsets (set by AttachEvidence).
+  /// one lineage, or the same value new at both onsets (LinkRelatedIncidents).
   std::vector<std::string> related_incidents;
   /// Every anomaly of the incident, primary first.
   std::vector<const Anomaly*> members() const;
