@@ -25,24 +25,24 @@
 #include <string>
 #include <vector>
 
-#include "explain/rca_dataset.h"
+#include "support/rca_dataset.h"
 #include "rca_baselines.h"
 #include "vigil/explain.h"
 
 namespace {
 
-using vigil::internal::RcaDatasetSpec;
-using vigil::internal::RcaInstance;
-using vigil::internal::RcaScore;
+using vigil::testing::RcaDatasetSpec;
+using vigil::testing::RcaInstance;
+using vigil::testing::RcaScore;
 
 RcaDatasetSpec BigSpec() {
-  RcaDatasetSpec s = vigil::internal::RcaDatasetS();
+  RcaDatasetSpec s = vigil::testing::RcaDatasetS();
   s.dims = {10, 12, 10, 8, 11};
   return s;
 }
 
 const RcaInstance& BigInstance() {
-  static RcaInstance inst = vigil::internal::GenerateRcaInstance(BigSpec(), 7);
+  static RcaInstance inst = vigil::testing::GenerateRcaInstance(BigSpec(), 7);
   return inst;
 }
 
@@ -81,9 +81,9 @@ BENCHMARK(BM_LocalizeStrings)->Unit(benchmark::kMillisecond);
 // A 20,000-row file in the benchmarks' column order (real,predict,a,b,c,d).
 std::string CsvFile() {
   static std::string path = [] {
-    RcaDatasetSpec s = vigil::internal::RcaDatasetS();
+    RcaDatasetSpec s = vigil::testing::RcaDatasetS();
     s.dims = {10, 20, 10, 10};
-    RcaInstance inst = vigil::internal::GenerateRcaInstance(s, 11);
+    RcaInstance inst = vigil::testing::GenerateRcaInstance(s, 11);
     auto p = std::filesystem::temp_directory_path() / "vigil_rca_bench_20k.csv";
     std::ofstream out(p);
     out << "real,predict,a,b,c,d\n";
@@ -172,10 +172,10 @@ bool RunMethod(const Method& m, const RcaInstance& inst, const RcaDatasetSpec& s
 
 // --eval=NAME:COUNT,...: precision, recall and F1 per dataset and method.
 int Evaluate(const std::string& list, const std::string& method_list, bool by_setting, double significance) {
-  std::map<std::string, RcaDatasetSpec> specs = {{"S", vigil::internal::RcaDatasetS()},
-                                                 {"L", vigil::internal::RcaDatasetL()},
-                                                 {"H", vigil::internal::RcaDatasetH()},
-                                                 {"R", vigil::internal::RcaDatasetR()}};
+  std::map<std::string, RcaDatasetSpec> specs = {{"S", vigil::testing::RcaDatasetS()},
+                                                 {"L", vigil::testing::RcaDatasetL()},
+                                                 {"H", vigil::testing::RcaDatasetH()},
+                                                 {"R", vigil::testing::RcaDatasetR()}};
   std::vector<Method> methods;
   for (const std::string& item : SplitList(method_list)) {
     size_t colon = item.find(':');
@@ -207,7 +207,7 @@ int Evaluate(const std::string& list, const std::string& method_list, bool by_se
       std::vector<double> ms(methods.size(), 0.0);
       for (int i = 0; i < count; ++i) {
         // Every method sees the same instance.
-        RcaInstance inst = vigil::internal::GenerateRcaInstance(spec, uint64_t(i) + 1000 * label.size());
+        RcaInstance inst = vigil::testing::GenerateRcaInstance(spec, uint64_t(i) + 1000 * label.size());
         for (size_t m = 0; m < methods.size(); ++m) {
           if (spec.ratio && methods[m].name != "vigil") continue;  // the baselines take additive measures
           std::string got;
@@ -215,7 +215,7 @@ int Evaluate(const std::string& list, const std::string& method_list, bool by_se
           if (!RunMethod(methods[m], inst, spec, significance, &got)) return 1;
           ms[m] += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
           RcaScore one;
-          vigil::internal::ScoreRootCauseSet(got, inst.truth, &one);
+          vigil::testing::ScoreRootCauseSet(got, inst.truth, &one);
           scores[m].tp += one.tp;
           scores[m].fp += one.fp;
           scores[m].fn += one.fn;

@@ -8,6 +8,8 @@
 #include "common.h"
 #include "incident/incident_codec.h"
 #include "vigil/detect.h"
+#include "vigil/incident_json.h"
+#include "vigil/pipeline.h"
 #include "vigil/store.h"
 
 namespace vigil::cli {
@@ -35,7 +37,10 @@ Action Setup(CLI::App* app) {
     if (!from.ok()) return ReportError(from.status());
     auto to = ParseTimeFlag("--to", o->to);
     if (!to.ok()) return ReportError(to.status());
-    auto search = FindIncidents(*cube, *from, *to);
+    InvestigateOptions investigate;
+    investigate.from = *from;
+    investigate.to = *to;
+    auto search = Investigate(*cube, investigate);
     if (!search.ok()) return ReportError(search.status());
     const std::vector<Incident>& grouped = search->incidents;
     size_t anomalies = 0;

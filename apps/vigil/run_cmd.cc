@@ -11,6 +11,8 @@
 #include "command.h"
 #include "common.h"
 #include "vigil/alert.h"
+#include "vigil/incident_json.h"
+#include "vigil/pipeline.h"
 #include "vigil/report.h"
 
 namespace vigil::cli {
@@ -50,14 +52,13 @@ Action Setup(CLI::App* app) {
     auto now = ParseTimeFlag("--now", o->now);
     if (!now.ok()) return ReportError(now.status());
 
-    auto search = FindIncidents(cube, *from, *to);
+    InvestigateOptions investigate;
+    investigate.from = *from;
+    investigate.to = *to;
+    // Examples and failure templates come from the events themselves: one more pass.
+    investigate.files = o->files;
+    auto search = Investigate(cube, investigate);
     if (!search.ok()) return ReportError(search.status());
-    if (!o->files.empty()) {
-      // Examples and failure templates come from the events themselves: one more pass.
-      Status sampled = AttachSamples(o->files, config, &search->incidents);
-      if (!sampled.ok()) return ReportError(sampled);
-      for (Incident& inc : search->incidents) inc.summary = Summarize(inc, config);
-    }
     AlertOptions options;
     options.now = *now;
     options.data_end = cube.last_bucket() + config.granularity_ms;

@@ -1,5 +1,6 @@
 // Detection: streaming, causal detectors over monitored series, with calibrated confidence,
-// false-discovery control across series, and anomalies on the most specific slice.
+// false-discovery control across series, and anomalies on the most specific slice. Detection
+// only finds anomalies; explaining them (explain.h) and grouping them (incident.h) come after.
 #pragma once
 
 #include <cmath>
@@ -96,7 +97,9 @@ struct MonitoredSeries {
 };
 
 struct DetectionReport {
-  std::vector<Anomaly> anomalies;  ///< ordered by start, then metric and slice
+  /// In the order of the monitors and their series, each series' anomalies by start (the
+  /// pipeline, pipeline.h, orders them by start, metric and slice once they are explained).
+  std::vector<Anomaly> anomalies;
   size_t series = 0;               ///< monitored series evaluated
   size_t points = 0;               ///< points judged
   size_t candidates = 0;           ///< significant runs before hierarchy deduplication
@@ -111,10 +114,23 @@ struct DetectOptions {
 };
 
 /// Runs every monitor of the config over the cube: builds the monitored series, judges each
-/// point, controls the false-discovery rate per round across series, forms anomalies (effect and
-/// duration at least the monitor's minimums) and keeps each on the most specific slice that
-/// carries it. Deterministic: the same cube and config give the same anomalies.
+/// point, compares new values with their siblings, controls the false-discovery rate per round
+/// across series, forms anomalies (effect and duration at least the monitor's minimums) and
+/// keeps each on the most specific slice that carries it. Deterministic: the same cube and
+/// config give the same anomalies. Anomalies that others explain are moved or dropped after
+/// this (ExplainAway, explain.h); FindAnomalies (pipeline.h) does both.
 Result<DetectionReport> Detect(const Cube& cube, const DetectOptions& options = {});
+
+/// Orders anomalies by start, then metric and slice (the order of every report).
+void SortAnomalies(std::vector<Anomaly>* anomalies);
+
+/// True when `value` departs from `expected` in the monitor's direction by at least its smallest
+/// effect that matters (the larger of its absolute and relative minimums). False when either is
+/// NaN.
+bool EffectMatters(const MonitorSpec& monitor, double value, double expected);
+
+/// True when the two anomalies' spans overlap (an open anomaly lasts to the end of the data).
+bool Overlap(const Anomaly& a, const Anomaly& b);
 
 /// Judges a set of series of one monitor (same metric and granularity) outside a cube: each point
 /// through the ensemble, false-discovery control per round across the set, anomalies with the

@@ -1,6 +1,7 @@
 // Evaluation against ground truth: backtests on labelled data (DESIGN §5.2 truth files).
 #pragma once
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -100,6 +101,20 @@ struct BacktestReport {
   double recall() const;
   double f1() const;
   double false_per_day() const;
+
+  /// Truth incidents found.
+  size_t found() const;
+  /// Detection delay of the found truth incidents: the median (the upper middle one of an even
+  /// count) and the largest, in ms; 0 when none was found.
+  double median_delay_ms() const;
+  double worst_delay_ms() const;
+  /// Truth incidents found, and all of them, of one kind.
+  struct KindRecall {
+    size_t found = 0;
+    size_t total = 0;
+  };
+  /// Recall per kind of truth incident, by kind name.
+  std::map<std::string, KindRecall> recall_by_kind() const;
 };
 
 /// Matches anomalies to truth by DESIGN §5.2: metric among the truth's metrics, onset within
@@ -118,5 +133,28 @@ void ScoreFeedback(const std::vector<Incident>& incidents, const std::map<std::s
 
 /// True when the anomaly matches the truth incident (DESIGN §5.2).
 bool Matches(const Anomaly& anomaly, const TruthIncident& truth);
+
+/// What RunBacktest reads besides the cube and the truth.
+struct BacktestOptions {
+  /// The events behind the cube, read for examples, error templates and failure stages as
+  /// `vigil run` does (a failure regression's stages come from them); empty: the cube only.
+  std::vector<std::string> files;
+  /// People's verdicts on the incidents found (incident id → true_positive, false_positive or
+  /// duplicate), e.g. the store's feedback (FeedbackVerdicts, alert.h); empty: none.
+  std::function<Result<std::map<std::string, Verdict>>(const std::vector<Incident>&)> feedback;
+};
+
+/// The backtest of `cube` against `truth`: the pipeline over the whole cube (Investigate,
+/// pipeline.h, with `files`), its anomalies matched to the truth (Backtest), its incidents scored
+/// (ScoreIncidents) and, with feedback, people's verdicts (ScoreFeedback). Errors: what
+/// Investigate or the feedback returns.
+Result<BacktestReport> RunBacktest(const Cube& cube, const Truth& truth,
+                                   const BacktestOptions& options = {});
+
+/// The report as the JSON document `vigil backtest --json` writes: the figures, one entry per
+/// truth incident (`truth`), per monitor (`by_monitor`) and per decoy that produced an anomaly
+/// (`decoy_hits`, each with the anomaly as a DESIGN §5 incident). Two-space indented, no final
+/// newline.
+std::string BacktestReportToJson(const BacktestReport& report);
 
 }  // namespace vigil

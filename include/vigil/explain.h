@@ -1,8 +1,16 @@
-// Explanations of an anomaly. Root-cause localization: given the leaf cells of a cube (one per
-// full combination of dimension values) with their actual and expected values over the anomalous
-// window, find the smallest set of slices, at any depth and over any dimensions, that explains
-// the deviation. Additive measures use one actual/expected pair per cell; ratio measures (rates)
-// add the denominator pair, and the search runs on the cells' rates. Method: docs/root_cause.md.
+// Explanation of anomalies, read from the cube and the events:
+// - root-cause localization over leaf cells (LocalizeRootCauses): given the actual and expected
+//   values of every full combination of dimension values over the anomalous window, the smallest
+//   set of slices, at any depth and over any dimensions, that explains the deviation; additive
+//   measures use one actual/expected pair per cell, ratio measures (rates) add the denominator
+//   pair (method: docs/root_cause.md);
+// - the evidence of an anomaly (CollectEvidence): root causes, stage attribution, what changed at
+//   the onset, the mix-shift test, affected devices;
+// - explain-away (ExplainAway): anomalies that another anomaly's slice explains are moved there
+//   or dropped;
+// - samples from the events (AttachSamples): example request ids, failure-message templates
+//   (templates.h) and the stages whose error codes grew.
+// Explanation works on anomalies (detect.h) and their evidence; incidents (incident.h) hold it.
 #pragma once
 
 #include <cstdint>
@@ -10,7 +18,12 @@
 #include <utility>
 #include <vector>
 
+#include "vigil/config.h"
+#include "vigil/cube.h"
+#include "vigil/detect.h"
 #include "vigil/status.h"
+#include "vigil/templates.h"
+#include "vigil/time.h"
 
 namespace vigil {
 
@@ -102,5 +115,93 @@ Result<RootCauseTable> ReadRootCauseCsv(const std::string& path, const RootCause
 /// The benchmark notation of a root-cause set: elements joined by ';', the attributes of an
 /// element by '&', each attribute `dim=value` sorted by name, e.g. "a=a2&b=b12;c=c4".
 std::string FormatRootCauseSet(const std::vector<RootCause>& causes);
+
+/// A pipeline stage's part in a latency regression.
+struct StageShare {
+  std::string stage;
+  double share = 0;     ///< of the summed stage increases, in [0, 1]
+  double baseline = 0;  ///< the stage's same quantile (or mean) before
+  double observed = 0;  ///< and during
+};
+
+/// A dimension value whose share of the slice's traffic rose at the onset (a new build, model
+/// or voice), with its cohort contrast.
+struct ChangedValue {
+  std::string dimension;
+  std::string value;
+  TimeMs first_seen = 0;
+  double share_before = 0;
+  double share_after = 0;
+  double metric_value = 0;     ///< the metric on slice + value during the anomaly
+  double siblings_value = 0;   ///< on the slice without the value
+};
+
+/// What the cube says about an anomaly: where the latency went, what changed, whether only the
+/// traffic mix moved, how many devices were affected.
+struct Evidence {
+  /// The slices that carry the deviation (full slices: the anomaly's slice plus the localized
+  /// part), largest explained fraction first. Rates search the cells' rates; quantiles search
+  /// the share of values beyond the baseline quantile; counts the counts.
+  std::vector<RootCause> root_causes;
+  std::vector<StageShare> stages;          ///< largest share first
+  /// The stages of a failure regression, from the growth of each stage's error codes
+  /// (baseline/observed are errors per turn); false: from stage latencies.
+  bool stages_from_errors = false;
+  std::vector<ChangedValue> what_changed;  ///< largest share increase first
+  bool mix_shift = false;   ///< the aggregate moved because traffic moved between unchanged parts
+  std::string mix_dimension;  ///< along which dimension
+  uint64_t affected_devices = 0;
+  uint64_t affected_turns = 0;  ///< events of the slice during the anomaly's first hours
+  uint64_t reference_turns = 0; ///< and during the reference window
+  double traffic_share = 1;     ///< the slice's share of all events then, in [0, 1]
+  /// The windows compared: the anomaly's first hours and the reference (a week or a day before).
+  TimeMs window_from = 0, window_to = 0, reference_from = 0, reference_to = 0;
+  /// Failure messages of the slice in the window against the reference (AttachSamples).
+  std::vector<ErrorTemplate> error_templates;
+  /// Request ids of turns of the slice in the window that show the regression (AttachSamples).
+  std::vector<std::string> examples;
+};
+
+/// Collects the evidence of `anomaly` from `cube`, comparing its first hours (at most six) with
+/// the same hours one week earlier when the slice had traffic then, else one day earlier.
+/// Errors: kNotFound for a metric the cube's config does not define.
+Result<Evidence> CollectEvidence(const Cube& cube, const Anomaly& anomaly);
+
+/// The evidence of a regression led by `primary` with `related` anomalies: CollectEvidence of the
+/// primary and, when that names no stages (a failure or good-turn rate), the stages of the
+/// related latency anomaly (quantile or mean) that moved most.
+Result<Evidence> CollectEvidence(const Cube& cube, const Anomaly& primary,
+                                 const std::vector<Anomaly>& related);
+
+/// Anomalies on unrelated slices at the same time (failure_rate on platform=iOS and on
+/// app_build=2026.10.2) are often one regression seen twice. The cube answers which explains
+/// which: take Y's traffic out of X; if less than a third of X's deviation remains, X's
+/// regression lies in Y. When Y is the same metric, X is dropped; when Y is another metric, X
+/// moves to the intersection of both slices when the detection ensemble, replayed there, still
+/// shows an effect that matters (EffectMatters). Counts and distinct counts are left alone
+/// (removing traffic always lowers them). Two anomalies that end up on one slice at one time are
+/// kept once (the first). Returns the anomalies kept, in their order; the result depends on that
+/// order (Detect's).
+std::vector<Anomaly> ExplainAway(const Cube& cube, std::vector<Anomaly> anomalies);
+
+/// One regression whose samples AttachSamples reads: its leading anomaly (metric, slice,
+/// direction, baseline), when the whole regression ends (0 while open), and its evidence (from
+/// CollectEvidence; its windows say what to read), which receives the samples.
+struct SampleTarget {
+  const Anomaly* anomaly = nullptr;
+  TimeMs end = 0;
+  Evidence* evidence = nullptr;
+};
+
+/// Reads `files` (the events behind the cube) once to fill every target's examples (up to
+/// `max_examples` request ids of turns in its slice and window that show the regression: failed
+/// ones for a rate, ones beyond the baseline for a latency; the same ids whatever the file order)
+/// and its error templates (failure messages of the slice in its window against the reference
+/// window); a rate regression's stages from the growth of each stage's error codes
+/// (`input.error_stages`). The window read is the evidence window widened to the regression's
+/// first six hours. Errors: kNotFound for a metric or dimension `config` does not define, and
+/// what reading the files returns.
+Status AttachSamples(const std::vector<std::string>& files, const Config& config,
+                     const std::vector<SampleTarget>& targets, size_t max_examples = 5);
 
 }  // namespace vigil

@@ -9,7 +9,6 @@
 
 #include "vigil/detect.h"
 #include "vigil/explain.h"
-#include "vigil/templates.h"
 
 namespace vigil {
 
@@ -35,56 +34,6 @@ Result<Severity> ParseSeverity(std::string_view text);
 Result<IncidentStatus> ParseIncidentStatus(std::string_view text);
 Result<Verdict> ParseVerdict(std::string_view text);
 
-/// A pipeline stage's part in a latency regression.
-struct StageShare {
-  std::string stage;
-  double share = 0;     ///< of the summed stage increases, in [0, 1]
-  double baseline = 0;  ///< the stage's same quantile (or mean) before
-  double observed = 0;  ///< and during
-};
-
-/// A dimension value whose share of the slice's traffic rose at the onset (a new build, model
-/// or voice), with its cohort contrast.
-struct ChangedValue {
-  std::string dimension;
-  std::string value;
-  TimeMs first_seen = 0;
-  double share_before = 0;
-  double share_after = 0;
-  double metric_value = 0;     ///< the metric on slice + value during the anomaly
-  double siblings_value = 0;   ///< on the slice without the value
-};
-
-/// What the cube says about an anomaly: where the latency went, what changed, whether only the
-/// traffic mix moved, how many devices were affected.
-struct Evidence {
-  /// The slices that carry the deviation (full slices: the anomaly's slice plus the localized
-  /// part), largest explained fraction first. Rates search the cells' rates; quantiles search
-  /// the share of values beyond the baseline quantile; counts the counts.
-  std::vector<RootCause> root_causes;
-  std::vector<StageShare> stages;          ///< largest share first
-  /// The stages of a failure regression, from the growth of each stage's error codes
-  /// (baseline/observed are errors per turn); false: from stage latencies.
-  bool stages_from_errors = false;
-  std::vector<ChangedValue> what_changed;  ///< largest share increase first
-  bool mix_shift = false;   ///< the aggregate moved because traffic moved between unchanged parts
-  std::string mix_dimension;  ///< along which dimension
-  uint64_t affected_devices = 0;
-  uint64_t affected_turns = 0;  ///< events of the slice during the anomaly's first hours
-  uint64_t reference_turns = 0; ///< and during the reference window
-  double traffic_share = 1;     ///< the slice's share of all events then, in [0, 1]
-  /// The windows compared: the anomaly's first hours and the reference (a week or a day before).
-  TimeMs window_from = 0, window_to = 0, reference_from = 0, reference_to = 0;
-  /// Failure messages of the slice in the window against the reference (AttachSamples).
-  std::vector<ErrorTemplate> error_templates;
-  /// Request ids of turns of the slice in the window that show the regression (AttachSamples).
-  std::vector<std::string> examples;
-};
-
-/// Collects the evidence of `anomaly` from `cube`, comparing its window with the same hours one
-/// week earlier when the cube has them, else one day earlier.
-Result<Evidence> CollectEvidence(const Cube& cube, const Anomaly& anomaly);
-
 /// One regression: a primary anomaly and the others that share its time and its slice lineage.
 struct Incident {
   std::string id;              ///< stable: from the primary's metric, slice and onset
@@ -96,12 +45,12 @@ struct Incident {
   /// False when the incident should not page anyone by default (a pure traffic-mix shift).
   bool paging = true;
   /// SeverityOf the primary: from its slice alone after GroupIncidents, with the slice's share of
-  /// traffic after AttachEvidence.
+  /// traffic after ExplainIncidents.
   Severity severity = Severity::kMinor;
-  std::string summary;   ///< one paragraph for people (Summarize, set by AttachEvidence)
+  std::string summary;   ///< one paragraph for people (Summarize, set by ExplainIncidents)
   std::string owner;     ///< the owning team, from routing ("" until routed)
   /// Ids of other incidents of the same time that look like one cause seen elsewhere: slices in
-  /// one lineage, or the same value new at both onsets (set by AttachEvidence).
+  /// one lineage, or the same value new at both onsets (LinkRelatedIncidents).
   std::vector<std::string> related_incidents;
   /// Where the incident is in its lifecycle, once alerting tracks it (unset for incidents straight
   /// from detection: their documents have no `status`).
@@ -119,26 +68,10 @@ struct Incident {
 /// 3 hours of the previous one's end. Deterministic; incidents ordered by start.
 std::vector<Incident> GroupIncidents(const std::vector<Anomaly>& anomalies);
 
-/// Fills every incident's evidence, severity and summary from the cube; an incident whose
-/// primary is a pure mix shift does not page by default.
-Status AttachEvidence(const Cube& cube, std::vector<Incident>* incidents);
-
-/// Reads `files` (the events behind the cube) once more to fill every incident's examples (up to
-/// `max_examples` request ids of turns in its slice and window that show the regression: failed
-/// ones for a rate, ones beyond the baseline for a latency; the same ids whatever the file order)
-/// and its error templates (failure messages of the slice in its window against the reference
-/// window); a rate regression's stages from the growth of each stage's error codes
-/// (`input.error_stages`). Needs AttachEvidence first.
-Status AttachSamples(const std::vector<std::string>& files, const Config& config, std::vector<Incident>* incidents,
-                     size_t max_examples = 5);
-
-/// Detect, group and explain: the incidents of `cube` whose onset lies in [from, to) (0: no
-/// bound; history before `from` still feeds the baselines). Deterministic.
-struct IncidentSearch {
-  std::vector<Incident> incidents;
-  DetectionReport detection;  ///< every anomaly found, before the time filter
-};
-Result<IncidentSearch> FindIncidents(const Cube& cube, TimeMs from = 0, TimeMs to = 0);
+/// Links incidents of one time that look like one cause seen from two sides (their slices or top
+/// root causes in one lineage, or one value new at both onsets) through `related_incidents`.
+/// Needs their evidence.
+void LinkRelatedIncidents(std::vector<Incident>* incidents);
 
 /// Severity from effect size × affected traffic: impact = |relative change| (capped at 2) × the
 /// slice's share of all traffic. critical: impact ≥ 0.05 at ≥ 99.9 % confidence; major:

@@ -1,6 +1,8 @@
-// vigil.detect: every monitored series of a cube judged (detect.h); anomalies as dicts.
+// vigil.detect: every monitored series of a cube judged (FindAnomalies, pipeline.h); anomalies
+// as dicts.
 #include "bind_common.h"
 #include "vigil/incident.h"
+#include "vigil/pipeline.h"
 #include "vigil/time.h"
 
 namespace vigil::python {
@@ -13,7 +15,7 @@ py::list Detect(const PyCube& self, const py::handle& start, const py::handle& e
   {
     py::gil_scoped_release nogil;
     std::shared_lock lock(self.mutex);
-    report = vigil::Detect(self.cube);
+    report = FindAnomalies(self.cube);
   }
   py::list out;
   // As `vigil detect --from/--to`: the whole history feeds the baselines; the range selects

@@ -7,6 +7,7 @@
 #include "vigil/incident.h"
 #include "vigil/incident_json.h"
 #include "vigil/ingest.h"
+#include "vigil/pipeline.h"
 #include "vigil/time.h"
 
 namespace vigil::python {
@@ -58,18 +59,11 @@ Incident IncidentFromArg(const py::handle& what) {
 }
 
 // Evidence from the cube, then (with files) examples and error templates from the events, as
-// `vigil run` does; the summary is written again once the samples are in.
+// `vigil run` does.
 Status Explained(const PyCube& self, const std::vector<std::string>& files,
                  std::vector<Incident>* incidents) {
-  {
-    std::shared_lock lock(self.mutex);
-    VIGIL_RETURN_IF_ERROR(AttachEvidence(self.cube, incidents));
-  }
-  if (files.empty()) return Status::Ok();
-  const Config& config = *self.config->config;
-  VIGIL_RETURN_IF_ERROR(AttachSamples(files, config, incidents));
-  for (Incident& inc : *incidents) inc.summary = Summarize(inc, config);
-  return Status::Ok();
+  std::shared_lock lock(self.mutex);
+  return ExplainIncidents(self.cube, files, incidents);
 }
 
 std::vector<std::string> FilesArg(const py::handle& files) {
@@ -115,19 +109,13 @@ py::list Group(const py::iterable& anomalies) {
 
 Result<std::vector<Incident>> Search(const PyCube& self, TimeMs from, TimeMs to,
                                      const std::vector<std::string>& files) {
-  Result<IncidentSearch> search = InvalidArgument("");
-  {
-    std::shared_lock lock(self.mutex);
-    search = FindIncidents(self.cube, from, to);
-  }
-  if (!search.ok()) return search.status();
-  std::vector<Incident> incidents = std::move(search->incidents);
-  if (!files.empty()) {
-    const Config& config = *self.config->config;
-    VIGIL_RETURN_IF_ERROR(AttachSamples(files, config, &incidents));
-    for (Incident& inc : incidents) inc.summary = Summarize(inc, config);
-  }
-  return incidents;
+  InvestigateOptions options;
+  options.from = from;
+  options.to = to;
+  options.files = files;
+  std::shared_lock lock(self.mutex);
+  VIGIL_ASSIGN_OR_RETURN(Investigation search, Investigate(self.cube, options));
+  return std::move(search.incidents);
 }
 
 py::list FindIncidentsBinding(const PyCube& self, const py::handle& start, const py::handle& end,

@@ -12,4 +12,5 @@ PYBIND11_MODULE(_vigil, m) {
   init_ingest(m);
   init_detect(m);
   init_incident(m);
+  init_eval(m);
 }

@@ -58,6 +58,18 @@ def test_detect_group_explain_is_find_incidents(cube, scenario):
     assert vigil.explain(cube, groups, files=files) == vigil.find_incidents(cube, files=files)
 
 
+def test_backtest_gives_the_cli_backtest_report(cli, cli_incidents, workdir, scenario, cube):
+    cfg = str(workdir / "vigil.yaml")
+    truth = scenario.parent / "truth.json"
+    out = workdir / "backtest.json"
+    subprocess.run([cli, "backtest", "--config", cfg, "--truth", str(truth), "--json", str(out),
+                    str(scenario)], check=True, capture_output=True)
+    from_cli = json.loads(out.read_text())
+    from_python = vigil.backtest(cube, truth, files=[str(scenario)])
+    assert from_cli["truth"] and from_cli["recall"] > 0
+    assert from_python == from_cli
+
+
 def test_explain_one_anomaly(cube):
     anomaly = vigil.detect(cube)[0]
     doc = vigil.explain(cube, anomaly)

@@ -10,6 +10,7 @@ The same engine as the `vigil` command line, from Python::
     anomalies = vigil.detect(cube)
     incident = vigil.explain(cube, anomalies[0])  # DESIGN §5 document
     incidents = vigil.run(config, ["events.jsonl"])
+    scores = vigil.backtest(cube, "truth.json")  # as `vigil backtest --json`
 
 Cubes are exact and mergeable: cubes built from parts of the input and merged (Cube.merge, or
 across processes with Cube.to_bytes / Cube.from_bytes) hold the same events as one cube built
@@ -33,6 +34,7 @@ from vigil._vigil import (
     IoError,
     LimitExceededError,
     NotFoundError,
+    backtest,
     detect,
     explain,
     find_incidents,
@@ -53,6 +55,7 @@ __all__ = [
     "LimitExceededError",
     "NotFoundError",
     "__version__",
+    "backtest",
     "detect",
     "explain",
     "find_incidents",

@@ -1,3 +1,5 @@
+// Grouping: anomalies into incidents (GroupIncidents), and incidents that look like one cause
+// linked to each other (LinkRelatedIncidents).
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -47,6 +49,15 @@ bool Related(const Anomaly& a, const Anomaly& b) {
 // Larger, surer, and more specific anomalies lead their incident.
 double Weight(const Anomaly& a) {
   return std::abs(a.relative_change) * a.confidence * (1 + 0.1 * static_cast<double>(a.slice.size()));
+}
+
+bool InLineage(const Slice& a, const Slice& b) {
+  auto contains = [](const Slice& big, const Slice& small) {
+    return std::all_of(small.begin(), small.end(), [&](const auto& kv) {
+      return std::find(big.begin(), big.end(), kv) != big.end();
+    });
+  };
+  return contains(a, b) || contains(b, a);
 }
 
 }  // namespace
@@ -121,7 +132,7 @@ std::vector<Incident> GroupIncidents(const std::vector<Anomaly>& anomalies) {
     std::sort(inc.related.begin(), inc.related.end(),
               [](const Anomaly& a, const Anomaly& b) { return a.start < b.start; });
     inc.id = IncidentIdFor(inc.primary);
-    // Rated from the primary alone until AttachEvidence knows the slice's share of traffic.
+    // Rated from the primary alone until ExplainIncidents knows the slice's share of traffic.
     inc.severity = SeverityOf(inc.primary, 1.0);
     out.push_back(std::move(inc));
   }
@@ -129,6 +140,40 @@ std::vector<Incident> GroupIncidents(const std::vector<Anomaly>& anomalies) {
     return a.start != b.start ? a.start < b.start : a.id < b.id;
   });
   return out;
+}
+
+// Incidents of one time that look like one cause seen from two sides: their slices (or top
+// root causes) lie in one lineage, or one value appeared just before both onsets. All traffic is in every
+// lineage, so it relates only to incidents that began within the hour.
+void LinkRelatedIncidents(std::vector<Incident>* incidents) {
+  auto& all = *incidents;
+  for (size_t i = 0; i < all.size(); ++i) {
+    for (size_t j = i + 1; j < all.size(); ++j) {
+      const Incident& a = all[i];
+      const Incident& b = all[j];
+      TimeMs a_end = a.end ? a.end : INT64_MAX / 2, b_end = b.end ? b.end : INT64_MAX / 2;
+      if (!(a.start < b_end + kHourMs && b.start < a_end + kHourMs)) continue;
+      bool near_onsets = std::abs(a.start - b.start) <= kHourMs;
+      bool lineage = InLineage(a.primary.slice, b.primary.slice) &&
+                     (near_onsets || (!a.primary.slice.empty() && !b.primary.slice.empty()));
+      if (!lineage && !a.evidence.root_causes.empty() && !b.evidence.root_causes.empty()) {
+        Slice ra(a.evidence.root_causes[0].slice.begin(), a.evidence.root_causes[0].slice.end());
+        Slice rb(b.evidence.root_causes[0].slice.begin(), b.evidence.root_causes[0].slice.end());
+        lineage = !ra.empty() && !rb.empty() && InLineage(ra, rb);
+      }
+      bool same_change = false;
+      for (const ChangedValue& x : a.evidence.what_changed) {
+        for (const ChangedValue& y : b.evidence.what_changed) {
+          // A value new at both onsets: first seen within six hours before them.
+          same_change = same_change || (near_onsets && x.dimension == y.dimension && x.value == y.value &&
+                                        x.first_seen && x.first_seen >= std::min(a.start, b.start) - 6 * kHourMs);
+        }
+      }
+      if (!lineage && !same_change) continue;
+      all[i].related_incidents.push_back(b.id);
+      all[j].related_incidents.push_back(a.id);
+    }
+  }
 }
 
 }  // namespace vigil

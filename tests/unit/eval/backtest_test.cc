@@ -64,6 +64,35 @@ TEST(BacktestTest, ReportsRecallPrecisionDelaysAndDecoys) {
   EXPECT_EQ(r.decoy_hits[0].first.kind, "mix_shift");
 }
 
+TEST(BacktestTest, FiguresAndJsonComeFromTheReport) {
+  auto truth = Truth::Parse(kTruth, "truth.json");
+  ASSERT_TRUE(truth.ok());
+  std::vector<Anomaly> found = {
+      Make("asr_final_p95", {{"platform", "watchOS"}, {"asr_model", "asr-42"}}, "2026-03-02T14:10:00Z"),
+      Make("volume", {{"locale", "fr-FR"}}, "2026-03-03T09:30:00Z"),
+      Make("e2e_p95", {}, "2026-03-03T15:00:00Z")};  // decoy hit
+  BacktestReport r = Backtest(found, *truth);
+  EXPECT_EQ(r.found(), 2u);
+  EXPECT_EQ(r.median_delay_ms(), 30 * kMinuteMs);  // the upper middle of an even count
+  EXPECT_EQ(r.worst_delay_ms(), 30 * kMinuteMs);
+  auto by_kind = r.recall_by_kind();
+  ASSERT_EQ(by_kind.size(), 2u);
+  EXPECT_EQ(by_kind["latency_step"].found, 1u);
+  EXPECT_EQ(by_kind["volume_drop"].total, 1u);
+
+  BacktestReport none = Backtest({}, *truth);
+  EXPECT_EQ(none.found(), 0u);
+  EXPECT_EQ(none.median_delay_ms(), 0);
+  EXPECT_EQ(none.recall_by_kind()["latency_step"].found, 0u);
+
+  std::string json = BacktestReportToJson(r);
+  EXPECT_NE(json.find("\"recall\": 1.0"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"median_delay_minutes\": 30.0"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"id\": \"t2\""), std::string::npos);
+  EXPECT_NE(json.find("\"decoy_hits\""), std::string::npos);
+  EXPECT_NE(json.back(), '\n');
+}
+
 TEST(BacktestTest, PrecisionPerMonitorTakesPeoplesFeedbackOverTheTruth) {
   auto truth = Truth::Parse(kTruth, "truth.json");
   ASSERT_TRUE(truth.ok());

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "explain/rca_dataset.h"
+#include "support/rca_dataset.h"
 #include "vigil/explain.h"
 
 namespace vigil {
@@ -199,10 +199,10 @@ TEST(RootCause, RateOfOneSlice) {
 }
 
 TEST(RootCause, FractionsInUnitIntervalAndOrdered) {
-  internal::RcaDatasetSpec spec = internal::RcaDatasetS();
+  testing::RcaDatasetSpec spec = testing::RcaDatasetS();
   spec.dims = {6, 5, 4, 3};
   for (uint64_t seed = 1; seed <= 40; ++seed) {
-    internal::RcaInstance inst = internal::GenerateRcaInstance(spec, seed);
+    testing::RcaInstance inst = testing::GenerateRcaInstance(spec, seed);
     auto r = LocalizeRootCauses(inst.table);
     ASSERT_TRUE(r.ok());
     for (size_t i = 0; i < r->size(); ++i) {
@@ -294,27 +294,27 @@ TEST_F(CsvTest, ErrorsNameFileLineAndColumn) {
 
 TEST(RootCauseAccuracy, GeneratedInstancesScoreWell) {
   // A floor, not the evaluation (bench/rca_bench.cc --eval): small S-style instances.
-  internal::RcaDatasetSpec spec = internal::RcaDatasetS();
+  testing::RcaDatasetSpec spec = testing::RcaDatasetS();
   spec.dims = {8, 6, 6, 5};
-  internal::RcaScore score;
+  testing::RcaScore score;
   for (uint64_t seed = 1; seed <= 60; ++seed) {
-    internal::RcaInstance inst = internal::GenerateRcaInstance(spec, seed);
+    testing::RcaInstance inst = testing::GenerateRcaInstance(spec, seed);
     auto r = LocalizeRootCauses(inst.table);
     ASSERT_TRUE(r.ok());
-    internal::ScoreRootCauseSet(FormatRootCauseSet(*r), inst.truth, &score);
+    testing::ScoreRootCauseSet(FormatRootCauseSet(*r), inst.truth, &score);
   }
   EXPECT_GT(score.F1(), 0.8) << "tp " << score.tp << " fp " << score.fp << " fn " << score.fn;
 }
 
 TEST(RootCauseDataset, SameSeedSameInstance) {
-  internal::RcaDatasetSpec spec = internal::RcaDatasetS();
+  testing::RcaDatasetSpec spec = testing::RcaDatasetS();
   spec.dims = {4, 3, 3};
-  auto x = internal::GenerateRcaInstance(spec, 5), y = internal::GenerateRcaInstance(spec, 5);
+  auto x = testing::GenerateRcaInstance(spec, 5), y = testing::GenerateRcaInstance(spec, 5);
   EXPECT_EQ(x.truth, y.truth);
   EXPECT_EQ(x.table.actual, y.table.actual);
   EXPECT_FALSE(x.truth.empty());
-  internal::RcaScore s;
-  internal::ScoreRootCauseSet("b=b1&a=a2;c=c1", "a=a2&b=b1;c=c2", &s);
+  testing::RcaScore s;
+  testing::ScoreRootCauseSet("b=b1&a=a2;c=c1", "a=a2&b=b1;c=c2", &s);
   EXPECT_EQ(s.tp, 1);
   EXPECT_EQ(s.fp, 1);
   EXPECT_EQ(s.fn, 1);

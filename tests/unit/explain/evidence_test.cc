@@ -2,7 +2,7 @@
 
 #include <random>
 
-#include "vigil/incident.h"
+#include "vigil/explain.h"
 
 namespace vigil {
 namespace {

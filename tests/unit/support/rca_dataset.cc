@@ -1,5 +1,5 @@
 // Synthetic root-cause datasets (see rca_dataset.h).
-#include "explain/rca_dataset.h"
+#include "support/rca_dataset.h"
 
 #include <algorithm>
 #include <cmath>
@@ -8,7 +8,7 @@
 #include <set>
 #include <sstream>
 
-namespace vigil::internal {
+namespace vigil::testing {
 namespace {
 
 using Rng = std::mt19937_64;
@@ -260,4 +260,4 @@ void ScoreRootCauseSet(const std::string& predicted, const std::string& truth, R
   score->fn += int64_t(want.size()) - tp;
 }
 
-}  // namespace vigil::internal
+}  // namespace vigil::testing

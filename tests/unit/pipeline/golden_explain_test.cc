@@ -1,6 +1,7 @@
 // Runs the golden explanation cases in tests/golden/explain/ (format: its README.md): builds the
-// events of each case, ingests them, explains the named anomaly with the pipeline's own steps
-// (AttachEvidence, AttachSamples) and checks what the explanation says.
+// events of each case, ingests them, explains the named anomaly with the pipeline's own step
+// (ExplainIncidents: evidence from the cube, samples from the events) and checks what the
+// explanation says.
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
 
@@ -12,6 +13,7 @@
 
 #include "vigil/incident.h"
 #include "vigil/ingest.h"
+#include "vigil/pipeline.h"
 
 namespace vigil {
 namespace {
@@ -159,8 +161,7 @@ TEST_P(GoldenExplainTest, SaysWhatTheCaseExpects) {
   a.direction = a.observed >= a.baseline ? Direction::kUp : Direction::kDown;
   a.confidence = 0.9999;
   std::vector<Incident> incidents = GroupIncidents({a});
-  ASSERT_TRUE(AttachEvidence(cube, &incidents).ok());
-  ASSERT_TRUE(AttachSamples({path.string()}, *config, &incidents).ok());
+  ASSERT_TRUE(ExplainIncidents(cube, {path.string()}, &incidents).ok());
   std::filesystem::remove(path);
   const Incident& inc = incidents[0];
   const Evidence& e = inc.evidence;

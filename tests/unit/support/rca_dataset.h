@@ -10,7 +10,7 @@
 
 #include "vigil/explain.h"
 
-namespace vigil::internal {
+namespace vigil::testing {
 
 /// The parameters of one dataset; each range is sampled uniformly per instance (per anomaly for
 /// the anomaly parameters).
@@ -55,4 +55,4 @@ struct RcaScore {
 /// order of elements and of attributes does not matter) to `score`.
 void ScoreRootCauseSet(const std::string& predicted, const std::string& truth, RcaScore* score);
 
-}  // namespace vigil::internal
+}  // namespace vigil::testing

@@ -1,9 +1,10 @@
-// Examples and error templates of incidents, read from the input files: the cube keeps counts
-// and sketches, not request ids or messages, so these come from one more pass over the events.
+// Examples, error templates and failure stages of regressions, read from the input files: the
+// cube keeps counts and sketches, not request ids or messages, so these come from one more pass
+// over the events.
 #include <algorithm>
 #include <cmath>
 
-#include "vigil/incident.h"
+#include "vigil/explain.h"
 #include "vigil/ingest.h"
 
 namespace vigil {
@@ -80,25 +81,26 @@ void AttributeFailuresToStages(const Collector& c, const Config& config, double 
 
 }  // namespace
 
-Status AttachSamples(const std::vector<std::string>& files, const Config& config, std::vector<Incident>* incidents,
-                     size_t max_examples) {
-  if (files.empty() || incidents->empty()) return Status::Ok();
-  std::vector<Collector> collectors(incidents->size());
-  for (size_t i = 0; i < incidents->size(); ++i) {
-    const Incident& inc = (*incidents)[i];
+Status AttachSamples(const std::vector<std::string>& files, const Config& config,
+                     const std::vector<SampleTarget>& targets, size_t max_examples) {
+  if (files.empty() || targets.empty()) return Status::Ok();
+  std::vector<Collector> collectors(targets.size());
+  for (size_t i = 0; i < targets.size(); ++i) {
+    const Anomaly& primary = *targets[i].anomaly;
+    const Evidence& evidence = *targets[i].evidence;
     Collector& c = collectors[i];
-    int m = config.FindMetric(inc.primary.metric);
-    if (m < 0) return NotFound("unknown metric '" + inc.primary.metric + "'");
+    int m = config.FindMetric(primary.metric);
+    if (m < 0) return NotFound("unknown metric '" + primary.metric + "'");
     c.metric = &config.metrics[m];
-    c.primary = &inc.primary;
-    c.evidence = &inc.evidence;
-    // The evidence window (the primary's first hours), widened to the whole incident's first six
-    // hours: a short primary run holds too few failures to tell their stages apart.
-    c.from = inc.evidence.window_from;
-    TimeMs incident_end = inc.end ? inc.end : inc.evidence.window_to;
-    c.to = std::max(inc.evidence.window_to, std::min(incident_end, c.from + 6 * kHourMs));
-    c.shift = inc.evidence.window_from - inc.evidence.reference_from;
-    for (const auto& [dim, value] : inc.primary.slice) {
+    c.primary = &primary;
+    c.evidence = &evidence;
+    // The evidence window (the primary's first hours), widened to the whole regression's first
+    // six hours: a short primary run holds too few failures to tell their stages apart.
+    c.from = evidence.window_from;
+    TimeMs regression_end = targets[i].end ? targets[i].end : evidence.window_to;
+    c.to = std::max(evidence.window_to, std::min(regression_end, c.from + 6 * kHourMs));
+    c.shift = evidence.window_from - evidence.reference_from;
+    for (const auto& [dim, value] : primary.slice) {
       int d = config.FindDimension(dim);
       if (d < 0) return NotFound("unknown dimension '" + dim + "'");
       c.slice.emplace_back(d, value);
@@ -134,9 +136,9 @@ Status AttachSamples(const std::vector<std::string>& files, const Config& config
     }
   };
   VIGIL_RETURN_IF_ERROR(ScanFiles(files, config, visit).status());
-  for (size_t i = 0; i < incidents->size(); ++i) {
+  for (size_t i = 0; i < targets.size(); ++i) {
     Collector& c = collectors[i];
-    Evidence& e = (*incidents)[i].evidence;
+    Evidence& e = *targets[i].evidence;
     e.examples.clear();
     for (auto& [h, id] : c.examples) e.examples.push_back(std::move(id));
     double scale = c.events_before > 0 ? static_cast<double>(c.events_now) / c.events_before : 1.0;

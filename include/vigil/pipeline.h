@@ -1,0 +1,55 @@
+// The pipeline over a cube in one call: detect → explain away → group → explain → samples →
+// summarize. Every front end (the CLI's run, detect and backtest, the Python module) goes
+// through it, so they all find, explain and word incidents the same way.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "vigil/cube.h"
+#include "vigil/detect.h"
+#include "vigil/incident.h"
+#include "vigil/status.h"
+#include "vigil/time.h"
+
+namespace vigil {
+
+/// The anomalies of `cube` as people see them: Detect, then the anomalies that another one's
+/// slice explains moved there or dropped (ExplainAway), ordered by start, then metric and slice.
+/// Deterministic.
+Result<DetectionReport> FindAnomalies(const Cube& cube, const DetectOptions& options = {});
+
+/// Explains grouped incidents: each one's evidence from the cube (CollectEvidence of its primary,
+/// with the stages of a related latency anomaly when it has none), paging (not for a pure mix
+/// shift), severity (SeverityOf), the incidents that look like one cause linked
+/// (LinkRelatedIncidents); with `files` (the events behind the cube), example request ids, error
+/// templates and failure stages read from them in one pass (AttachSamples); last the summary
+/// (Summarize), so it words everything found. `cube`'s config must define every metric named.
+Status ExplainIncidents(const Cube& cube, const std::vector<std::string>& files,
+                        std::vector<Incident>* incidents, size_t max_examples = 5);
+
+/// What Investigate reports on.
+struct InvestigateOptions {
+  /// Incidents whose onset lies in [from, to) (0: no bound); history before `from` still feeds
+  /// the baselines.
+  TimeMs from = 0;
+  TimeMs to = 0;
+  /// The events behind the cube, read once more for examples, error templates and failure
+  /// stages; empty: the cube's evidence only.
+  std::vector<std::string> files;
+  size_t max_examples = 5;  ///< request ids per incident
+};
+
+/// What Investigate found.
+struct Investigation {
+  std::vector<Incident> incidents;  ///< ordered by start
+  DetectionReport detection;        ///< every anomaly found (FindAnomalies), before the time filter
+};
+
+/// The one pipeline call: FindAnomalies, the anomalies with an onset in [from, to) grouped into
+/// incidents (GroupIncidents), then ExplainIncidents. Deterministic: the same cube, config and
+/// files give the same incidents.
+Result<Investigation> Investigate(const Cube& cube, const InvestigateOptions& options = {});
+
+}  // namespace vigil

@@ -1,0 +1,59 @@
+// Detect and DetectSeries: the steps of detection in order (series_job.h lists them).
+#include "detect/series_job.h"
+
+namespace vigil {
+
+Result<std::vector<Anomaly>> DetectSeries(const std::vector<SliceSeries>& series,
+                                          const MonitorSpec& monitor, const Config& config,
+                                          int64_t granularity_ms) {
+  std::vector<internal::SeriesJob> jobs;
+  for (const SliceSeries& s : series) {
+    internal::SeriesJob job;
+    job.monitor = &monitor;
+    job.series = s;
+    job.granularity_ms = granularity_ms;
+    jobs.push_back(std::move(job));
+  }
+  internal::TimeZoneCache zones;
+  for (internal::SeriesJob& job : jobs) VIGIL_RETURN_IF_ERROR(internal::JudgeSeries(config, &job, &zones));
+  internal::ControlFalseDiscoveries(&jobs, config.detect.fdr);
+  std::vector<Anomaly> out;
+  for (const internal::SeriesJob& job : jobs) internal::FormAnomalies(job, &out);
+  return out;
+}
+
+Result<DetectionReport> Detect(const Cube& cube, const DetectOptions& options) {
+  const Config& c = cube.config();
+  DetectionReport report;
+  if (cube.cell_count() == 0) return report;
+  VIGIL_ASSIGN_OR_RETURN(std::vector<internal::SeriesJob> jobs, internal::BuildSeriesJobs(cube, options));
+  internal::TimeZoneCache zones;
+  for (internal::SeriesJob& job : jobs) {
+    VIGIL_RETURN_IF_ERROR(internal::JudgeSeries(c, &job, &zones));
+    report.points += job.series.points.size();
+  }
+  internal::CompareCohorts(c, &jobs);
+  internal::ControlFalseDiscoveries(&jobs, c.detect.fdr);
+  std::vector<Anomaly> candidates;
+  for (const internal::SeriesJob& job : jobs) internal::FormAnomalies(job, &candidates);
+  report.series = jobs.size();
+  report.candidates = candidates.size();
+  report.anomalies = internal::KeepMostSpecific(std::move(candidates));
+  if (options.series_out) {
+    for (internal::SeriesJob& job : jobs) {
+      options.series_out->push_back({job.monitor->metric, job.series.slice, job.granularity_ms,
+                                     std::move(job.series.points), std::move(job.assessments)});
+    }
+  }
+  return report;
+}
+
+void SortAnomalies(std::vector<Anomaly>* anomalies) {
+  std::sort(anomalies->begin(), anomalies->end(), [](const Anomaly& a, const Anomaly& b) {
+    if (a.start != b.start) return a.start < b.start;
+    if (a.metric != b.metric) return a.metric < b.metric;
+    return FormatSlice(a.slice) < FormatSlice(b.slice);
+  });
+}
+
+}  // namespace vigil

@@ -1,0 +1,68 @@
+// The steps of Detect over one cube, each in its own file: series jobs (monitors expanded into
+// series), judging a series, cohorts, false-discovery control, anomaly runs and keeping the most
+// specific slice. Private to src/detect.
+#pragma once
+
+#include <algorithm>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "vigil/detect.h"
+
+namespace vigil::internal {
+
+/// One monitored series and what detection says of each of its points.
+struct SeriesJob {
+  const MonitorSpec* monitor = nullptr;
+  SliceSeries series;
+  int64_t granularity_ms = 0;
+  bool cohort_group = false;  ///< a value of a one-dimension selector: compared with its siblings
+  size_t group = 0;           ///< jobs of the same selector share a group id
+  std::vector<Assessment> assessments;
+  std::vector<double> p;         ///< final p-value per point (1: not judged)
+  std::vector<bool> by_cohort;   ///< the p-value came from the cohort comparison
+  std::vector<bool> significant;
+};
+
+/// Loaded time zones by name, shared by the series of one run.
+using TimeZoneCache = std::map<std::string, TimeZone>;
+
+/// Every (metric, slice, granularity) the config's monitors name, once each, in the order of the
+/// monitors and their selectors (series_jobs.cc).
+Result<std::vector<SeriesJob>> BuildSeriesJobs(const Cube& cube, const DetectOptions& options);
+
+/// Enough sample to judge a point: min_volume on the sample behind the value, and for a quantile
+/// at least 5 values beyond it (judging.cc).
+bool EnoughSample(const MetricSpec& spec, const MonitorSpec& monitor, const SeriesPoint& point);
+
+/// The ensemble over one series with a monitor's settings; `judged` (when given) says which
+/// points were judged (judging.cc).
+Result<std::vector<Assessment>> ReplaySeries(const Config& config, const MonitorSpec& monitor,
+                                             const SliceSeries& series, int64_t granularity_ms,
+                                             TimeZoneCache* zones, std::vector<bool>* judged);
+
+/// Fills the job's assessments and the p-value of every judged point (judging.cc).
+Status JudgeSeries(const Config& config, SeriesJob* job, TimeZoneCache* zones);
+
+/// New values of a one-dimension selector judged against their siblings (cohorts.cc).
+void CompareCohorts(const Config& config, std::vector<SeriesJob>* jobs);
+
+/// Benjamini–Hochberg at level `q` per evaluation round across all jobs (fdr.cc).
+void ControlFalseDiscoveries(std::vector<SeriesJob>* jobs, double q);
+
+/// The runs of significant buckets of one job as anomalies (anomaly_runs.cc).
+void FormAnomalies(const SeriesJob& job, std::vector<Anomaly>* out);
+
+/// One anomaly per regression seen in a slice and its ancestors (dedupe.cc).
+std::vector<Anomaly> KeepMostSpecific(std::vector<Anomaly> all);
+
+/// Every (dimension, value) of `ancestor` is in `slice`.
+inline bool IsAncestorOrSame(const Slice& ancestor, const Slice& slice) {
+  for (const auto& kv : ancestor) {
+    if (std::find(slice.begin(), slice.end(), kv) == slice.end()) return false;
+  }
+  return true;
+}
+
+}  // namespace vigil::internal

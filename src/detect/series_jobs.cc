@@ -1,0 +1,59 @@
+// Monitors expanded into series: one job per (metric, slice, granularity) a monitor names.
+#include <set>
+
+#include "detect/series_job.h"
+
+namespace vigil::internal {
+namespace {
+
+std::string SliceKey(const std::string& metric, const Slice& slice, int64_t g) {
+  Slice sorted = slice;
+  std::sort(sorted.begin(), sorted.end());
+  return metric + "|" + FormatSlice(sorted) + "|" + std::to_string(g);
+}
+
+}  // namespace
+
+Result<std::vector<SeriesJob>> BuildSeriesJobs(const Cube& cube, const DetectOptions& options) {
+  const Config& c = cube.config();
+  std::vector<SeriesJob> jobs;
+  std::set<std::string> seen;
+  size_t group = 0;
+  for (const MonitorSpec& m : c.monitors) {
+    int64_t g = m.granularity_ms ? m.granularity_ms : c.granularity_ms;
+    for (const SliceSelector& sel : m.slices) {
+      std::vector<SliceSeries> found;
+      switch (sel.kind) {
+        case SliceSelector::Kind::kAll:
+        case SliceSelector::Kind::kEachValue:
+        case SliceSelector::Kind::kEachPair: {
+          VIGIL_ASSIGN_OR_RETURN(found, cube.GroupSeries(m.metric, {}, sel.dimensions, options.from,
+                                                         options.to, g));
+          break;
+        }
+        case SliceSelector::Kind::kExplicit: {
+          Slice slice(sel.slice.begin(), sel.slice.end());
+          auto s = cube.Series(m.metric, slice, options.from, options.to, g);
+          if (s.status().code() == StatusCode::kNotFound) continue;  // no such value (yet)
+          if (!s.ok()) return s.status();
+          found.push_back({slice, std::move(*s)});
+          break;
+        }
+      }
+      ++group;
+      for (SliceSeries& s : found) {
+        if (!seen.insert(SliceKey(m.metric, s.slice, g)).second) continue;
+        SeriesJob job;
+        job.monitor = &m;
+        job.series = std::move(s);
+        job.granularity_ms = g;
+        job.cohort_group = sel.kind == SliceSelector::Kind::kEachValue;
+        job.group = group;
+        jobs.push_back(std::move(job));
+      }
+    }
+  }
+  return jobs;
+}
+
+}  // namespace vigil::internal
