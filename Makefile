@@ -31,7 +31,7 @@ bench: deps
 # The sanitizer builds (clang): $(BUILD)-asan with ASan+UBSan, which also holds the libFuzzer
 # targets, runs every unit and end-to-end suite; $(BUILD)-tsan runs the server's suites under
 # TSan. Any report fails the run (docs/fuzzing.md).
-SAN_CMAKE = CC=clang CXX=clang++ cmake -S . -DCMAKE_BUILD_TYPE=Release -DVIGIL_PYTHON=OFF -DVIGIL_DEVELOPER_MODE=ON
+SAN_CMAKE = CC=clang CXX=clang++ cmake -S . -DCMAKE_BUILD_TYPE=Release -DVIGIL_PYTHON=OFF
 TSAN_TESTS = ServiceTest|HttpServerTest|ResponseCacheTest|SharedCacheTest|ParseQuery|ParseListen|e2e.server_test|e2e.abuse_test|e2e.browser_test
 $(BUILD)-asan/CMakeCache.txt:
 	@$(SAN_CMAKE) -B $(BUILD)-asan -DVIGIL_SANITIZE=address,undefined -DVIGIL_FUZZ=ON >/dev/null
