@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "sim/rng.h"
+#include "sim/scenario.h"
 #include "vigil/time.h"
 
 namespace vigil::sim {
@@ -82,8 +83,6 @@ const std::vector<PlatformPool>& Platforms() {
   return pool;
 }
 
-constexpr std::array<const char*, 5> kStages = {"endpoint", "asr_final", "nlu", "dialog",
-                                                "tts_first_audio"};
 // Stages that can time out (the end-pointer has no timeout in the fleet model).
 constexpr std::array<const char*, 4> kTimeoutStages = {"asr_final", "nlu", "dialog",
                                                        "tts_first_audio"};
@@ -117,11 +116,8 @@ class Draw {
   Rng rng_;
 };
 
-std::string Duration(int64_t minutes) {
-  if (minutes % (24 * 60) == 0) return fmt::format("{}d", minutes / (24 * 60));
-  if (minutes % 60 == 0) return fmt::format("{}h", minutes / 60);
-  return fmt::format("{}m", minutes);
-}
+// Scenario durations are written in minutes here; the project's spelling is FormatDuration's.
+std::string Duration(int64_t minutes) { return FormatDuration(minutes * kMinuteMs); }
 
 std::string Offset(int minutes) {
   int a = std::abs(minutes);
@@ -152,13 +148,6 @@ std::string DailyShape(Draw& d, const std::array<double, 24>& base) {
   }
   return out + "]";
 }
-
-constexpr std::array<double, 24> kWeekday = {0.35, 0.22, 0.15, 0.11, 0.10, 0.13, 0.30, 0.65,
-                                             0.95, 1.05, 1.10, 1.15, 1.20, 1.15, 1.10, 1.10,
-                                             1.15, 1.30, 1.50, 1.65, 1.70, 1.45, 1.05, 0.65};
-constexpr std::array<double, 24> kWeekend = {0.45, 0.30, 0.20, 0.14, 0.11, 0.11, 0.18, 0.35,
-                                             0.65, 0.95, 1.20, 1.35, 1.40, 1.35, 1.30, 1.30,
-                                             1.35, 1.45, 1.55, 1.60, 1.55, 1.30, 0.95, 0.65};
 
 struct WorldLocale {
   const LocalePool* pool;
@@ -212,8 +201,8 @@ class WorldBuilder {
                      events_per_day_);
     y += fmt::format("turns_per_device: {:.2f}\ndevice_skew: {:.2f}\n", d_.Uniform(2, 10),
                      d_.Uniform(1.5, 3.5));
-    y += "diurnal: " + DailyShape(d_, kWeekday) + "\n";
-    y += "weekend_diurnal: " + DailyShape(d_, kWeekend) + "\n";
+    y += "diurnal: " + DailyShape(d_, base_.diurnal) + "\n";
+    y += "weekend_diurnal: " + DailyShape(d_, base_.weekend_diurnal) + "\n";
     double dip = d_.Uniform(0.7, 1.0);
     y += fmt::format("weekly: [{:.3f}, {:.3f}, {:.3f}, {:.3f}, {:.3f}, {:.3f}, {:.3f}]\n",
                      d_.Uniform(0.97, 1.03), d_.Uniform(0.97, 1.05), d_.Uniform(0.97, 1.05),
@@ -381,29 +370,19 @@ class WorldBuilder {
   }
 
   std::string StagesYaml() {
-    // The demo's stage latencies and failure rates, each scaled: worlds differ in how fast and
-    // how reliable each stage is.
-    struct Base {
-      double dev50, dev95, srv50, srv95, error, timeout;
-    };
-    const Base base[5] = {{220, 480, 220, 480, 0.001, 0.0},
-                          {180, 520, 110, 300, 0.004, 0.002},
-                          {35, 90, 25, 70, 0.002, 0.0005},
-                          {260, 700, 180, 520, 0.005, 0.003},
-                          {90, 220, 70, 180, 0.002, 0.001}};
+    // The default fleet's stage latencies and failure rates, each scaled: worlds differ in how
+    // fast and how reliable each stage is.
     std::string y = "stages:\n";
-    for (int s = 0; s < 5; ++s) {
-      const Base& b = base[s];
+    for (int s = 0; s < kStageCount; ++s) {
+      const StageSpec& b = base_.stages[s];
       double speed = d_.Uniform(0.7, 1.4), spread = d_.Uniform(0.85, 1.2);
-      auto p95 = [&](double p50, double base95, double base50) {
-        return p50 * std::max(1.3, spread * base95 / base50);
+      auto p95 = [&](double p50, const LatencySpec& like) {
+        return p50 * std::max(1.3, spread * like.p95 / like.p50);
       };
-      double d50 = b.dev50 * speed, s50 = b.srv50 * speed * d_.Uniform(0.85, 1.15);
-      y += fmt::format("  {}:\n", kStages[s]);
-      y += fmt::format("    on_device: {{p50: {:.0f}, p95: {:.0f}}}\n", d50,
-                       p95(d50, b.dev95, b.dev50));
-      y += fmt::format("    server: {{p50: {:.0f}, p95: {:.0f}}}\n", s50,
-                       p95(s50, b.srv95, b.srv50));
+      double d50 = b.on_device.p50 * speed, s50 = b.server.p50 * speed * d_.Uniform(0.85, 1.15);
+      y += fmt::format("  {}:\n", StageName(static_cast<Stage>(s)));
+      y += fmt::format("    on_device: {{p50: {:.0f}, p95: {:.0f}}}\n", d50, p95(d50, b.on_device));
+      y += fmt::format("    server: {{p50: {:.0f}, p95: {:.0f}}}\n", s50, p95(s50, b.server));
       y += fmt::format("    error: {:.5f}\n    timeout: {:.5f}\n", b.error * d_.LogUniform(0.5, 2),
                        b.timeout * d_.LogUniform(0.5, 2));
     }
@@ -567,7 +546,7 @@ class WorldBuilder {
           onset = ro.release_minutes;
           stage = ro.dim == "asr_model"   ? "asr_final"
                   : ro.dim == "tts_voice" ? "tts_first_audio"
-                                          : kStages[d_.Int(0, 4)];
+                                          : StageName(static_cast<Stage>(d_.Int(0, kStageCount - 1)));
           size = d_.LogUniform(0.1, 1.5);
           duration = run - onset;
           ramp = 0;
@@ -575,7 +554,7 @@ class WorldBuilder {
       }
       if (kind == "latency_step" || kind == "latency_drift") {
         slice = PickSlice(latency_shapes, min_share);
-        stage = kStages[d_.Int(0, 4)];
+        stage = StageName(static_cast<Stage>(d_.Int(0, kStageCount - 1)));
         if (kind == "latency_step") {
           size = d_.LogUniform(0.05, 1.5);
           duration = static_cast<int64_t>(d_.LogUniform(30, 5 * day));
@@ -587,7 +566,7 @@ class WorldBuilder {
         }
       } else if (kind == "failure_spike" || kind == "timeout_storm") {
         slice = PickSlice(failure_shapes, min_share);
-        stage = kind == "failure_spike" ? kStages[d_.Int(0, 4)] : kTimeoutStages[d_.Int(0, 3)];
+        stage = kind == "failure_spike" ? StageName(static_cast<Stage>(d_.Int(0, kStageCount - 1))) : kTimeoutStages[d_.Int(0, 3)];
         size = d_.LogUniform(0.003, 0.2);
         duration = static_cast<int64_t>(d_.LogUniform(30, 12 * 60));
       } else if (kind == "rephrase_rise") {
@@ -649,6 +628,7 @@ class WorldBuilder {
     return y;
   }
 
+  const Scenario base_ = DefaultScenario();  // the shapes and stages worlds vary around
   Draw d_;
   uint64_t seed_;
   int64_t start_day_ = 0;
