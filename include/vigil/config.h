@@ -246,7 +246,7 @@ struct Config {
   /// The store path with relative paths resolved against the config file's folder.
   std::string StorePath() const;
   /// A path from the config (a sink's file) resolved against the config file's folder.
-  std::string ResolvePath(const std::string& path) const;
+  std::string ResolvePath(const std::string& relative) const;
   /// The cardinality limit of dimension `index`.
   int64_t DimensionLimit(int index) const;
   /// Predicates the cube counts per cell (distinct texts over all rate metrics), in order.

@@ -88,10 +88,14 @@ class [[nodiscard]] Result {
 #define VIGIL_CONCAT_(a, b) VIGIL_CONCAT_INNER_(a, b)
 
 /// Returns the Status of `expr` from the enclosing function when it is not ok.
-#define VIGIL_RETURN_IF_ERROR(expr)                 \
-  do {                                              \
-    ::vigil::Status vigil_status_ = (expr);         \
-    if (!vigil_status_.ok()) return vigil_status_;  \
+// The temporary is named by line so that a nested use (an `expr` that itself expands this
+// macro, e.g. inside a lambda) does not shadow the outer one.
+#define VIGIL_RETURN_IF_ERROR(expr) \
+  VIGIL_RETURN_IF_ERROR_IMPL_(VIGIL_CONCAT_(vigil_status_, __COUNTER__), expr)
+#define VIGIL_RETURN_IF_ERROR_IMPL_(tmp, expr) \
+  do {                                         \
+    ::vigil::Status tmp = (expr);              \
+    if (!tmp.ok()) return tmp;                 \
   } while (0)
 
 /// `VIGIL_ASSIGN_OR_RETURN(auto x, MakeX())`: binds the value or returns the error.

@@ -212,9 +212,9 @@ Result<TimeZone> TimeZone::Load(const std::string& name) {
           extend(from + kHourMs);
         } else {
           for (int64_t year = RuleYear(r, from); year <= 2200; ++year) {
-            TimeMs start, end;
-            RuleTransitions(r, year, &start, &end);
-            for (TimeMs t : {std::min(start, end), std::max(start, end)}) {
+            TimeMs dst_start, dst_end;
+            RuleTransitions(r, year, &dst_start, &dst_end);
+            for (TimeMs t : {std::min(dst_start, dst_end), std::max(dst_start, dst_end)}) {
               if (t > from && t < kMaxTime) extend(t);
             }
           }

@@ -127,8 +127,8 @@ int Config::FindDimension(std::string_view name) const {
 
 std::string Config::StorePath() const { return ResolvePath(store_path); }
 
-std::string Config::ResolvePath(const std::string& path) const {
-  std::filesystem::path p(path);
+std::string Config::ResolvePath(const std::string& relative) const {
+  std::filesystem::path p(relative);
   if (p.is_absolute()) return p.string();
   return (std::filesystem::path(base_dir) / p).lexically_normal().string();
 }

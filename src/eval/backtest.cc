@@ -71,12 +71,12 @@ Result<Truth> ParseTruth(const std::string& text, const std::string& origin) {
     const auto& x = j["incidents"][i];
     std::string where = origin + ": incidents[" + std::to_string(i) + "]";
     TruthIncident inc;
-    auto text = [&](const char* key) {
+    auto string_field = [&](const char* key) {
       return x.contains(key) && x[key].is_string() ? x[key].get<std::string>() : std::string();
     };
-    inc.id = text("id").empty() ? "t" + std::to_string(i + 1) : text("id");
-    inc.kind = text("kind");
-    inc.stage = text("stage");
+    inc.id = string_field("id").empty() ? "t" + std::to_string(i + 1) : string_field("id");
+    inc.kind = string_field("kind");
+    inc.stage = string_field("stage");
     if (!x.contains("metrics") || !x["metrics"].is_array()) {
       return DataError(where + ": field 'metrics' must be a list");
     }

@@ -217,11 +217,11 @@ bool JsonLineParser::Assign(const FieldTarget& t, simdjson::dom::element value, 
     case FieldTarget::kTime: {
       saw_time_ = true;
       if (type == ET::INT64) {
-        int64_t t = int64_t(value);
-        if (!InEventRange(static_cast<double>(t))) {
-          return fail(OutOfRange("epoch milliseconds " + std::to_string(t)));
+        int64_t millis = int64_t(value);
+        if (!InEventRange(static_cast<double>(millis))) {
+          return fail(OutOfRange("epoch milliseconds " + std::to_string(millis)));
         }
-        e->time = t;
+        e->time = millis;
         return true;
       }
       if (number) {

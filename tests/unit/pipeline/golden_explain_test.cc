@@ -227,8 +227,8 @@ std::vector<std::string> Cases() {
   return out;
 }
 
-INSTANTIATE_TEST_SUITE_P(Cases, GoldenExplainTest, ::testing::ValuesIn(Cases()), [](const auto& info) {
-  return std::filesystem::path(info.param).stem().string();
+INSTANTIATE_TEST_SUITE_P(Cases, GoldenExplainTest, ::testing::ValuesIn(Cases()), [](const auto& test_info) {
+  return std::filesystem::path(test_info.param).stem().string();
 });
 
 }  // namespace
