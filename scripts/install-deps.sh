@@ -10,6 +10,7 @@ packages=(
   libsqlite3-dev zlib1g-dev libzstd-dev
   libcpp-httplib-dev
   clang libclang-rt-14-dev zstd  # make fuzz (libFuzzer, sanitizers); zstd for the mutation campaign
+  clang-format clang-tidy        # make format-check, make tidy
   python3-dev pybind11-dev python3-numpy python3-pandas python3-statsmodels
   python3-dask python3-distributed python3-pytest
   prometheus-alertmanager chromium tzdata wrk

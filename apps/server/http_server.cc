@@ -51,7 +51,7 @@ HttpRequest HeadOf(const httplib::Request& req) {
   return r;
 }
 
-void Fill(httplib::Response& res, HttpResponse out) {
+void Fill(httplib::Response& res, const HttpResponse& out) {
   res.status = out.status;
   for (const auto& [k, v] : out.headers) res.set_header(k, v);
   if (out.shared_body && out.shared_body->size() > kSharedBodyBytes) {
@@ -62,7 +62,8 @@ void Fill(httplib::Response& res, HttpResponse out) {
                              });
     return;
   }
-  res.set_content(out.shared_body ? *out.shared_body : std::move(out.body), out.content_type);
+  // httplib copies the body whichever way it is passed.
+  res.set_content(out.shared_body ? *out.shared_body : out.body, out.content_type);
 }
 
 const char* Reason(int status) {
@@ -194,7 +195,7 @@ GuardedServer::GuardedServer(Service* service, const ConnectionLimits& limits)
     return HandlerResponse::Handled;
   });
   set_error_handler([this](const httplib::Request& req, httplib::Response& res) { AnswerLibraryError(req, res); });
-  set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+  set_exception_handler([](const httplib::Request&, httplib::Response& res, const std::exception_ptr& ep) {
     std::string what = "unknown";
     try {
       if (ep) std::rethrow_exception(ep);
@@ -256,7 +257,7 @@ void GuardedServer::ReadBodyAndAnswer(const httplib::Request& req, httplib::Resp
   service_->CountRefused(r, status);
   HttpResponse out = ErrorResponse(status, message);
   out.headers.emplace_back("Connection", "close");
-  Fill(res, std::move(out));
+  Fill(res, out);
 }
 
 // Failures the library answers before any handler (a malformed, oversized or slow head, a body
@@ -282,7 +283,7 @@ void GuardedServer::AnswerLibraryError(const httplib::Request& req, httplib::Res
   service_->CountRefused(HeadOf(req), status);
   HttpResponse out = ErrorResponse(status, message);
   if (status != 404 && status != 405) out.headers.emplace_back("Connection", "close");
-  Fill(res, std::move(out));
+  Fill(res, out);
 }
 
 bool GuardedServer::process_and_close_socket(socket_t sock) {

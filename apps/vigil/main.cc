@@ -32,7 +32,8 @@ void Warn(const std::string& message) {
 
 }  // namespace vigil::cli
 
-int main(int argc, char** argv) {
+namespace {
+int Main(int argc, char** argv) {
   using namespace vigil::cli;
   CLI::App app{"vigil: finds, explains and routes regressions in speech-pipeline telemetry"};
   app.set_version_flag("--version", std::string("vigil ") + VIGIL_VERSION);
@@ -60,4 +61,17 @@ int main(int argc, char** argv) {
     return 1;
   }
   return 2;
+}
+}  // namespace
+
+// Anything thrown while setting up (before a subcommand runs) is reported, not a crash.
+int main(int argc, char** argv) {
+  try {
+    return Main(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "vigil: internal error: %s\n", e.what());
+  } catch (...) {
+    std::fprintf(stderr, "vigil: internal error\n");
+  }
+  return 1;
 }

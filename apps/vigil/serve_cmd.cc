@@ -72,7 +72,9 @@ Action Setup(CLI::App* app) {
     Status ran = http.Run();
     done = true;
     int signalled = received;
-    if (signalled == 0) pthread_kill(watcher.native_handle(), SIGTERM);  // wake the watcher
+    // Wakes the watcher from sigwait (the signal is blocked, so it ends nothing).
+    // NOLINTNEXTLINE(bugprone-bad-signal-to-kill-thread)
+    if (signalled == 0) pthread_kill(watcher.native_handle(), SIGTERM);
     watcher.join();
     if (signalled == 0) return ran.ok() ? 0 : ReportError(ran);
     std::fprintf(stderr, "vigil: stopped (%s)\n", signalled == SIGINT ? "SIGINT" : "SIGTERM");

@@ -140,9 +140,17 @@ struct DetectSpec {
   std::map<std::string, std::string> timezones;
   std::vector<CalendarEntry> calendar;
   double fdr = 0.01;                    ///< Benjamini–Hochberg level per evaluation round
-  int64_t warmup_ms = 24 * 3600 * 1000; ///< history needed before a series is judged
+  int64_t warmup_ms = kDayMs; ///< history needed before a series is judged
   std::vector<std::string> detectors = {"seasonal", "cusum"};  ///< ensemble members
 };
+
+/// The detectors `detect.detectors` may name, in the order `vigil config check` lists them. The
+/// detect module registers each under the same name (its registry test ties the two lists), so a
+/// name outside this list is a config error rather than a detector silently left out.
+inline const std::vector<std::string>& EnsembleMemberNames() {
+  static const std::vector<std::string> names = {"seasonal", "cusum", "nab"};
+  return names;
+}
 
 /// A node of the routing tree (Alertmanager semantics): an incident whose labels satisfy every
 /// matcher goes down into the first child that matches (and into later siblings after a child
@@ -175,7 +183,7 @@ struct SinkSpec {
 struct AlertSpec {
   /// An incident resolves once its slice has been normal this long (hysteresis: a brief dip
   /// back to normal does not resolve and re-open it).
-  int64_t resolve_after_ms = 30 * 60 * 1000;
+  int64_t resolve_after_ms = 30 * kMinuteMs;
   /// Also notify incidents that page nobody by default (pure traffic-mix shifts).
   bool notify_non_paging = false;
   /// The root of the routing tree; it keeps this owner and these sinks when the file leaves
@@ -222,7 +230,7 @@ struct Config {
   std::string path;       ///< the file it came from ("" for text)
   std::string base_dir;   ///< relative paths resolve against this
   InputMapping input;
-  int64_t granularity_ms = 5 * 60 * 1000;
+  int64_t granularity_ms = 5 * kMinuteMs;
   std::vector<MetricSpec> metrics;
   std::vector<MonitorSpec> monitors;
   std::string store_path = "vigil.db";  ///< absolute or relative to base_dir; see StorePath()

@@ -128,7 +128,7 @@ NabProfileResult NabScore(const std::vector<NabScoredSeries>& series, const NabP
 /// ones included, in file order; rows of the probationary period score 0. The bucket width
 /// given to the detector is the median step of the first rows (all within the probation).
 Result<std::vector<double>> RunNabDetector(const NabSeries& series, std::string_view detector,
-                                           DetectorOptions options = {});
+                                           const DetectorOptions& options = {});
 /// The same with a detector made by `factory` (for detectors under study, not registered).
 Result<std::vector<double>> RunNabDetector(const NabSeries& series, const Detector::Factory& factory,
                                            DetectorOptions options = {});

@@ -92,19 +92,25 @@ class [[nodiscard]] Result {
 // macro, e.g. inside a lambda) does not shadow the outer one.
 #define VIGIL_RETURN_IF_ERROR(expr) \
   VIGIL_RETURN_IF_ERROR_IMPL_(VIGIL_CONCAT_(vigil_status_, __COUNTER__), expr)
+// `tmp` names a variable: it cannot be parenthesized.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define VIGIL_RETURN_IF_ERROR_IMPL_(tmp, expr) \
   do {                                         \
     ::vigil::Status tmp = (expr);              \
     if (!tmp.ok()) return tmp;                 \
   } while (0)
+// NOLINTEND(bugprone-macro-parentheses)
 
 /// `VIGIL_ASSIGN_OR_RETURN(auto x, MakeX())`: binds the value or returns the error.
 #define VIGIL_ASSIGN_OR_RETURN(lhs, expr) \
   VIGIL_ASSIGN_OR_RETURN_IMPL_(VIGIL_CONCAT_(vigil_result_, __LINE__), lhs, expr)
+// `tmp` is an identifier and `lhs` a declaration (`auto x`): neither can be parenthesized.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define VIGIL_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr) \
   auto tmp = (expr);                                 \
   if (!tmp.ok()) return tmp.status();                \
   lhs = std::move(tmp).value()
+// NOLINTEND(bugprone-macro-parentheses)
 
 /// An invariant of the engine (a bug if false); never used for input validation.
 #define VIGIL_CHECK(cond)                                                              \

@@ -97,7 +97,7 @@ class CubeStore {
  public:
   /// The stored cube for `config` (an empty cube when nothing was stored yet). A store written
   /// with a different cube configuration is a kConfig error that says what to do.
-  Result<Cube> Load(std::shared_ptr<const Config> config);
+  Result<Cube> Load(const std::shared_ptr<const Config>& config);
   /// Writes the buckets `cube` changed since it was loaded, in one transaction, then marks them
   /// saved. Ingesting A then B gives the same stored cube as ingesting A and B together.
   Status Save(Cube* cube);

@@ -57,6 +57,8 @@ void init_common(py::module_& m) {
                with(PyExc_RuntimeError), "internal"));
   g_errors[0] = error.ptr();
 
+  // pybind11 takes a plain function pointer of this exact signature.
+  // NOLINTNEXTLINE(performance-unnecessary-value-param)
   py::register_exception_translator([](std::exception_ptr p) {
     try {
       if (p) std::rethrow_exception(p);

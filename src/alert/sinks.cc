@@ -107,7 +107,7 @@ std::string LabelName(const std::string& key) {
 
 // Alertmanager expires an alert at endsAt: a firing one is sent with an end a day ahead and
 // refreshed on every run while it lasts; a resolved one ends at its recovery.
-constexpr int64_t kFiringHorizonMs = 24 * 3600 * 1000;
+constexpr int64_t kFiringHorizonMs = kDayMs;
 
 class AlertmanagerSink : public Sink {
  public:

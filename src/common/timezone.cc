@@ -108,7 +108,7 @@ PosixRule ParseRule(const std::string& s) {
 int64_t NthWeekday(int64_t year, int month, int week, int day) {
   int64_t first = DaysFromCivil(year, month, 1);
   int first_dow = static_cast<int>(((first + 4) % 7 + 7) % 7);  // 1970-01-01 was a Thursday
-  int64_t d = first + ((day - first_dow) % 7 + 7) % 7 + (week - 1) * 7;
+  int64_t d = first + ((day - first_dow) % 7 + 7) % 7 + (week - 1) * int64_t{7};
   int64_t next_month = month == 12 ? DaysFromCivil(year + 1, 1, 1) : DaysFromCivil(year, month + 1, 1);
   while (d >= next_month) d -= 7;  // week 5 means the last one
   return d;
@@ -161,7 +161,7 @@ Result<TimeZone> TimeZone::Load(const std::string& name) {
   auto bad = [&] { return Corruption(path + ": not a valid TZif file"); };
   if (n < 44 || std::memcmp(p, "TZif", 4) != 0) return bad();
   auto counts = [&](size_t at, int64_t c[6]) {
-    for (int k = 0; k < 6; ++k) c[k] = ReadBig(p + at + 20 + 4 * k, 4);
+    for (int k = 0; k < 6; ++k) c[k] = ReadBig(p + at + 20 + 4 * static_cast<ptrdiff_t>(k), 4);
   };
   int64_t c[6];
   counts(0, c);
@@ -182,7 +182,7 @@ Result<TimeZone> TimeZone::Load(const std::string& name) {
   const unsigned char* times = p + at;
   const unsigned char* idx = times + timecnt * time_size;
   const unsigned char* types = idx + timecnt;
-  auto type_offset = [&](int k) { return ReadBig(types + 6 * k, 4) * kSecondMs; };
+  auto type_offset = [&](int k) { return ReadBig(types + 6 * static_cast<ptrdiff_t>(k), 4) * kSecondMs; };
   tz.initial_offset_ = type_offset(0);
   for (int64_t k = 0; k < timecnt; ++k) {
     int type = idx[k];

@@ -61,6 +61,7 @@ Status CheckRouteSinks(const YamlReader& r, const RouteSpec& route, const std::v
     bool found = std::any_of(sinks.begin(), sinks.end(), [&](const SinkSpec& s) { return s.name == name; });
     if (!found) {
       std::vector<std::string> names;
+      names.reserve(sinks.size());
       for (const SinkSpec& s : sinks) names.push_back(s.name);
       return r.ErrorAtLine(route.line, "alert.route.sinks",
                            "unknown sink '" + name + "'" + DidYouMean(name, names));

@@ -1,5 +1,8 @@
 // The `detect` section: time zones of the cycles, the calendar baselines skip, the FDR level, the
 // warm-up and the ensemble's detectors.
+#include <algorithm>
+
+#include "common/text.h"
 #include "config/sections.h"
 #include "vigil/time.h"
 
@@ -84,8 +87,22 @@ Status ReadDetect(const YamlReader& r, const YAML::Node& node, Config* c) {
     }
     d.detectors.clear();
     for (const YAML::Node& n : det) {
-      d.detectors.emplace_back();
-      VIGIL_RETURN_IF_ERROR(r.Scalar(n, "detect.detectors", &d.detectors.back()));
+      std::string name;
+      VIGIL_RETURN_IF_ERROR(r.Scalar(n, "detect.detectors", &name));
+      const auto& known = EnsembleMemberNames();
+      if (std::find(known.begin(), known.end(), name) == known.end()) {
+        std::string near = Nearest(name, known);
+        std::string list;
+        for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+        return r.Error(n, "detect.detectors",
+                       "unknown detector '" + name + "'" +
+                           (near.empty() ? "" : "; did you mean '" + near + "'?") + " (known: " +
+                           list + ")");
+      }
+      if (std::find(d.detectors.begin(), d.detectors.end(), name) != d.detectors.end()) {
+        return r.Error(n, "detect.detectors", "detector '" + name + "' is listed twice");
+      }
+      d.detectors.push_back(std::move(name));
     }
   }
   return Status::Ok();

@@ -35,6 +35,7 @@ std::string List(const std::vector<std::string>& items) {
 
 std::string Map(const std::vector<std::pair<std::string, std::string>>& entries) {
   std::vector<std::string> items;
+  items.reserve(entries.size());
   for (const auto& [key, value] : entries) items.push_back(key + ": " + value);
   return "{" + internal::JoinNames(items) + "}";
 }
@@ -54,6 +55,7 @@ std::string Slices(const std::vector<SliceSelector>& selectors) {
 
 std::string Sinks(const std::vector<SinkSpec>& sinks) {
   std::vector<std::string> items;
+  items.reserve(sinks.size());
   for (const SinkSpec& s : sinks) {
     items.push_back(
         Map({{"name", s.name}, {"type", internal::NameOf(internal::kSinkKindNames, s.kind)}}));

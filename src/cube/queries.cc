@@ -133,6 +133,7 @@ Result<std::vector<SliceSeries>> Cube::GroupSeries(std::string_view metric, cons
     auto [it, added] = groups.emplace(key, buckets.size());
     if (added) {
       std::vector<uint32_t> gc;
+      gc.reserve(dims.size());
       for (int d : dims) gc.push_back(codes[d]);
       group_codes.push_back(std::move(gc));
       buckets.emplace_back(pages);

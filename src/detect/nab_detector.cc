@@ -199,7 +199,9 @@ class NabDetector : public Detector {
 
  private:
   size_t Points(double days, size_t lo, size_t hi) const {
-    double n = days * static_cast<double>(kDayMs / std::max<int64_t>(1, options_.bucket_ms));
+    // Whole buckets per day, as the seasonal slots count them.
+    int64_t per_day = kDayMs / std::max<int64_t>(1, options_.bucket_ms);
+    double n = days * static_cast<double>(per_day);
     return static_cast<size_t>(std::clamp(n, static_cast<double>(lo), static_cast<double>(hi)));
   }
 

@@ -368,7 +368,7 @@ NabProfileResult NabScore(const std::vector<NabScoredSeries>& series, const NabP
 }
 
 Result<std::vector<double>> RunNabDetector(const NabSeries& series, std::string_view detector,
-                                           DetectorOptions options) {
+                                           const DetectorOptions& options) {
   // Checked up front, so that an unknown name is an error rather than a null detector.
   VIGIL_RETURN_IF_ERROR(Detector::Create(detector, options).status());
   std::string name(detector);

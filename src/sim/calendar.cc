@@ -16,7 +16,7 @@ int64_t YearOf(int64_t days) {
 
 int64_t NthSunday(int64_t year, unsigned month, int n) {
   int64_t first = DaysFromCivil(year, month, 1);
-  return first + (6 - Weekday(first) + 7) % 7 + 7 * (n - 1);
+  return first + (6 - Weekday(first) + 7) % 7 + int64_t{7} * (n - 1);
 }
 
 int64_t LastSunday(int64_t year, unsigned month) {

@@ -40,7 +40,7 @@ inline char* UInt(char* p, uint64_t v) { return std::to_chars(p, p + 20, v).ptr;
 
 // A latency in ms with one decimal.
 inline char* Tenths(char* p, float v) {
-  uint64_t t = static_cast<uint64_t>(static_cast<double>(v) * 10 + 0.5);
+  uint64_t t = static_cast<uint64_t>(std::llround(static_cast<double>(v) * 10));
   p = UInt(p, t / 10);
   *p++ = '.';
   *p++ = static_cast<char>('0' + t % 10);
@@ -103,7 +103,7 @@ EventFormatter::EventFormatter(const Fleet& fleet, SimFormat format) : fleet_(fl
     longest_message = std::max(longest_message, k.code.size() + t.size() + vars * longest_value);
   }
   // Fixed parts, six latencies of at most 20 characters, a message and its code.
-  max_line_ = 512 + dims_len + 6 * 40 + longest_message + 64;
+  max_line_ = 512 + dims_len + 6 * size_t{40} + longest_message + 64;
 }
 
 std::string EventFormatter::Header() const {

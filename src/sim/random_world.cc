@@ -93,7 +93,7 @@ class Draw {
   explicit Draw(uint64_t seed) : rng_(StreamSeed(seed, 0x776f726c64ULL, 1)) {}
   double Uniform(double a, double b) { return a + (b - a) * rng_.Uniform(); }
   double LogUniform(double a, double b) { return std::exp(Uniform(std::log(a), std::log(b))); }
-  int Int(int a, int b) { return a + static_cast<int>(rng_.Below(static_cast<uint64_t>(b - a + 1))); }
+  int Int(int a, int b) { return a + static_cast<int>(rng_.Below(static_cast<uint64_t>(b) - static_cast<uint64_t>(a) + 1)); }
   bool Chance(double p) { return rng_.Uniform() < p; }
   double Normal() { return NormalQuantile(rng_.OpenUniform()); }
   // A positive weight with a spread of `sigma` in log space (shares of a categorical).
@@ -227,7 +227,7 @@ class WorldBuilder {
  private:
   void DrawFleet() {
     // A Monday of 2026 (2026-01-05 is one), so daylight-saving changes fall inside some runs.
-    start_day_ = DaysFromCivil(2026, 1, 5) + 7 * d_.Int(0, 46);
+    start_day_ = DaysFromCivil(2026, 1, 5) + int64_t{7} * d_.Int(0, 46);
     days_ = 14;
     events_per_day_ = static_cast<int64_t>(std::round(d_.LogUniform(20000, 500000) / 100) * 100);
 
@@ -241,8 +241,8 @@ class WorldBuilder {
       const auto& rs = l.pool->regions;
       int k = rs.size() > 1 && d_.Chance(0.6) ? 2 : 1;
       std::vector<int> ri = d_.Subset(static_cast<int>(rs.size()), k);
-      std::vector<double> rw;
-      for (int r = 0; r < k; ++r) rw.push_back(d_.Weight(0.6));
+      std::vector<double> rw(static_cast<size_t>(k));
+      for (double& w : rw) w = d_.Weight(0.6);
       rw = Normalized(rw);
       for (int r = 0; r < k; ++r) l.regions.emplace_back(rs[ri[r]], rw[r]);
       locales_.push_back(std::move(l));
@@ -280,20 +280,20 @@ class WorldBuilder {
     // ramps, some of which an incident later makes unhealthy).
     auto family = [&](const std::string& dim, const std::string& stem, int first) {
       int before = d_.Int(2, 3), inside = d_.Int(1, 2);
-      int64_t release = -d_.Int(60, 120) * 24 * 60;
+      int64_t release = -int64_t{d_.Int(60, 120)} * 24 * 60;
       for (int k = 0; k < before + inside; ++k) {
         WorldRollout r;
         r.dim = dim;
         r.name = fmt::format(fmt::runtime(stem), first + k);
         if (k < before) {
           r.release_minutes = release;
-          release += d_.Int(15, 40) * 24 * 60;
-          if (release > -3 * 24 * 60) release = -3 * 24 * 60;
-          r.ramp_minutes = d_.Int(3, 10) * 24 * 60;
+          release += int64_t{d_.Int(15, 40)} * 24 * 60;
+          if (release > int64_t{-3} * 24 * 60) release = int64_t{-3} * 24 * 60;
+          r.ramp_minutes = int64_t{d_.Int(3, 10)} * 24 * 60;
           r.max_share = k == 0 ? 1.0 : d_.Uniform(0.6, 0.95);
         } else {
-          r.release_minutes = d_.Int(2 * 24 * 60, (days_ - 3) * 24 * 60) / 60 * 60;
-          r.ramp_minutes = d_.Int(6, 72) * 60;
+          r.release_minutes = int64_t{d_.Int(2 * 24 * 60, (days_ - 3) * 24 * 60) / 60} * 60;
+          r.ramp_minutes = int64_t{d_.Int(6, 72)} * 60;
           r.max_share = d_.Uniform(0.15, 0.7);
         }
         rollouts_.push_back(std::move(r));
@@ -507,7 +507,7 @@ class WorldBuilder {
     const Shapes volume_shapes = {{"platform"}, {"locale"}, {"region"}, {"app_build"},
                                   {"platform", "locale"}, {"platform", "region"}};
 
-    const int64_t day = 24 * 60;
+    const int64_t day = int64_t{24} * 60;
     const int64_t run = days_ * day;
     int n = d_.Int(3, 10);
     std::string y = "incidents:\n";
@@ -527,7 +527,7 @@ class WorldBuilder {
       else kind = "volume_drop";
 
       std::string id = fmt::format("t{}", i + 1);
-      int64_t onset = d_.Int(2 * day, run - 12 * 60);
+      int64_t onset = d_.Int(2 * day, run - int64_t{12} * 60);
       int64_t duration = 0, ramp = d_.Int(0, 15);
       double size = 0;
       Slice slice;
@@ -610,7 +610,7 @@ class WorldBuilder {
     int n = d_.Int(0, 2);
     if (n == 0) return "decoys: []\n";
     std::string y = "decoys:\n";
-    const int64_t day = 24 * 60;
+    const int64_t day = int64_t{24} * 60;
     for (int i = 0; i < n; ++i) {
       // A mix shift: traffic moves onto a slow device cohort; nothing regresses.
       const WorldPlatform& p = PickPlatform();

@@ -110,14 +110,10 @@ void QuantileSketch::Store::Place(std::vector<Count>* bins, int32_t index, uint6
   const int64_t new_hi = std::max<int64_t>(hi, index);
   const int64_t size =
       std::min<int64_t>(std::max(new_hi - new_lo + 1, 2 * n), static_cast<int64_t>(kMaxBins));
-  int64_t new_offset;
-  if (size == static_cast<int64_t>(kMaxBins)) {
-    new_offset = new_hi - size + 1;  // a full window ends at the highest occupied bin
-  } else if (index > hi) {
-    new_offset = new_lo;  // slack above, where values are arriving
-  } else {
-    new_offset = new_hi - size + 1;  // slack below
-  }
+  // A full window ends at the highest occupied bin; otherwise the slack goes where values are
+  // arriving: above when the new value is above, below when it is below.
+  const bool slack_above = size < static_cast<int64_t>(kMaxBins) && index > hi;
+  const int64_t new_offset = slack_above ? new_lo : new_hi - size + 1;
   std::vector<Count> grown(size, 0);
   for (int64_t i = lo; i <= hi; ++i) {
     grown[std::max(i, new_offset) - new_offset] += v[i - offset];

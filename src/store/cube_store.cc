@@ -9,7 +9,7 @@ namespace vigil {
 using internal::Statement;
 using internal::Transaction;
 
-Result<Cube> CubeStore::Load(std::shared_ptr<const Config> config) {
+Result<Cube> CubeStore::Load(const std::shared_ptr<const Config>& config) {
   const std::string& path = db_->path();
   Cube cube(config);
   {

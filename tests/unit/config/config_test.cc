@@ -240,6 +240,20 @@ TEST(ConfigTest, UnknownTimeZonesFailTheCheck) {
   EXPECT_TRUE(Config::Parse(testing::SmallConfigYaml() + "detect:\n  timezone: Europe/Berlin\n", "t").ok());
 }
 
+TEST(ConfigTest, UnknownDetectorsAreAnErrorWithTheNearestName) {
+  std::string m = ErrorOf(testing::SmallConfigYaml() + "detect:\n  detectors: [seasonal, cusm]\n");
+  EXPECT_NE(m.find("detect.detectors"), std::string::npos) << m;
+  EXPECT_NE(m.find("unknown detector 'cusm'; did you mean 'cusum'?"), std::string::npos) << m;
+  m = ErrorOf(testing::SmallConfigYaml() + "detect:\n  detectors: [isolation_forest]\n");
+  EXPECT_NE(m.find("unknown detector 'isolation_forest'"), std::string::npos) << m;
+  EXPECT_NE(m.find("known: seasonal, cusum, nab"), std::string::npos) << m;
+  m = ErrorOf(testing::SmallConfigYaml() + "detect:\n  detectors: [nab, nab]\n");
+  EXPECT_NE(m.find("listed twice"), std::string::npos) << m;
+  auto c = Config::Parse(testing::SmallConfigYaml() + "detect:\n  detectors: [nab]\n", "t");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(c->detect.detectors, std::vector<std::string>{"nab"});
+}
+
 TEST(ConfigTest, ConfigFilesAreReadBounded) {
   auto c = Config::Load("/dev/zero");
   ASSERT_FALSE(c.ok());
