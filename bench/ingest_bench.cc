@@ -1,6 +1,7 @@
 // Ingest throughput on a JSON Lines file of the DESIGN §2.1 schema: vigil end to end (parse, map,
 // aggregate into the cube) against simdjson parsing the same lines and doing nothing else, the
-// ceiling for any JSON-based ingest. The file comes from VIGIL_BENCH_EVENTS (bench/run.sh makes it).
+// ceiling for any JSON-based ingest. The file comes from VIGIL_BENCH_EVENTS (bench/run.sh makes
+// it).
 #include <benchmark/benchmark.h>
 #include <simdjson.h>
 
@@ -67,12 +68,18 @@ void BM_VigilIngest(benchmark::State& state) {
     bytes += stats->bytes;
     benchmark::DoNotOptimize(cube.cell_count());
   }
-  state.counters["events_per_s"] = benchmark::Counter(static_cast<double>(n), benchmark::Counter::kIsRate);
-  state.counters["events_per_s_per_core"] = benchmark::Counter(
-      static_cast<double>(n) / threads, benchmark::Counter::kIsRate);
+  state.counters["events_per_s"] =
+      benchmark::Counter(static_cast<double>(n), benchmark::Counter::kIsRate);
+  state.counters["events_per_s_per_core"] =
+      benchmark::Counter(static_cast<double>(n) / threads, benchmark::Counter::kIsRate);
   state.SetBytesProcessed(static_cast<int64_t>(bytes));
 }
-BENCHMARK(BM_VigilIngest)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
+BENCHMARK(BM_VigilIngest)
+    ->Arg(1)
+    ->Arg(2)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(3);
 
 // simdjson DOM parse of every line, touching nothing: the ceiling.
 void BM_SimdjsonParseOnly(benchmark::State& state) {
@@ -90,7 +97,8 @@ void BM_SimdjsonParseOnly(benchmark::State& state) {
       p += len + 1;
     }
   }
-  state.counters["events_per_s"] = benchmark::Counter(static_cast<double>(n), benchmark::Counter::kIsRate);
+  state.counters["events_per_s"] =
+      benchmark::Counter(static_cast<double>(n), benchmark::Counter::kIsRate);
   state.SetBytesProcessed(static_cast<int64_t>(buf.size()) * state.iterations());
 }
 BENCHMARK(BM_SimdjsonParseOnly)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);

@@ -10,6 +10,8 @@
 // with that of the first candidate (the shipped tuning unless --set changes it).
 //
 //   nab_cv --data DIR --labels FILE [--set name=value]... [--grid name=v1,v2,...]... [--files]
+#include <fmt/format.h>
+
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -17,8 +19,6 @@
 #include <set>
 #include <string>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "detect/nab_detector.h"
 #include "vigil/nab.h"
@@ -256,7 +256,8 @@ int Run(const Args& args) {
   for (const NabProfile& profile : NabProfiles()) {
     fmt::print("\n== {} ==\n", profile.name);
     // In sample: the first candidate (the shipped tuning when no --set is given), its threshold
-    // chosen on every file; then the tuning too chosen on every file. Both scored on the same files.
+    // chosen on every file; then the tuning too chosen on every file. Both scored on the same
+    // files.
     NabProfileResult first = NabScore(candidates[0].scored, profile);
     fmt::print("{:<24} {:>8}  threshold {:.6f}  detected {}/{}  FP {}  [{}]\n", "in-sample (first)",
                Cell(first.total), first.threshold, first.total.detected, first.total.windows,
@@ -274,11 +275,11 @@ int Run(const Args& args) {
       NabTally t = Sum(test, profile, threshold);
       Add(&pooled, t);
       double own = NabScore(Only(candidates[c].scored, held, true), profile).total.normalized();
-      fmt::print("held out {:<15} {:>8}  threshold {:.6f}  detected {}/{}  FP {}  (own best "
-                 "threshold: {})  [{}]\n",
-                 held, Cell(t), threshold, t.detected, t.windows, t.false_positives,
-                 std::isnan(own) ? std::string("-") : fmt::format("{:.2f}", own),
-                 candidates[c].label);
+      fmt::print(
+          "held out {:<15} {:>8}  threshold {:.6f}  detected {}/{}  FP {}  (own best "
+          "threshold: {})  [{}]\n",
+          held, Cell(t), threshold, t.detected, t.windows, t.false_positives,
+          std::isnan(own) ? std::string("-") : fmt::format("{:.2f}", own), candidates[c].label);
       if (!std::isnan(t.normalized())) normalized.push_back(t.normalized());
       if (args.files) {
         for (const NabScoredSeries& s : test) {

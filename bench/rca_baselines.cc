@@ -121,7 +121,9 @@ std::string Adtributor(const RootCauseTable& t) {
   constexpr size_t kDimensions = 3;
   const double actual = Total(t.actual), expected = Total(t.expected), change = actual - expected;
   if (change == 0 || actual <= 0 || expected <= 0) return "";
-  auto half_kl = [](double p, double q) { return p > 0 ? 0.5 * p * std::log(2 * p / (p + q)) : 0.0; };
+  auto half_kl = [](double p, double q) {
+    return p > 0 ? 0.5 * p * std::log(2 * p / (p + q)) : 0.0;
+  };
   struct Candidate {
     double surprise = 0;
     std::vector<Element> elements;
@@ -139,7 +141,8 @@ std::string Adtributor(const RootCauseTable& t) {
       double p = f[k] / expected, q = a[k] / actual;
       scored.push_back({k, half_kl(p, q) + half_kl(q, p), (a[k] - f[k]) / change});
     }
-    std::sort(scored.begin(), scored.end(), [](const Scored& x, const Scored& y) { return x.surprise > y.surprise; });
+    std::sort(scored.begin(), scored.end(),
+              [](const Scored& x, const Scored& y) { return x.surprise > y.surprise; });
     Candidate cand;
     double power = 0;
     for (const Scored& s : scored) {
@@ -173,7 +176,9 @@ std::string HotSpot(const RootCauseTable& t, double potential_threshold) {
     total_dev2 += dev2[i];
   }
   if (total_dev2 <= 0) return "";
-  auto potential = [&](double removed) { return 1 - std::sqrt(std::max(total_dev2 - removed, 0.0) / total_dev2); };
+  auto potential = [&](double removed) {
+    return 1 - std::sqrt(std::max(total_dev2 - removed, 0.0) / total_dev2);
+  };
   struct Best {
     double potential = -1;
     int layer = 0;
@@ -181,8 +186,8 @@ std::string HotSpot(const RootCauseTable& t, double potential_threshold) {
   } best, best_reached;
   ForEachCuboid(t, [&](const Cuboid& c) {
     if (best_reached.layer && c.layer() > best_reached.layer) return false;  // done with its layer
-    std::vector<double> a = c.Sum(t.actual), f = c.Sum(t.expected), svv = c.Sum(vv), svf = c.Sum(vf),
-                        sff = c.Sum(ff), sdev2 = c.Sum(dev2);
+    std::vector<double> a = c.Sum(t.actual), f = c.Sum(t.expected), svv = c.Sum(vv),
+                        svf = c.Sum(vf), sff = c.Sum(ff), sdev2 = c.Sum(dev2);
     // Ripple effect: an element's actual total spread over its leaves in forecast proportion,
     // a_i = f_i * A_e / F_e; the squared distance that removes is the element's gain.
     std::vector<std::pair<double, size_t>> gains;
@@ -206,7 +211,8 @@ std::string HotSpot(const RootCauseTable& t, double potential_threshold) {
         break;
       }
       // Without a set reaching the threshold, the best potential per element.
-      if (ps / double(set.size()) > best.potential) best = {ps / double(set.size()), c.layer(), set};
+      if (ps / double(set.size()) > best.potential)
+        best = {ps / double(set.size()), c.layer(), set};
     }
     return true;
   });
@@ -254,11 +260,13 @@ std::string Squeeze(const RootCauseTable& t, double simplicity_margin) {
   const int reach = int(4 * kBandwidthBins);
   for (int b = 0; b < kBins; ++b)
     for (int o = -reach; o <= reach; ++o)
-      if (b + o >= 0 && b + o < kBins) density[b] += hist[b + o] * std::exp(-0.5 * (o / kBandwidthBins) * (o / kBandwidthBins));
+      if (b + o >= 0 && b + o < kBins)
+        density[b] += hist[b + o] * std::exp(-0.5 * (o / kBandwidthBins) * (o / kBandwidthBins));
   std::vector<int> cluster_of_bin(kBins, 0);
   int clusters = 0;
   for (int b = 2; b < kBins; ++b) {
-    if (density[b] > density[b - 1] && density[b - 1] < density[b - 2]) ++clusters;  // a minimum at b-1
+    if (density[b] > density[b - 1] && density[b - 1] < density[b - 2])
+      ++clusters;  // a minimum at b-1
     cluster_of_bin[b] = clusters;
   }
   ++clusters;
@@ -312,8 +320,9 @@ std::string Squeeze(const RootCauseTable& t, double simplicity_margin) {
       std::vector<std::pair<double, size_t>> ranked;  // share of the element's leaves in the group
       for (size_t k = 0; k < c.size; ++k)
         if (in_count[k] > 0) ranked.push_back({in_count[k] / count[k], k});
-      std::sort(ranked.begin(), ranked.end(),
-                [](const auto& x, const auto& y) { return x.first != y.first ? x.first > y.first : x.second < y.second; });
+      std::sort(ranked.begin(), ranked.end(), [](const auto& x, const auto& y) {
+        return x.first != y.first ? x.first > y.first : x.second < y.second;
+      });
       // Generalized potential score of a prefix S: 1 - (|v - a|_S + |v - f|_{C\S}) /
       // (|v - f|_S + |v - f|_{C\S}), with C the group's leaves.
       double covered_abs = 0, covered_fixed = 0, covered_in_dev = 0;
@@ -388,7 +397,8 @@ std::string RiskLoc(const RootCauseTable& t, double risk_threshold) {
         if (!(vol[k] > 0) || av[k] <= 0) continue;
         double risk = av[k] / vol[k], power = dv[k] / std::abs(change);
         if (risk < risk_threshold || power < kMinPower) continue;
-        if (risk > pick.risk || (risk == pick.risk && power > pick.power)) pick = {c.dims, k, risk, power, c.layer()};
+        if (risk > pick.risk || (risk == pick.risk && power > pick.power))
+          pick = {c.dims, k, risk, power, c.layer()};
       }
       return true;
     });

@@ -38,9 +38,9 @@ std::string Squeeze(const RootCauseTable& table, double simplicity_margin = 0.1)
 /// RiskLoc (Kalander, 2022): leaves whose deviation passes a cutoff set by the deviations on
 /// the other side of zero are abnormal (here the cutoff at which those estimate at most 10 % of
 /// the abnormal leaves to be noise; the paper's largest deviation on the other side leaves
-/// nothing abnormal under this benchmark's noise); an element's risk is the share of its forecast volume in abnormal leaves;
-/// layer by layer, the riskiest element with risk >= `risk_threshold` and at least 2 % of the
-/// deviation is taken and its leaves removed, until no element qualifies.
+/// nothing abnormal under this benchmark's noise); an element's risk is the share of its forecast
+/// volume in abnormal leaves; layer by layer, the riskiest element with risk >= `risk_threshold`
+/// and at least 2 % of the deviation is taken and its leaves removed, until no element qualifies.
 std::string RiskLoc(const RootCauseTable& table, double risk_threshold = 0.7);
 
 }  // namespace vigil::bench

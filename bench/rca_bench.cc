@@ -25,8 +25,8 @@
 #include <string>
 #include <vector>
 
-#include "support/rca_dataset.h"
 #include "rca_baselines.h"
+#include "support/rca_dataset.h"
 #include "vigil/explain.h"
 
 namespace {
@@ -124,7 +124,8 @@ std::vector<std::string> SplitList(const std::string& list) {
   size_t start = 0;
   while (start < list.size()) {
     size_t comma = list.find(',', start);
-    out.push_back(list.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+    out.push_back(
+        list.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
     start = comma == std::string::npos ? list.size() : comma + 1;
   }
   return out;
@@ -138,8 +139,8 @@ struct Method {
 };
 
 // The method's answer in benchmark notation, or false with a message.
-bool RunMethod(const Method& m, const RcaInstance& inst, const RcaDatasetSpec& spec, double significance,
-               std::string* answer) {
+bool RunMethod(const Method& m, const RcaInstance& inst, const RcaDatasetSpec& spec,
+               double significance, std::string* answer) {
   const auto& t = inst.table;
   if (m.name == "vigil") {
     vigil::RootCauseOptions options;
@@ -153,8 +154,9 @@ bool RunMethod(const Method& m, const RcaInstance& inst, const RcaDatasetSpec& s
     *answer = vigil::FormatRootCauseSet(*r);
     if (std::getenv("VIGIL_RCA_VERBOSE"))
       for (const auto& rc : *r)
-        std::fprintf(stderr, "    %s z=%.1f frac=%.3f actual=%g expected=%g\n", vigil::FormatRootCauseSet({rc}).c_str(),
-                     rc.score, rc.explained_fraction, rc.actual, rc.expected);
+        std::fprintf(stderr, "    %s z=%.1f frac=%.3f actual=%g expected=%g\n",
+                     vigil::FormatRootCauseSet({rc}).c_str(), rc.score, rc.explained_fraction,
+                     rc.actual, rc.expected);
   } else if (m.name == "adtributor") {
     *answer = vigil::bench::Adtributor(t);
   } else if (m.name == "hotspot") {
@@ -164,14 +166,16 @@ bool RunMethod(const Method& m, const RcaInstance& inst, const RcaDatasetSpec& s
   } else if (m.name == "riskloc") {
     *answer = m.param > 0 ? vigil::bench::RiskLoc(t, m.param) : vigil::bench::RiskLoc(t);
   } else {
-    std::fprintf(stderr, "unknown method %s (vigil, adtributor, hotspot, squeeze, riskloc)\n", m.name.c_str());
+    std::fprintf(stderr, "unknown method %s (vigil, adtributor, hotspot, squeeze, riskloc)\n",
+                 m.name.c_str());
     return false;
   }
   return true;
 }
 
 // --eval=NAME:COUNT,...: precision, recall and F1 per dataset and method.
-int Evaluate(const std::string& list, const std::string& method_list, bool by_setting, double significance) {
+int Evaluate(const std::string& list, const std::string& method_list, bool by_setting,
+             double significance) {
   std::map<std::string, RcaDatasetSpec> specs = {{"S", vigil::testing::RcaDatasetS()},
                                                  {"L", vigil::testing::RcaDatasetL()},
                                                  {"H", vigil::testing::RcaDatasetH()},
@@ -179,13 +183,15 @@ int Evaluate(const std::string& list, const std::string& method_list, bool by_se
   std::vector<Method> methods;
   for (const std::string& item : SplitList(method_list)) {
     size_t colon = item.find(':');
-    methods.push_back({item, item.substr(0, colon), colon == std::string::npos ? 0 : std::atof(item.c_str() + colon + 1)});
+    methods.push_back({item, item.substr(0, colon),
+                       colon == std::string::npos ? 0 : std::atof(item.c_str() + colon + 1)});
   }
-  std::printf("%-8s %-12s %9s %9s %9s %9s %12s\n", "dataset", "method", "instances", "precision", "recall", "F1",
-              "ms/instance");
+  std::printf("%-8s %-12s %9s %9s %9s %9s %12s\n", "dataset", "method", "instances", "precision",
+              "recall", "F1", "ms/instance");
   for (const std::string& item : SplitList(list)) {
     std::string name = item.substr(0, item.find(':'));
-    int count = item.find(':') == std::string::npos ? 100 : std::atoi(item.c_str() + item.find(':') + 1);
+    int count =
+        item.find(':') == std::string::npos ? 100 : std::atoi(item.c_str() + item.find(':') + 1);
     if (!specs.count(name)) {
       std::fprintf(stderr, "unknown dataset %s (S, L, H, R)\n", name.c_str());
       return 2;
@@ -207,21 +213,24 @@ int Evaluate(const std::string& list, const std::string& method_list, bool by_se
       std::vector<double> ms(methods.size(), 0.0);
       for (int i = 0; i < count; ++i) {
         // Every method sees the same instance.
-        RcaInstance inst = vigil::testing::GenerateRcaInstance(spec, uint64_t(i) + 1000 * label.size());
+        RcaInstance inst =
+            vigil::testing::GenerateRcaInstance(spec, uint64_t(i) + 1000 * label.size());
         for (size_t m = 0; m < methods.size(); ++m) {
-          if (spec.ratio && methods[m].name != "vigil") continue;  // the baselines take additive measures
+          if (spec.ratio && methods[m].name != "vigil")
+            continue;  // the baselines take additive measures
           std::string got;
           auto t0 = std::chrono::steady_clock::now();
           if (!RunMethod(methods[m], inst, spec, significance, &got)) return 1;
-          ms[m] += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+          ms[m] += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
+                       .count();
           RcaScore one;
           vigil::testing::ScoreRootCauseSet(got, inst.truth, &one);
           scores[m].tp += one.tp;
           scores[m].fp += one.fp;
           scores[m].fn += one.fn;
           if (std::getenv("VIGIL_RCA_VERBOSE") && (one.fp || one.fn))
-            std::fprintf(stderr, "%s %s #%d truth=%s got=%s\n", label.c_str(), methods[m].label.c_str(), i,
-                         inst.truth.c_str(), got.c_str());
+            std::fprintf(stderr, "%s %s #%d truth=%s got=%s\n", label.c_str(),
+                         methods[m].label.c_str(), i, inst.truth.c_str(), got.c_str());
         }
       }
       for (size_t m = 0; m < methods.size(); ++m) {
@@ -229,8 +238,8 @@ int Evaluate(const std::string& list, const std::string& method_list, bool by_se
         const RcaScore& score = scores[m];
         double p = score.tp + score.fp ? double(score.tp) / double(score.tp + score.fp) : 0;
         double r = score.tp + score.fn ? double(score.tp) / double(score.tp + score.fn) : 0;
-        std::printf("%-8s %-12s %9d %9.3f %9.3f %9.3f %12.1f\n", label.c_str(), methods[m].label.c_str(), count, p, r,
-                    score.F1(), ms[m] / count);
+        std::printf("%-8s %-12s %9d %9.3f %9.3f %9.3f %12.1f\n", label.c_str(),
+                    methods[m].label.c_str(), count, p, r, score.F1(), ms[m] / count);
       }
       std::fflush(stdout);
     }

@@ -44,10 +44,13 @@ void Simulate(benchmark::State& state, vigil::SimFormat format, vigil::SimCompre
   o.compression = compression;
   int64_t events = 0, bytes = 0;
   for (auto _ : state) {
-    auto r = vigil::SimulateToSink(o, [](std::string_view chunk) {
-      benchmark::DoNotOptimize(chunk.data());
-      return vigil::Status::Ok();
-    }, nullptr);
+    auto r = vigil::SimulateToSink(
+        o,
+        [](std::string_view chunk) {
+          benchmark::DoNotOptimize(chunk.data());
+          return vigil::Status::Ok();
+        },
+        nullptr);
     if (!r.ok()) {
       state.SkipWithError(r.status().message().c_str());
       return;
@@ -59,9 +62,15 @@ void Simulate(benchmark::State& state, vigil::SimFormat format, vigil::SimCompre
   state.SetBytesProcessed(bytes);
 }
 
-void BM_SimJsonl(benchmark::State& state) { Simulate(state, vigil::SimFormat::kJsonl, vigil::SimCompression::kNone); }
-void BM_SimCsv(benchmark::State& state) { Simulate(state, vigil::SimFormat::kCsv, vigil::SimCompression::kNone); }
-void BM_SimJsonlZstd(benchmark::State& state) { Simulate(state, vigil::SimFormat::kJsonl, vigil::SimCompression::kZstd); }
+void BM_SimJsonl(benchmark::State& state) {
+  Simulate(state, vigil::SimFormat::kJsonl, vigil::SimCompression::kNone);
+}
+void BM_SimCsv(benchmark::State& state) {
+  Simulate(state, vigil::SimFormat::kCsv, vigil::SimCompression::kNone);
+}
+void BM_SimJsonlZstd(benchmark::State& state) {
+  Simulate(state, vigil::SimFormat::kJsonl, vigil::SimCompression::kZstd);
+}
 BENCHMARK(BM_SimJsonl)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_SimCsv)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_SimJsonlZstd)->Unit(benchmark::kMillisecond)->UseRealTime();

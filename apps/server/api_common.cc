@@ -18,7 +18,8 @@ HttpResponse JsonResponse(const Json& j, int status) {
 
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch()).count();
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 std::string Param(const HttpRequest& r, const std::string& name) {
@@ -46,7 +47,8 @@ Result<TimeMs> TimeParam(const HttpRequest& r, const char* name) {
   std::string text = Param(r, name);
   if (text.empty()) return TimeMs{0};
   auto t = ParseTimestamp(text);
-  if (!t.ok()) return InvalidArgument(std::string("parameter '") + name + "': " + t.status().message());
+  if (!t.ok())
+    return InvalidArgument(std::string("parameter '") + name + "': " + t.status().message());
   return *t;
 }
 
@@ -65,19 +67,32 @@ namespace {
 
 const char* CodeName(int status) {
   switch (status) {
-    case 400: return "bad_request";
-    case 401: return "unauthorized";
-    case 403: return "forbidden";
-    case 404: return "not_found";
-    case 405: return "method_not_allowed";
-    case 409: return "conflict";
-    case 408: return "request_timeout";
-    case 413: return "payload_too_large";
-    case 415: return "unsupported_media_type";
-    case 431: return "header_fields_too_large";
-    case 422: return "unprocessable";
-    case 503: return "unavailable";
-    default: return status >= 500 ? "internal" : "error";
+    case 400:
+      return "bad_request";
+    case 401:
+      return "unauthorized";
+    case 403:
+      return "forbidden";
+    case 404:
+      return "not_found";
+    case 405:
+      return "method_not_allowed";
+    case 409:
+      return "conflict";
+    case 408:
+      return "request_timeout";
+    case 413:
+      return "payload_too_large";
+    case 415:
+      return "unsupported_media_type";
+    case 431:
+      return "header_fields_too_large";
+    case 422:
+      return "unprocessable";
+    case 503:
+      return "unavailable";
+    default:
+      return status >= 500 ? "internal" : "error";
   }
 }
 
@@ -91,12 +106,17 @@ HttpResponse ErrorResponse(int status, const std::string& message, int64_t line)
 
 int HttpStatusFor(StatusCode code) {
   switch (code) {
-    case StatusCode::kOk: return 200;
-    case StatusCode::kInvalidArgument: return 400;
-    case StatusCode::kNotFound: return 404;
+    case StatusCode::kOk:
+      return 200;
+    case StatusCode::kInvalidArgument:
+      return 400;
+    case StatusCode::kNotFound:
+      return 404;
     case StatusCode::kDataError:
-    case StatusCode::kLimitExceeded: return 422;
-    default: return 500;
+    case StatusCode::kLimitExceeded:
+      return 422;
+    default:
+      return 500;
   }
 }
 

@@ -23,7 +23,8 @@ namespace vigil::server::internal {
 class ComputePool {
  public:
   explicit ComputePool(size_t threads) {
-    for (size_t i = 0; i < std::max<size_t>(threads, 1); ++i) workers_.emplace_back([this] { Work(); });
+    for (size_t i = 0; i < std::max<size_t>(threads, 1); ++i)
+      workers_.emplace_back([this] { Work(); });
   }
   ~ComputePool() {
     {
@@ -40,7 +41,8 @@ class ComputePool {
   /// `fn` must not itself wait for the pool.
   template <typename F>
   std::invoke_result_t<F> Run(F&& fn) {
-    auto task = std::make_shared<std::packaged_task<std::invoke_result_t<F>()>>(std::forward<F>(fn));
+    auto task =
+        std::make_shared<std::packaged_task<std::invoke_result_t<F>()>>(std::forward<F>(fn));
     auto result = task->get_future();
     {
       std::lock_guard lock(mutex_);

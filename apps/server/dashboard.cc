@@ -26,7 +26,8 @@ HttpResponse Service::IncidentHtml(const std::string& id) {
     auto feedback = store_->incidents().Feedback(id);
     if (feedback.ok()) options.feedback = *feedback;
     auto html = RenderIncident(cube_, i, options);
-    if (!html.ok()) return ErrorResponse(HttpStatusFor(html.status().code()), html.status().message());
+    if (!html.ok())
+      return ErrorResponse(HttpStatusFor(html.status().code()), html.status().message());
     HttpResponse r;
     r.content_type = "text/html; charset=utf-8";
     r.body = std::move(*html);
@@ -44,7 +45,8 @@ HttpResponse Service::PlotHtml(const HttpRequest& r) {
   PlotOptions options;
   options.time_zone = config_->detect.timezone;
   options.onset = *onset;
-  options.title = q.metric + " on " + (q.slice.empty() ? std::string("all traffic") : FormatSlice(q.slice));
+  options.title =
+      q.metric + " on " + (q.slice.empty() ? std::string("all traffic") : FormatSlice(q.slice));
   if (auto stored = StoredAnomaliesOn(q.metric, q.slice); stored.ok()) {
     for (const StoredAnomaly& an : *stored) {
       options.shades.push_back({an.member.start, an.member.end, "anomaly of " + an.incident});
@@ -58,20 +60,28 @@ HttpResponse Service::PlotHtml(const HttpRequest& r) {
 
 HttpResponse Service::Asset(const std::string& name) {
   std::string_view bytes;
-  if (name == "report.css") bytes = ReportStylesheet();
-  else if (name == "plot.js") bytes = PlotScript();
-  else bytes = vigil::internal::UiAsset(name);
+  if (name == "report.css")
+    bytes = ReportStylesheet();
+  else if (name == "plot.js")
+    bytes = PlotScript();
+  else
+    bytes = vigil::internal::UiAsset(name);
   if (bytes.empty()) return ErrorResponse(404, "no asset '" + name + "'");
   HttpResponse r;
-  if (name.ends_with(".css")) r.content_type = "text/css; charset=utf-8";
-  else if (name.ends_with(".js")) r.content_type = "text/javascript; charset=utf-8";
-  else if (name.ends_with(".svg")) r.content_type = "image/svg+xml";
-  else r.content_type = "text/html; charset=utf-8";
+  if (name.ends_with(".css"))
+    r.content_type = "text/css; charset=utf-8";
+  else if (name.ends_with(".js"))
+    r.content_type = "text/javascript; charset=utf-8";
+  else if (name.ends_with(".svg"))
+    r.content_type = "image/svg+xml";
+  else
+    r.content_type = "text/html; charset=utf-8";
   r.body = std::string(bytes);
   if (name == "index.html") {
     // The dashboard runs only its own scripts; styles may be inline (bar widths).
-    r.headers.emplace_back("Content-Security-Policy",
-                           "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:");
+    r.headers.emplace_back(
+        "Content-Security-Policy",
+        "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:");
   }
   return r;
 }

@@ -24,8 +24,8 @@ void IpAndPort(const sockaddr_storage& addr, std::string& ip, int& port) {
   char host[NI_MAXHOST] = "";
   char serv[NI_MAXSERV] = "";
   socklen_t len = addr.ss_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
-  if (getnameinfo(reinterpret_cast<const sockaddr*>(&addr), len, host, sizeof(host), serv, sizeof(serv),
-                  NI_NUMERICHOST | NI_NUMERICSERV) == 0) {
+  if (getnameinfo(reinterpret_cast<const sockaddr*>(&addr), len, host, sizeof(host), serv,
+                  sizeof(serv), NI_NUMERICHOST | NI_NUMERICSERV) == 0) {
     ip = host;
     port = std::atoi(serv);
   }
@@ -33,7 +33,8 @@ void IpAndPort(const sockaddr_storage& addr, std::string& ip, int& port) {
 
 }  // namespace
 
-ConnectionStream::ConnectionStream(int fd, const ConnectionLimits& limits, std::function<bool()> stopping)
+ConnectionStream::ConnectionStream(int fd, const ConnectionLimits& limits,
+                                   std::function<bool()> stopping)
     : fd_(fd), limits_(limits), stopping_(std::move(stopping)), buffer_(kBufferBytes) {}
 
 bool ConnectionStream::WaitUntil(short events, Clock::time_point deadline, bool stoppable) const {
@@ -53,7 +54,8 @@ bool ConnectionStream::WaitUntil(short events, Clock::time_point deadline, bool 
 bool ConnectionStream::WaitForRequest() {
   waiting_since_ = Clock::now().time_since_epoch().count();
   if (buffer_begin_ < buffer_end_) return true;  // a pipelined request is already here
-  if (!WaitUntil(POLLIN, Clock::now() + std::chrono::milliseconds(limits_.idle_timeout_ms), true)) return false;
+  if (!WaitUntil(POLLIN, Clock::now() + std::chrono::milliseconds(limits_.idle_timeout_ms), true))
+    return false;
   // Readable with nothing to read: the client closed.
   char probe;
   ssize_t n = ::recv(fd_, &probe, 1, MSG_PEEK | MSG_DONTWAIT);
@@ -80,8 +82,8 @@ bool ConnectionStream::is_readable() const {
 }
 
 bool ConnectionStream::is_writable() const {
-  auto deadline =
-      std::min(Clock::now() + std::chrono::milliseconds(limits_.write_timeout_ms), exchange_deadline_ + kAnswerGrace);
+  auto deadline = std::min(Clock::now() + std::chrono::milliseconds(limits_.write_timeout_ms),
+                           exchange_deadline_ + kAnswerGrace);
   return WaitUntil(POLLOUT, deadline, false);
 }
 
@@ -129,8 +131,10 @@ ssize_t ConnectionStream::read(char* ptr, size_t size) {
   if (buffer_begin_ == buffer_end_) {
     Clock::time_point deadline = ReadDeadline();
     if (!WaitUntil(POLLIN, deadline, in_head_)) {
-      if (in_head_ && evicted_) head_error_ = HeadError::kEvicted;
-      else if (in_head_ && Clock::now() >= head_deadline_) head_error_ = HeadError::kTimeout;
+      if (in_head_ && evicted_)
+        head_error_ = HeadError::kEvicted;
+      else if (in_head_ && Clock::now() >= head_deadline_)
+        head_error_ = HeadError::kTimeout;
       return -1;
     }
     ssize_t n;
@@ -239,7 +243,8 @@ void ConnectionThreads::Work(std::list<std::thread>::iterator self) {
   std::unique_lock lock(mutex_);
   for (;;) {
     ++idle_;
-    bool woken = ready_.wait_for(lock, std::chrono::minutes(1), [&] { return shutdown_ || !jobs_.empty(); });
+    bool woken =
+        ready_.wait_for(lock, std::chrono::minutes(1), [&] { return shutdown_ || !jobs_.empty(); });
     --idle_;
     if (jobs_.empty()) {
       if (shutdown_) return;
@@ -288,13 +293,15 @@ void SendRaw(int fd, const std::string& response, std::chrono::milliseconds time
   auto deadline = Clock::now() + timeout;
   size_t sent = 0;
   while (sent < response.size()) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
     if (left <= 0) return;
     pollfd p{fd, POLLOUT, 0};
     int rc = ::poll(&p, 1, static_cast<int>(left));
     if (rc < 0 && errno == EINTR) continue;
     if (rc <= 0) return;
-    ssize_t n = ::send(fd, response.data() + sent, response.size() - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+    ssize_t n =
+        ::send(fd, response.data() + sent, response.size() - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)) continue;
     if (n <= 0) return;
     sent += static_cast<size_t>(n);
@@ -306,7 +313,8 @@ void CloseLingering(int fd, std::chrono::milliseconds linger) {
   auto deadline = Clock::now() + linger;
   char sink[16 << 10];
   for (;;) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
     if (left <= 0) break;
     pollfd p{fd, POLLIN, 0};
     int rc = ::poll(&p, 1, static_cast<int>(left));

@@ -28,10 +28,10 @@ using Clock = std::chrono::steady_clock;
 /// Why a request head was cut short.
 enum class HeadError {
   kNone,
-  kTooLarge,     ///< over ConnectionLimits::max_header_bytes
-  kTooManyLines, ///< over ConnectionLimits::max_headers
-  kTimeout,      ///< not complete within ConnectionLimits::header_timeout_ms
-  kEvicted,      ///< the server was full and this head had waited longest
+  kTooLarge,      ///< over ConnectionLimits::max_header_bytes
+  kTooManyLines,  ///< over ConnectionLimits::max_headers
+  kTimeout,       ///< not complete within ConnectionLimits::header_timeout_ms
+  kEvicted,       ///< the server was full and this head had waited longest
 };
 
 /// An httplib::Stream over one accepted socket. Reads are buffered; while a request head is
@@ -90,9 +90,9 @@ class ConnectionStream final : public httplib::Stream {
   HeadError head_error_ = HeadError::kNone;
   Clock::time_point head_deadline_{}, exchange_deadline_{};
   int64_t head_bytes_ = 0;
-  int64_t head_lines_ = 0;  ///< complete lines of the head so far (the request line is the first)
-  int64_t line_bytes_ = 0;  ///< bytes of the current line before its '\n'
-  bool line_is_cr_ = false; ///< the current line so far is exactly "\r"
+  int64_t head_lines_ = 0;   ///< complete lines of the head so far (the request line is the first)
+  int64_t line_bytes_ = 0;   ///< bytes of the current line before its '\n'
+  bool line_is_cr_ = false;  ///< the current line so far is exactly "\r"
   int64_t bytes_written_ = 0;
   std::atomic<int64_t> waiting_since_{-1};
   std::atomic<bool> evicted_{false};

@@ -2,6 +2,7 @@
 // does its own routing (so a wrong method is a 405, not a 404, and tests need no socket). The
 // connection loop is vigil's own (GuardedServer), so that slow, greedy and malformed clients are
 // bounded: see ConnectionLimits.
+#include <fmt/format.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -11,8 +12,6 @@
 #include <atomic>
 #include <cctype>
 #include <optional>
-
-#include <fmt/format.h>
 
 #include "server/http_connection.h"
 #include "server/server.h"
@@ -68,41 +67,51 @@ void Fill(httplib::Response& res, const HttpResponse& out) {
 
 const char* Reason(int status) {
   switch (status) {
-    case 408: return "Request Timeout";
-    case 431: return "Request Header Fields Too Large";
-    case 503: return "Service Unavailable";
-    default: return "Error";
+    case 408:
+      return "Request Timeout";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 503:
+      return "Service Unavailable";
+    default:
+      return "Error";
   }
 }
 
 // A complete answer written straight to a socket (when no request is being answered).
 std::string RawResponse(const HttpResponse& out) {
-  std::string text = fmt::format("HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\n",
-                                 out.status, Reason(out.status), out.content_type, out.text().size());
+  std::string text = fmt::format(
+      "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\n",
+      out.status, Reason(out.status), out.content_type, out.text().size());
   for (const auto& [k, v] : out.headers) text += k + ": " + v + "\r\n";
   return text + "\r\n" + out.text();
 }
 
 std::string HeadLimitMessage(HeadError error, const ConnectionLimits& limits) {
   if (error == HeadError::kEvicted) {
-    return fmt::format("{} connections are open (server.max_connections) and this one had waited longest "
-                       "for its request; try again",
-                       limits.max_connections);
+    return fmt::format(
+        "{} connections are open (server.max_connections) and this one had waited longest "
+        "for its request; try again",
+        limits.max_connections);
   }
   if (error == HeadError::kTimeout) {
     return fmt::format("the request head did not arrive within {} (server.header_timeout)",
                        FormatDuration(limits.header_timeout_ms));
   }
-  return fmt::format("the request head is larger than {} bytes or {} header lines (server.max_header_bytes, "
-                     "server.max_headers)",
-                     limits.max_header_bytes, limits.max_headers);
+  return fmt::format(
+      "the request head is larger than {} bytes or {} header lines (server.max_header_bytes, "
+      "server.max_headers)",
+      limits.max_header_bytes, limits.max_headers);
 }
 
 int HeadLimitStatus(HeadError error) {
   switch (error) {
-    case HeadError::kTimeout: return 408;
-    case HeadError::kEvicted: return 503;
-    default: return 431;
+    case HeadError::kTimeout:
+      return 408;
+    case HeadError::kEvicted:
+      return 503;
+    default:
+      return 431;
   }
 }
 
@@ -118,7 +127,8 @@ int64_t DeclaredLength(const httplib::Request& req) {
   if (req.get_header_value_count("Content-Length") > 1) return -2;
   if (!req.has_header("Content-Length")) return 0;
   const std::string text = req.get_header_value("Content-Length");
-  if (text.empty() || text.size() > 18 || text.find_first_not_of("0123456789") != std::string::npos) return -2;
+  if (text.empty() || text.size() > 18 || text.find_first_not_of("0123456789") != std::string::npos)
+    return -2;
   return std::stoll(text);
 }
 
@@ -171,10 +181,13 @@ GuardedServer::GuardedServer(Service* service, const ConnectionLimits& limits)
   // Only shown in the Keep-Alive header; the connection loop applies it.
   set_keep_alive_timeout(std::max<time_t>(1, limits.idle_timeout_ms / 1000));
   set_keep_alive_max_count(kRequestsPerConnection);
-  Get(".*", [this](const httplib::Request& req, httplib::Response& res) { Fill(res, service_->Handle(HeadOf(req))); });
+  Get(".*", [this](const httplib::Request& req, httplib::Response& res) {
+    Fill(res, service_->Handle(HeadOf(req)));
+  });
   // Bodies are read by the handler, whatever their content type: the library's own reading
   // would parse a form body and refuse one over 8 KB (curl --data-binary sends a form type).
-  auto with_body = [this](const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& read) {
+  auto with_body = [this](const httplib::Request& req, httplib::Response& res,
+                          const httplib::ContentReader& read) {
     ReadBodyAndAnswer(req, res, read);
   };
   Post(".*", with_body);
@@ -194,32 +207,38 @@ GuardedServer::GuardedServer(Service* service, const ConnectionLimits& limits)
     Fill(res, *current_request->refusal);
     return HandlerResponse::Handled;
   });
-  set_error_handler([this](const httplib::Request& req, httplib::Response& res) { AnswerLibraryError(req, res); });
-  set_exception_handler([](const httplib::Request&, httplib::Response& res, const std::exception_ptr& ep) {
-    std::string what = "unknown";
-    try {
-      if (ep) std::rethrow_exception(ep);
-    } catch (const std::exception& e) {
-      what = e.what();
-    } catch (...) {
-    }
-    Fill(res, ErrorResponse(500, "internal error: " + what));
+  set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
+    AnswerLibraryError(req, res);
   });
+  set_exception_handler(
+      [](const httplib::Request&, httplib::Response& res, const std::exception_ptr& ep) {
+        std::string what = "unknown";
+        try {
+          if (ep) std::rethrow_exception(ep);
+        } catch (const std::exception& e) {
+          what = e.what();
+        } catch (...) {
+        }
+        Fill(res, ErrorResponse(500, "internal error: " + what));
+      });
 }
 
 void GuardedServer::Screen(httplib::Request& req, RequestState* state) {
   int64_t declared = DeclaredLength(req);
-  bool reads_body = req.method == "POST" || req.method == "PUT" || req.method == "PATCH" || req.method == "DELETE";
+  bool reads_body = req.method == "POST" || req.method == "PUT" || req.method == "PATCH" ||
+                    req.method == "DELETE";
   bool has_body = declared == -1 || declared > 0;
   HttpRequest head = HeadOf(req);
   if (declared == -2) {
-    state->refusal = ErrorResponse(400, "the Content-Length header is not one non-negative integer");
+    state->refusal =
+        ErrorResponse(400, "the Content-Length header is not one non-negative integer");
     service_->CountRefused(head, 400);
     state->close_after = true;
   } else {
     // Without Content-Length or chunked encoding a request has no body (RFC 9112 §6.3); the
     // library would otherwise read one until the client closes.
-    if (reads_body && !req.has_header("Content-Length") && declared != -1) req.set_header("Content-Length", "0");
+    if (reads_body && !req.has_header("Content-Length") && declared != -1)
+      req.set_header("Content-Length", "0");
     state->refusal = service_->ScreenHead(head, declared);
     // A body left unread (refused, or sent with a GET) would be taken for the next request.
     if (has_body && (state->refusal || !reads_body)) state->close_after = true;
@@ -249,11 +268,14 @@ void GuardedServer::ReadBodyAndAnswer(const httplib::Request& req, httplib::Resp
   if (current_request) current_request->close_after = true;
   int status = too_large ? 413 : (res.status >= 400 ? res.status : 400);
   std::string message =
-      too_large ? fmt::format("the body is larger than {} bytes (server.max_body_bytes)", limits_.max_body_bytes)
-      : status == 415 ? "the body's Content-Encoding is not supported; send it uncompressed or gzip"
-                      : fmt::format("the body could not be read: the client stopped sending, or took longer than "
-                                    "{} (server.request_timeout)",
-                                    FormatDuration(limits_.request_timeout_ms));
+      too_large ? fmt::format("the body is larger than {} bytes (server.max_body_bytes)",
+                              limits_.max_body_bytes)
+      : status == 415
+          ? "the body's Content-Encoding is not supported; send it uncompressed or gzip"
+          : fmt::format(
+                "the body could not be read: the client stopped sending, or took longer than "
+                "{} (server.request_timeout)",
+                FormatDuration(limits_.request_timeout_ms));
   service_->CountRefused(r, status);
   HttpResponse out = ErrorResponse(status, message);
   out.headers.emplace_back("Connection", "close");
@@ -264,15 +286,17 @@ void GuardedServer::ReadBodyAndAnswer(const httplib::Request& req, httplib::Resp
 // over the limit) get the same JSON error body as the service's own.
 void GuardedServer::AnswerLibraryError(const httplib::Request& req, httplib::Response& res) {
   if (!res.body.empty() || res.content_length_ > 0) return;
-  HeadError head_error =
-      current_request && current_request->stream ? current_request->stream->head_error() : HeadError::kNone;
+  HeadError head_error = current_request && current_request->stream
+                             ? current_request->stream->head_error()
+                             : HeadError::kNone;
   int status = res.status;
   std::string message;
   if (head_error != HeadError::kNone) {
     status = HeadLimitStatus(head_error);
     message = HeadLimitMessage(head_error, limits_);
   } else if (status == 413) {
-    message = fmt::format("the body is larger than {} bytes (server.max_body_bytes)", limits_.max_body_bytes);
+    message = fmt::format("the body is larger than {} bytes (server.max_body_bytes)",
+                          limits_.max_body_bytes);
   } else if (status == 414) {
     message = "the request line is longer than 8192 bytes";
   } else if (status == 400) {
@@ -290,7 +314,8 @@ bool GuardedServer::process_and_close_socket(socket_t sock) {
   if (!connections_.Admit()) {
     service_->CountConnection(ConnectionEvent::kRefusedOverLimit);
     HttpResponse busy = ErrorResponse(
-        503, fmt::format("{} connections are open (server.max_connections); try again", limits_.max_connections));
+        503, fmt::format("{} connections are open (server.max_connections); try again",
+                         limits_.max_connections));
     busy.headers.emplace_back("Retry-After", "1");
     internal::SendRaw(sock, RawResponse(busy), std::chrono::seconds(1));
     internal::CloseLingering(sock, std::chrono::milliseconds(200));
@@ -304,7 +329,8 @@ bool GuardedServer::process_and_close_socket(socket_t sock) {
   ConnectionStream stream(sock, limits_, [this] { return stopping(); });
   connections_.Add(&stream);
   bool linger = false;
-  for (int served = 0; served < kRequestsPerConnection && !stopping() && stream.WaitForRequest(); ++served) {
+  for (int served = 0; served < kRequestsPerConnection && !stopping() && stream.WaitForRequest();
+       ++served) {
     stream.BeginRequest();
     RequestState state;
     state.stream = &stream;
@@ -316,7 +342,8 @@ bool GuardedServer::process_and_close_socket(socket_t sock) {
     current_request = nullptr;
     HeadError head_error = stream.head_error();
     if (head_error != HeadError::kNone) {
-      if (head_error == HeadError::kTimeout) service_->CountConnection(ConnectionEvent::kHeadTimeout);
+      if (head_error == HeadError::kTimeout)
+        service_->CountConnection(ConnectionEvent::kHeadTimeout);
       if (head_error == HeadError::kTooLarge || head_error == HeadError::kTooManyLines) {
         service_->CountConnection(ConnectionEvent::kHeadTooLarge);
       }
@@ -324,7 +351,9 @@ bool GuardedServer::process_and_close_socket(socket_t sock) {
       if (stream.bytes_written() == 0) {
         HttpRequest unknown;
         service_->CountRefused(unknown, HeadLimitStatus(head_error));
-        internal::SendRaw(sock, RawResponse(ErrorResponse(HeadLimitStatus(head_error), HeadLimitMessage(head_error, limits_))),
+        internal::SendRaw(sock,
+                          RawResponse(ErrorResponse(HeadLimitStatus(head_error),
+                                                    HeadLimitMessage(head_error, limits_))),
                           std::chrono::seconds(1));
       }
     }
@@ -363,7 +392,8 @@ Result<int> HttpServer::Bind(const std::string& host, int port) {
     return bound;
   }
   if (!impl_->http.bind_to_port(host, port)) {
-    return IoError(fmt::format("cannot listen on {}:{} (in use, or not an address of this machine)", host, port));
+    return IoError(fmt::format("cannot listen on {}:{} (in use, or not an address of this machine)",
+                               host, port));
   }
   impl_->http.DeepenBacklog();
   return port;
@@ -393,7 +423,8 @@ std::string Decode(std::string_view s) {
   for (size_t i = 0; i < s.size(); ++i) {
     if (s[i] == '+') {
       out += ' ';
-    } else if (s[i] == '%' && i + 2 < s.size() && HexValue(s[i + 1]) >= 0 && HexValue(s[i + 2]) >= 0) {
+    } else if (s[i] == '%' && i + 2 < s.size() && HexValue(s[i + 1]) >= 0 &&
+               HexValue(s[i + 2]) >= 0) {
       out += static_cast<char>(HexValue(s[i + 1]) * 16 + HexValue(s[i + 2]));
       i += 2;
     } else {
@@ -414,8 +445,10 @@ std::multimap<std::string, std::string> ParseQuery(std::string_view query) {
     std::string_view part = query.substr(start, amp - start);
     if (!part.empty()) {
       size_t eq = part.find('=');
-      if (eq == std::string_view::npos) out.emplace(Decode(part), "");
-      else out.emplace(Decode(part.substr(0, eq)), Decode(part.substr(eq + 1)));
+      if (eq == std::string_view::npos)
+        out.emplace(Decode(part), "");
+      else
+        out.emplace(Decode(part.substr(0, eq)), Decode(part.substr(eq + 1)));
     }
     start = amp + 1;
   }
@@ -424,10 +457,12 @@ std::multimap<std::string, std::string> ParseQuery(std::string_view query) {
 
 Result<std::pair<std::string, int>> ParseListen(const std::string& text) {
   size_t colon = text.rfind(':');
-  if (colon == std::string::npos) return InvalidArgument("--listen '" + text + "': expected HOST:PORT");
+  if (colon == std::string::npos)
+    return InvalidArgument("--listen '" + text + "': expected HOST:PORT");
   std::string host = text.substr(0, colon);
   std::string port_text = text.substr(colon + 1);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   if (host.empty()) host = "0.0.0.0";
   int port = -1;
   try {
@@ -437,7 +472,8 @@ Result<std::pair<std::string, int>> ParseListen(const std::string& text) {
   } catch (const std::exception&) {
     port = -1;
   }
-  if (port < 0 || port > 65535) return InvalidArgument("--listen '" + text + "': the port must be 0 to 65535");
+  if (port < 0 || port > 65535)
+    return InvalidArgument("--listen '" + text + "': the port must be 0 to 65535");
   return std::make_pair(host, port);
 }
 

@@ -43,7 +43,8 @@ bool In(const std::set<T>& wanted, const Result<T>& value) {
 }
 
 Json FeedbackJson(const FeedbackRecord& f) {
-  return {{"incident", f.incident}, {"verdict", f.verdict}, {"note", f.note}, {"at", TimeOrNull(f.at)}};
+  return {
+      {"incident", f.incident}, {"verdict", f.verdict}, {"note", f.note}, {"at", TimeOrNull(f.at)}};
 }
 
 }  // namespace
@@ -63,13 +64,17 @@ HttpResponse Service::ListIncidents(const HttpRequest& r) {
   std::set<IncidentStatus> status;
   for (const std::string& s : ParamSet(r, "status")) {
     Result<IncidentStatus> parsed = ParseIncidentStatus(s);
-    if (!parsed.ok()) return ErrorResponse(400, "parameter 'status': '" + s + "' is not open, acknowledged or resolved");
+    if (!parsed.ok())
+      return ErrorResponse(400,
+                           "parameter 'status': '" + s + "' is not open, acknowledged or resolved");
     status.insert(*parsed);
   }
   std::set<Severity> severity;
   for (const std::string& s : ParamSet(r, "severity")) {
     Result<Severity> parsed = ParseSeverity(s);
-    if (!parsed.ok()) return ErrorResponse(400, "parameter 'severity': '" + s + "' is not minor, major or critical");
+    if (!parsed.ok())
+      return ErrorResponse(400,
+                           "parameter 'severity': '" + s + "' is not minor, major or critical");
     severity.insert(*parsed);
   }
   std::shared_ptr<const IncidentList> stored;
@@ -92,7 +97,9 @@ HttpResponse Service::ListIncidents(const HttpRequest& r) {
     if (!metric.empty() && !metric.count(rec.metric)) continue;
     list.push_back(IncidentSummary(*it));
   }
-  return JsonResponse({{"incidents", list}, {"count", list.size()}, {"total", incidents->size()},
+  return JsonResponse({{"incidents", list},
+                       {"count", list.size()},
+                       {"total", incidents->size()},
                        {"owners", owners}});
 }
 
@@ -119,12 +126,15 @@ HttpResponse Service::GetIncident(const std::string& id) {
 HttpResponse Service::PostFeedback(const HttpRequest& r, const std::string& id) {
   if (auto refused = CheckToken(r)) return *refused;
   Json body = Json::parse(r.body, nullptr, /*allow_exceptions=*/false);
-  if (!body.is_object()) return ErrorResponse(400, "the body must be a JSON object: {\"verdict\": ..., \"note\": ...}");
+  if (!body.is_object())
+    return ErrorResponse(400, "the body must be a JSON object: {\"verdict\": ..., \"note\": ...}");
   if (!body.contains("verdict") || !body["verdict"].is_string()) {
     return ErrorResponse(400, "'verdict' is required: true_positive, false_positive or duplicate");
   }
-  if (body.contains("note") && !body["note"].is_string()) return ErrorResponse(400, "'note' must be a string");
-  FeedbackRecord f{id, body["verdict"].get<std::string>(), body.value("note", std::string()), NowMs()};
+  if (body.contains("note") && !body["note"].is_string())
+    return ErrorResponse(400, "'note' must be a string");
+  FeedbackRecord f{id, body["verdict"].get<std::string>(), body.value("note", std::string()),
+                   NowMs()};
   std::lock_guard lock(store_mutex_);
   Status added = store_->incidents().AddFeedback(f);
   if (added.code() == StatusCode::kNotFound) {
@@ -133,8 +143,9 @@ HttpResponse Service::PostFeedback(const HttpRequest& r, const std::string& id) 
     if (docs.ok()) {
       for (const auto& [doc_id, body_text] : *docs) {
         if (doc_id == id) {
-          return ErrorResponse(409, "incident '" + id + "' was found by `vigil detect` but has no lifecycle yet; "
-                                    "run `vigil run` to track it, then give feedback");
+          return ErrorResponse(409, "incident '" + id +
+                                        "' was found by `vigil detect` but has no lifecycle yet; "
+                                        "run `vigil run` to track it, then give feedback");
         }
       }
     }

@@ -16,8 +16,9 @@ HttpResponse Service::Ingest(const HttpRequest& r) {
   if (auto refused = CheckToken(r)) return *refused;
   if (static_cast<int64_t>(r.body.size()) > config_->server.max_body_bytes) {
     ++rejected_bodies_;
-    return ErrorResponse(413, fmt::format("the body has {} bytes; the limit is {} (server.max_body_bytes)",
-                                          r.body.size(), config_->server.max_body_bytes));
+    return ErrorResponse(
+        413, fmt::format("the body has {} bytes; the limit is {} (server.max_body_bytes)",
+                         r.body.size(), config_->server.max_body_bytes));
   }
   if (r.body.find_first_not_of(" \t\r\n") == std::string::npos) {
     ++rejected_bodies_;
@@ -38,12 +39,14 @@ HttpResponse Service::Ingest(const HttpRequest& r) {
     ++rejected_bodies_;
     const BadLine& first = stats->first_bad_lines.front();
     HttpResponse out = ErrorResponse(
-        400, fmt::format("line {}: {} ({} bad line{} of {}; nothing was ingested)", first.line, first.reason,
-                         stats->bad_lines, stats->bad_lines == 1 ? "" : "s", stats->lines),
+        400,
+        fmt::format("line {}: {} ({} bad line{} of {}; nothing was ingested)", first.line,
+                    first.reason, stats->bad_lines, stats->bad_lines == 1 ? "" : "s", stats->lines),
         static_cast<int64_t>(first.line));
     Json body = Json::parse(out.body);
     Json lines = Json::array();
-    for (const BadLine& b : stats->first_bad_lines) lines.push_back({{"line", b.line}, {"reason", b.reason}});
+    for (const BadLine& b : stats->first_bad_lines)
+      lines.push_back({{"line", b.line}, {"reason", b.reason}});
     body["error"]["bad_lines"] = lines;
     out.body = Dump(body) + "\n";
     return out;

@@ -26,26 +26,31 @@ HttpResponse Service::Prometheus() {
   out += "vigil_build_info{version=\"" VIGIL_VERSION "\"} 1\n";
   {
     std::lock_guard lock(counters_mutex_);
-    family("vigil_http_requests_total", "counter", "HTTP requests answered, by route, method and status code.");
+    family("vigil_http_requests_total", "counter",
+           "HTTP requests answered, by route, method and status code.");
     for (const auto& [key, c] : requests_) {
       const auto& [route, method, status] = key;
-      out += fmt::format("vigil_http_requests_total{{route=\"{}\",method=\"{}\",code=\"{}\"}} {}\n", escape(route),
-                         escape(method), status, c.requests);
+      out += fmt::format("vigil_http_requests_total{{route=\"{}\",method=\"{}\",code=\"{}\"}} {}\n",
+                         escape(route), escape(method), status, c.requests);
     }
-    family("vigil_http_request_seconds_total", "counter", "Time spent answering requests, by route.");
+    family("vigil_http_request_seconds_total", "counter",
+           "Time spent answering requests, by route.");
     std::map<std::string, double> by_route;
     for (const auto& [key, c] : requests_) by_route[std::get<0>(key)] += c.seconds;
     for (const auto& [route, seconds] : by_route) {
-      out += fmt::format("vigil_http_request_seconds_total{{route=\"{}\"}} {:.6f}\n", escape(route), seconds);
+      out += fmt::format("vigil_http_request_seconds_total{{route=\"{}\"}} {:.6f}\n", escape(route),
+                         seconds);
     }
   }
-  family("vigil_ingested_events_total", "counter", "Events added to the cube through POST /api/ingest.");
+  family("vigil_ingested_events_total", "counter",
+         "Events added to the cube through POST /api/ingest.");
   out += fmt::format("vigil_ingested_events_total {}\n", ingested_events_.load());
   family("vigil_ingested_lines_total", "counter", "Input lines accepted through POST /api/ingest.");
   out += fmt::format("vigil_ingested_lines_total {}\n", ingested_lines_.load());
   family("vigil_ingest_bad_lines_total", "counter", "Bad input lines seen by POST /api/ingest.");
   out += fmt::format("vigil_ingest_bad_lines_total {}\n", bad_lines_.load());
-  family("vigil_ingest_rejected_bodies_total", "counter", "Ingest bodies refused (bad lines, empty, too large).");
+  family("vigil_ingest_rejected_bodies_total", "counter",
+         "Ingest bodies refused (bad lines, empty, too large).");
   out += fmt::format("vigil_ingest_rejected_bodies_total {}\n", rejected_bodies_.load());
   family("vigil_feedback_total", "counter", "Verdicts stored through the API.");
   out += fmt::format("vigil_feedback_total {}\n", feedback_.load());
@@ -68,16 +73,20 @@ HttpResponse Service::Prometheus() {
          "waited longest for a request or its head.");
   out += fmt::format("vigil_http_evicted_connections_total {}\n", evicted_connections_.load());
   family("vigil_http_refused_heads_total", "counter",
-         "Request heads cut short: too large (server.max_header_bytes, server.max_headers) or too slow "
+         "Request heads cut short: too large (server.max_header_bytes, server.max_headers) or too "
+         "slow "
          "(server.header_timeout).");
-  out += fmt::format("vigil_http_refused_heads_total{{reason=\"too_large\"}} {}\n", heads_too_large_.load());
-  out += fmt::format("vigil_http_refused_heads_total{{reason=\"timeout\"}} {}\n", head_timeouts_.load());
+  out += fmt::format("vigil_http_refused_heads_total{{reason=\"too_large\"}} {}\n",
+                     heads_too_large_.load());
+  out += fmt::format("vigil_http_refused_heads_total{{reason=\"timeout\"}} {}\n",
+                     head_timeouts_.load());
   {
     std::lock_guard lock(store_mutex_);
     // Counted by the store's membership index: no document is decoded for a scrape.
     auto counts = store_->incidents().Counts();
     std::map<std::string, int64_t> by_status;
-    for (IncidentStatus s : {IncidentStatus::kOpen, IncidentStatus::kAcknowledged, IncidentStatus::kResolved}) {
+    for (IncidentStatus s :
+         {IncidentStatus::kOpen, IncidentStatus::kAcknowledged, IncidentStatus::kResolved}) {
       by_status[std::string(ToString(s))] = 0;
     }
     std::map<std::pair<std::string, std::string>, int64_t> open_by;
@@ -85,17 +94,19 @@ HttpResponse Service::Prometheus() {
       for (const IncidentCount& c : *counts) {
         by_status[c.status] += c.incidents;
         Result<IncidentStatus> status = ParseIncidentStatus(c.status);
-        if (!status.ok() || *status != IncidentStatus::kResolved) open_by[{c.severity, c.owner}] += c.incidents;
+        if (!status.ok() || *status != IncidentStatus::kResolved)
+          open_by[{c.severity, c.owner}] += c.incidents;
       }
     }
     family("vigil_incidents", "gauge", "Stored incidents, by status.");
     for (const auto& [status, n] : by_status) {
       out += fmt::format("vigil_incidents{{status=\"{}\"}} {}\n", escape(status), n);
     }
-    family("vigil_unresolved_incidents", "gauge", "Open or acknowledged incidents, by severity and owner.");
+    family("vigil_unresolved_incidents", "gauge",
+           "Open or acknowledged incidents, by severity and owner.");
     for (const auto& [key, n] : open_by) {
-      out += fmt::format("vigil_unresolved_incidents{{severity=\"{}\",owner=\"{}\"}} {}\n", escape(key.first),
-                         escape(key.second), n);
+      out += fmt::format("vigil_unresolved_incidents{{severity=\"{}\",owner=\"{}\"}} {}\n",
+                         escape(key.first), escape(key.second), n);
     }
   }
   HttpResponse r;

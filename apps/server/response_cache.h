@@ -41,7 +41,8 @@ class SharedCache {
 
   /// The value of `key` at `generation`: kept, or computed by `compute` (once for all the
   /// requests asking at the same time). An exception of `compute` reaches every waiter.
-  Ptr Get(const DataGeneration& generation, const std::string& key, const std::function<Value()>& compute) {
+  Ptr Get(const DataGeneration& generation, const std::string& key,
+          const std::function<Value()>& compute) {
     std::promise<Ptr> promise;
     std::shared_future<Ptr> pending;
     {

@@ -11,8 +11,8 @@ namespace vigil::server {
 namespace internal {
 
 std::string RouteLabel(const std::string& path) {
-  static const char* kFixed[] = {"/healthz", "/metrics", "/api/metrics", "/api/series",
-                                 "/api/incidents", "/api/ingest", "/ui/plot", "/"};
+  static const char* kFixed[] = {"/healthz",       "/metrics",    "/api/metrics", "/api/series",
+                                 "/api/incidents", "/api/ingest", "/ui/plot",     "/"};
   for (const char* f : kFixed) {
     if (path == f) return f;
   }
@@ -48,7 +48,8 @@ HttpResponse Service::Route(const HttpRequest& r, std::string* route) {
   // The method a path takes and what answers it.
   std::string method = "GET";
   std::function<HttpResponse()> answer;
-  const std::string incidents = "/api/incidents/", feedback = "/feedback", fragments = "/ui/incidents/";
+  const std::string incidents = "/api/incidents/", feedback = "/feedback",
+                    fragments = "/ui/incidents/";
   if (p == "/healthz") {
     answer = [&] { return Health(); };
   } else if (p == "/metrics") {
@@ -65,7 +66,10 @@ HttpResponse Service::Route(const HttpRequest& r, std::string* route) {
   } else if (p.starts_with(incidents) && p.ends_with(feedback) &&
              p.size() > incidents.size() + feedback.size()) {
     method = "POST";
-    answer = [&] { return PostFeedback(r, p.substr(incidents.size(), p.size() - incidents.size() - feedback.size())); };
+    answer = [&] {
+      return PostFeedback(
+          r, p.substr(incidents.size(), p.size() - incidents.size() - feedback.size()));
+    };
   } else if (p.starts_with(incidents) && p.size() > incidents.size() &&
              p.find('/', incidents.size()) == std::string::npos) {
     answer = [&] { return GetIncident(p.substr(incidents.size())); };
@@ -82,12 +86,12 @@ HttpResponse Service::Route(const HttpRequest& r, std::string* route) {
     return ErrorResponse(404, "no route " + p + "; the API is described in docs/openapi.yaml");
   }
   if (r.method != method && !(r.method == "HEAD" && method == "GET")) {
-    HttpResponse out = ErrorResponse(405, "method " + r.method + " not allowed on " + p + "; use " + method);
+    HttpResponse out =
+        ErrorResponse(405, "method " + r.method + " not allowed on " + p + "; use " + method);
     out.headers.emplace_back("Allow", method);
     return out;
   }
   return answer();
 }
-
 
 }  // namespace vigil::server

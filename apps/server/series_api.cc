@@ -1,7 +1,8 @@
 // The metrics and series resources: GET /api/metrics (the catalog of metrics and dimension
 // values) and GET /api/series (a series with its expected band and the stored anomalies on it).
-#include <algorithm>
 #include <fmt/format.h>
+
+#include <algorithm>
 #include <mutex>
 #include <set>
 #include <shared_mutex>
@@ -43,7 +44,9 @@ HttpResponse Service::Metrics() {
   for (const MetricSpec& m : c.metrics) {
     Json granularities = Json::array();
     for (const MonitorSpec& mon : c.monitors) {
-      if (mon.metric == m.name) granularities.push_back(FormatDuration(mon.granularity_ms ? mon.granularity_ms : c.granularity_ms));
+      if (mon.metric == m.name)
+        granularities.push_back(
+            FormatDuration(mon.granularity_ms ? mon.granularity_ms : c.granularity_ms));
     }
     metrics.push_back({{"name", m.name},
                        {"type", MetricTypeName(m.type)},
@@ -53,12 +56,13 @@ HttpResponse Service::Metrics() {
                        {"monitor_granularities", granularities}});
   }
   bool empty = cube_.event_count() == 0;
-  Json rest = {{"metrics", metrics},
-               {"granularity", FormatDuration(c.granularity_ms)},
-               {"timezone", c.detect.timezone},
-               {"from", empty ? Json(nullptr) : Json(FormatTimestamp(cube_.first_bucket()))},
-               {"to", empty ? Json(nullptr) : Json(FormatTimestamp(cube_.last_bucket() + c.granularity_ms))},
-               {"events", cube_.event_count()}};
+  Json rest = {
+      {"metrics", metrics},
+      {"granularity", FormatDuration(c.granularity_ms)},
+      {"timezone", c.detect.timezone},
+      {"from", empty ? Json(nullptr) : Json(FormatTimestamp(cube_.first_bucket()))},
+      {"to", empty ? Json(nullptr) : Json(FormatTimestamp(cube_.last_bucket() + c.granularity_ms))},
+      {"events", cube_.event_count()}};
   // The dimension values are written straight into the answer, sorted by reference: they are
   // copied once, into the body the cache shares (dimension values may be long, and many).
   std::string body = Dump(rest);
@@ -69,7 +73,8 @@ HttpResponse Service::Metrics() {
     std::vector<const std::string*> sorted;
     sorted.reserve(values.size());
     for (const std::string& v : values) sorted.push_back(&v);
-    std::sort(sorted.begin(), sorted.end(), [](const std::string* a, const std::string* b) { return *a < *b; });
+    std::sort(sorted.begin(), sorted.end(),
+              [](const std::string* a, const std::string* b) { return *a < *b; });
     body += (d ? ",{\"name\":" : "{\"name\":") + Dump(c.input.dimensions[d].name) + ",\"values\":[";
     for (size_t i = 0; i < sorted.size(); ++i) {
       if (i) body += ',';
@@ -94,24 +99,29 @@ std::optional<HttpResponse> Service::AnswerSeriesQuery(const HttpRequest& r, Ser
   if (!from.ok()) return ErrorResponse(400, from.status().message());
   auto to = TimeParam(r, "to");
   if (!to.ok()) return ErrorResponse(400, to.status().message());
-  if (*from && *to && *to <= *from) return ErrorResponse(400, "parameter 'to' must be after 'from'");
+  if (*from && *to && *to <= *from)
+    return ErrorResponse(400, "parameter 'to' must be after 'from'");
   q->from = *from;
   q->to = *to;
   if (std::string g = Param(r, "granularity"); !g.empty() && g != "0") {
     auto parsed = ParseDuration(g);
-    if (!parsed.ok()) return ErrorResponse(400, "parameter 'granularity': " + parsed.status().message());
+    if (!parsed.ok())
+      return ErrorResponse(400, "parameter 'granularity': " + parsed.status().message());
     q->granularity = *parsed;
   }
   std::shared_lock lock(cube_mutex_);
-  if (cube_.event_count() == 0) return ErrorResponse(404, "the store holds no events yet; POST /api/ingest first");
+  if (cube_.event_count() == 0)
+    return ErrorResponse(404, "the store holds no events yet; POST /api/ingest first");
   int64_t g = q->granularity ? q->granularity : config_->granularity_ms;
   TimeMs a = q->from ? q->from : cube_.first_bucket();
   TimeMs b = q->to ? q->to : cube_.last_bucket() + config_->granularity_ms;
   if (g > 0 && (b - a) / g > kMaxSeriesPoints) {
-    return ErrorResponse(400, fmt::format("more than {} points; ask for a coarser granularity", kMaxSeriesPoints));
+    return ErrorResponse(
+        400, fmt::format("more than {} points; ask for a coarser granularity", kMaxSeriesPoints));
   }
   auto computed = BandedSeriesLocked(*q);
-  if (!computed.ok()) return ErrorResponse(HttpStatusFor(computed.status().code()), computed.status().message());
+  if (!computed.ok())
+    return ErrorResponse(HttpStatusFor(computed.status().code()), computed.status().message());
   *series = std::move(*computed);
   return std::nullopt;
 }
@@ -124,7 +134,8 @@ Result<ExpectedSeries> Service::BandedSeriesLocked(const SeriesQuery& q) {
   if (!history->ok()) return history->status();
   const ExpectedSeries& h = **history;
   const int64_t g = h.granularity_ms;
-  if (h.points.empty() || g <= 0) return SeriesWithBand(cube_, q.metric, q.slice, q.from, q.to, q.granularity);
+  if (h.points.empty() || g <= 0)
+    return SeriesWithBand(cube_, q.metric, q.slice, q.from, q.to, q.granularity);
   const TimeMs first = h.points.front().time, end = h.points.back().time + g;
   // A range ending inside a bucket, or past the data, has points of its own: computed whole.
   if (q.to != 0 && (q.to < first || q.to > end || (q.to - first) % g != 0)) {
@@ -144,7 +155,8 @@ Result<ExpectedSeries> Service::BandedSeriesLocked(const SeriesQuery& q) {
   return out;
 }
 
-Result<std::vector<Service::StoredAnomaly>> Service::StoredAnomaliesOn(const std::string& metric, const Slice& slice) {
+Result<std::vector<Service::StoredAnomaly>> Service::StoredAnomaliesOn(const std::string& metric,
+                                                                       const Slice& slice) {
   std::shared_ptr<const IncidentList> list;
   {
     std::lock_guard store_lock(store_mutex_);

@@ -34,12 +34,12 @@ class SharedCache;
 
 /// A request as the service sees it.
 struct HttpRequest {
-  std::string method;  ///< GET, POST, ...
-  std::string path;    ///< decoded, without the query
+  std::string method;                              ///< GET, POST, ...
+  std::string path;                                ///< decoded, without the query
   std::multimap<std::string, std::string> params;  ///< decoded query parameters
-  std::string authorization;  ///< the Authorization header ("" when absent)
+  std::string authorization;                       ///< the Authorization header ("" when absent)
   std::string body;
-  std::string content_type;   ///< the Content-Type header ("" when absent)
+  std::string content_type;  ///< the Content-Type header ("" when absent)
 };
 
 struct HttpResponse {
@@ -61,15 +61,15 @@ struct ConnectionLimits {
   /// Open connections. A new one past it takes the place of the connection that has waited
   /// longest for a request or its head; when all are busy answering, it is answered 503.
   int64_t max_connections = 256;
-  int64_t max_header_bytes = 64 << 10; ///< request line and headers together; past it 431
-  int64_t max_headers = 100;           ///< header lines; past it 431
-  int64_t header_timeout_ms = 10000;   ///< the whole head, from its first byte; past it 408
-  int64_t request_timeout_ms = 60000;  ///< the body and the answer, after the head
-  int64_t read_timeout_ms = 10000;     ///< silence while a head or body is read
-  int64_t write_timeout_ms = 10000;    ///< a client that does not read its answer
-  int64_t idle_timeout_ms = 5000;      ///< keep-alive: an idle connection closes after this
-  int64_t max_body_bytes = 16 << 20;   ///< server.max_body_bytes
-  int64_t spare_threads = 8;           ///< threads kept ready (more start per connection)
+  int64_t max_header_bytes = 64 << 10;  ///< request line and headers together; past it 431
+  int64_t max_headers = 100;            ///< header lines; past it 431
+  int64_t header_timeout_ms = 10000;    ///< the whole head, from its first byte; past it 408
+  int64_t request_timeout_ms = 60000;   ///< the body and the answer, after the head
+  int64_t read_timeout_ms = 10000;      ///< silence while a head or body is read
+  int64_t write_timeout_ms = 10000;     ///< a client that does not read its answer
+  int64_t idle_timeout_ms = 5000;       ///< keep-alive: an idle connection closes after this
+  int64_t max_body_bytes = 16 << 20;    ///< server.max_body_bytes
+  int64_t spare_threads = 8;            ///< threads kept ready (more start per connection)
 
   /// The limits a config's `server` section sets.
   static ConnectionLimits FromConfig(const ServerSpec& server);
@@ -151,7 +151,8 @@ class Service {
     Anomaly member;  ///< as the incident's document states it (its `anomalies` entry)
   };
   /// Every stored anomaly on exactly `metric` and `slice`.
-  Result<std::vector<StoredAnomaly>> StoredAnomaliesOn(const std::string& metric, const Slice& slice);
+  Result<std::vector<StoredAnomaly>> StoredAnomaliesOn(const std::string& metric,
+                                                       const Slice& slice);
   /// Parses the query and computes its series with the expected band; on a bad request or a
   /// failure, the answer to send instead.
   std::optional<HttpResponse> AnswerSeriesQuery(const HttpRequest& request, SeriesQuery* query,
@@ -182,7 +183,7 @@ class Service {
   Cube cube_;
   std::atomic<uint64_t> cube_version_{0};  // moves after each merge into cube_
   std::atomic<uint64_t> cube_events_{0};   // cube_.event_count(), read without the lock
-  std::mutex store_mutex_;        // guards store_ and incidents_ (after cube_mutex_ when both are taken)
+  std::mutex store_mutex_;  // guards store_ and incidents_ (after cube_mutex_ when both are taken)
   std::unique_ptr<Store> store_;
   std::shared_ptr<const IncidentList> incidents_;
   std::unique_ptr<internal::ResponseCache> cache_;
@@ -197,12 +198,13 @@ class Service {
     uint64_t requests = 0;
     double seconds = 0;
   };
-  std::map<std::tuple<std::string, std::string, int>, RouteCounter> requests_;  // route, method, status
+  std::map<std::tuple<std::string, std::string, int>, RouteCounter>
+      requests_;  // route, method, status
   std::atomic<uint64_t> ingested_events_{0}, ingested_lines_{0}, bad_lines_{0}, rejected_bodies_{0},
       feedback_{0};
   std::atomic<int64_t> open_connections_{0};
-  std::atomic<uint64_t> connections_{0}, refused_connections_{0}, evicted_connections_{0}, heads_too_large_{0},
-      head_timeouts_{0};
+  std::atomic<uint64_t> connections_{0}, refused_connections_{0}, evicted_connections_{0},
+      heads_too_large_{0}, head_timeouts_{0};
 };
 
 /// Serves a Service over HTTP/1.1, a thread per connection up to `limits.max_connections`.

@@ -1,12 +1,13 @@
 // The service's state and what every request goes through: opening, the response cache, the
 // token, the counters, and the route table (router.cc). Each resource answers in its own file:
 // series_api.cc, incidents_api.cc, ingest_api.cc, dashboard.cc, prometheus.cc.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <exception>
 #include <optional>
-#include <fmt/format.h>
 #include <thread>
 
 #include "server/api_common.h"
@@ -53,13 +54,15 @@ Result<std::unique_ptr<Service>> Service::Open(const std::string& config_path) {
     std::string name = token.substr(4);
     const char* value = std::getenv(name.c_str());
     if (!value || !*value) {
-      return ConfigError(config_path + ": key 'server.token': environment variable " + name + " is not set");
+      return ConfigError(config_path + ": key 'server.token': environment variable " + name +
+                         " is not set");
     }
     token = value;
   }
   VIGIL_ASSIGN_OR_RETURN(auto store, Store::Open(config->StorePath()));
   VIGIL_ASSIGN_OR_RETURN(Cube cube, store->cube().Load(config));
-  return std::make_unique<Service>(std::move(config), std::move(store), std::move(cube), std::move(token));
+  return std::make_unique<Service>(std::move(config), std::move(store), std::move(cube),
+                                   std::move(token));
 }
 
 Service::Service(std::shared_ptr<const Config> config, std::unique_ptr<Store> store, Cube cube,
@@ -70,11 +73,13 @@ Service::Service(std::shared_ptr<const Config> config, std::unique_ptr<Store> st
       store_(std::move(store)),
       cache_(std::make_unique<internal::ResponseCache>(kResponseCacheBytes)),
       histories_(std::make_unique<internal::SharedCache<Result<ExpectedSeries>>>(
-          kHistoryCacheBytes, [](const Result<ExpectedSeries>& s) -> std::optional<size_t> {
+          kHistoryCacheBytes,
+          [](const Result<ExpectedSeries>& s) -> std::optional<size_t> {
             if (!s.ok()) return std::nullopt;
             return s->points.size() * (sizeof(SeriesPoint) + sizeof(Assessment)) + 256;
           })),
-      compute_(std::make_unique<internal::ComputePool>(std::max(2u, std::thread::hardware_concurrency()))) {
+      compute_(std::make_unique<internal::ComputePool>(
+          std::max(2u, std::thread::hardware_concurrency()))) {
   cube_events_ = cube_.event_count();
 }
 
@@ -122,11 +127,21 @@ void Service::CountConnection(ConnectionEvent event) {
       ++open_connections_;
       ++connections_;
       break;
-    case ConnectionEvent::kClosed: --open_connections_; break;
-    case ConnectionEvent::kRefusedOverLimit: ++refused_connections_; break;
-    case ConnectionEvent::kHeadTooLarge: ++heads_too_large_; break;
-    case ConnectionEvent::kHeadTimeout: ++head_timeouts_; break;
-    case ConnectionEvent::kEvicted: ++evicted_connections_; break;
+    case ConnectionEvent::kClosed:
+      --open_connections_;
+      break;
+    case ConnectionEvent::kRefusedOverLimit:
+      ++refused_connections_;
+      break;
+    case ConnectionEvent::kHeadTooLarge:
+      ++heads_too_large_;
+      break;
+    case ConnectionEvent::kHeadTimeout:
+      ++head_timeouts_;
+      break;
+    case ConnectionEvent::kEvicted:
+      ++evicted_connections_;
+      break;
   }
 }
 
@@ -141,12 +156,14 @@ std::optional<HttpResponse> Service::ScreenHead(const HttpRequest& head, int64_t
   } else if (auto denied = CheckToken(head)) {
     refusal = std::move(denied);
   } else if (head.content_type.starts_with("multipart/")) {
-    refusal = ErrorResponse(415, "multipart bodies are not read; send the file itself as the body, e.g. "
-                                 "curl --data-binary @events.jsonl");
+    refusal = ErrorResponse(415,
+                            "multipart bodies are not read; send the file itself as the body, e.g. "
+                            "curl --data-binary @events.jsonl");
   } else if (body_bytes > config_->server.max_body_bytes) {
     ++rejected_bodies_;
-    refusal = ErrorResponse(413, fmt::format("the body has {} bytes; the limit is {} (server.max_body_bytes)",
-                                             body_bytes, config_->server.max_body_bytes));
+    refusal = ErrorResponse(
+        413, fmt::format("the body has {} bytes; the limit is {} (server.max_body_bytes)",
+                         body_bytes, config_->server.max_body_bytes));
   }
   if (!refusal) return std::nullopt;
   AddCommonHeaders(&*refusal);
@@ -161,7 +178,8 @@ Result<std::pair<uint64_t, StoreVersion>> Service::Generation() {
   return std::make_pair(cube, store);
 }
 
-void Service::Count(const std::string& route, const std::string& method, int status, double seconds) {
+void Service::Count(const std::string& route, const std::string& method, int status,
+                    double seconds) {
   std::lock_guard lock(counters_mutex_);
   RouteCounter& c = requests_[{route, method, status}];
   ++c.requests;
@@ -169,9 +187,11 @@ void Service::Count(const std::string& route, const std::string& method, int sta
 }
 
 std::optional<HttpResponse> Service::CheckToken(const HttpRequest& r) const {
-  if (token_.empty()) return ErrorResponse(403, "writes are disabled: set server.token in the config to enable them");
+  if (token_.empty())
+    return ErrorResponse(403, "writes are disabled: set server.token in the config to enable them");
   const std::string prefix = "Bearer ";
-  if (!r.authorization.starts_with(prefix) || !SameToken(r.authorization.substr(prefix.size()), token_)) {
+  if (!r.authorization.starts_with(prefix) ||
+      !SameToken(r.authorization.substr(prefix.size()), token_)) {
     HttpResponse out = ErrorResponse(
         401, r.authorization.empty() ? "this endpoint needs 'Authorization: Bearer <server.token>'"
                                      : "the bearer token does not match server.token");

@@ -1,7 +1,8 @@
 // `vigil backtest --config C --truth truth.json EVENTS...`: detection against labelled truth.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cstdio>
-#include <fmt/format.h>
 #include <filesystem>
 #include <fstream>
 
@@ -69,30 +70,39 @@ Action Setup(CLI::App* app) {
     for (const auto& m : r.matches) {
       fmt::print("{:<5} {:<22} {:<6} {:>10} {:>10}  {:<6} {}\n", m.truth_id, m.kind,
                  m.found ? "yes" : "NO", m.found ? Minutes(m.detection_delay_ms) : "-",
-                 m.found ? Minutes(m.onset_error_ms) : "-", m.found ? (m.exact_slice ? "yes" : "no") : "-",
+                 m.found ? Minutes(m.onset_error_ms) : "-",
+                 m.found ? (m.exact_slice ? "yes" : "no") : "-",
                  m.found ? m.metric + " " + FormatSlice(m.slice) : "");
     }
-    fmt::print("\nprecision {:.3f}  recall {:.3f}  F1 {:.3f}  anomalies {} ({} true, {} collateral, "
-               "{} false)  false per day {:.2f}  delay median {} worst {}\n",
-               r.precision(), r.recall(), r.f1(), r.anomalies, r.true_anomalies,
-               r.collateral_anomalies.size(), r.false_anomalies.size(), r.false_per_day(),
-               Minutes(r.median_delay_ms()), Minutes(r.worst_delay_ms()));
-    fmt::print("incidents {} ({} true, {} collateral, {} quiet mix shifts, {} false)  false incidents "
-               "per day {:.2f}  decoy incidents {}\n",
-               r.incidents, r.true_incidents, r.collateral_incidents, r.quiet_incidents,
-               r.false_incidents.size(), r.false_incidents_per_day(), r.decoy_incidents.size());
-    fmt::print("explanations: top root cause = truth slice {}/{} found; carrying stage first {}/{} "
-               "with a stage\n",
-               r.root_cause_exact(), r.found(), r.stage_first(), r.with_stage);
+    fmt::print(
+        "\nprecision {:.3f}  recall {:.3f}  F1 {:.3f}  anomalies {} ({} true, {} collateral, "
+        "{} false)  false per day {:.2f}  delay median {} worst {}\n",
+        r.precision(), r.recall(), r.f1(), r.anomalies, r.true_anomalies,
+        r.collateral_anomalies.size(), r.false_anomalies.size(), r.false_per_day(),
+        Minutes(r.median_delay_ms()), Minutes(r.worst_delay_ms()));
+    fmt::print(
+        "incidents {} ({} true, {} collateral, {} quiet mix shifts, {} false)  false incidents "
+        "per day {:.2f}  decoy incidents {}\n",
+        r.incidents, r.true_incidents, r.collateral_incidents, r.quiet_incidents,
+        r.false_incidents.size(), r.false_incidents_per_day(), r.decoy_incidents.size());
+    fmt::print(
+        "explanations: top root cause = truth slice {}/{} found; carrying stage first {}/{} "
+        "with a stage\n",
+        r.root_cause_exact(), r.found(), r.stage_first(), r.with_stage);
     fmt::print("recall by kind:");
-    for (const auto& [kind, k] : r.recall_by_kind()) fmt::print("  {} {}/{}", kind, k.found, k.total);
+    for (const auto& [kind, k] : r.recall_by_kind())
+      fmt::print("  {} {}/{}", kind, k.found, k.total);
     fmt::print("\n");
-    fmt::print("precision by monitor (incidents; quiet mix shifts aside; with people's feedback where given):\n");
+    fmt::print(
+        "precision by monitor (incidents; quiet mix shifts aside; with people's feedback where "
+        "given):\n");
     for (const auto& [metric, m] : r.by_monitor) {
-      fmt::print("  {:<22} {:>3} incidents  {:>2} quiet  precision {:.2f}", metric, m.incidents, m.quiet, m.precision());
+      fmt::print("  {:<22} {:>3} incidents  {:>2} quiet  precision {:.2f}", metric, m.incidents,
+                 m.quiet, m.precision());
       if (m.with_feedback) {
-        fmt::print("  feedback {} ({} true, {} false, {} duplicate) -> precision {:.2f}", m.with_feedback,
-                   m.feedback_true, m.feedback_false, m.feedback_duplicate, m.precision_with_feedback());
+        fmt::print("  feedback {} ({} true, {} false, {} duplicate) -> precision {:.2f}",
+                   m.with_feedback, m.feedback_true, m.feedback_false, m.feedback_duplicate,
+                   m.precision_with_feedback());
       }
       fmt::print("\n");
     }
@@ -107,8 +117,8 @@ Action Setup(CLI::App* app) {
       fmt::print("false incidents:\n");
       for (const Incident& inc : r.false_incidents) {
         const Anomaly& a = inc.primary;
-        fmt::print("  {}  {:<20} {:<40} {:+.1f}%  +{} related\n", FormatTimestamp(inc.start), a.metric,
-                   FormatSlice(a.slice), 100 * a.relative_change, inc.related.size());
+        fmt::print("  {}  {:<20} {:<40} {:+.1f}%  +{} related\n", FormatTimestamp(inc.start),
+                   a.metric, FormatSlice(a.slice), 100 * a.relative_change, inc.related.size());
       }
       fmt::print("false anomalies:\n");
       for (const Anomaly& a : r.false_anomalies) {
@@ -122,7 +132,8 @@ Action Setup(CLI::App* app) {
   };
 }
 
-const bool kRegistered = RegisterCommand({"backtest", "Compare detection with labelled truth", 60, Setup});
+const bool kRegistered =
+    RegisterCommand({"backtest", "Compare detection with labelled truth", 60, Setup});
 
 }  // namespace
 }  // namespace vigil::cli

@@ -1,12 +1,11 @@
 #include "common.h"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
-
-#include <cstdio>
-#include <fmt/format.h>
 
 #include "command.h"
 
@@ -22,7 +21,8 @@ Result<StoredCube> OpenStoredCube(const std::string& config_path, bool require_e
   VIGIL_ASSIGN_OR_RETURN(auto store, Store::Open(config->StorePath()));
   VIGIL_ASSIGN_OR_RETURN(Cube cube, store->cube().Load(config));
   if (require_events && cube.event_count() == 0) {
-    return DataError("the store " + store->path() + " holds no events yet; run `vigil ingest` first");
+    return DataError("the store " + store->path() +
+                     " holds no events yet; run `vigil ingest` first");
   }
   return StoredCube{std::move(config), std::move(store), std::move(cube)};
 }
@@ -60,22 +60,24 @@ void PrintSummary(const IngestStats& s, const Cube& cube, const Config& config) 
   }
   for (const std::string& w : s.warnings) Warn(w);
   for (const FoldReport& f : cube.Folds()) {
-    Warn(fmt::format("dimension '{}' reached its limit of {} values; {} events folded into "
-                     "__other__ (raise limits.dimension_values.{})",
-                     f.dimension, f.limit, Thousands(f.events), f.dimension));
+    Warn(
+        fmt::format("dimension '{}' reached its limit of {} values; {} events folded into "
+                    "__other__ (raise limits.dimension_values.{})",
+                    f.dimension, f.limit, Thousands(f.events), f.dimension));
   }
   double secs = std::max(s.seconds, 1e-9);
-  std::fprintf(stderr,
-               "ingested %s events from %s file%s (%s bad line%s) in %.2f s: %sevents/s, %.0f MB/s\n",
-               Thousands(s.events).c_str(), Thousands(s.files).c_str(), s.files == 1 ? "" : "s",
-               Thousands(s.bad_lines).c_str(), s.bad_lines == 1 ? "" : "s", s.seconds,
-               HumanRate(s.events / secs).c_str(), s.bytes / secs / 1e6);
+  std::fprintf(
+      stderr,
+      "ingested %s events from %s file%s (%s bad line%s) in %.2f s: %sevents/s, %.0f MB/s\n",
+      Thousands(s.events).c_str(), Thousands(s.files).c_str(), s.files == 1 ? "" : "s",
+      Thousands(s.bad_lines).c_str(), s.bad_lines == 1 ? "" : "s", s.seconds,
+      HumanRate(s.events / secs).c_str(), s.bytes / secs / 1e6);
 }
 
 }  // namespace
 
-Result<IngestStats> IngestIntoStore(StoredCube* stored, const std::vector<std::string>& files, int threads,
-                                    bool quiet) {
+Result<IngestStats> IngestIntoStore(StoredCube* stored, const std::vector<std::string>& files,
+                                    int threads, bool quiet) {
   Cube* cube = &stored->cube;
   IngestOptions options;
   options.threads = threads;
@@ -98,8 +100,9 @@ Result<IngestStats> IngestIntoStore(StoredCube* stored, const std::vector<std::s
   VIGIL_RETURN_IF_ERROR(stored->store->cube().Save(cube));
   if (!quiet) {
     PrintSummary(*stats, *cube, *stored->config);
-    std::fprintf(stderr, "store %s: %s events in %s cells, %s to %s\n", stored->store->path().c_str(),
-                 Thousands(cube->event_count()).c_str(), Thousands(cube->cell_count()).c_str(),
+    std::fprintf(stderr, "store %s: %s events in %s cells, %s to %s\n",
+                 stored->store->path().c_str(), Thousands(cube->event_count()).c_str(),
+                 Thousands(cube->cell_count()).c_str(),
                  FormatTimestamp(cube->first_bucket()).c_str(),
                  FormatTimestamp(cube->last_bucket() + stored->config->granularity_ms).c_str());
   }

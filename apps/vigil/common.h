@@ -5,13 +5,13 @@
 #include <string>
 #include <vector>
 
+#include "common/text.h"
 #include "vigil/config.h"
 #include "vigil/cube.h"
 #include "vigil/ingest.h"
+#include "vigil/status.h"
 #include "vigil/store.h"
 #include "vigil/time.h"
-#include "vigil/status.h"
-#include "common/text.h"
 
 namespace vigil::cli {
 
@@ -31,8 +31,8 @@ Result<StoredCube> OpenStoredCube(const std::string& config_path, bool require_e
 
 /// Ingests `files` into the stored cube and saves it, printing the summary, bad lines and
 /// warnings on stderr (a progress line on a terminal) unless `quiet`.
-Result<IngestStats> IngestIntoStore(StoredCube* stored, const std::vector<std::string>& files, int threads,
-                                    bool quiet);
+Result<IngestStats> IngestIntoStore(StoredCube* stored, const std::vector<std::string>& files,
+                                    int threads, bool quiet);
 
 /// Writes `text` next to `path` and renames it over it, so a reader never sees half a file.
 Status WriteFileAtomically(const std::string& path, const std::string& text);

@@ -1,6 +1,7 @@
 // `vigil config check FILE` and `vigil config docs`.
-#include <cstdio>
 #include <fmt/format.h>
+
+#include <cstdio>
 
 #include "command.h"
 #include "common.h"
@@ -14,7 +15,8 @@ Action Setup(CLI::App* app) {
   auto file = std::make_shared<std::string>();
   CLI::App* check = app->add_subcommand("check", "Validate a config file and summarize it");
   check->add_option("FILE", *file, "The YAML config")->required();
-  CLI::App* docs = app->add_subcommand("docs", "Print the reference of every config key (Markdown)");
+  CLI::App* docs =
+      app->add_subcommand("docs", "Print the reference of every config key (Markdown)");
   return [=]() -> int {
     if (docs->parsed()) {
       std::fputs(ConfigReferenceMarkdown().c_str(), stdout);
@@ -34,7 +36,8 @@ Action Setup(CLI::App* app) {
   };
 }
 
-const bool kRegistered = RegisterCommand({"config", "Check a config file or print the key reference", 90, Setup});
+const bool kRegistered =
+    RegisterCommand({"config", "Check a config file or print the key reference", 90, Setup});
 
 }  // namespace
 }  // namespace vigil::cli

@@ -1,7 +1,8 @@
 // `vigil detect --config C [--from T --to T] [--json FILE]`: judges every monitored series of the
 // stored cube, stores the anomalies and prints them.
-#include <cstdio>
 #include <fmt/format.h>
+
+#include <cstdio>
 #include <fstream>
 
 #include "command.h"
@@ -23,7 +24,8 @@ struct Options {
 Action Setup(CLI::App* app) {
   auto o = std::make_shared<Options>();
   app->add_option("--config", o->config, "The YAML config")->required();
-  app->add_option("--from", o->from, "Judge from this time (RFC 3339); history before it still feeds baselines");
+  app->add_option("--from", o->from,
+                  "Judge from this time (RFC 3339); history before it still feeds baselines");
   app->add_option("--to", o->to, "Judge until this time (exclusive)");
   app->add_option("--json", o->json, "Write {\"incidents\": [...]} (DESIGN §5) to this file");
   app->add_flag("--quiet", o->quiet, "Print only the summary line");
@@ -69,18 +71,22 @@ Action Setup(CLI::App* app) {
                    100 * a.relative_change, ToString(inc.severity), a.confidence,
                    inc.related.empty() ? "" : fmt::format("  +{} related", inc.related.size()),
                    std::string(inc.end ? "" : "  (open)") +
-                       (inc.paging ? "" : "  [mix shift along " + inc.evidence.mix_dimension + ": not paging]"));
+                       (inc.paging ? ""
+                                   : "  [mix shift along " + inc.evidence.mix_dimension +
+                                         ": not paging]"));
       }
     }
-    std::fprintf(stderr, "%zu incidents from %zu anomalies in %zu monitored series (%s points "
-                         "judged)\n",
+    std::fprintf(stderr,
+                 "%zu incidents from %zu anomalies in %zu monitored series (%s points "
+                 "judged)\n",
                  grouped.size(), anomalies, search->detection.series,
                  Thousands(search->detection.points).c_str());
     return 0;
   };
 }
 
-const bool kRegistered = RegisterCommand({"detect", "Find regressions in the monitored series", 40, Setup});
+const bool kRegistered =
+    RegisterCommand({"detect", "Find regressions in the monitored series", 40, Setup});
 
 }  // namespace
 }  // namespace vigil::cli

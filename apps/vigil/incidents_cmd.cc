@@ -1,8 +1,9 @@
 // People's side of the incident lifecycle: `vigil incidents` lists them, `vigil ack` takes one on,
 // `vigil feedback` records a verdict, `vigil silence` holds notifications back for a while.
+#include <fmt/format.h>
+
 #include <chrono>
 #include <cstdio>
-#include <fmt/format.h>
 
 #include "command.h"
 #include "common.h"
@@ -14,7 +15,8 @@ namespace {
 
 TimeMs Now() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch()).count();
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 Result<std::unique_ptr<Store>> OpenStore(const std::string& config_path) {
@@ -38,18 +40,21 @@ Action SetupIncidents(CLI::App* app) {
     if (!incidents.ok()) return ReportError(incidents.status());
     int shown = 0;
     for (const IncidentRecord& r : *incidents) {
-      if ((!o->status.empty() && r.status != o->status) || (!o->owner.empty() && r.owner != o->owner) ||
+      if ((!o->status.empty() && r.status != o->status) ||
+          (!o->owner.empty() && r.owner != o->owner) ||
           (!o->severity.empty() && r.severity != o->severity)) {
         continue;
       }
       Result<Incident> incident = ParseIncidentJson(r.document);
       std::string slice;
       if (incident.ok()) {
-        for (const auto& [d, v] : incident->primary.slice) slice += (slice.empty() ? "" : ",") + d + "=" + v;
+        for (const auto& [d, v] : incident->primary.slice)
+          slice += (slice.empty() ? "" : ",") + d + "=" + v;
       }
-      std::printf("%s  %-12s %-8s %-10s %s  %-20s %s%s\n", r.id.c_str(), r.status.c_str(), r.severity.c_str(),
-                  r.owner.c_str(), FormatTimestamp(r.start).c_str(), r.metric.c_str(),
-                  slice.empty() ? "all" : slice.c_str(), r.paging ? "" : "  [not paging]");
+      std::printf("%s  %-12s %-8s %-10s %s  %-20s %s%s\n", r.id.c_str(), r.status.c_str(),
+                  r.severity.c_str(), r.owner.c_str(), FormatTimestamp(r.start).c_str(),
+                  r.metric.c_str(), slice.empty() ? "all" : slice.c_str(),
+                  r.paging ? "" : "  [not paging]");
       ++shown;
     }
     std::fprintf(stderr, "%d of %zu incidents\n", shown, incidents->size());
@@ -106,7 +111,8 @@ Action SetupSilence(CLI::App* app) {
   };
   auto o = std::make_shared<Options>();
   app->add_option("--config", o->config, "The YAML config")->required();
-  app->add_option("--match", o->matchers, "label=value or label=~regex (repeatable), e.g. platform=watchOS");
+  app->add_option("--match", o->matchers,
+                  "label=value or label=~regex (repeatable), e.g. platform=watchOS");
   app->add_option("--start", o->starts, "From (RFC 3339; default now)");
   app->add_option("--end", o->ends, "Until (RFC 3339); default start + --for");
   app->add_option("--for", o->duration, "How long (default 2h)");
@@ -128,17 +134,20 @@ Action SetupSilence(CLI::App* app) {
       for (const SilenceRecord& s : *silences) {
         std::string m;
         for (const auto& [k, v] : s.matchers) m += (m.empty() ? "" : ",") + k + "=" + v;
-        std::printf("%lld  %s .. %s  %s  %s\n", static_cast<long long>(s.id), FormatTimestamp(s.starts).c_str(),
-                    FormatTimestamp(s.ends).c_str(), m.c_str(), s.comment.c_str());
+        std::printf("%lld  %s .. %s  %s  %s\n", static_cast<long long>(s.id),
+                    FormatTimestamp(s.starts).c_str(), FormatTimestamp(s.ends).c_str(), m.c_str(),
+                    s.comment.c_str());
       }
       return 0;
     }
-    if (o->matchers.empty()) return ReportError(InvalidArgument("--match: give at least one label=value"));
+    if (o->matchers.empty())
+      return ReportError(InvalidArgument("--match: give at least one label=value"));
     SilenceRecord s;
     for (const std::string& m : o->matchers) {
       size_t eq = m.find('=');
       if (eq == std::string::npos || eq == 0) {
-        return ReportError(InvalidArgument("--match '" + m + "': expected label=value or label=~regex"));
+        return ReportError(
+            InvalidArgument("--match '" + m + "': expected label=value or label=~regex"));
       }
       s.matchers.emplace_back(m.substr(0, eq), m.substr(eq + 1));
     }
@@ -158,16 +167,20 @@ Action SetupSilence(CLI::App* app) {
     s.comment = o->comment;
     auto id = (*store)->incidents().AddSilence(s);
     if (!id.ok()) return ReportError(id.status());
-    std::printf("silence %lld until %s\n", static_cast<long long>(*id), FormatTimestamp(s.ends).c_str());
+    std::printf("silence %lld until %s\n", static_cast<long long>(*id),
+                FormatTimestamp(s.ends).c_str());
     return 0;
   };
 }
 
-const bool kIncidents = RegisterCommand({"incidents", "List stored incidents with status and owner", 55, SetupIncidents});
+const bool kIncidents = RegisterCommand(
+    {"incidents", "List stored incidents with status and owner", 55, SetupIncidents});
 const bool kAck = RegisterCommand({"ack", "Acknowledge an incident", 56, SetupAck});
 const bool kFeedback = RegisterCommand(
-    {"feedback", "Record a verdict on an incident: true_positive, false_positive or duplicate", 57, SetupFeedback});
-const bool kSilence = RegisterCommand({"silence", "Hold notifications back for matching incidents", 58, SetupSilence});
+    {"feedback", "Record a verdict on an incident: true_positive, false_positive or duplicate", 57,
+     SetupFeedback});
+const bool kSilence = RegisterCommand(
+    {"silence", "Hold notifications back for matching incidents", 58, SetupSilence});
 
 }  // namespace
 }  // namespace vigil::cli

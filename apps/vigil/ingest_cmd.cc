@@ -19,7 +19,8 @@ Action Setup(CLI::App* app) {
   auto o = std::make_shared<Options>();
   app->add_option("--config", o->config, "The YAML config")->required();
   app->add_option("FILES", o->files, "JSON Lines or CSV files (.gz and .zst too)")->required();
-  app->add_option("--threads", o->threads, "Parser threads (default: ingest.threads or one per core)");
+  app->add_option("--threads", o->threads,
+                  "Parser threads (default: ingest.threads or one per core)");
   app->add_flag("--quiet", o->quiet, "Print only errors");
   return [o]() -> int {
     auto opened = OpenStoredCube(o->config, /*require_events=*/false);
@@ -30,7 +31,8 @@ Action Setup(CLI::App* app) {
   };
 }
 
-const bool kRegistered = RegisterCommand({"ingest", "Add events files to the stored cube", 20, Setup});
+const bool kRegistered =
+    RegisterCommand({"ingest", "Add events files to the stored cube", 20, Setup});
 
 }  // namespace
 }  // namespace vigil::cli

@@ -1,7 +1,8 @@
 // `vigil query`: a metric's series for a slice, or (without --metric) a summary of the cube.
+#include <fmt/format.h>
+
 #include <cmath>
 #include <cstdio>
-#include <fmt/format.h>
 
 #include "command.h"
 #include "common.h"
@@ -24,7 +25,8 @@ int PrintSummary(const Cube& cube) {
   const Config& c = cube.config();
   fmt::print("events {}  cells {}  from {} to {}  granularity {}\n", Thousands(cube.event_count()),
              Thousands(cube.cell_count()), FormatTimestamp(cube.first_bucket()),
-             FormatTimestamp(cube.last_bucket() + c.granularity_ms), FormatDuration(c.granularity_ms));
+             FormatTimestamp(cube.last_bucket() + c.granularity_ms),
+             FormatDuration(c.granularity_ms));
   fmt::print("\ndimensions\n");
   for (size_t d = 0; d < c.input.dimensions.size(); ++d) {
     const auto& values = cube.DimensionValues(static_cast<int>(d));
@@ -54,7 +56,8 @@ Action Setup(CLI::App* app) {
   app->add_option("--slice", o->slice, "dimension=value[,dimension=value...]; default all traffic");
   app->add_option("--from", o->from, "Start (RFC 3339 or epoch ms), inclusive");
   app->add_option("--to", o->to, "End (RFC 3339 or epoch ms), exclusive");
-  app->add_option("--granularity", o->granularity, "Bucket width, a multiple of the cube's (e.g. 1h)");
+  app->add_option("--granularity", o->granularity,
+                  "Bucket width, a multiple of the cube's (e.g. 1h)");
   app->add_flag("--csv", o->csv, "Print `time,value` CSV");
   return [o]() -> int {
     auto opened = OpenStoredCube(o->config, /*require_events=*/true);
@@ -89,14 +92,15 @@ Action Setup(CLI::App* app) {
                FormatSlice(*slice));
     fmt::print("{:<22} {:>14} {:>10} {:>10}\n", "time", "value", "events", "support");
     for (const SeriesPoint& p : *series) {
-      fmt::print("{:<22} {:>14} {:>10} {:>10}\n", FormatTimestamp(p.time), FormatValue(p.value, m.unit),
-                 p.events, p.support);
+      fmt::print("{:<22} {:>14} {:>10} {:>10}\n", FormatTimestamp(p.time),
+                 FormatValue(p.value, m.unit), p.events, p.support);
     }
     return 0;
   };
 }
 
-const bool kRegistered = RegisterCommand({"query", "Print a metric's series for a slice, or a cube summary", 30, Setup});
+const bool kRegistered =
+    RegisterCommand({"query", "Print a metric's series for a slice, or a cube summary", 30, Setup});
 
 }  // namespace
 }  // namespace vigil::cli

@@ -1,8 +1,9 @@
 // `vigil rca --cells FILE.csv --dims a,b,c,d --actual real --expected predict [--json]`: the
 // root-cause search on one table of leaf cells, printing the root-cause set on its last line in
 // the notation of the published benchmarks (`a=a2&b=b12;c=c4`; an empty line when none).
-#include <cstdio>
 #include <fmt/format.h>
+
+#include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "command.h"
@@ -23,7 +24,8 @@ std::vector<std::string> SplitList(const std::string& s) {
   size_t start = 0;
   while (start <= s.size()) {
     size_t comma = s.find(',', start);
-    std::string part = s.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    std::string part =
+        s.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
     if (!part.empty()) out.push_back(part);
     if (comma == std::string::npos) break;
     start = comma + 1;
@@ -34,19 +36,27 @@ std::vector<std::string> SplitList(const std::string& s) {
 Action Setup(CLI::App* app) {
   auto o = std::make_shared<Options>();
   app->add_option("--cells", o->cells, "CSV of leaf cells with a header row")->required();
-  app->add_option("--dims", o->dims, "Dimension columns, comma-separated (e.g. a,b,c,d)")->required();
-  app->add_option("--actual", o->actual, "Column of the actual value (numerator for a rate)")->capture_default_str();
-  app->add_option("--expected", o->expected, "Column of the expected/forecast value")->capture_default_str();
-  app->add_option("--actual-den", o->actual_den, "For a rate: column of the actual denominator");
-  app->add_option("--expected-den", o->expected_den, "For a rate: column of the expected denominator");
-  app->add_option("--max-elements", o->max_elements, "At most this many elements")->capture_default_str();
-  app->add_option("--min-fraction", o->min_fraction, "Drop elements explaining less of the deviation")
+  app->add_option("--dims", o->dims, "Dimension columns, comma-separated (e.g. a,b,c,d)")
+      ->required();
+  app->add_option("--actual", o->actual, "Column of the actual value (numerator for a rate)")
       ->capture_default_str();
-  app->add_flag("--json", o->json, "Print the elements with their explained fractions as JSON first");
+  app->add_option("--expected", o->expected, "Column of the expected/forecast value")
+      ->capture_default_str();
+  app->add_option("--actual-den", o->actual_den, "For a rate: column of the actual denominator");
+  app->add_option("--expected-den", o->expected_den,
+                  "For a rate: column of the expected denominator");
+  app->add_option("--max-elements", o->max_elements, "At most this many elements")
+      ->capture_default_str();
+  app->add_option("--min-fraction", o->min_fraction,
+                  "Drop elements explaining less of the deviation")
+      ->capture_default_str();
+  app->add_flag("--json", o->json,
+                "Print the elements with their explained fractions as JSON first");
   return [o]() -> int {
     RootCauseCsvColumns cols;
     cols.dimensions = SplitList(o->dims);
-    if (cols.dimensions.empty()) return ReportError(InvalidArgument("--dims: at least one dimension column"));
+    if (cols.dimensions.empty())
+      return ReportError(InvalidArgument("--dims: at least one dimension column"));
     cols.actual = o->actual;
     cols.expected = o->expected;
     cols.actual_den = o->actual_den;
@@ -80,7 +90,8 @@ Action Setup(CLI::App* app) {
   };
 }
 
-const bool kRegistered = RegisterCommand({"rca", "Localize the root cause of a deviation in a table of leaf cells", 45, Setup});
+const bool kRegistered = RegisterCommand(
+    {"rca", "Localize the root cause of a deviation in a table of leaf cells", 45, Setup});
 
 }  // namespace
 }  // namespace vigil::cli

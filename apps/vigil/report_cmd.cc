@@ -27,21 +27,23 @@ Action Setup(CLI::App* app) {
     ReportOptions options;
     options.title = o->title;
     options.generated_at = std::chrono::duration_cast<std::chrono::milliseconds>(
-                               std::chrono::system_clock::now().time_since_epoch()).count();
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
     auto html = RenderReport(opened->cube, opened->store.get(), options);
     if (!html.ok()) return ReportError(html.status());
     Status written = WriteFileAtomically(o->out, *html);
     if (!written.ok()) return ReportError(written);
     if (!o->quiet) {
       auto incidents = LoadStoredIncidents(opened->store.get());
-      std::fprintf(stderr, "report: %zu incidents, %.0f KB -> %s\n", incidents.ok() ? incidents->size() : 0,
-                   html->size() / 1024.0, o->out.c_str());
+      std::fprintf(stderr, "report: %zu incidents, %.0f KB -> %s\n",
+                   incidents.ok() ? incidents->size() : 0, html->size() / 1024.0, o->out.c_str());
     }
     return 0;
   };
 }
 
-const bool kRegistered = RegisterCommand({"report", "Write the self-contained HTML report", 60, Setup});
+const bool kRegistered =
+    RegisterCommand({"report", "Write the self-contained HTML report", 60, Setup});
 
 }  // namespace
 }  // namespace vigil::cli

@@ -1,9 +1,10 @@
 // `vigil run --config C [EVENTS...]`: the main job. Ingests the events, judges every monitored
 // series, groups and explains the anomalies, updates the incidents' lifecycle in the store,
 // notifies the routed sinks of what changed, and writes the incidents.
+#include <fmt/format.h>
+
 #include <chrono>
 #include <cstdio>
-#include <fmt/format.h>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -28,12 +29,19 @@ struct Options {
 Action Setup(CLI::App* app) {
   auto o = std::make_shared<Options>();
   app->add_option("--config", o->config, "The YAML config")->required();
-  app->add_option("EVENTS", o->files, "JSON Lines or CSV files to ingest first (none: judge the store as it is)");
-  app->add_option("--from", o->from, "Report incidents from this onset (RFC 3339); earlier data still feeds baselines");
+  app->add_option("EVENTS", o->files,
+                  "JSON Lines or CSV files to ingest first (none: judge the store as it is)");
+  app->add_option(
+      "--from", o->from,
+      "Report incidents from this onset (RFC 3339); earlier data still feeds baselines");
   app->add_option("--to", o->to, "Report incidents with an onset before this time");
-  app->add_option("--json", o->json, "Write {\"incidents\": [...]} (DESIGN §5, with status and owner) to this file");
-  app->add_option("--report", o->report, "Also write the self-contained HTML report (DESIGN §4) to this file");
-  app->add_option("--now", o->now, "Wall-clock time of this run (RFC 3339; default: the system clock), for silences");
+  app->add_option("--json", o->json,
+                  "Write {\"incidents\": [...]} (DESIGN §5, with status and owner) to this file");
+  app->add_option("--report", o->report,
+                  "Also write the self-contained HTML report (DESIGN §4) to this file");
+  app->add_option(
+      "--now", o->now,
+      "Wall-clock time of this run (RFC 3339; default: the system clock), for silences");
   app->add_option("--threads", o->threads, "Parser threads");
   app->add_flag("--quiet", o->quiet, "Print only the summary lines and notifications");
   return [o]() -> int {
@@ -84,8 +92,11 @@ Action Setup(CLI::App* app) {
     }
     if (!o->report.empty()) {
       ReportOptions report_options;
-      report_options.generated_at = options.now ? options.now : std::chrono::duration_cast<std::chrono::milliseconds>(
-                                        std::chrono::system_clock::now().time_since_epoch()).count();
+      report_options.generated_at = options.now
+                                        ? options.now
+                                        : std::chrono::duration_cast<std::chrono::milliseconds>(
+                                              std::chrono::system_clock::now().time_since_epoch())
+                                              .count();
       auto html = RenderReport(cube, opened->store.get(), report_options);
       if (!html.ok()) return ReportError(html.status());
       Status written = WriteFileAtomically(o->report, *html);
@@ -93,20 +104,23 @@ Action Setup(CLI::App* app) {
     }
     size_t anomalies = 0;
     for (const Incident& inc : search->incidents) anomalies += 1 + inc.related.size();
-    std::fprintf(stderr, "%zu incidents from %zu anomalies in %zu monitored series (%s points judged)\n",
+    std::fprintf(stderr,
+                 "%zu incidents from %zu anomalies in %zu monitored series (%s points judged)\n",
                  search->incidents.size(), anomalies, search->detection.series,
                  Thousands(search->detection.points).c_str());
     std::fprintf(stderr,
                  "lifecycle: %d opened, %d reopened, %d escalated, %d resolved, %d unchanged; "
                  "notifications: %d sent, %d failed, %d silenced, %d held back (not paging)\n",
-                 report->opened, report->reopened, report->escalated, report->resolved, report->unchanged,
-                 report->sent, report->failed, report->silenced, report->not_paging);
+                 report->opened, report->reopened, report->escalated, report->resolved,
+                 report->unchanged, report->sent, report->failed, report->silenced,
+                 report->not_paging);
     return 0;
   };
 }
 
 const bool kRegistered = RegisterCommand(
-    {"run", "Ingest, detect, explain, update incidents and notify their owners (the main job)", 15, Setup});
+    {"run", "Ingest, detect, explain, update incidents and notify their owners (the main job)", 15,
+     Setup});
 
 }  // namespace
 }  // namespace vigil::cli

@@ -26,9 +26,10 @@ Action Setup(CLI::App* app) {
   app->add_option("--config", o->config, "The YAML config")->required();
   app->add_option("--listen", o->listen, "HOST:PORT to listen on (port 0 picks a free one)")
       ->capture_default_str();
-  app->add_option("--threads", o->threads,
-                  "Threads kept ready for connections (more start on demand, one per connection, up to "
-                  "server.max_connections)")
+  app->add_option(
+         "--threads", o->threads,
+         "Threads kept ready for connections (more start on demand, one per connection, up to "
+         "server.max_connections)")
       ->capture_default_str();
   return [o]() -> int {
     auto listen = server::ParseListen(o->listen);
@@ -45,7 +46,8 @@ Action Setup(CLI::App* app) {
     sigaddset(&signals, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-    server::ConnectionLimits limits = server::ConnectionLimits::FromConfig((*service)->config().server);
+    server::ConnectionLimits limits =
+        server::ConnectionLimits::FromConfig((*service)->config().server);
     limits.spare_threads = o->threads;
     server::HttpServer http((*service).get(), limits);
     auto port = http.Bind(listen->first, listen->second);
@@ -82,7 +84,8 @@ Action Setup(CLI::App* app) {
   };
 }
 
-const bool kRegistered = RegisterCommand({"serve", "Serve the JSON API and the web dashboard", 65, Setup});
+const bool kRegistered =
+    RegisterCommand({"serve", "Serve the JSON API and the web dashboard", 65, Setup});
 
 }  // namespace
 }  // namespace vigil::cli

@@ -22,9 +22,12 @@ struct SimulateFlags {
 
 std::string HumanBytes(int64_t b) {
   char buf[32];
-  if (b >= (1LL << 30)) std::snprintf(buf, sizeof buf, "%.2f GiB", b / double(1LL << 30));
-  else if (b >= (1LL << 20)) std::snprintf(buf, sizeof buf, "%.1f MiB", b / double(1LL << 20));
-  else std::snprintf(buf, sizeof buf, "%lld B", static_cast<long long>(b));
+  if (b >= (1LL << 30))
+    std::snprintf(buf, sizeof buf, "%.2f GiB", b / double(1LL << 30));
+  else if (b >= (1LL << 20))
+    std::snprintf(buf, sizeof buf, "%.1f MiB", b / double(1LL << 20));
+  else
+    std::snprintf(buf, sizeof buf, "%lld B", static_cast<long long>(b));
   return buf;
 }
 
@@ -35,7 +38,9 @@ int Run(const SimulateFlags& f, CLI::App* sub) {
   if (sub->count("--events-per-day")) o.events_per_day = f.events_per_day;
   o.seed = f.seed;
   o.format = f.format == "csv" ? SimFormat::kCsv : SimFormat::kJsonl;
-  o.compression = f.gzip ? SimCompression::kGzip : f.zstd ? SimCompression::kZstd : SimCompression::kNone;
+  o.compression = f.gzip   ? SimCompression::kGzip
+                  : f.zstd ? SimCompression::kZstd
+                           : SimCompression::kNone;
   if (!f.start.empty()) {
     auto t = ParseTimestamp(f.start);
     if (!t.ok()) return ReportError(InvalidArgument("--start: " + t.status().message()));
@@ -61,10 +66,13 @@ const bool kRegistered = RegisterCommand({
     10,
     [](CLI::App* sub) -> Action {
       auto f = std::make_shared<SimulateFlags>();
-      sub->add_option("--days", f->days, "Days to simulate (default: the scenario's)")->check(CLI::Range(1, 3660));
-      sub->add_option("--events-per-day", f->events_per_day, "Mean turns per day (default: the scenario's)")
+      sub->add_option("--days", f->days, "Days to simulate (default: the scenario's)")
+          ->check(CLI::Range(1, 3660));
+      sub->add_option("--events-per-day", f->events_per_day,
+                      "Mean turns per day (default: the scenario's)")
           ->check(CLI::Range(int64_t{1}, int64_t{1000000000000}));
-      sub->add_option("--seed", f->seed, "Random seed: the same seed gives the same bytes")->default_val(1);
+      sub->add_option("--seed", f->seed, "Random seed: the same seed gives the same bytes")
+          ->default_val(1);
       auto* scenario = sub->add_option("--scenario", f->scenario,
                                        "Built-in scenario (demo, smoke) or a scenario YAML file")
                            ->default_val("demo");
@@ -72,11 +80,14 @@ const bool kRegistered = RegisterCommand({
                       "random: a whole world drawn from --seed (written to OUT/world.yaml)")
           ->check(CLI::IsMember({"random"}))
           ->excludes(scenario);
-      sub->add_option("--format", f->format, "Output format")->check(CLI::IsMember({"jsonl", "csv"}))->default_val("jsonl");
+      sub->add_option("--format", f->format, "Output format")
+          ->check(CLI::IsMember({"jsonl", "csv"}))
+          ->default_val("jsonl");
       auto* gz = sub->add_flag("--gzip", f->gzip, "Compress the events with gzip");
       auto* zs = sub->add_flag("--zstd", f->zstd, "Compress the events with zstd");
       gz->excludes(zs);
-      sub->add_option("--start", f->start, "First simulated instant, RFC 3339 (default: the scenario's, 2026-03-02)");
+      sub->add_option("--start", f->start,
+                      "First simulated instant, RFC 3339 (default: the scenario's, 2026-03-02)");
       sub->add_option("--out", f->out, "Output directory (events file and truth.json)")->required();
       return [f, sub] { return Run(*f, sub); };
     },

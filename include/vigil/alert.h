@@ -38,7 +38,7 @@ struct Notification {
   enum class Kind { kFiring, kEscalated, kReopened, kResolved };
   Kind kind = Kind::kFiring;
   Incident incident;  ///< with its stored id, status and owner (its DESIGN §5 document)
-  TimeMs now = 0;           ///< wall-clock time of sending
+  TimeMs now = 0;     ///< wall-clock time of sending
 };
 const char* NotificationKindName(Notification::Kind kind);
 
@@ -53,16 +53,17 @@ class Sink {
   virtual Status Refresh(const std::vector<Notification>& firing) { return Status::Ok(); }
 
   /// The sink of `spec`; stdout sinks write to `out`.
-  static Result<std::unique_ptr<Sink>> Create(const SinkSpec& spec, const Config& config, std::ostream* out);
+  static Result<std::unique_ptr<Sink>> Create(const SinkSpec& spec, const Config& config,
+                                              std::ostream* out);
 };
 
 /// What one alerting pass did.
 struct AlertReport {
   int opened = 0, reopened = 0, escalated = 0, resolved = 0, unchanged = 0;
-  int sent = 0;          ///< notifications delivered
-  int failed = 0;        ///< deliveries that failed after retries (retried on the next run)
-  int silenced = 0;      ///< notifications held back by a silence
-  int not_paging = 0;    ///< notifications held back from paging sinks (mix shifts)
+  int sent = 0;        ///< notifications delivered
+  int failed = 0;      ///< deliveries that failed after retries (retried on the next run)
+  int silenced = 0;    ///< notifications held back by a silence
+  int not_paging = 0;  ///< notifications held back from paging sinks (mix shifts)
   std::vector<std::string> problems;  ///< one line per failed delivery
 };
 
@@ -85,13 +86,15 @@ struct AlertOptions {
 /// resolved), honouring silences; deliveries are stored so a re-run sends nothing twice. A
 /// stored open incident that is no longer found resolves with `"retracted": true`.
 Result<AlertReport> UpdateIncidents(Store* store, const Config& config,
-                                    const std::vector<Incident>& incidents, const AlertOptions& options);
+                                    const std::vector<Incident>& incidents,
+                                    const AlertOptions& options);
 
 /// Marks a stored incident acknowledged (kNotFound when unknown; a resolved one stays resolved).
 Status AcknowledgeIncident(Store* store, const std::string& id, TimeMs now);
 
 /// People's latest verdict on each of `incidents` (keyed by its id), found in the store by id or
 /// by a shared member anomaly (the stored incident may carry an older id).
-Result<std::map<std::string, Verdict>> FeedbackVerdicts(Store* store, const std::vector<Incident>& incidents);
+Result<std::map<std::string, Verdict>> FeedbackVerdicts(Store* store,
+                                                        const std::vector<Incident>& incidents);
 
 }  // namespace vigil

@@ -29,11 +29,11 @@ struct InputMapping {
   std::string request_id_field = "request_id";  ///< empty: none
   /// Failure message of a turn (clustered into error templates); empty: none.
   std::string message_field = "error_message";
-  std::string device_id_field = "device_id";    ///< empty: none
-  std::vector<FieldSpec> dimensions;            ///< slicing dimensions, in cube order
-  std::vector<FieldSpec> measures;              ///< numeric values (e.g. latencies in ms)
-  std::vector<FieldSpec> flags;                 ///< booleans (e.g. rephrased)
-  std::vector<FieldSpec> attributes;            ///< strings used only by predicates (e.g. outcome)
+  std::string device_id_field = "device_id";  ///< empty: none
+  std::vector<FieldSpec> dimensions;          ///< slicing dimensions, in cube order
+  std::vector<FieldSpec> measures;            ///< numeric values (e.g. latencies in ms)
+  std::vector<FieldSpec> flags;               ///< booleans (e.g. rephrased)
+  std::vector<FieldSpec> attributes;          ///< strings used only by predicates (e.g. outcome)
   /// Measures that are pipeline stages, in pipeline order (indices into `measures`); a latency
   /// regression is attributed to them.
   std::vector<int> stages;
@@ -88,7 +88,7 @@ struct MetricSpec {
   std::string name;
   MetricType type = MetricType::kCount;
   std::string description;
-  std::string unit;                 ///< for people: "ms", "turns", "ratio", "devices"
+  std::string unit;  ///< for people: "ms", "turns", "ratio", "devices"
   // kRate: share of events matching `where` among events matching `of` (all when unset).
   std::optional<Predicate> where;
   std::optional<Predicate> of;
@@ -107,7 +107,7 @@ enum class Direction { kUp, kDown, kBoth };
 struct SliceSelector {
   enum class Kind { kAll, kEachValue, kEachPair, kExplicit };
   Kind kind = Kind::kAll;
-  std::vector<std::string> dimensions;               ///< kEachValue: 1, kEachPair: 2
+  std::vector<std::string> dimensions;                     ///< kEachValue: 1, kEachPair: 2
   std::vector<std::pair<std::string, std::string>> slice;  ///< kExplicit
 };
 
@@ -115,7 +115,7 @@ struct SliceSelector {
 struct MonitorSpec {
   std::string metric;
   std::vector<SliceSelector> slices = {SliceSelector{}};  ///< all traffic unless told otherwise
-  int64_t granularity_ms = 0;  ///< 0: the cube's granularity
+  int64_t granularity_ms = 0;                             ///< 0: the cube's granularity
   Direction direction = Direction::kUp;
   double min_relative_effect = 0.05;
   double min_absolute_effect = 0;
@@ -127,8 +127,8 @@ struct MonitorSpec {
 /// A period that baselines skip (a holiday, a planned event), for all traffic or one slice.
 struct CalendarEntry {
   std::string name;
-  int64_t start = 0;  ///< UTC ms, inclusive
-  int64_t end = 0;    ///< UTC ms, exclusive
+  int64_t start = 0;                                       ///< UTC ms, inclusive
+  int64_t end = 0;                                         ///< UTC ms, exclusive
   std::vector<std::pair<std::string, std::string>> slice;  ///< empty: everything
 };
 
@@ -139,8 +139,8 @@ struct DetectSpec {
   std::string zone_dimension;
   std::map<std::string, std::string> timezones;
   std::vector<CalendarEntry> calendar;
-  double fdr = 0.01;                    ///< Benjamini–Hochberg level per evaluation round
-  int64_t warmup_ms = kDayMs; ///< history needed before a series is judged
+  double fdr = 0.01;           ///< Benjamini–Hochberg level per evaluation round
+  int64_t warmup_ms = kDayMs;  ///< history needed before a series is judged
   std::vector<std::string> detectors = {"seasonal", "cusum"};  ///< ensemble members
 };
 
@@ -174,8 +174,8 @@ struct SinkSpec {
   std::string path;  ///< kJsonLines: the file (relative to the config's folder)
   std::string url;   ///< kWebhook: the endpoint; kAlertmanager: the base URL
   int64_t timeout_ms = 5000;
-  int retries = 3;               ///< after the first attempt
-  int64_t backoff_ms = 500;      ///< doubled after every failed attempt
+  int retries = 3;           ///< after the first attempt
+  int64_t backoff_ms = 500;  ///< doubled after every failed attempt
   int line = 0;
 };
 
@@ -207,18 +207,18 @@ struct ServerSpec {
   /// Bearer token that writes (ingest, feedback) must present; empty: writes are refused. The
   /// form `env:NAME` names an environment variable holding it (read by the server at start).
   std::string token;
-  int64_t max_body_bytes = 16 << 20;  ///< larger request bodies are refused
-  int64_t max_connections = 256;      ///< open connections; a new one past it is answered 503
+  int64_t max_body_bytes = 16 << 20;    ///< larger request bodies are refused
+  int64_t max_connections = 256;        ///< open connections; a new one past it is answered 503
   int64_t max_header_bytes = 64 << 10;  ///< a request's line and headers together
-  int64_t max_headers = 100;          ///< header lines of one request
-  int64_t header_timeout_ms = 10000;  ///< a request's whole head, from its first byte
-  int64_t request_timeout_ms = 60000; ///< a request's body and answer, after its head
+  int64_t max_headers = 100;            ///< header lines of one request
+  int64_t header_timeout_ms = 10000;    ///< a request's whole head, from its first byte
+  int64_t request_timeout_ms = 60000;   ///< a request's body and answer, after its head
 };
 
 /// Explicit limits; reaching one is reported, never silent.
 struct Limits {
   int64_t max_line_bytes = 1 << 20;
-  int64_t max_dimension_values = 10000;           ///< default cardinality per dimension
+  int64_t max_dimension_values = 10000;             ///< default cardinality per dimension
   std::map<std::string, int64_t> dimension_values;  ///< per-dimension overrides
   int64_t max_bad_lines_shown = 10;
   int64_t max_cells = 50'000'000;
@@ -227,8 +227,8 @@ struct Limits {
 
 /// A loaded, validated configuration.
 struct Config {
-  std::string path;       ///< the file it came from ("" for text)
-  std::string base_dir;   ///< relative paths resolve against this
+  std::string path;      ///< the file it came from ("" for text)
+  std::string base_dir;  ///< relative paths resolve against this
   InputMapping input;
   int64_t granularity_ms = 5 * kMinuteMs;
   std::vector<MetricSpec> metrics;

@@ -32,10 +32,10 @@ inline constexpr std::string_view kOtherValue = "__other__";
 
 /// Mergeable state of a set of events: what a cell keeps and what a merge of cells gives.
 struct Aggregate {
-  uint64_t count = 0;                   ///< events
-  std::vector<uint64_t> counters;       ///< events matching each Config::CountedPredicates()
-  std::vector<QuantileSketch> measures; ///< one per measure; count and sum give means
-  DistinctSketch devices;               ///< distinct device ids
+  uint64_t count = 0;                    ///< events
+  std::vector<uint64_t> counters;        ///< events matching each Config::CountedPredicates()
+  std::vector<QuantileSketch> measures;  ///< one per measure; count and sum give means
+  DistinctSketch devices;                ///< distinct device ids
 
   void Merge(const Aggregate& other);
   bool operator==(const Aggregate& other) const;
@@ -43,9 +43,9 @@ struct Aggregate {
 
 /// One point of a metric's series.
 struct SeriesPoint {
-  TimeMs time = 0;     ///< bucket start
-  double value = 0;    ///< NaN when undefined (no events, or an empty denominator)
-  uint64_t events = 0; ///< events in the bucket and slice
+  TimeMs time = 0;      ///< bucket start
+  double value = 0;     ///< NaN when undefined (no events, or an empty denominator)
+  uint64_t events = 0;  ///< events in the bucket and slice
   /// The sample size behind `value`: the denominator of a rate, the number of measured values
   /// of a quantile or mean, the events of a count or distinct metric.
   uint64_t support = 0;
@@ -86,8 +86,8 @@ struct DictionaryDelta {
 
 /// One bucket's cells in their versioned binary form (Cube::LoadBucket reads it back).
 struct BucketBytes {
-  TimeMs bucket = 0;   ///< bucket start
-  uint64_t events = 0; ///< events in the bucket's cells
+  TimeMs bucket = 0;    ///< bucket start
+  uint64_t events = 0;  ///< events in the bucket's cells
   std::string cells;
 };
 

@@ -33,11 +33,11 @@ struct Assessment {
   double expected = std::nan("");  ///< the baseline
   double lower = std::nan("");     ///< expected band, about 99 %
   double upper = std::nan("");
-  double score = 0;      ///< signed standardized deviation (positive: above expected)
-  double p_value = 1;    ///< for the monitored direction; small is anomalous
+  double score = 0;        ///< signed standardized deviation (positive: above expected)
+  double p_value = 1;      ///< for the monitored direction; small is anomalous
   double probability = 0;  ///< calibrated probability that the point is anomalous
-  TimeMs onset = 0;      ///< when the current shift began (change points), else 0
-  bool warm = false;     ///< enough history to judge
+  TimeMs onset = 0;        ///< when the current shift began (change points), else 0
+  bool warm = false;       ///< enough history to judge
 };
 
 /// Options shared by all detectors of one series.
@@ -74,17 +74,17 @@ struct Anomaly {
   std::string metric;
   Slice slice;
   Direction direction = Direction::kUp;  ///< kUp or kDown: where the metric went
-  TimeMs start = 0;   ///< onset
-  TimeMs end = 0;     ///< first normal bucket after it; 0 while still open
-  TimeMs detected = 0;  ///< the bucket at which it became significant
-  double baseline = 0;  ///< mean expected value over the anomalous buckets
-  double observed = 0;  ///< mean observed value over them
+  TimeMs start = 0;                      ///< onset
+  TimeMs end = 0;                        ///< first normal bucket after it; 0 while still open
+  TimeMs detected = 0;                   ///< the bucket at which it became significant
+  double baseline = 0;                   ///< mean expected value over the anomalous buckets
+  double observed = 0;                   ///< mean observed value over them
   double relative_change = 0;
   double confidence = 0;  ///< max calibrated probability over the run
   uint64_t support = 0;   ///< sample size over the run
   int64_t granularity_ms = 0;
-  std::string detector;   ///< which member fired first
-  bool cohort = false;    ///< found by comparing a value with its siblings
+  std::string detector;  ///< which member fired first
+  bool cohort = false;   ///< found by comparing a value with its siblings
 };
 
 /// One monitored series with its points and assessments (for plots and the API).
@@ -100,9 +100,9 @@ struct DetectionReport {
   /// In the order of the monitors and their series, each series' anomalies by start (the
   /// pipeline, pipeline.h, orders them by start, metric and slice once they are explained).
   std::vector<Anomaly> anomalies;
-  size_t series = 0;               ///< monitored series evaluated
-  size_t points = 0;               ///< points judged
-  size_t candidates = 0;           ///< significant runs before hierarchy deduplication
+  size_t series = 0;      ///< monitored series evaluated
+  size_t points = 0;      ///< points judged
+  size_t candidates = 0;  ///< significant runs before hierarchy deduplication
 };
 
 struct DetectOptions {

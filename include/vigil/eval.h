@@ -59,9 +59,9 @@ struct BacktestReport {
     /// The first stage of that incident is the truth's stage (when the truth names one).
     bool stage_first = false;
   };
-  std::vector<Match> matches;          ///< one per truth incident
+  std::vector<Match> matches;  ///< one per truth incident
   size_t anomalies = 0;
-  size_t true_anomalies = 0;           ///< anomalies matching some truth incident
+  size_t true_anomalies = 0;  ///< anomalies matching some truth incident
   /// Other metrics of a true regression, in a related slice while it lasts.
   std::vector<Anomaly> collateral_anomalies;
   std::vector<Anomaly> false_anomalies;
@@ -69,9 +69,9 @@ struct BacktestReport {
   double days = 0;
   // Incident level (anomalies grouped by GroupIncidents): what a person is paged for.
   size_t incidents = 0;
-  size_t true_incidents = 0;       ///< some member matches a truth incident
-  size_t collateral_incidents = 0; ///< no match, but a member is collateral of a truth incident
-  size_t quiet_incidents = 0;      ///< no match, labelled not paging (a mix shift)
+  size_t true_incidents = 0;        ///< some member matches a truth incident
+  size_t collateral_incidents = 0;  ///< no match, but a member is collateral of a truth incident
+  size_t quiet_incidents = 0;       ///< no match, labelled not paging (a mix shift)
   std::vector<Incident> false_incidents;
   std::vector<std::pair<TruthDecoy, Incident>> decoy_incidents;
   double false_incidents_per_day() const;
@@ -128,8 +128,8 @@ void ScoreIncidents(const std::vector<Incident>& incidents, const Truth& truth,
 
 /// Adds people's verdicts (incident id → verdict) on the incidents given to ScoreIncidents to
 /// the per-monitor scores.
-void ScoreFeedback(const std::vector<Incident>& incidents, const std::map<std::string, Verdict>& verdicts,
-                   BacktestReport* report);
+void ScoreFeedback(const std::vector<Incident>& incidents,
+                   const std::map<std::string, Verdict>& verdicts, BacktestReport* report);
 
 /// True when the anomaly matches the truth incident (DESIGN §5.2).
 bool Matches(const Anomaly& anomaly, const TruthIncident& truth);

@@ -110,7 +110,8 @@ struct RootCauseCsvColumns {
 /// fields may be double-quoted, without embedded commas). Errors: kNotFound for a missing file
 /// or column (the message lists the columns), kDataError for an empty file or a field that is
 /// not a number (the message names the file, line and column).
-Result<RootCauseTable> ReadRootCauseCsv(const std::string& path, const RootCauseCsvColumns& columns);
+Result<RootCauseTable> ReadRootCauseCsv(const std::string& path,
+                                        const RootCauseCsvColumns& columns);
 
 /// The benchmark notation of a root-cause set: elements joined by ';', the attributes of an
 /// element by '&', each attribute `dim=value` sorted by name, e.g. "a=a2&b=b12;c=c4".
@@ -132,8 +133,8 @@ struct ChangedValue {
   TimeMs first_seen = 0;
   double share_before = 0;
   double share_after = 0;
-  double metric_value = 0;     ///< the metric on slice + value during the anomaly
-  double siblings_value = 0;   ///< on the slice without the value
+  double metric_value = 0;    ///< the metric on slice + value during the anomaly
+  double siblings_value = 0;  ///< on the slice without the value
 };
 
 /// What the cube says about an anomaly: where the latency went, what changed, whether only the
@@ -143,17 +144,17 @@ struct Evidence {
   /// part), largest explained fraction first. Rates search the cells' rates; quantiles search
   /// the share of values beyond the baseline quantile; counts the counts.
   std::vector<RootCause> root_causes;
-  std::vector<StageShare> stages;          ///< largest share first
+  std::vector<StageShare> stages;  ///< largest share first
   /// The stages of a failure regression, from the growth of each stage's error codes
   /// (baseline/observed are errors per turn); false: from stage latencies.
   bool stages_from_errors = false;
   std::vector<ChangedValue> what_changed;  ///< largest share increase first
-  bool mix_shift = false;   ///< the aggregate moved because traffic moved between unchanged parts
+  bool mix_shift = false;     ///< the aggregate moved because traffic moved between unchanged parts
   std::string mix_dimension;  ///< along which dimension
   uint64_t affected_devices = 0;
-  uint64_t affected_turns = 0;  ///< events of the slice during the anomaly's first hours
-  uint64_t reference_turns = 0; ///< and during the reference window
-  double traffic_share = 1;     ///< the slice's share of all events then, in [0, 1]
+  uint64_t affected_turns = 0;   ///< events of the slice during the anomaly's first hours
+  uint64_t reference_turns = 0;  ///< and during the reference window
+  double traffic_share = 1;      ///< the slice's share of all events then, in [0, 1]
   /// The windows compared: the anomaly's first hours and the reference (a week or a day before).
   TimeMs window_from = 0, window_to = 0, reference_from = 0, reference_to = 0;
   /// Failure messages of the slice in the window against the reference (AttachSamples).

@@ -36,19 +36,20 @@ Result<Verdict> ParseVerdict(std::string_view text);
 
 /// One regression: a primary anomaly and the others that share its time and its slice lineage.
 struct Incident {
-  std::string id;              ///< stable: from the primary's metric, slice and onset
-  Anomaly primary;             ///< the broadest anomaly of the group, unless a narrower one moved over twice as much
+  std::string id;   ///< stable: from the primary's metric, slice and onset
+  Anomaly primary;  ///< the broadest anomaly of the group, unless a narrower one moved over twice
+                    ///< as much
   std::vector<Anomaly> related;  ///< the rest of the group, earliest first
-  TimeMs start = 0;            ///< earliest onset in the group
-  TimeMs end = 0;              ///< latest end; 0 while any member is open
-  Evidence evidence;           ///< of the primary (filled by CollectEvidence)
+  TimeMs start = 0;              ///< earliest onset in the group
+  TimeMs end = 0;                ///< latest end; 0 while any member is open
+  Evidence evidence;             ///< of the primary (filled by CollectEvidence)
   /// False when the incident should not page anyone by default (a pure traffic-mix shift).
   bool paging = true;
   /// SeverityOf the primary: from its slice alone after GroupIncidents, with the slice's share of
   /// traffic after ExplainIncidents.
   Severity severity = Severity::kMinor;
-  std::string summary;   ///< one paragraph for people (Summarize, set by ExplainIncidents)
-  std::string owner;     ///< the owning team, from routing ("" until routed)
+  std::string summary;  ///< one paragraph for people (Summarize, set by ExplainIncidents)
+  std::string owner;    ///< the owning team, from routing ("" until routed)
   /// Ids of other incidents of the same time that look like one cause seen elsewhere: slices in
   /// one lineage, or the same value new at both onsets (LinkRelatedIncidents).
   std::vector<std::string> related_incidents;
@@ -62,10 +63,10 @@ struct Incident {
 };
 
 /// Groups anomalies into incidents: the broadest slices found incidents and each anomaly joins the
-/// first incident whose founder it relates to (no chains). Related: slices equal or one an ancestor of the other and
-/// whose onsets lie within an hour of each other; anomalies of one metric on sibling slices (the
-/// same dimensions) starting within an hour; and on one slice the anomalies that recur within
-/// 3 hours of the previous one's end. Deterministic; incidents ordered by start.
+/// first incident whose founder it relates to (no chains). Related: slices equal or one an ancestor
+/// of the other and whose onsets lie within an hour of each other; anomalies of one metric on
+/// sibling slices (the same dimensions) starting within an hour; and on one slice the anomalies
+/// that recur within 3 hours of the previous one's end. Deterministic; incidents ordered by start.
 std::vector<Incident> GroupIncidents(const std::vector<Anomaly>& anomalies);
 
 /// Links incidents of one time that look like one cause seen from two sides (their slices or top

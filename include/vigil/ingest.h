@@ -22,10 +22,10 @@ struct BadLine {
 
 struct IngestStats {
   uint64_t files = 0;
-  uint64_t bytes = 0;        ///< bytes read (after decompression)
-  uint64_t lines = 0;        ///< non-empty lines (CSV: excluding the header)
-  uint64_t events = 0;       ///< events added to the cube
-  uint64_t bad_lines = 0;    ///< lines rejected
+  uint64_t bytes = 0;                    ///< bytes read (after decompression)
+  uint64_t lines = 0;                    ///< non-empty lines (CSV: excluding the header)
+  uint64_t events = 0;                   ///< events added to the cube
+  uint64_t bad_lines = 0;                ///< lines rejected
   std::vector<BadLine> first_bad_lines;  ///< the first limits.max_bad_lines_shown, in input order
   /// e.g. an empty file, a corrupt compressed tail, the format chosen on mixed evidence
   std::vector<std::string> warnings;
@@ -42,7 +42,7 @@ struct IngestProgress {
 };
 
 struct IngestOptions {
-  int threads = 0;  ///< 0: Config::threads, else one per core
+  int threads = 0;                                      ///< 0: Config::threads, else one per core
   std::function<void(const IngestProgress&)> progress;  ///< called from the calling thread
   /// How long a FIFO nobody has opened for writing is waited for before it is an error
   /// (kIoError naming it). A writer that is there but silent is waited for as `cat` would.

@@ -17,13 +17,13 @@ namespace vigil {
 /// One NAB series, rows in file order (never sorted nor de-duplicated: NAB's scorer works on
 /// row positions, and a few files repeat timestamps or step backwards once).
 struct NabSeries {
-  std::string key;       ///< "<category>/<name>.csv", as in the label files
-  std::string category;  ///< "realKnownCause"
-  std::string name;      ///< "nyc_taxi" (no extension)
-  std::vector<TimeMs> times;            ///< UTC (NAB timestamps carry no zone)
+  std::string key;            ///< "<category>/<name>.csv", as in the label files
+  std::string category;       ///< "realKnownCause"
+  std::string name;           ///< "nyc_taxi" (no extension)
+  std::vector<TimeMs> times;  ///< UTC (NAB timestamps carry no zone)
   std::vector<double> values;
-  std::vector<std::string> timestamps;  ///< the timestamp text of each row, as read
-  std::vector<std::string> value_texts; ///< the value text of each row, as read
+  std::vector<std::string> timestamps;   ///< the timestamp text of each row, as read
+  std::vector<std::string> value_texts;  ///< the value text of each row, as read
   size_t size() const { return times.size(); }
 };
 
@@ -51,7 +51,8 @@ Result<NabWindows> ReadNabWindows(const std::string& path);
 
 /// Reads every series that the labels name, in key order. A labelled file missing from
 /// `data_dir` is kNotFound; a window bound that is not a row timestamp of its file is kDataError.
-Result<std::vector<NabSeries>> ReadNabCorpus(const std::string& data_dir, const NabWindows& windows);
+Result<std::vector<NabSeries>> ReadNabCorpus(const std::string& data_dir,
+                                             const NabWindows& windows);
 
 /// NAB's probationary period: the first min(floor(0.15 N), 750) rows are never scored.
 size_t NabProbationLength(size_t rows);
@@ -89,9 +90,9 @@ struct NabScoredSeries {
 
 /// The score of a set of series at one threshold for one profile.
 struct NabTally {
-  double raw = 0;      ///< sum of TP rewards, FP costs and FN costs
-  double null_raw = 0; ///< the raw score of a detector that never fires (-FN weight per window)
-  double perfect = 0;  ///< the raw score of one that fires at every window's start
+  double raw = 0;       ///< sum of TP rewards, FP costs and FN costs
+  double null_raw = 0;  ///< the raw score of a detector that never fires (-FN weight per window)
+  double perfect = 0;   ///< the raw score of one that fires at every window's start
   size_t windows = 0, detected = 0, false_positives = 0;
   /// 100 (raw - null) / (perfect - null); NaN with no window (nothing to normalize against).
   double normalized() const;
@@ -130,7 +131,8 @@ NabProfileResult NabScore(const std::vector<NabScoredSeries>& series, const NabP
 Result<std::vector<double>> RunNabDetector(const NabSeries& series, std::string_view detector,
                                            const DetectorOptions& options = {});
 /// The same with a detector made by `factory` (for detectors under study, not registered).
-Result<std::vector<double>> RunNabDetector(const NabSeries& series, const Detector::Factory& factory,
+Result<std::vector<double>> RunNabDetector(const NabSeries& series,
+                                           const Detector::Factory& factory,
                                            DetectorOptions options = {});
 
 /// Writes `<out_dir>/<label>/<category>/<label>_<name>.csv` with columns

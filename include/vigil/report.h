@@ -32,9 +32,8 @@ struct ExpectedSeries {
 /// does (same monitor settings, time zone and calendar), so the band matches what detection saw.
 /// `granularity_ms` 0 takes the granularity of the metric's first monitor, else the cube's.
 /// Errors: as Cube::Series (unknown metric, dimension or value; bad granularity).
-Result<ExpectedSeries> SeriesWithBand(const Cube& cube, std::string_view metric,
-                                      const Slice& slice, TimeMs from = 0, TimeMs to = 0,
-                                      int64_t granularity_ms = 0);
+Result<ExpectedSeries> SeriesWithBand(const Cube& cube, std::string_view metric, const Slice& slice,
+                                      TimeMs from = 0, TimeMs to = 0, int64_t granularity_ms = 0);
 
 /// A shaded period of a plot (an anomaly, an incident's window).
 struct PlotShade {
@@ -44,12 +43,12 @@ struct PlotShade {
 };
 
 struct PlotOptions {
-  int width = 900;   ///< SVG user units; the plot scales to its container
+  int width = 900;  ///< SVG user units; the plot scales to its container
   int height = 280;
-  std::string title;      ///< above the plot ("" for none)
+  std::string title;              ///< above the plot ("" for none)
   std::string time_zone = "UTC";  ///< IANA name: axis ticks are local times in this zone
   std::vector<PlotShade> shades;
-  TimeMs onset = 0;       ///< a marked line (an incident's onset); 0 for none
+  TimeMs onset = 0;         ///< a marked line (an incident's onset); 0 for none
   bool interactive = true;  ///< carry the data the page script needs for hover values
 };
 
@@ -97,7 +96,7 @@ std::pair<TimeMs, TimeMs> IncidentWindow(const Cube& cube, const StoredIncident&
 
 struct ReportOptions {
   std::string title = "Regression report";
-  TimeMs generated_at = 0;    ///< wall-clock time printed in the header; 0: not printed
+  TimeMs generated_at = 0;     ///< wall-clock time printed in the header; 0: not printed
   size_t max_incidents = 100;  ///< incidents drawn in full; the rest are only listed
 };
 

@@ -31,7 +31,7 @@ struct SimulationOptions {
   std::optional<int> days;                ///< default: the scenario's
   std::optional<int64_t> events_per_day;  ///< mean turns per day; default: the scenario's
   std::optional<TimeMs> start;            ///< first simulated instant; default: the scenario's
-  uint64_t seed = 1;  ///< same options and seed give the same bytes
+  uint64_t seed = 1;                      ///< same options and seed give the same bytes
   SimFormat format = SimFormat::kJsonl;
   SimCompression compression = SimCompression::kNone;
   /// Simulate() writes `events.jsonl` (or `.csv`, plus `.gz`/`.zst`) and `truth.json` here,

@@ -47,7 +47,9 @@ class [[nodiscard]] Status {
   std::string message_;
 };
 
-inline Status InvalidArgument(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }
+inline Status InvalidArgument(std::string m) {
+  return {StatusCode::kInvalidArgument, std::move(m)};
+}
 inline Status ConfigError(std::string m) { return {StatusCode::kConfig, std::move(m)}; }
 inline Status NotFound(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
 inline Status IoError(std::string m) { return {StatusCode::kIoError, std::move(m)}; }
@@ -60,9 +62,10 @@ inline Status Internal(std::string m) { return {StatusCode::kInternal, std::move
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : data_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : data_(std::move(value)) {}        // NOLINT: implicit by design
   Result(Status status) : data_(std::move(status)) {  // NOLINT
-    if (std::get<Status>(data_).ok()) data_ = Status(StatusCode::kInternal, "Result from ok Status");
+    if (std::get<Status>(data_).ok())
+      data_ = Status(StatusCode::kInternal, "Result from ok Status");
   }
 
   bool ok() const { return std::holds_alternative<T>(data_); }
@@ -113,9 +116,9 @@ class [[nodiscard]] Result {
 // NOLINTEND(bugprone-macro-parentheses)
 
 /// An invariant of the engine (a bug if false); never used for input validation.
-#define VIGIL_CHECK(cond)                                                              \
-  do {                                                                                 \
-    if (!(cond)) ::vigil::internal::CheckFailed(#cond, __FILE__, __LINE__);            \
+#define VIGIL_CHECK(cond)                                                   \
+  do {                                                                      \
+    if (!(cond)) ::vigil::internal::CheckFailed(#cond, __FILE__, __LINE__); \
   } while (0)
 
 namespace vigil::internal {

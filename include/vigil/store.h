@@ -23,15 +23,15 @@ class StoreConnection;
 /// An incident as stored: its latest DESIGN §5 document and where it is in its lifecycle.
 struct IncidentRecord {
   std::string id;
-  std::string status;     ///< "open", "acknowledged" or "resolved"
-  std::string severity;   ///< minor, major, critical
-  std::string owner;      ///< from routing ("" when unrouted)
-  std::string metric;     ///< the primary metric
-  TimeMs start = 0;       ///< onset (data time)
-  TimeMs end = 0;         ///< recovery (data time); 0 while open
-  TimeMs updated = 0;     ///< wall-clock time of the last change
-  bool paging = true;     ///< false for incidents that page nobody by default (mix shifts)
-  std::string document;   ///< the DESIGN §5 JSON
+  std::string status;    ///< "open", "acknowledged" or "resolved"
+  std::string severity;  ///< minor, major, critical
+  std::string owner;     ///< from routing ("" when unrouted)
+  std::string metric;    ///< the primary metric
+  TimeMs start = 0;      ///< onset (data time)
+  TimeMs end = 0;        ///< recovery (data time); 0 while open
+  TimeMs updated = 0;    ///< wall-clock time of the last change
+  bool paging = true;    ///< false for incidents that page nobody by default (mix shifts)
+  std::string document;  ///< the DESIGN §5 JSON
 };
 
 /// A person's verdict on an incident.
@@ -39,13 +39,13 @@ struct FeedbackRecord {
   std::string incident;
   std::string verdict;  ///< true_positive, false_positive or duplicate
   std::string note;
-  TimeMs at = 0;        ///< wall-clock time it was given
+  TimeMs at = 0;  ///< wall-clock time it was given
 };
 
 /// A silence: incidents whose labels match every matcher between `starts` and `ends` notify
 /// nobody (they are still recorded).
 struct SilenceRecord {
-  int64_t id = 0;  ///< assigned by the store
+  int64_t id = 0;                                             ///< assigned by the store
   std::vector<std::pair<std::string, std::string>> matchers;  ///< label = value ("~value": regex)
   TimeMs starts = 0;
   TimeMs ends = 0;
@@ -142,7 +142,8 @@ class IncidentStore {
   /// Every member anomaly of a listed incident on exactly `metric` and `slice`, by incident
   /// (start, then id), then in the order of the incident's `anomalies`. Members without a
   /// readable start or end are left out.
-  Result<std::vector<IncidentMemberRecord>> MembersOn(const std::string& metric, const Slice& slice);
+  Result<std::vector<IncidentMemberRecord>> MembersOn(const std::string& metric,
+                                                      const Slice& slice);
   /// The listed incidents counted by status, severity and owner, ordered by those.
   Result<std::vector<IncidentCount>> Counts();
 

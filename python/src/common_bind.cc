@@ -25,7 +25,8 @@ PyObject* NewError(py::module_& m, const char* name, const char* doc, py::handle
 }  // namespace
 
 void init_common(py::module_& m) {
-  py::handle error = NewError(m, "Error",
+  py::handle error = NewError(
+      m, "Error",
       "Base of every error the vigil engine reports. `str(e)` is the message the CLI prints "
       "(after `vigil: `); `e.code` names the engine's error code.",
       PyExc_Exception, "error");
@@ -34,15 +35,17 @@ void init_common(py::module_& m) {
   set(StatusCode::kInvalidArgument,
       NewError(m, "InvalidArgumentError", "Bad usage: an argument, a slice, a time range.",
                with(PyExc_ValueError), "invalid_argument"));
-  set(StatusCode::kConfig,
-      NewError(m, "ConfigError", "The configuration is invalid; the message names the file, "
-               "line and key.", with(PyExc_ValueError), "config"));
+  set(StatusCode::kConfig, NewError(m, "ConfigError",
+                                    "The configuration is invalid; the message names the file, "
+                                    "line and key.",
+                                    with(PyExc_ValueError), "config"));
   set(StatusCode::kNotFound,
       NewError(m, "NotFoundError", "A named file, metric, dimension or value does not exist.",
                with(PyExc_LookupError), "not_found"));
   set(StatusCode::kIoError,
       NewError(m, "IoError", "A file could not be read or written.", with(PyExc_OSError), "io"));
-  PyObject* data = NewError(m, "DataError",
+  PyObject* data = NewError(
+      m, "DataError",
       "Input unusable as a whole: no events, a missing column, a column of the wrong type.",
       with(PyExc_ValueError), "data");
   set(StatusCode::kDataError, data);
@@ -78,7 +81,8 @@ TimeMs TimeArg(const py::handle& value, const char* name) {
   if (py::isinstance<py::int_>(value)) return value.cast<int64_t>();
   if (py::isinstance<py::str>(value)) {
     auto t = ParseTimestamp(value.cast<std::string>());
-    if (!t.ok()) throw StatusError(InvalidArgument(std::string(name) + ": " + t.status().message()));
+    if (!t.ok())
+      throw StatusError(InvalidArgument(std::string(name) + ": " + t.status().message()));
     return *t;
   }
   // datetime, numpy.datetime64, pandas.Timestamp: through pandas, naive meaning UTC.
@@ -86,8 +90,10 @@ TimeMs TimeArg(const py::handle& value, const char* name) {
   try {
     ts = py::module_::import("pandas").attr("Timestamp")(value);
   } catch (py::error_already_set&) {
-    throw StatusError(InvalidArgument(std::string(name) + ": expected epoch ms, RFC 3339 text or "
-                                      "a datetime, got " + py::str(py::type::of(value)).cast<std::string>()));
+    throw StatusError(InvalidArgument(std::string(name) +
+                                      ": expected epoch ms, RFC 3339 text or "
+                                      "a datetime, got " +
+                                      py::str(py::type::of(value)).cast<std::string>()));
   }
   if (ts.attr("tz").is_none()) ts = ts.attr("tz_localize")("UTC");
   int64_t ns = ts.attr("value").cast<int64_t>();
@@ -101,7 +107,8 @@ int64_t DurationArg(const py::handle& value, const char* name) {
   }
   if (py::isinstance<py::str>(value)) {
     auto d = ParseDuration(value.cast<std::string>());
-    if (!d.ok()) throw StatusError(InvalidArgument(std::string(name) + ": " + d.status().message()));
+    if (!d.ok())
+      throw StatusError(InvalidArgument(std::string(name) + ": " + d.status().message()));
     return *d;
   }
   try {
@@ -109,7 +116,7 @@ int64_t DurationArg(const py::handle& value, const char* name) {
            1'000'000;
   } catch (py::error_already_set&) {
     throw StatusError(InvalidArgument(std::string(name) + ": expected ms, text such as '1h' or a "
-                                      "timedelta"));
+                                                          "timedelta"));
   }
 }
 
@@ -136,7 +143,7 @@ std::vector<std::string> PathsArg(const py::handle& value) {
 
 py::object Timestamp(TimeMs t) {
   return py::module_::import("pandas").attr("Timestamp")(t, py::arg("unit") = "ms",
-                                                           py::arg("tz") = "UTC");
+                                                         py::arg("tz") = "UTC");
 }
 
 }  // namespace vigil::python

@@ -70,7 +70,8 @@ py::list Fields(const InputMapping& m) {
 }  // namespace
 
 void init_config(py::module_& m) {
-  py::class_<PyConfig, std::shared_ptr<PyConfig>>(m, "Config",
+  py::class_<PyConfig, std::shared_ptr<PyConfig>>(
+      m, "Config",
       "A loaded, validated vigil configuration (the YAML file of `vigil --config`): the input "
       "mapping, the cube's granularity, the metrics and the monitors. It pickles (as its YAML "
       "text), so it can be sent to the workers of a cluster.")
@@ -82,42 +83,55 @@ void init_config(py::module_& m) {
                   py::arg("base_dir") = ".",
                   "Parses YAML config text; `origin` names it in error messages. Raises "
                   "ConfigError.")
-      .def_property_readonly("path", [](const PyConfig& c) { return c.config->path; },
-                             "The file it was loaded from (\"\" for parsed text).")
-      .def_property_readonly("text", [](const PyConfig& c) { return c.text; },
-                             "The YAML text.")
-      .def_property_readonly("granularity_ms", [](const PyConfig& c) { return c.config->granularity_ms; },
-                             "The cube's bucket width in milliseconds.")
-      .def_property_readonly("granularity", [](const PyConfig& c) { return FormatDuration(c.config->granularity_ms); },
-                             "The cube's bucket width as text, e.g. \"5m\".")
-      .def_property_readonly("dimensions", [](const PyConfig& c) { return Names(c.config->input.dimensions); },
-                             "Dimension names, in cube order.")
-      .def_property_readonly("measures", [](const PyConfig& c) { return Names(c.config->input.measures); },
-                             "Measure names.")
-      .def_property_readonly("metrics", [](const PyConfig& c) {
-                               py::list out;
-                               for (const MetricSpec& s : c.config->metrics) out.append(s.name);
-                               return out;
-                             },
-                             "Metric names, in config order.")
-      .def_property_readonly("fields", [](const PyConfig& c) { return Fields(c.config->input); },
-                             "Every mapped input field as a dict: role (time, request_id, "
-                             "device_id, dimension, measure, flag, attribute), index within its "
-                             "role, name, and path (the dotted input path, which is also the "
-                             "column name ingest_frame looks for).")
-      .def_property_readonly("fingerprint", [](const PyConfig& c) { return c.config->CubeFingerprint(); },
-                             "What shapes the cube's cells; cubes merge only with equal fingerprints.")
-      .def("__repr__", [](const PyConfig& c) {
-        return "<vigil.Config " + (c.config->path.empty() ? c.origin : c.config->path) + ": " +
-               std::to_string(c.config->input.dimensions.size()) + " dimensions, " +
-               std::to_string(c.config->metrics.size()) + " metrics, " +
-               std::to_string(c.config->monitors.size()) + " monitors>";
-      })
+      .def_property_readonly(
+          "path", [](const PyConfig& c) { return c.config->path; },
+          "The file it was loaded from (\"\" for parsed text).")
+      .def_property_readonly(
+          "text", [](const PyConfig& c) { return c.text; }, "The YAML text.")
+      .def_property_readonly(
+          "granularity_ms", [](const PyConfig& c) { return c.config->granularity_ms; },
+          "The cube's bucket width in milliseconds.")
+      .def_property_readonly(
+          "granularity", [](const PyConfig& c) { return FormatDuration(c.config->granularity_ms); },
+          "The cube's bucket width as text, e.g. \"5m\".")
+      .def_property_readonly(
+          "dimensions", [](const PyConfig& c) { return Names(c.config->input.dimensions); },
+          "Dimension names, in cube order.")
+      .def_property_readonly(
+          "measures", [](const PyConfig& c) { return Names(c.config->input.measures); },
+          "Measure names.")
+      .def_property_readonly(
+          "metrics",
+          [](const PyConfig& c) {
+            py::list out;
+            for (const MetricSpec& s : c.config->metrics) out.append(s.name);
+            return out;
+          },
+          "Metric names, in config order.")
+      .def_property_readonly(
+          "fields", [](const PyConfig& c) { return Fields(c.config->input); },
+          "Every mapped input field as a dict: role (time, request_id, "
+          "device_id, dimension, measure, flag, attribute), index within its "
+          "role, name, and path (the dotted input path, which is also the "
+          "column name ingest_frame looks for).")
+      .def_property_readonly(
+          "fingerprint", [](const PyConfig& c) { return c.config->CubeFingerprint(); },
+          "What shapes the cube's cells; cubes merge only with equal fingerprints.")
+      .def("__repr__",
+           [](const PyConfig& c) {
+             return "<vigil.Config " + (c.config->path.empty() ? c.origin : c.config->path) + ": " +
+                    std::to_string(c.config->input.dimensions.size()) + " dimensions, " +
+                    std::to_string(c.config->metrics.size()) + " metrics, " +
+                    std::to_string(c.config->monitors.size()) + " monitors>";
+           })
       .def(py::pickle(
-          [](const PyConfig& c) { return py::make_tuple(c.text, c.origin, c.base_dir, c.config->path); },
+          [](const PyConfig& c) {
+            return py::make_tuple(c.text, c.origin, c.base_dir, c.config->path);
+          },
           [](const py::tuple& t) {
             if (t.size() != 4) throw StatusError(InvalidArgument("bad pickled vigil.Config"));
-            auto c = Parse(t[0].cast<std::string>(), t[1].cast<std::string>(), t[2].cast<std::string>());
+            auto c =
+                Parse(t[0].cast<std::string>(), t[1].cast<std::string>(), t[2].cast<std::string>());
             Config copy = *c->config;
             copy.path = t[3].cast<std::string>();
             c->config = std::make_shared<const Config>(std::move(copy));

@@ -14,7 +14,9 @@ using CubeClass = py::class_<PyCube, std::shared_ptr<PyCube>>;
 
 std::shared_ptr<PyConfig> ConfigArg(const py::handle& value) {
   if (py::isinstance<py::str>(value) || py::hasattr(value, "__fspath__")) {
-    return py::module_::import("vigil._vigil").attr("Config").attr("load")(value)
+    return py::module_::import("vigil._vigil")
+        .attr("Config")
+        .attr("load")(value)
         .cast<std::shared_ptr<PyConfig>>();
   }
   return value.cast<std::shared_ptr<PyConfig>>();
@@ -99,15 +101,16 @@ py::object Cells(const PyCube& self, const py::handle& slice_arg, const py::hand
   }
   auto events = Column<uint64_t>(leaves.size());
   auto e = events.mutable_unchecked<1>();
-  for (size_t i = 0; i < leaves.size(); ++i) e(static_cast<py::ssize_t>(i)) = leaves[i].aggregate.count;
+  for (size_t i = 0; i < leaves.size(); ++i)
+    e(static_cast<py::ssize_t>(i)) = leaves[i].aggregate.count;
   columns["events"] = events;
   for (size_t m = 0; m < c.metrics.size(); ++m) {
     // A metric named like a dimension or "events" would overwrite it; the config forbids
     // neither, so such a metric keeps a suffix.
     std::string name = c.metrics[m].name;
     if (columns.contains(name)) name += "_metric";
-    columns[py::str(name)] = py::array_t<double>(static_cast<py::ssize_t>(values[m].size()),
-                                                 values[m].data());
+    columns[py::str(name)] =
+        py::array_t<double>(static_cast<py::ssize_t>(values[m].size()), values[m].data());
   }
   return Pandas().attr("DataFrame")(columns);
 }
@@ -204,41 +207,60 @@ py::dict SliceToDict(const Slice& slice) {
 }
 
 void init_cube(py::module_& m) {
-  CubeClass(m, "Cube",
+  CubeClass(
+      m, "Cube",
       "Exact, mergeable aggregates of events at the finest grain: one cell per (time bucket, "
       "combination of dimension values). Any slice's series is a merge of cells, so cubes built "
       "from parts of the input and merged hold the same events as one cube built from all of it. "
       "Calls that take long release the GIL; a cube may be read from several threads, and "
       "writes (ingest, merge into it) wait for readers.")
-      .def(py::init([](const py::handle& config) { return std::make_shared<PyCube>(ConfigArg(config)); }),
+      .def(py::init([](const py::handle& config) {
+             return std::make_shared<PyCube>(ConfigArg(config));
+           }),
            py::arg("config"), "An empty cube for a Config (or the path of a config file).")
-      .def_property_readonly("config", [](const PyCube& c) { return c.config; }, "Its Config.")
-      .def_property_readonly("event_count", [](const PyCube& c) {
-                               std::shared_lock lock(c.mutex);
-                               return c.cube.event_count();
-                             }, "Events added.")
-      .def_property_readonly("cell_count", [](const PyCube& c) {
-                               std::shared_lock lock(c.mutex);
-                               return c.cube.cell_count();
-                             }, "Cells held.")
-      .def_property_readonly("start", [](const PyCube& c) -> py::object {
-                               std::shared_lock lock(c.mutex);
-                               if (c.cube.event_count() == 0) return py::none();
-                               return Timestamp(c.cube.first_bucket());
-                             }, "The first bucket's start (pandas.Timestamp, UTC); None when empty.")
-      .def_property_readonly("end", [](const PyCube& c) -> py::object {
-                               std::shared_lock lock(c.mutex);
-                               if (c.cube.event_count() == 0) return py::none();
-                               return Timestamp(c.cube.last_bucket() + c.config->config->granularity_ms);
-                             }, "The end of the last bucket (pandas.Timestamp, UTC); None when empty.")
-      .def("dimension_values", [](const PyCube& c, const std::string& dimension) {
-             int d = c.config->config->FindDimension(dimension);
-             if (d < 0) throw StatusError(NotFound("unknown dimension '" + dimension + "'"));
-             std::shared_lock lock(c.mutex);
-             return c.cube.DimensionValues(d);
-           }, py::arg("dimension"),
-           "The values of a dimension seen so far, in order of first appearance (\"\" is a "
-           "missing value, __other__ the fold of values beyond the cardinality limit).")
+      .def_property_readonly(
+          "config", [](const PyCube& c) { return c.config; }, "Its Config.")
+      .def_property_readonly(
+          "event_count",
+          [](const PyCube& c) {
+            std::shared_lock lock(c.mutex);
+            return c.cube.event_count();
+          },
+          "Events added.")
+      .def_property_readonly(
+          "cell_count",
+          [](const PyCube& c) {
+            std::shared_lock lock(c.mutex);
+            return c.cube.cell_count();
+          },
+          "Cells held.")
+      .def_property_readonly(
+          "start",
+          [](const PyCube& c) -> py::object {
+            std::shared_lock lock(c.mutex);
+            if (c.cube.event_count() == 0) return py::none();
+            return Timestamp(c.cube.first_bucket());
+          },
+          "The first bucket's start (pandas.Timestamp, UTC); None when empty.")
+      .def_property_readonly(
+          "end",
+          [](const PyCube& c) -> py::object {
+            std::shared_lock lock(c.mutex);
+            if (c.cube.event_count() == 0) return py::none();
+            return Timestamp(c.cube.last_bucket() + c.config->config->granularity_ms);
+          },
+          "The end of the last bucket (pandas.Timestamp, UTC); None when empty.")
+      .def(
+          "dimension_values",
+          [](const PyCube& c, const std::string& dimension) {
+            int d = c.config->config->FindDimension(dimension);
+            if (d < 0) throw StatusError(NotFound("unknown dimension '" + dimension + "'"));
+            std::shared_lock lock(c.mutex);
+            return c.cube.DimensionValues(d);
+          },
+          py::arg("dimension"),
+          "The values of a dimension seen so far, in order of first appearance (\"\" is a "
+          "missing value, __other__ the fold of values beyond the cardinality limit).")
       .def("merge", &Merge, py::arg("other"),
            "Adds every cell of `other` (a cube of a config with the same fingerprint) to this "
            "one. Exact and associative while no cardinality limit is reached. Releases the GIL. "
@@ -252,17 +274,20 @@ void init_cube(py::module_& m) {
       .def_static("from_bytes", &FromBytes, py::arg("config"), py::arg("data"),
                   "Reads a cube written by to_bytes. Raises CorruptionError for damaged bytes and "
                   "InvalidArgumentError when the cube was built with a different config.")
-      .def("equivalent", [](const PyCube& self, const PyCube& other) {
-             py::gil_scoped_release nogil;
-             if (&self == &other) return true;
-             std::shared_lock a(self.mutex, std::defer_lock);
-             std::shared_lock b(other.mutex, std::defer_lock);
-             std::lock(a, b);
-             return self.cube.Equivalent(other.cube);
-           }, py::arg("other"),
-           "True when both cubes hold the same events: the same cells (by dimension values) with "
-           "equal aggregates; sums of measures compare within 1e-9 relative (they are floating "
-           "point sums, whose last bits depend on the order of addition).")
+      .def(
+          "equivalent",
+          [](const PyCube& self, const PyCube& other) {
+            py::gil_scoped_release nogil;
+            if (&self == &other) return true;
+            std::shared_lock a(self.mutex, std::defer_lock);
+            std::shared_lock b(other.mutex, std::defer_lock);
+            std::lock(a, b);
+            return self.cube.Equivalent(other.cube);
+          },
+          py::arg("other"),
+          "True when both cubes hold the same events: the same cells (by dimension values) with "
+          "equal aggregates; sums of measures compare within 1e-9 relative (they are floating "
+          "point sums, whose last bits depend on the order of addition).")
       .def("series", &Series, py::arg("metric"), py::arg("slice") = py::none(),
            py::arg("start") = py::none(), py::arg("end") = py::none(),
            py::arg("granularity") = py::none(),
@@ -280,17 +305,18 @@ void init_cube(py::module_& m) {
       .def("totals", &Totals, py::arg("slice") = py::none(), py::arg("start") = py::none(),
            py::arg("end") = py::none(),
            "Every metric's value for `slice` over [start, end), as a dict.")
-      .def("__repr__", [](const PyCube& c) {
-        std::shared_lock lock(c.mutex);
-        return "<vigil.Cube " + std::to_string(c.cube.event_count()) + " events in " +
-               std::to_string(c.cube.cell_count()) + " cells>";
-      })
-      .def(py::pickle(
-          [](const PyCube& c) { return py::make_tuple(c.config, ToBytes(c)); },
-          [](const py::tuple& t) {
-            if (t.size() != 2) throw StatusError(InvalidArgument("bad pickled vigil.Cube"));
-            return FromBytes(t[0], t[1].cast<py::buffer>());
-          }));
+      .def("__repr__",
+           [](const PyCube& c) {
+             std::shared_lock lock(c.mutex);
+             return "<vigil.Cube " + std::to_string(c.cube.event_count()) + " events in " +
+                    std::to_string(c.cube.cell_count()) + " cells>";
+           })
+      .def(py::pickle([](const PyCube& c) { return py::make_tuple(c.config, ToBytes(c)); },
+                      [](const py::tuple& t) {
+                        if (t.size() != 2)
+                          throw StatusError(InvalidArgument("bad pickled vigil.Cube"));
+                        return FromBytes(t[0], t[1].cast<py::buffer>());
+                      }));
 }
 
 }  // namespace vigil::python

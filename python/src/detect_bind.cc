@@ -30,11 +30,13 @@ py::list Detect(const PyCube& self, const py::handle& start, const py::handle& e
 
 template <typename T>
 T Get(const py::dict& d, const char* key) {
-  if (!d.contains(key)) throw StatusError(InvalidArgument(std::string("anomaly: missing key '") + key + "'"));
+  if (!d.contains(key))
+    throw StatusError(InvalidArgument(std::string("anomaly: missing key '") + key + "'"));
   try {
     return d[key].cast<T>();
   } catch (const py::cast_error&) {
-    throw StatusError(InvalidArgument(std::string("anomaly: key '") + key + "' has the wrong type"));
+    throw StatusError(
+        InvalidArgument(std::string("anomaly: key '") + key + "' has the wrong type"));
   }
 }
 
@@ -90,12 +92,11 @@ Anomaly AnomalyFromDict(const py::handle& value) {
   if (a.detected == 0) a.detected = a.start;
   a.baseline = Get<double>(d, "baseline");
   a.observed = Get<double>(d, "observed");
-  a.relative_change = GetOr<double>(d, "relative_change",
-                                    a.baseline != 0 ? (a.observed - a.baseline) / std::abs(a.baseline) : 0);
+  a.relative_change = GetOr<double>(
+      d, "relative_change", a.baseline != 0 ? (a.observed - a.baseline) / std::abs(a.baseline) : 0);
   a.confidence = GetOr<double>(d, "confidence", 0.0);
   a.support = GetOr<uint64_t>(d, "support", 0);
-  a.granularity_ms = DurationArg(Item(d, "granularity"),
-                                 "anomaly granularity");
+  a.granularity_ms = DurationArg(Item(d, "granularity"), "anomaly granularity");
   a.detector = GetOr<std::string>(d, "detector", "");
   a.cohort = GetOr<bool>(d, "cohort", false);
   return a;

@@ -6,7 +6,8 @@
 namespace vigil::python {
 namespace {
 
-py::object BacktestBinding(const PyCube& self, const py::handle& truth_arg, const py::handle& files_arg) {
+py::object BacktestBinding(const PyCube& self, const py::handle& truth_arg,
+                           const py::handle& files_arg) {
   std::string truth_path = PathArg(truth_arg);
   std::vector<std::string> files =
       files_arg.is_none() ? std::vector<std::string>{} : PathsArg(files_arg);

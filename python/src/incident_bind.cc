@@ -131,10 +131,11 @@ py::list FindIncidentsBinding(const PyCube& self, const py::handle& start, const
   return Documents(ValueOrThrow(std::move(incidents)));
 }
 
-py::list Run(const py::handle& config_arg, const py::handle& paths_arg,
-             const py::handle& start, const py::handle& end, int threads) {
+py::list Run(const py::handle& config_arg, const py::handle& paths_arg, const py::handle& start,
+             const py::handle& end, int threads) {
   std::vector<std::string> paths = PathsArg(paths_arg);
-  auto cube = py::module_::import("vigil._vigil").attr("Cube")(config_arg).cast<std::shared_ptr<PyCube>>();
+  auto cube =
+      py::module_::import("vigil._vigil").attr("Cube")(config_arg).cast<std::shared_ptr<PyCube>>();
   TimeMs from = TimeArg(start, "start");
   TimeMs to = TimeArg(end, "end");
   Result<std::vector<Incident>> incidents = InvalidArgument("");
@@ -143,7 +144,8 @@ py::list Run(const py::handle& config_arg, const py::handle& paths_arg,
     IngestOptions options;
     options.threads = threads;
     auto stats = IngestFiles(paths, &cube->cube, options);
-    incidents = stats.ok() ? Search(*cube, from, to, paths) : Result<std::vector<Incident>>(stats.status());
+    incidents =
+        stats.ok() ? Search(*cube, from, to, paths) : Result<std::vector<Incident>>(stats.status());
   }
   return Documents(ValueOrThrow(std::move(incidents)));
 }

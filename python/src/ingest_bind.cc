@@ -93,8 +93,8 @@ FieldTarget::Role RoleOf(const std::string& role) {
 }
 
 py::dict IngestFrameBinding(PyCube& self, const py::object& frame, bool allow_missing) {
-  py::tuple prepared = py::module_::import("vigil._frame")
-                           .attr("frame_columns")(self.config, frame, allow_missing);
+  py::tuple prepared =
+      py::module_::import("vigil._frame").attr("frame_columns")(self.config, frame, allow_missing);
   const size_t rows = prepared[0].cast<size_t>();
   std::vector<FrameColumn> columns;
   for (py::handle item : prepared[1].cast<py::list>()) {
@@ -134,7 +134,8 @@ py::dict IngestFrameBinding(PyCube& self, const py::object& frame, bool allow_mi
                : c.kind == FrameColumn::kEpochMs ? static_cast<size_t>(c.times.size())
                : c.kind == FrameColumn::kNumbers ? static_cast<size_t>(c.numbers.size())
                                                  : static_cast<size_t>(c.flags.size());
-    if (n != rows) throw StatusError(Internal("frame column '" + c.target.path + "' has a bad length"));
+    if (n != rows)
+      throw StatusError(Internal("frame column '" + c.target.path + "' has a bad length"));
     columns.push_back(std::move(c));
   }
 
@@ -157,7 +158,8 @@ py::dict IngestFrameBinding(PyCube& self, const py::object& frame, bool allow_mi
     event.measures.resize(config.input.measures.size());
     event.flags.resize(config.input.flags.size());
     event.attributes.resize(config.input.attributes.size());
-    const size_t keep = static_cast<size_t>(std::max<int64_t>(0, config.limits.max_bad_lines_shown));
+    const size_t keep =
+        static_cast<size_t>(std::max<int64_t>(0, config.limits.max_bad_lines_shown));
     std::string reason;
     for (size_t r = 0; r < rows && status.ok(); ++r) {
       event.Reset();
@@ -189,11 +191,21 @@ py::dict IngestFrameBinding(PyCube& self, const py::object& frame, bool allow_mi
                 }
                 break;
               }
-              case FieldTarget::kRequestId: event.request_id = text; break;
-              case FieldTarget::kDeviceId: event.device_id = text; break;
-              case FieldTarget::kDimension: event.dimensions[t.index] = text; break;
-              case FieldTarget::kAttribute: event.attributes[t.index] = text; break;
-              default: fail("expected text"); break;
+              case FieldTarget::kRequestId:
+                event.request_id = text;
+                break;
+              case FieldTarget::kDeviceId:
+                event.device_id = text;
+                break;
+              case FieldTarget::kDimension:
+                event.dimensions[t.index] = text;
+                break;
+              case FieldTarget::kAttribute:
+                event.attributes[t.index] = text;
+                break;
+              default:
+                fail("expected text");
+                break;
             }
             break;
           }
@@ -261,7 +273,8 @@ py::dict IngestFrameBinding(PyCube& self, const py::object& frame, bool allow_mi
 void init_ingest(py::module_& m) {
   auto cube = py::reinterpret_borrow<CubeClass>(m.attr("Cube"));
   cube.def("ingest_files", &IngestFilesBinding, py::arg("paths"), py::arg("threads") = 0,
-           "Reads JSON Lines or CSV files (a path or a list of paths; plain, .gz or .zst) into the cube, as `vigil ingest` "
+           "Reads JSON Lines or CSV files (a path or a list of paths; plain, .gz or .zst) into the "
+           "cube, as `vigil ingest` "
            "does, and returns the ingest statistics as a dict (lines, events, bad_lines, "
            "first_bad_lines with file, line and reason, warnings, seconds). Bad lines are "
            "counted and skipped. `threads`: parser threads (0: ingest.threads of the config, "

@@ -12,13 +12,15 @@ namespace {
 
 TimeMs WallClock() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch()).count();
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 // An anomaly's identity across runs: later data may make another member the primary (and so
 // change the fresh id), but the members themselves stay put.
 std::string MemberKey(const Anomaly& member) {
-  return member.metric + '\x1f' + SliceToJson(member.slice).dump() + '\x1f' + FormatTimestamp(member.start);
+  return member.metric + '\x1f' + SliceToJson(member.slice).dump() + '\x1f' +
+         FormatTimestamp(member.start);
 }
 
 // The stored status of a record; text that names no status is neither acknowledged nor resolved.
@@ -76,16 +78,21 @@ void RestoreSamples(const std::string& document, Evidence* evidence) {
 
 const char* NotificationKindName(Notification::Kind kind) {
   switch (kind) {
-    case Notification::Kind::kFiring: return "firing";
-    case Notification::Kind::kEscalated: return "escalated";
-    case Notification::Kind::kReopened: return "reopened";
-    case Notification::Kind::kResolved: return "resolved";
+    case Notification::Kind::kFiring:
+      return "firing";
+    case Notification::Kind::kEscalated:
+      return "escalated";
+    case Notification::Kind::kReopened:
+      return "reopened";
+    case Notification::Kind::kResolved:
+      return "resolved";
   }
   return "firing";
 }
 
 Result<AlertReport> UpdateIncidents(Store* store, const Config& config,
-                                    const std::vector<Incident>& incidents, const AlertOptions& options) {
+                                    const std::vector<Incident>& incidents,
+                                    const AlertOptions& options) {
   AlertReport report;
   const TimeMs now = options.now ? options.now : WallClock();
   VIGIL_ASSIGN_OR_RETURN(std::vector<IncidentRecord> stored, store->incidents().All());
@@ -121,8 +128,9 @@ Result<AlertReport> UpdateIncidents(Store* store, const Config& config,
   std::vector<Pending> pending;
   std::map<std::string, std::vector<Notification>> still_firing;
   // Which sinks must hear about an incident now, given what each was last told.
-  auto plan = [&](const Incident& incident, const Labels& labels, const std::vector<RouteMatch>& routes,
-                  bool resolved, Severity severity, bool paging) {
+  auto plan = [&](const Incident& incident, const Labels& labels,
+                  const std::vector<RouteMatch>& routes, bool resolved, Severity severity,
+                  bool paging) {
     const std::string& id = incident.id;
     bool silenced = false;
     for (const SilenceRecord& s : silences) silenced = silenced || SilenceMatches(s, labels, now);
@@ -132,7 +140,8 @@ Result<AlertReport> UpdateIncidents(Store* store, const Config& config,
     for (const std::string& sink : targets) {
       auto spec = specs.find(sink);
       if (spec == specs.end() && !options.sinks.count(sink)) continue;
-      if (!paging && !config.alert.notify_non_paging && spec != specs.end() && IsPagingSink(*spec->second)) {
+      if (!paging && !config.alert.notify_non_paging && spec != specs.end() &&
+          IsPagingSink(*spec->second)) {
         ++report.not_paging;
         continue;
       }
@@ -168,7 +177,8 @@ Result<AlertReport> UpdateIncidents(Store* store, const Config& config,
       // Later data split what was one incident: the first part keeps the stored id, the rest
       // are new incidents of their own.
       id = inc.id;
-      for (int n = 2; seen_ids.count(id) || (by_id.count(id) && id != inc.id); ++n) id = inc.id + "-" + std::to_string(n);
+      for (int n = 2; seen_ids.count(id) || (by_id.count(id) && id != inc.id); ++n)
+        id = inc.id + "-" + std::to_string(n);
     }
     seen_ids.insert(id);
     ids.push_back(id);
@@ -190,8 +200,9 @@ Result<AlertReport> UpdateIncidents(Store* store, const Config& config,
     bool resolved = inc.end != 0 && options.data_end - inc.end >= config.alert.resolve_after_ms;
     const IncidentStatus prior_status = prior ? StatusOf(*prior) : IncidentStatus::kOpen;
     IncidentStatus status = resolved ? IncidentStatus::kResolved
-                            : prior_status == IncidentStatus::kAcknowledged ? IncidentStatus::kAcknowledged
-                                                                            : IncidentStatus::kOpen;
+                            : prior_status == IncidentStatus::kAcknowledged
+                                ? IncidentStatus::kAcknowledged
+                                : IncidentStatus::kOpen;
     inc.status = status;
     inc.owner.clear();
     Labels labels = IncidentLabels(inc);
@@ -257,25 +268,30 @@ Result<AlertReport> UpdateIncidents(Store* store, const Config& config,
     Status sent = sinks[p.sink]->Send(p.notification);
     if (!sent.ok()) {
       ++report.failed;
-      report.problems.push_back("sink '" + p.sink + "': " + p.notification.incident.id + ": " + sent.message());
+      report.problems.push_back("sink '" + p.sink + "': " + p.notification.incident.id + ": " +
+                                sent.message());
       continue;
     }
     ++report.sent;
-    VIGIL_RETURN_IF_ERROR(store->incidents().PutDelivery({p.notification.incident.id, p.sink, p.state, now}));
+    VIGIL_RETURN_IF_ERROR(
+        store->incidents().PutDelivery({p.notification.incident.id, p.sink, p.state, now}));
   }
   for (auto& [sink, firing] : still_firing) {
     Status refreshed = sinks[sink]->Refresh(firing);
-    if (!refreshed.ok()) report.problems.push_back("sink '" + sink + "': refresh: " + refreshed.message());
+    if (!refreshed.ok())
+      report.problems.push_back("sink '" + sink + "': refresh: " + refreshed.message());
   }
   return report;
 }
 
-Result<std::map<std::string, Verdict>> FeedbackVerdicts(Store* store, const std::vector<Incident>& incidents) {
+Result<std::map<std::string, Verdict>> FeedbackVerdicts(Store* store,
+                                                        const std::vector<Incident>& incidents) {
   VIGIL_ASSIGN_OR_RETURN(auto feedback, store->incidents().Feedback());
   std::map<std::string, Verdict> latest;  // stored id → verdict
   for (const FeedbackRecord& f : feedback) {
     // The store takes only the three verdicts.
-    if (Result<Verdict> verdict = ParseVerdict(f.verdict); verdict.ok()) latest[f.incident] = *verdict;
+    if (Result<Verdict> verdict = ParseVerdict(f.verdict); verdict.ok())
+      latest[f.incident] = *verdict;
   }
   std::map<std::string, Verdict> out;
   if (latest.empty()) return out;

@@ -69,7 +69,8 @@ bool SilenceMatches(const SilenceRecord& silence, const Labels& labels, TimeMs n
   for (const auto& [label, value] : silence.matchers) {
     auto it = labels.find(label);
     std::string actual = it == labels.end() ? "" : it->second;
-    bool ok = !value.empty() && value[0] == '~' ? FullMatch(value.substr(1), actual) : actual == value;
+    bool ok =
+        !value.empty() && value[0] == '~' ? FullMatch(value.substr(1), actual) : actual == value;
     if (!ok) return false;
   }
   return true;

@@ -1,11 +1,11 @@
 // The notification sinks: stdout, a JSON Lines file, a generic webhook and Prometheus
 // Alertmanager's API v2. HTTP goes through cpp-httplib; retries and backoff are ours because
 // the library has none.
+#include <fmt/format.h>
 #include <httplib.h>
 
 #include <cctype>
 #include <chrono>
-#include <fmt/format.h>
 #include <fstream>
 #include <thread>
 
@@ -21,8 +21,8 @@ class StdoutSink : public Sink {
   Status Send(const Notification& n) override {
     if (!out_) return Status::Ok();
     const Incident& i = n.incident;
-    *out_ << fmt::format("[{}] {} {} owner={}: {}\n", NotificationKindName(n.kind), i.id, ToString(i.severity),
-                         i.owner, i.summary);
+    *out_ << fmt::format("[{}] {} {} owner={}: {}\n", NotificationKindName(n.kind), i.id,
+                         ToString(i.severity), i.owner, i.summary);
     return Status::Ok();
   }
 
@@ -31,7 +31,8 @@ class StdoutSink : public Sink {
 };
 
 nlohmann::json Envelope(const Notification& n) {
-  return {{"kind", NotificationKindName(n.kind)}, {"sent_at", FormatTimestamp(n.now)},
+  return {{"kind", NotificationKindName(n.kind)},
+          {"sent_at", FormatTimestamp(n.now)},
           {"incident", IncidentToJson(n.incident)}};
 }
 
@@ -63,7 +64,9 @@ std::pair<std::string, std::string> SplitUrl(const std::string& url) {
 Status PostWithRetries(const SinkSpec& spec, const std::string& url, const std::string& body) {
   auto [base, path] = SplitUrl(url);
   httplib::Client client(base);
-  auto seconds = [](int64_t ms) { return std::pair<time_t, time_t>(ms / 1000, (ms % 1000) * 1000); };
+  auto seconds = [](int64_t ms) {
+    return std::pair<time_t, time_t>(ms / 1000, (ms % 1000) * 1000);
+  };
   auto [s, us] = seconds(spec.timeout_ms);
   client.set_connection_timeout(s, us);
   client.set_read_timeout(s, us);
@@ -85,13 +88,16 @@ Status PostWithRetries(const SinkSpec& spec, const std::string& url, const std::
            (res->body.empty() ? "" : ": " + res->body.substr(0, 200));
     if (res->status < 500 && res->status != 429) break;
   }
-  return IoError(last + fmt::format(" (after {} attempt{})", spec.retries + 1, spec.retries ? "s" : ""));
+  return IoError(last +
+                 fmt::format(" (after {} attempt{})", spec.retries + 1, spec.retries ? "s" : ""));
 }
 
 class WebhookSink : public Sink {
  public:
   explicit WebhookSink(SinkSpec spec) : spec_(std::move(spec)) {}
-  Status Send(const Notification& n) override { return PostWithRetries(spec_, spec_.url, Envelope(n).dump()); }
+  Status Send(const Notification& n) override {
+    return PostWithRetries(spec_, spec_.url, Envelope(n).dump());
+  }
 
  private:
   SinkSpec spec_;
@@ -135,16 +141,20 @@ class AlertmanagerSink : public Sink {
     }
     labels["incident"] = d.value("id", "");
     labels.erase("id");
-    nlohmann::json annotations = {{"summary", d.value("summary", "")},
-                                  {"relative_change", std::to_string(d.value("relative_change", 0.0))},
-                                  {"confidence", std::to_string(d.value("confidence", 0.0))}};
-    if (d.contains("root_causes") && !d["root_causes"].empty()) annotations["root_cause"] = d["root_causes"][0]["slice"].dump();
-    nlohmann::json alert = {{"labels", labels}, {"annotations", annotations},
+    nlohmann::json annotations = {
+        {"summary", d.value("summary", "")},
+        {"relative_change", std::to_string(d.value("relative_change", 0.0))},
+        {"confidence", std::to_string(d.value("confidence", 0.0))}};
+    if (d.contains("root_causes") && !d["root_causes"].empty())
+      annotations["root_cause"] = d["root_causes"][0]["slice"].dump();
+    nlohmann::json alert = {{"labels", labels},
+                            {"annotations", annotations},
                             {"startsAt", d.value("start", FormatTimestamp(n.now))}};
     bool resolved = n.kind == Notification::Kind::kResolved;
     if (resolved) {
       const auto end = d.find("end");
-      alert["endsAt"] = end != d.end() && end->is_string() ? end->get<std::string>() : FormatTimestamp(n.now);
+      alert["endsAt"] =
+          end != d.end() && end->is_string() ? end->get<std::string>() : FormatTimestamp(n.now);
     } else {
       alert["endsAt"] = FormatTimestamp(n.now + kFiringHorizonMs);
     }
@@ -156,12 +166,17 @@ class AlertmanagerSink : public Sink {
 
 }  // namespace
 
-Result<std::unique_ptr<Sink>> Sink::Create(const SinkSpec& spec, const Config& config, std::ostream* out) {
+Result<std::unique_ptr<Sink>> Sink::Create(const SinkSpec& spec, const Config& config,
+                                           std::ostream* out) {
   switch (spec.kind) {
-    case SinkSpec::Kind::kStdout: return std::unique_ptr<Sink>(new StdoutSink(out));
-    case SinkSpec::Kind::kJsonLines: return std::unique_ptr<Sink>(new JsonLinesSink(config.ResolvePath(spec.path)));
-    case SinkSpec::Kind::kWebhook: return std::unique_ptr<Sink>(new WebhookSink(spec));
-    case SinkSpec::Kind::kAlertmanager: return std::unique_ptr<Sink>(new AlertmanagerSink(spec));
+    case SinkSpec::Kind::kStdout:
+      return std::unique_ptr<Sink>(new StdoutSink(out));
+    case SinkSpec::Kind::kJsonLines:
+      return std::unique_ptr<Sink>(new JsonLinesSink(config.ResolvePath(spec.path)));
+    case SinkSpec::Kind::kWebhook:
+      return std::unique_ptr<Sink>(new WebhookSink(spec));
+    case SinkSpec::Kind::kAlertmanager:
+      return std::unique_ptr<Sink>(new AlertmanagerSink(spec));
   }
   return InvalidArgument("sink '" + spec.name + "': unknown kind");
 }

@@ -1,10 +1,10 @@
 #include "common/text.h"
 
-#include <cmath>
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>

@@ -89,7 +89,8 @@ Result<TimeMs> ParseTimestamp(std::string_view s) {
   }
   int64_t ms = DaysFromCivil(year, month, day) * kDayMs;
   if (s.size() == 10) return InRange(s, ms);
-  if (s[10] != 'T' && s[10] != 't' && s[10] != ' ') return BadTimestamp(s, "expected 'T' after date");
+  if (s[10] != 'T' && s[10] != 't' && s[10] != ' ')
+    return BadTimestamp(s, "expected 'T' after date");
   if (s.size() < 19) return BadTimestamp(s, "expected HH:MM:SS");
   int hh, mm, ss;
   if (!ReadDigits(p + 11, 2, &hh) || p[13] != ':' || !ReadDigits(p + 14, 2, &mm) || p[16] != ':' ||
@@ -168,26 +169,36 @@ Result<int64_t> ParseDuration(std::string_view s) {
   }
   std::string_view unit(ptr, s.data() + s.size() - ptr);
   int64_t scale = 0;
-  if (unit == "ms") scale = 1;
-  else if (unit == "s") scale = kSecondMs;
-  else if (unit == "m" || unit == "min") scale = kMinuteMs;
-  else if (unit == "h") scale = kHourMs;
-  else if (unit == "d") scale = kDayMs;
-  else if (unit == "w") scale = 7 * kDayMs;
-  else return BadDuration(s, "unit must be ms, s, m, h, d or w");
+  if (unit == "ms")
+    scale = 1;
+  else if (unit == "s")
+    scale = kSecondMs;
+  else if (unit == "m" || unit == "min")
+    scale = kMinuteMs;
+  else if (unit == "h")
+    scale = kHourMs;
+  else if (unit == "d")
+    scale = kDayMs;
+  else if (unit == "w")
+    scale = 7 * kDayMs;
+  else
+    return BadDuration(s, "unit must be ms, s, m, h, d or w");
   if (n <= 0) return BadDuration(s, "must be positive");
   // Checked before multiplying: `9223372036854775807w` must be an error, not a negative width.
   if (n > kMaxDurationMs / scale) {
-    return BadDuration(s, "longer than " +
-                           FormatDuration(kMaxDurationMs) + " (the supported time range)");
+    return BadDuration(
+        s, "longer than " + FormatDuration(kMaxDurationMs) + " (the supported time range)");
   }
   return n * scale;
 }
 
 std::string FormatDuration(int64_t ms) {
-  struct Unit { int64_t size; const char* name; };
-  static constexpr Unit kUnits[] = {{7 * kDayMs, "w"}, {kDayMs, "d"}, {kHourMs, "h"},
-                                    {kMinuteMs, "m"}, {kSecondMs, "s"}, {1, "ms"}};
+  struct Unit {
+    int64_t size;
+    const char* name;
+  };
+  static constexpr Unit kUnits[] = {{7 * kDayMs, "w"}, {kDayMs, "d"},    {kHourMs, "h"},
+                                    {kMinuteMs, "m"},  {kSecondMs, "s"}, {1, "ms"}};
   for (const Unit& u : kUnits) {
     if (ms != 0 && ms % u.size == 0) return std::to_string(ms / u.size) + u.name;
   }

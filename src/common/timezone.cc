@@ -64,7 +64,8 @@ bool ParseDate(const std::string& s, size_t* i, int* month, int* week, int* day,
   ++*i;
   int v[3] = {0, 0, 0};
   for (int k = 0; k < 3; ++k) {
-    while (*i < s.size() && std::isdigit(static_cast<unsigned char>(s[*i]))) v[k] = v[k] * 10 + (s[(*i)++] - '0');
+    while (*i < s.size() && std::isdigit(static_cast<unsigned char>(s[*i])))
+      v[k] = v[k] * 10 + (s[(*i)++] - '0');
     if (k < 2) {
       if (*i >= s.size() || s[*i] != '.') return false;
       ++*i;
@@ -109,7 +110,8 @@ int64_t NthWeekday(int64_t year, int month, int week, int day) {
   int64_t first = DaysFromCivil(year, month, 1);
   int first_dow = static_cast<int>(((first + 4) % 7 + 7) % 7);  // 1970-01-01 was a Thursday
   int64_t d = first + ((day - first_dow) % 7 + 7) % 7 + (week - 1) * int64_t{7};
-  int64_t next_month = month == 12 ? DaysFromCivil(year + 1, 1, 1) : DaysFromCivil(year, month + 1, 1);
+  int64_t next_month =
+      month == 12 ? DaysFromCivil(year + 1, 1, 1) : DaysFromCivil(year, month + 1, 1);
   while (d >= next_month) d -= 7;  // week 5 means the last one
   return d;
 }
@@ -117,7 +119,8 @@ int64_t NthWeekday(int64_t year, int month, int week, int day) {
 // The UTC instants at which daylight time starts and ends in `year`: start is written in
 // standard local time, end in daylight local time.
 void RuleTransitions(const PosixRule& r, int64_t year, TimeMs* start, TimeMs* end) {
-  *start = NthWeekday(year, r.start_month, r.start_week, r.start_day) * kDayMs + r.start_time - r.std_offset;
+  *start = NthWeekday(year, r.start_month, r.start_week, r.start_day) * kDayMs + r.start_time -
+           r.std_offset;
   *end = NthWeekday(year, r.end_month, r.end_week, r.end_day) * kDayMs + r.end_time - r.dst_offset;
 }
 
@@ -177,12 +180,15 @@ Result<TimeZone> TimeZone::Load(const std::string& name) {
     time_size = 8;
   }
   int64_t isut = c[0], isstd = c[1], leap = c[2], timecnt = c[3], typecnt = c[4], charcnt = c[5];
-  size_t need = timecnt * (time_size + 1) + typecnt * 6 + charcnt + leap * (time_size + 4) + isstd + isut;
+  size_t need =
+      timecnt * (time_size + 1) + typecnt * 6 + charcnt + leap * (time_size + 4) + isstd + isut;
   if (typecnt <= 0 || n < at + need) return bad();
   const unsigned char* times = p + at;
   const unsigned char* idx = times + timecnt * time_size;
   const unsigned char* types = idx + timecnt;
-  auto type_offset = [&](int k) { return ReadBig(types + 6 * static_cast<ptrdiff_t>(k), 4) * kSecondMs; };
+  auto type_offset = [&](int k) {
+    return ReadBig(types + 6 * static_cast<ptrdiff_t>(k), 4) * kSecondMs;
+  };
   tz.initial_offset_ = type_offset(0);
   for (int64_t k = 0; k < timecnt; ++k) {
     int type = idx[k];
@@ -194,7 +200,8 @@ Result<TimeZone> TimeZone::Load(const std::string& name) {
     size_t footer = at + need;
     if (footer < n && p[footer] == '\n') {
       size_t end = data.find('\n', footer + 1);
-      std::string rule = data.substr(footer + 1, end == std::string::npos ? std::string::npos : end - footer - 1);
+      std::string rule =
+          data.substr(footer + 1, end == std::string::npos ? std::string::npos : end - footer - 1);
       PosixRule r = ParseRule(rule);
       if (r.valid) {
         // Extend the table with the rule's transitions after the last one, to the end of the

@@ -1,13 +1,14 @@
 // Loading and validating the YAML configuration. Keys are checked against the parameter table
 // first, so a typo is reported with its line and the nearest valid key; then each section is read
 // by its own reader (config/sections.h).
+#include "vigil/config.h"
+
 #include <algorithm>
 #include <filesystem>
 
 #include "common/text.h"
 #include "config/sections.h"
 #include "config/yaml_reader.h"
-#include "vigil/config.h"
 
 namespace vigil {
 namespace {

@@ -20,7 +20,8 @@ Status CheckZone(const YamlReader& r, const YAML::Node& node, const std::string&
 Status ReadCalendarEntry(const YamlReader& r, const YAML::Node& item, const Config& c,
                          CalendarEntry* e) {
   if (!item.IsMap()) return r.Error(item, "detect.calendar[]", "expected a map");
-  if (item["name"]) VIGIL_RETURN_IF_ERROR(r.Scalar(item["name"], "detect.calendar[].name", &e->name));
+  if (item["name"])
+    VIGIL_RETURN_IF_ERROR(r.Scalar(item["name"], "detect.calendar[].name", &e->name));
   for (const char* k : {"start", "end"}) {
     std::string text;
     std::string key = std::string("detect.calendar[].") + k;
@@ -30,7 +31,8 @@ Status ReadCalendarEntry(const YamlReader& r, const YAML::Node& item, const Conf
     if (!t.ok()) return r.Error(item[k], key, t.status().message());
     (std::string_view(k) == "start" ? e->start : e->end) = *t;
   }
-  if (e->end <= e->start) return r.Error(item["end"], "detect.calendar[].end", "must be after start");
+  if (e->end <= e->start)
+    return r.Error(item["end"], "detect.calendar[].end", "must be after start");
   if (const YAML::Node& sl = item["slice"]) {
     if (!sl.IsMap()) return r.Error(sl, "detect.calendar[].slice", "expected a map");
     for (auto it = sl.begin(); it != sl.end(); ++it) {
@@ -55,7 +57,8 @@ Status ReadDetect(const YamlReader& r, const YAML::Node& node, Config* c) {
     VIGIL_RETURN_IF_ERROR(CheckZone(r, node["timezone"], "detect.timezone", d.timezone));
   }
   if (node["zone_dimension"]) {
-    VIGIL_RETURN_IF_ERROR(r.Scalar(node["zone_dimension"], "detect.zone_dimension", &d.zone_dimension));
+    VIGIL_RETURN_IF_ERROR(
+        r.Scalar(node["zone_dimension"], "detect.zone_dimension", &d.zone_dimension));
     if (c->FindDimension(d.zone_dimension) < 0) {
       return r.Error(node["zone_dimension"], "detect.zone_dimension", "unknown dimension");
     }
@@ -65,7 +68,8 @@ Status ReadDetect(const YamlReader& r, const YAML::Node& node, Config* c) {
     for (auto it = zones.begin(); it != zones.end(); ++it) {
       std::string value = it->first.as<std::string>();
       VIGIL_RETURN_IF_ERROR(r.Scalar(it->second, "detect.timezones." + value, &d.timezones[value]));
-      VIGIL_RETURN_IF_ERROR(CheckZone(r, it->second, "detect.timezones." + value, d.timezones[value]));
+      VIGIL_RETURN_IF_ERROR(
+          CheckZone(r, it->second, "detect.timezones." + value, d.timezones[value]));
     }
   }
   if (const YAML::Node& cal = node["calendar"]) {
@@ -80,7 +84,8 @@ Status ReadDetect(const YamlReader& r, const YAML::Node& node, Config* c) {
     VIGIL_RETURN_IF_ERROR(r.Scalar(node["fdr"], "detect.fdr", &d.fdr));
     if (!(d.fdr > 0 && d.fdr < 1)) return r.Error(node["fdr"], "detect.fdr", "must be in (0, 1)");
   }
-  if (node["warmup"]) VIGIL_RETURN_IF_ERROR(r.Duration(node["warmup"], "detect.warmup", &d.warmup_ms));
+  if (node["warmup"])
+    VIGIL_RETURN_IF_ERROR(r.Duration(node["warmup"], "detect.warmup", &d.warmup_ms));
   if (const YAML::Node& det = node["detectors"]) {
     if (!det.IsSequence() || det.size() == 0) {
       return r.Error(det, "detect.detectors", "expected a non-empty list of detector names");
@@ -96,8 +101,8 @@ Status ReadDetect(const YamlReader& r, const YAML::Node& node, Config* c) {
         for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
         return r.Error(n, "detect.detectors",
                        "unknown detector '" + name + "'" +
-                           (near.empty() ? "" : "; did you mean '" + near + "'?") + " (known: " +
-                           list + ")");
+                           (near.empty() ? "" : "; did you mean '" + near + "'?") +
+                           " (known: " + list + ")");
       }
       if (std::find(d.detectors.begin(), d.detectors.end(), name) != d.detectors.end()) {
         return r.Error(n, "detect.detectors", "detector '" + name + "' is listed twice");

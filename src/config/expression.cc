@@ -42,12 +42,13 @@ Result<std::vector<Token>> Tokenize(std::string_view s) {
       t.text = std::string(s.substr(i, j - i));
       i = j;
     } else if (std::isdigit(static_cast<unsigned char>(c)) ||
-               (c == '.' && i + 1 < s.size() && std::isdigit(static_cast<unsigned char>(s[i + 1])))) {
+               (c == '.' && i + 1 < s.size() &&
+                std::isdigit(static_cast<unsigned char>(s[i + 1])))) {
       size_t j = i;
-      while (j < s.size() && (std::isdigit(static_cast<unsigned char>(s[j])) || s[j] == '.' ||
-                              s[j] == 'e' || s[j] == 'E' ||
-                              ((s[j] == '-' || s[j] == '+') && j > i &&
-                               (s[j - 1] == 'e' || s[j - 1] == 'E')))) {
+      while (j < s.size() &&
+             (std::isdigit(static_cast<unsigned char>(s[j])) || s[j] == '.' || s[j] == 'e' ||
+              s[j] == 'E' ||
+              ((s[j] == '-' || s[j] == '+') && j > i && (s[j - 1] == 'e' || s[j - 1] == 'E')))) {
         ++j;
       }
       t.kind = Token::kNumber;
@@ -72,7 +73,8 @@ Result<std::vector<Token>> Tokenize(std::string_view s) {
       for (std::string_view op : kTwo) {
         if (s.substr(i, 2) == op) t.text = std::string(op);
       }
-      if (t.text.size() == 1 && std::string_view("<>()[],!+-*/=").find(c) == std::string_view::npos) {
+      if (t.text.size() == 1 &&
+          std::string_view("<>()[],!+-*/=").find(c) == std::string_view::npos) {
         return ConfigError(std::string("unexpected character '") + c + "' at column " +
                            std::to_string(i + 1));
       }
@@ -124,7 +126,7 @@ struct Predicate::Node {
   enum Role { kDimension, kAttribute, kMeasure, kFlagField, kDevice, kRequest } role = kDimension;
   int index = 0;
   enum Op { kEq, kNe, kLt, kLe, kGt, kGe, kIn } op = kEq;
-  std::vector<std::string> strings;    // kString: one value, or the set for `in`
+  std::vector<std::string> strings;  // kString: one value, or the set for `in`
   double number = 0;
   bool flag_value = true;
   std::vector<std::shared_ptr<const Node>> children;
@@ -235,13 +237,17 @@ class PredicateParser {
       Next();
       return std::shared_ptr<const PNode>(n);
     }
-    if (Peek().kind != Token::kOp || std::string_view("== != < <= > >=").find(Peek().text) ==
-                                         std::string_view::npos) {
+    if (Peek().kind != Token::kOp ||
+        std::string_view("== != < <= > >=").find(Peek().text) == std::string_view::npos) {
       return Error("expected a comparison after '" + field.text + "'");
     }
     std::string op = Next().text;
-    n->op = op == "==" ? PNode::kEq : op == "!=" ? PNode::kNe : op == "<" ? PNode::kLt
-          : op == "<=" ? PNode::kLe : op == ">" ? PNode::kGt : PNode::kGe;
+    n->op = op == "=="   ? PNode::kEq
+            : op == "!=" ? PNode::kNe
+            : op == "<"  ? PNode::kLt
+            : op == "<=" ? PNode::kLe
+            : op == ">"  ? PNode::kGt
+                         : PNode::kGe;
     // Checked before it is consumed: an error names the column of the token it is at.
     if (Peek().kind == Token::kEnd || Peek().kind == Token::kOp) return Error("expected a value");
     Token value = Next();
@@ -267,12 +273,18 @@ class PredicateParser {
         if (v[i].name == t.text) return static_cast<int>(i);
       return -1;
     };
-    if ((n->index = find(mapping_.dimensions)) >= 0) n->role = PNode::kDimension;
-    else if ((n->index = find(mapping_.attributes)) >= 0) n->role = PNode::kAttribute;
-    else if ((n->index = find(mapping_.measures)) >= 0) n->role = PNode::kMeasure;
-    else if ((n->index = find(mapping_.flags)) >= 0) n->role = PNode::kFlagField;
-    else if (t.text == "device_id") n->role = PNode::kDevice;
-    else if (t.text == "request_id") n->role = PNode::kRequest;
+    if ((n->index = find(mapping_.dimensions)) >= 0)
+      n->role = PNode::kDimension;
+    else if ((n->index = find(mapping_.attributes)) >= 0)
+      n->role = PNode::kAttribute;
+    else if ((n->index = find(mapping_.measures)) >= 0)
+      n->role = PNode::kMeasure;
+    else if ((n->index = find(mapping_.flags)) >= 0)
+      n->role = PNode::kFlagField;
+    else if (t.text == "device_id")
+      n->role = PNode::kDevice;
+    else if (t.text == "request_id")
+      n->role = PNode::kRequest;
     else {
       return ConfigError("unknown field '" + t.text + "' at column " + std::to_string(t.column) +
                          " (fields are the names under input: dimensions, measures, flags, "
@@ -289,10 +301,14 @@ class PredicateParser {
 
 bool Eval(const PNode& n, const Event& e) {
   switch (n.kind) {
-    case PNode::kTrue: return true;
-    case PNode::kAnd: return Eval(*n.children[0], e) && Eval(*n.children[1], e);
-    case PNode::kOr: return Eval(*n.children[0], e) || Eval(*n.children[1], e);
-    case PNode::kNot: return !Eval(*n.children[0], e);
+    case PNode::kTrue:
+      return true;
+    case PNode::kAnd:
+      return Eval(*n.children[0], e) && Eval(*n.children[1], e);
+    case PNode::kOr:
+      return Eval(*n.children[0], e) || Eval(*n.children[1], e);
+    case PNode::kNot:
+      return !Eval(*n.children[0], e);
     case PNode::kFlag: {
       FlagValue f = e.flags[n.index];
       return f != FlagValue::kMissing && (f == FlagValue::kTrue) == n.flag_value;
@@ -301,22 +317,37 @@ bool Eval(const PNode& n, const Event& e) {
       double v = e.measures[n.index];
       if (std::isnan(v)) return false;
       switch (n.op) {
-        case PNode::kLt: return v < n.number;
-        case PNode::kLe: return v <= n.number;
-        case PNode::kGt: return v > n.number;
-        case PNode::kGe: return v >= n.number;
-        case PNode::kEq: return v == n.number;
-        default: return v != n.number;
+        case PNode::kLt:
+          return v < n.number;
+        case PNode::kLe:
+          return v <= n.number;
+        case PNode::kGt:
+          return v > n.number;
+        case PNode::kGe:
+          return v >= n.number;
+        case PNode::kEq:
+          return v == n.number;
+        default:
+          return v != n.number;
       }
     }
     case PNode::kString: {
       std::string_view v;
       switch (n.role) {
-        case PNode::kDimension: v = e.dimensions[n.index]; break;
-        case PNode::kAttribute: v = e.attributes[n.index]; break;
-        case PNode::kDevice: v = e.device_id; break;
-        case PNode::kRequest: v = e.request_id; break;
-        default: return false;
+        case PNode::kDimension:
+          v = e.dimensions[n.index];
+          break;
+        case PNode::kAttribute:
+          v = e.attributes[n.index];
+          break;
+        case PNode::kDevice:
+          v = e.device_id;
+          break;
+        case PNode::kRequest:
+          v = e.request_id;
+          break;
+        default:
+          return false;
       }
       if (v.empty()) return false;
       if (n.op == PNode::kIn) {
@@ -445,12 +476,18 @@ class ExpressionParser {
 
 double EvalExpr(const ENode& n, const std::vector<double>& v) {
   switch (n.kind) {
-    case ENode::kNumber: return n.number;
-    case ENode::kInput: return v[n.input];
-    case ENode::kNeg: return -EvalExpr(*n.left, v);
-    case ENode::kAdd: return EvalExpr(*n.left, v) + EvalExpr(*n.right, v);
-    case ENode::kSub: return EvalExpr(*n.left, v) - EvalExpr(*n.right, v);
-    case ENode::kMul: return EvalExpr(*n.left, v) * EvalExpr(*n.right, v);
+    case ENode::kNumber:
+      return n.number;
+    case ENode::kInput:
+      return v[n.input];
+    case ENode::kNeg:
+      return -EvalExpr(*n.left, v);
+    case ENode::kAdd:
+      return EvalExpr(*n.left, v) + EvalExpr(*n.right, v);
+    case ENode::kSub:
+      return EvalExpr(*n.left, v) - EvalExpr(*n.right, v);
+    case ENode::kMul:
+      return EvalExpr(*n.left, v) * EvalExpr(*n.right, v);
     case ENode::kDiv: {
       double d = EvalExpr(*n.right, v);
       return d == 0 ? std::nan("") : EvalExpr(*n.left, v) / d;

@@ -55,9 +55,11 @@ Status ReadStages(const YamlReader& r, const YAML::Node& stages, InputMapping* i
 
 // `input.error_stages`: error-code prefix → one of the stages.
 Status ReadErrorStages(const YamlReader& r, const YAML::Node& map, InputMapping* in) {
-  if (!map.IsMap()) return r.Error(map, "input.error_stages", "expected a map `code prefix: stage`");
+  if (!map.IsMap())
+    return r.Error(map, "input.error_stages", "expected a map `code prefix: stage`");
   if (in->error_code_attribute < 0) {
-    return r.Error(map, "input.error_stages", "needs an attribute named error_code (input.attributes.error_code)");
+    return r.Error(map, "input.error_stages",
+                   "needs an attribute named error_code (input.attributes.error_code)");
   }
   for (auto it = map.begin(); it != map.end(); ++it) {
     std::string prefix = it->first.as<std::string>(), stage;
@@ -65,7 +67,9 @@ Status ReadErrorStages(const YamlReader& r, const YAML::Node& map, InputMapping*
     int found = -1;
     for (int s : in->stages)
       if (in->measures[s].name == stage) found = s;
-    if (found < 0) return r.Error(it->second, "input.error_stages." + prefix, "'" + stage + "' is not one of input.stages");
+    if (found < 0)
+      return r.Error(it->second, "input.error_stages." + prefix,
+                     "'" + stage + "' is not one of input.stages");
     in->error_stages.emplace_back(prefix, found);
   }
   return Status::Ok();
@@ -83,7 +87,8 @@ Status ReadInput(const YamlReader& r, const YAML::Node& node, Config* c) {
   if (node["device_id"]) {
     VIGIL_RETURN_IF_ERROR(r.Scalar(node["device_id"], "input.device_id", &in.device_id_field));
   }
-  if (node["message"]) VIGIL_RETURN_IF_ERROR(r.Scalar(node["message"], "input.message", &in.message_field));
+  if (node["message"])
+    VIGIL_RETURN_IF_ERROR(r.Scalar(node["message"], "input.message", &in.message_field));
   VIGIL_RETURN_IF_ERROR(ReadFields(r, node["dimensions"], "input.dimensions", &in.dimensions));
   VIGIL_RETURN_IF_ERROR(ReadFields(r, node["measures"], "input.measures", &in.measures));
   VIGIL_RETURN_IF_ERROR(ReadFields(r, node["flags"], "input.flags", &in.flags));
@@ -92,7 +97,8 @@ Status ReadInput(const YamlReader& r, const YAML::Node& node, Config* c) {
   if (const YAML::Node& stages = node["stages"]) VIGIL_RETURN_IF_ERROR(ReadStages(r, stages, &in));
   for (size_t i = 0; i < in.attributes.size(); ++i)
     if (in.attributes[i].name == "error_code") in.error_code_attribute = static_cast<int>(i);
-  if (const YAML::Node& map = node["error_stages"]) VIGIL_RETURN_IF_ERROR(ReadErrorStages(r, map, &in));
+  if (const YAML::Node& map = node["error_stages"])
+    VIGIL_RETURN_IF_ERROR(ReadErrorStages(r, map, &in));
   // Names must be unique across all roles: predicates refer to fields by name.
   std::set<std::string> names;
   for (const auto* list : {&in.dimensions, &in.measures, &in.flags, &in.attributes}) {

@@ -12,7 +12,8 @@ Status ReadCube(const YamlReader& r, const YAML::Node& node, Config* c) {
 }
 
 Status ReadStore(const YamlReader& r, const YAML::Node& node, Config* c) {
-  if (node && node["path"]) VIGIL_RETURN_IF_ERROR(r.Scalar(node["path"], "store.path", &c->store_path));
+  if (node && node["path"])
+    VIGIL_RETURN_IF_ERROR(r.Scalar(node["path"], "store.path", &c->store_path));
   return Status::Ok();
 }
 
@@ -20,8 +21,8 @@ Status ReadLimits(const YamlReader& r, const YAML::Node& node, Config* c) {
   if (!node) return Status::Ok();
   Limits& l = c->limits;
   if (node["max_line_bytes"]) {
-    VIGIL_RETURN_IF_ERROR(r.Positive(node["max_line_bytes"], "limits.max_line_bytes",
-                                     &l.max_line_bytes));
+    VIGIL_RETURN_IF_ERROR(
+        r.Positive(node["max_line_bytes"], "limits.max_line_bytes", &l.max_line_bytes));
   }
   if (node["max_dimension_values"]) {
     VIGIL_RETURN_IF_ERROR(r.Positive(node["max_dimension_values"], "limits.max_dimension_values",
@@ -35,8 +36,8 @@ Status ReadLimits(const YamlReader& r, const YAML::Node& node, Config* c) {
     VIGIL_RETURN_IF_ERROR(r.Positive(node["max_cells"], "limits.max_cells", &l.max_cells));
   }
   if (node["max_series_points"]) {
-    VIGIL_RETURN_IF_ERROR(r.Positive(node["max_series_points"], "limits.max_series_points",
-                                     &l.max_series_points));
+    VIGIL_RETURN_IF_ERROR(
+        r.Positive(node["max_series_points"], "limits.max_series_points", &l.max_series_points));
   }
   if (const YAML::Node& per = node["dimension_values"]) {
     if (!per.IsMap()) return r.Error(per, "limits.dimension_values", "expected a map");
@@ -57,13 +58,15 @@ Status ReadServer(const YamlReader& r, const YAML::Node& node, Config* c) {
   ServerSpec& s = c->server;
   if (node["token"]) VIGIL_RETURN_IF_ERROR(r.Scalar(node["token"], "server.token", &s.token));
   if (node["max_body_bytes"]) {
-    VIGIL_RETURN_IF_ERROR(r.Positive(node["max_body_bytes"], "server.max_body_bytes", &s.max_body_bytes));
+    VIGIL_RETURN_IF_ERROR(
+        r.Positive(node["max_body_bytes"], "server.max_body_bytes", &s.max_body_bytes));
   }
   const std::pair<const char*, int64_t*> counts[] = {{"max_connections", &s.max_connections},
                                                      {"max_header_bytes", &s.max_header_bytes},
                                                      {"max_headers", &s.max_headers}};
   for (const auto& [name, out] : counts) {
-    if (node[name]) VIGIL_RETURN_IF_ERROR(r.Positive(node[name], std::string("server.") + name, out));
+    if (node[name])
+      VIGIL_RETURN_IF_ERROR(r.Positive(node[name], std::string("server.") + name, out));
   }
   const std::pair<const char*, int64_t*> timeouts[] = {{"header_timeout", &s.header_timeout_ms},
                                                        {"request_timeout", &s.request_timeout_ms}};
@@ -77,7 +80,8 @@ Status ReadServer(const YamlReader& r, const YAML::Node& node, Config* c) {
 
 Status ReadIngest(const YamlReader& r, const YAML::Node& node, Config* c) {
   if (!node) return Status::Ok();
-  if (node["threads"]) VIGIL_RETURN_IF_ERROR(r.Scalar(node["threads"], "ingest.threads", &c->threads));
+  if (node["threads"])
+    VIGIL_RETURN_IF_ERROR(r.Scalar(node["threads"], "ingest.threads", &c->threads));
   if (c->threads < 0) return r.Error(node["threads"], "ingest.threads", "must be 0 or more");
   return Status::Ok();
 }

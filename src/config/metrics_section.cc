@@ -7,7 +7,9 @@
 
 namespace vigil {
 
-const char* MetricTypeName(MetricType type) { return internal::NameOf(internal::kMetricTypeNames, type); }
+const char* MetricTypeName(MetricType type) {
+  return internal::NameOf(internal::kMetricTypeNames, type);
+}
 
 namespace internal {
 namespace {
@@ -68,8 +70,8 @@ Status ReadMetric(const YamlReader& r, const YAML::Node& name_node, const YAML::
       if (def["of"]) {
         VIGIL_RETURN_IF_ERROR(predicate("of", &m->of));
         // The numerator counts events of the denominator only: where AND of.
-        auto both = Predicate::Compile("(" + m->where->text() + ") and (" + m->of->text() + ")",
-                                       c.input);
+        auto both =
+            Predicate::Compile("(" + m->where->text() + ") and (" + m->of->text() + ")", c.input);
         if (!both.ok()) return r.Error(def["where"], key + ".where", both.status().message());
         m->where = std::move(*both);
       }
@@ -157,7 +159,8 @@ Status ReadMetrics(const YamlReader& r, const YAML::Node& node, Config* c) {
     m.line = it->first.Mark().line + 1;
     const YAML::Node def = it->second;  // a handle: the iterator's proxy is a temporary
     VIGIL_RETURN_IF_ERROR(ReadMetric(r, it->first, def, *c, &m));
-    if (c->FindMetric(m.name) >= 0) return r.Error(it->first, "metrics." + m.name, "declared twice");
+    if (c->FindMetric(m.name) >= 0)
+      return r.Error(it->first, "metrics." + m.name, "declared twice");
     c->metrics.push_back(std::move(m));
   }
   return ResolveExpressions(r, node, c);

@@ -66,14 +66,15 @@ Status ReadMonitor(const YamlReader& r, const YAML::Node& item, const Config& c,
     VIGIL_RETURN_IF_ERROR(ReadSlices(r, item["slices"], "monitors[].slices", c, &m->slices));
   }
   if (item["granularity"]) {
-    VIGIL_RETURN_IF_ERROR(r.Duration(item["granularity"], "monitors[].granularity",
-                                     &m->granularity_ms));
+    VIGIL_RETURN_IF_ERROR(
+        r.Duration(item["granularity"], "monitors[].granularity", &m->granularity_ms));
   }
   if (item["direction"]) {
     std::string d;
     VIGIL_RETURN_IF_ERROR(r.Scalar(item["direction"], "monitors[].direction", &d));
     std::optional<Direction> direction = ValueNamed(kDirectionNames, d);
-    if (!direction) return r.Error(item["direction"], "monitors[].direction", "expected up, down or both");
+    if (!direction)
+      return r.Error(item["direction"], "monitors[].direction", "expected up, down or both");
     m->direction = *direction;
   }
   if (item["min_relative_effect"]) {
@@ -107,9 +108,9 @@ Status ReadMonitors(const YamlReader& r, const YAML::Node& node, Config* c) {
   }
   for (const MonitorSpec& m : c->monitors) {
     if (m.granularity_ms != 0 && m.granularity_ms % c->granularity_ms != 0) {
-      return r.ErrorAtLine(m.line, "monitors[].granularity",
-                           "must be a multiple of cube.granularity (" +
-                               FormatDuration(c->granularity_ms) + ")");
+      return r.ErrorAtLine(
+          m.line, "monitors[].granularity",
+          "must be a multiple of cube.granularity (" + FormatDuration(c->granularity_ms) + ")");
     }
   }
   return Status::Ok();

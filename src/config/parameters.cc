@@ -44,10 +44,18 @@ std::string Slices(const std::vector<SliceSelector>& selectors) {
   std::vector<std::string> items;
   for (const SliceSelector& s : selectors) {
     switch (s.kind) {
-      case SliceSelector::Kind::kAll: items.push_back("all"); break;
-      case SliceSelector::Kind::kEachValue: items.push_back(s.dimensions.at(0)); break;
-      case SliceSelector::Kind::kEachPair: items.push_back(List(s.dimensions)); break;
-      case SliceSelector::Kind::kExplicit: items.push_back(Map(s.slice)); break;
+      case SliceSelector::Kind::kAll:
+        items.push_back("all");
+        break;
+      case SliceSelector::Kind::kEachValue:
+        items.push_back(s.dimensions.at(0));
+        break;
+      case SliceSelector::Kind::kEachPair:
+        items.push_back(List(s.dimensions));
+        break;
+      case SliceSelector::Kind::kExplicit:
+        items.push_back(Map(s.slice));
+        break;
     }
   }
   return List(items);
@@ -88,7 +96,8 @@ std::vector<ParameterSpec> BuildTable() {
        "part) or a map with `name` and `field`."},
       {"input.dimensions[].name", "string", "", "Dimension name used in slices and predicates."},
       {"input.dimensions[].field", "field path", "", "Where the dimension is in the input."},
-      {"input.measures", "map", "", "Numeric fields: `name: field path` (e.g. `e2e: latency_ms.e2e`)."},
+      {"input.measures", "map", "",
+       "Numeric fields: `name: field path` (e.g. `e2e: latency_ms.e2e`)."},
       {"input.measures.<name>", "field path", "", "A measure; missing or null values are normal."},
       {"input.flags", "map", "", "Boolean fields: `name: field path`."},
       {"input.flags.<name>", "field path", "", "A flag (JSON true/false; CSV true/false/1/0)."},
@@ -96,8 +105,10 @@ std::vector<ParameterSpec> BuildTable() {
        "Measures that are pipeline stages, in order (e.g. endpoint, asr_final, nlu, dialog, "
        "tts_first_audio): latency regressions are attributed to them."},
       {"input.error_stages", "map", "",
-       "`code prefix: stage`: failures whose `error_code` attribute starts with the prefix belong to "
-       "that stage (e.g. `ASR_: asr_final`); failure regressions are attributed to stages by them."},
+       "`code prefix: stage`: failures whose `error_code` attribute starts with the prefix belong "
+       "to "
+       "that stage (e.g. `ASR_: asr_final`); failure regressions are attributed to stages by "
+       "them."},
       {"input.error_stages.<name>", "string", "", "The stage of one error-code prefix."},
       {"input.attributes", "map", "",
        "String fields used only in predicates, not as dimensions: `name: field path`."},
@@ -109,7 +120,8 @@ std::vector<ParameterSpec> BuildTable() {
       {"metrics.<name>.type", "enum", "",
        "count | rate | quantile | mean | distinct | expression."},
       {"metrics.<name>.where", "predicate", "",
-       "rate: the events counted in the numerator (among those matching `of`), e.g. `outcome == 'timeout'`."},
+       "rate: the events counted in the numerator (among those matching `of`), e.g. `outcome == "
+       "'timeout'`."},
       {"metrics.<name>.of", "predicate", "all events",
        "rate: the denominator, e.g. `conversation_mode == 'full_duplex'`."},
       {"metrics.<name>.measure", "string", "", "quantile, mean: the measure's name."},
@@ -124,7 +136,8 @@ std::vector<ParameterSpec> BuildTable() {
        "Slices to watch: `all` (all traffic), a dimension name (each of its values), a list of "
        "two dimension names (each pair of values), or a map `{dim: value, ...}` (one slice)."},
       {"monitors[].granularity", "duration", "cube.granularity", "Bucket width judged."},
-      {"monitors[].direction", "enum", internal::NameOf(internal::kDirectionNames, monitor.direction),
+      {"monitors[].direction", "enum",
+       internal::NameOf(internal::kDirectionNames, monitor.direction),
        "up | down | both: which movement is a regression."},
       {"monitors[].min_relative_effect", "number", Number(monitor.min_relative_effect),
        "Smallest relative change that matters (0.05 = 5 %)."},
@@ -132,12 +145,14 @@ std::vector<ParameterSpec> BuildTable() {
        "Smallest absolute change that matters, in the metric's unit."},
       {"monitors[].min_duration", "duration", Duration(monitor.min_duration_ms),
        "How long a change must last before it is an anomaly."},
-      {"monitors[].min_volume", "integer", Integer(monitor.min_volume), "Buckets with fewer events are not judged."},
+      {"monitors[].min_volume", "integer", Integer(monitor.min_volume),
+       "Buckets with fewer events are not judged."},
       {"store", "map", "", "Where results are kept."},
       {"store.path", "path", c.store_path,
        "SQLite database; a relative path is relative to the config file's folder."},
       {"limits", "map", "", "Explicit limits; reaching one is reported."},
-      {"limits.max_line_bytes", "integer", Integer(c.limits.max_line_bytes), "Longer input lines are rejected as bad."},
+      {"limits.max_line_bytes", "integer", Integer(c.limits.max_line_bytes),
+       "Longer input lines are rejected as bad."},
       {"limits.max_dimension_values", "integer", Integer(c.limits.max_dimension_values),
        "Distinct values kept per dimension; later new values fold into `__other__`."},
       {"limits.dimension_values", "map", "", "Per-dimension overrides: `name: limit`."},
@@ -154,18 +169,21 @@ std::vector<ParameterSpec> BuildTable() {
        "IANA time zone of the daily and weekly cycles (e.g. America/New_York)."},
       {"detect.zone_dimension", "string", "",
        "A dimension (e.g. locale) whose value picks the zone of a slice that fixes it."},
-      {"detect.timezones", "map", "", "`value: zone` for zone_dimension (e.g. `de-DE: Europe/Berlin`)."},
+      {"detect.timezones", "map", "",
+       "`value: zone` for zone_dimension (e.g. `de-DE: Europe/Berlin`)."},
       {"detect.timezones.<name>", "string", "", "The IANA zone of one value."},
       {"detect.calendar", "list", "",
        "Periods baselines skip: holidays, planned events. Each: name, start, end, slice."},
       {"detect.calendar[].name", "string", "", "What the period is (e.g. Holi)."},
       {"detect.calendar[].start", "time", "", "Start, RFC 3339 or a date (UTC)."},
       {"detect.calendar[].end", "time", "", "End (exclusive), RFC 3339 or a date (UTC)."},
-      {"detect.calendar[].slice", "map", Map(calendar.slice), "Only this slice (e.g. `{locale: hi-IN}`); empty: all."},
+      {"detect.calendar[].slice", "map", Map(calendar.slice),
+       "Only this slice (e.g. `{locale: hi-IN}`); empty: all."},
       {"detect.calendar[].slice.<name>", "string", "", "The value of one dimension."},
       {"detect.fdr", "number", Number(c.detect.fdr),
        "False-discovery rate controlled per evaluation round across all monitored series."},
-      {"detect.warmup", "duration", Duration(c.detect.warmup_ms), "History a series needs before it is judged."},
+      {"detect.warmup", "duration", Duration(c.detect.warmup_ms),
+       "History a series needs before it is judged."},
       {"detect.detectors", "list", List(c.detect.detectors), "Detectors combined by the ensemble."},
       {"alert", "map", "", "How incidents become notifications: lifecycle, routing, sinks."},
       {"alert.resolve_after", "duration", Duration(c.alert.resolve_after_ms),
@@ -175,10 +193,13 @@ std::vector<ParameterSpec> BuildTable() {
       {"alert.route", "map", Route(c.alert.route),
        "The routing tree's root. Labels: metric, severity, stage (the top stage), status, "
        "paging, owner and every dimension of the incident's slice."},
-      {"alert.route.owner", "string", c.alert.route.owner, "The owning team of what this node routes."},
-      {"alert.route.sinks", "list", List(c.alert.route.sinks), "Sink names that receive what this node routes."},
+      {"alert.route.owner", "string", c.alert.route.owner,
+       "The owning team of what this node routes."},
+      {"alert.route.sinks", "list", List(c.alert.route.sinks),
+       "Sink names that receive what this node routes."},
       {"alert.route.routes", "list", "", "Child nodes, tried in order."},
-      {"alert.route.routes[].match", "map", Map(child_route.match), "`label: value`: every label must equal its value."},
+      {"alert.route.routes[].match", "map", Map(child_route.match),
+       "`label: value`: every label must equal its value."},
       {"alert.route.routes[].match.<name>", "string", "", "One equality matcher."},
       {"alert.route.routes[].match_re", "map", Map(child_route.match_re),
        "`label: regex`: every label must fully match its regular expression."},
@@ -194,9 +215,12 @@ std::vector<ParameterSpec> BuildTable() {
       {"alert.sinks[].path", "path", "", "jsonl: the file appended to (relative to the config)."},
       {"alert.sinks[].url", "url", "",
        "webhook: the endpoint (POST JSON); alertmanager: the base URL (POST /api/v2/alerts)."},
-      {"alert.sinks[].timeout", "duration", Duration(sink.timeout_ms), "webhook, alertmanager: per attempt."},
-      {"alert.sinks[].retries", "integer", Integer(sink.retries), "webhook, alertmanager: attempts after the first."},
-      {"alert.sinks[].backoff", "duration", Duration(sink.backoff_ms), "Wait before the first retry, doubled after each."},
+      {"alert.sinks[].timeout", "duration", Duration(sink.timeout_ms),
+       "webhook, alertmanager: per attempt."},
+      {"alert.sinks[].retries", "integer", Integer(sink.retries),
+       "webhook, alertmanager: attempts after the first."},
+      {"alert.sinks[].backoff", "duration", Duration(sink.backoff_ms),
+       "Wait before the first retry, doubled after each."},
       {"server", "map", "", "The HTTP server and dashboard (`vigil serve`)."},
       {"server.token", "string", "",
        "Bearer token that writes (POST /api/ingest, feedback) must present; empty refuses writes. "
@@ -204,13 +228,16 @@ std::vector<ParameterSpec> BuildTable() {
       {"server.max_body_bytes", "integer", Integer(c.server.max_body_bytes),
        "Largest request body accepted; a larger one is answered 413."},
       {"server.max_connections", "integer", Integer(c.server.max_connections),
-       "Connections open at once, each with its own thread. A new one past it takes the place of the "
+       "Connections open at once, each with its own thread. A new one past it takes the place of "
+       "the "
        "one waiting longest for a request or its head; when all are busy, it is answered 503."},
       {"server.max_header_bytes", "integer", Integer(c.server.max_header_bytes),
        "Largest request line and headers together; a larger head is answered 431."},
-      {"server.max_headers", "integer", Integer(c.server.max_headers), "Most header lines in one request; more are answered 431."},
+      {"server.max_headers", "integer", Integer(c.server.max_headers),
+       "Most header lines in one request; more are answered 431."},
       {"server.header_timeout", "duration", Seconds(c.server.header_timeout_ms),
-       "Time a client has to send a request's whole head, from its first byte; then 408 and close."},
+       "Time a client has to send a request's whole head, from its first byte; then 408 and "
+       "close."},
       {"server.request_timeout", "duration", Seconds(c.server.request_timeout_ms),
        "Time a request's body and answer may take after its head; then the connection closes."},
       {"ingest", "map", "", "Ingestion."},

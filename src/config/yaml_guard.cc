@@ -20,7 +20,8 @@ struct BoundCrossed {
 // size to its parent's, and an alias adds the size of the node its anchor named.
 class ExpansionCounter : public YAML::EventHandler {
  public:
-  ExpansionCounter(uint64_t max_nodes, int max_depth) : max_nodes_(max_nodes), max_depth_(max_depth) {}
+  ExpansionCounter(uint64_t max_nodes, int max_depth)
+      : max_nodes_(max_nodes), max_depth_(max_depth) {}
 
   void OnDocumentStart(const YAML::Mark&) override { anchor_nodes_.clear(); }
   void OnDocumentEnd() override {}
@@ -57,7 +58,8 @@ class ExpansionCounter : public YAML::EventHandler {
   }
   void Open(const YAML::Mark& mark, YAML::anchor_t anchor) {
     if (static_cast<int>(open_.size()) >= max_depth_) {
-      throw BoundCrossed{mark.line + 1, "nested more than " + std::to_string(max_depth_) + " levels deep"};
+      throw BoundCrossed{mark.line + 1,
+                         "nested more than " + std::to_string(max_depth_) + " levels deep"};
     }
     open_.push_back({anchor, 1, mark.line + 1});
   }
@@ -75,8 +77,8 @@ class ExpansionCounter : public YAML::EventHandler {
       size = std::min(size + std::min(n, max_nodes_ + 1), max_nodes_ + 1);
     }
     if (total_ > max_nodes_ || (!open_.empty() && open_.back().nodes > max_nodes_)) {
-      throw BoundCrossed{line, "more than " + std::to_string(max_nodes_) +
-                                            " nodes once its aliases are expanded"};
+      throw BoundCrossed{
+          line, "more than " + std::to_string(max_nodes_) + " nodes once its aliases are expanded"};
     }
   }
 

@@ -12,8 +12,7 @@ namespace vigil::internal {
 namespace {
 
 // `ORIGIN:LINE: PREFIXwhy` at the exception's mark (yaml-cpp's line is 0-based).
-Status FromException(const std::string& origin, std::string_view prefix,
-                     const YAML::Exception& e) {
+Status FromException(const std::string& origin, std::string_view prefix, const YAML::Exception& e) {
   return ConfigError(origin + ":" + std::to_string(e.mark.line + 1) + ": " + std::string(prefix) +
                      e.msg);
 }
@@ -126,8 +125,8 @@ Status YamlReader::Number(const YAML::Node& node, const std::string& key, double
   return Status::Ok();
 }
 
-Status YamlReader::Integer(const YAML::Node& node, const std::string& key, int64_t lo,
-                           int64_t hi, int64_t* out) const {
+Status YamlReader::Integer(const YAML::Node& node, const std::string& key, int64_t lo, int64_t hi,
+                           int64_t* out) const {
   double v = 0;
   VIGIL_RETURN_IF_ERROR(Number(node, key, static_cast<double>(lo), static_cast<double>(hi), &v));
   if (v != std::floor(v)) return Error(node, key, "expected an integer");

@@ -68,8 +68,8 @@ class YamlReader {
     try {
       *out = node.as<T>();
     } catch (const YAML::Exception&) {
-      return Error(node, key, std::string("expected ") + TypeName<T>() + ", got '" +
-                                  node.Scalar() + "'");
+      return Error(node, key,
+                   std::string("expected ") + TypeName<T>() + ", got '" + node.Scalar() + "'");
     }
     return Status::Ok();
   }
@@ -92,10 +92,14 @@ class YamlReader {
  private:
   template <typename T>
   static const char* TypeName() {
-    if constexpr (std::is_same_v<T, std::string>) return "a string";
-    else if constexpr (std::is_same_v<T, bool>) return "true or false";
-    else if constexpr (std::is_integral_v<T>) return "an integer";
-    else return "a number";
+    if constexpr (std::is_same_v<T, std::string>)
+      return "a string";
+    else if constexpr (std::is_same_v<T, bool>)
+      return "true or false";
+    else if constexpr (std::is_integral_v<T>)
+      return "an integer";
+    else
+      return "a number";
   }
   Status ExceptionError(std::string_view prefix, const YAML::Exception& e) const;
 

@@ -26,8 +26,9 @@ Result<Slice> ParseSlice(std::string_view text) {
     }
     std::string dim(part.substr(0, eq));
     for (const auto& [d, v] : slice) {
-      if (d == dim) return InvalidArgument("bad slice '" + std::string(text) + "': '" + dim +
-                                           "' appears twice");
+      if (d == dim)
+        return InvalidArgument("bad slice '" + std::string(text) + "': '" + dim +
+                               "' appears twice");
     }
     slice.emplace_back(dim, std::string(part.substr(eq + 1)));
   }
@@ -61,7 +62,8 @@ bool Aggregate::operator==(const Aggregate& o) const {
 // ---------------------------------------------------------------------------------------------
 // Cube
 
-Cube::Cube(std::shared_ptr<const Config> config) : impl_(std::make_unique<Impl>(std::move(config))) {}
+Cube::Cube(std::shared_ptr<const Config> config)
+    : impl_(std::make_unique<Impl>(std::move(config))) {}
 Cube::~Cube() = default;
 Cube::Cube(Cube&&) noexcept = default;
 Cube& Cube::operator=(Cube&&) noexcept = default;
@@ -143,7 +145,8 @@ namespace {
 
 // The codes Dictionary::Encode would give `values` in turn, without adding them: known values
 // keep theirs, new ones take the next codes, or __other__'s once the limit is reached.
-std::vector<int64_t> PlannedCodes(const internal::Dictionary& dict, const std::vector<std::string>& values) {
+std::vector<int64_t> PlannedCodes(const internal::Dictionary& dict,
+                                  const std::vector<std::string>& values) {
   int64_t other = dict.Find(kOtherValue);
   int64_t next = static_cast<int64_t>(dict.size());
   int64_t real_values = next - (other >= 0 ? 1 : 0);
@@ -178,7 +181,8 @@ Status Cube::CheckMerge(const Cube& other) const {
   // Count the cells the merge would create: cells of `other` not in this cube (two of them may
   // become one when their values fold into __other__).
   std::vector<std::vector<int64_t>> remap(m.ndims);
-  for (size_t d = 0; d < m.ndims; ++d) remap[d] = PlannedCodes(m.dictionaries[d], o.dictionaries[d].values());
+  for (size_t d = 0; d < m.ndims; ++d)
+    remap[d] = PlannedCodes(m.dictionaries[d], o.dictionaries[d].values());
   std::unordered_set<std::string> created;
   std::vector<uint32_t> codes(m.ndims);
   for (size_t i = 0; i < o.cell_bucket.size(); ++i) {
@@ -258,7 +262,6 @@ Result<Cube> Cube::MergedBuckets(const Cube& addition) const {
   return merged;
 }
 
-
 bool Cube::Equivalent(const Cube& other) const {
   if (event_count() != other.event_count() || cell_count() != other.cell_count()) return false;
   const Impl& a = *impl_;
@@ -291,6 +294,5 @@ bool Cube::Equivalent(const Cube& other) const {
   }
   return true;
 }
-
 
 }  // namespace vigil

@@ -42,7 +42,7 @@ struct Cube::Impl {
   std::vector<uint64_t> single_bits;    // predicates the single event matched
   std::vector<uint64_t> single_device;  // its device hash; 0: none
   std::vector<Aggregate> full_cells;
-  bool compact = true;                  // false when there are too many predicates or measures
+  bool compact = true;  // false when there are too many predicates or measures
   // Open addressing: per slot the cell index + 1 (0: empty) and 32 bits of the key's hash, so a
   // probe touches a cell's key only when the hash bits agree (keys are cache misses at scale).
   std::vector<uint64_t> slots;

@@ -12,11 +12,18 @@ namespace {
 void AddParts(const Config& c, int metric, internal::AggregateParts* p) {
   const MetricSpec& m = c.metrics[metric];
   switch (m.type) {
-    case MetricType::kCount: break;
-    case MetricType::kRate: p->counters = true; break;
+    case MetricType::kCount:
+      break;
+    case MetricType::kRate:
+      p->counters = true;
+      break;
     case MetricType::kQuantile:
-    case MetricType::kMean: p->measures[m.measure] = true; break;
-    case MetricType::kDistinct: p->devices = true; break;
+    case MetricType::kMean:
+      p->measures[m.measure] = true;
+      break;
+    case MetricType::kDistinct:
+      p->devices = true;
+      break;
     case MetricType::kExpression:
       for (int in : m.expression_inputs) AddParts(c, in, p);
       break;
@@ -43,15 +50,19 @@ double Cube::MetricValue(int index, const Aggregate& a) const {
   const MetricSpec& m = c.metrics[index];
   constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
   switch (m.type) {
-    case MetricType::kCount: return static_cast<double>(a.count);
+    case MetricType::kCount:
+      return static_cast<double>(a.count);
     case MetricType::kRate: {
       uint64_t num = a.counters[PredicateIndex(impl_->predicates, *m.where)];
       uint64_t den = m.of ? a.counters[PredicateIndex(impl_->predicates, *m.of)] : a.count;
       return den == 0 ? kNaN : static_cast<double>(num) / static_cast<double>(den);
     }
-    case MetricType::kQuantile: return a.measures[m.measure].Quantile(m.q);
-    case MetricType::kMean: return a.measures[m.measure].mean();
-    case MetricType::kDistinct: return a.count == 0 ? 0.0 : std::round(a.devices.Estimate());
+    case MetricType::kQuantile:
+      return a.measures[m.measure].Quantile(m.q);
+    case MetricType::kMean:
+      return a.measures[m.measure].mean();
+    case MetricType::kDistinct:
+      return a.count == 0 ? 0.0 : std::round(a.devices.Estimate());
     case MetricType::kExpression: {
       std::vector<double> inputs;
       for (int in : m.expression_inputs) inputs.push_back(MetricValue(in, a));
@@ -67,21 +78,25 @@ uint64_t Cube::MetricSupport(int index, const Aggregate& a) const {
     case MetricType::kRate:
       return m.of ? a.counters[PredicateIndex(impl_->predicates, *m.of)] : a.count;
     case MetricType::kQuantile:
-    case MetricType::kMean: return a.measures[m.measure].count();
+    case MetricType::kMean:
+      return a.measures[m.measure].count();
     case MetricType::kExpression: {
       uint64_t s = a.count;
       for (int in : m.expression_inputs) s = std::min(s, MetricSupport(in, a));
       return s;
     }
-    default: return a.count;
+    default:
+      return a.count;
   }
 }
 
 double Cube::MetricSamplingError(int index, const Aggregate& a) const {
   const MetricSpec& m = config().metrics[index];
   switch (m.type) {
-    case MetricType::kCount: return std::sqrt(static_cast<double>(a.count));
-    case MetricType::kDistinct: return std::sqrt(std::max(0.0, MetricValue(index, a)));
+    case MetricType::kCount:
+      return std::sqrt(static_cast<double>(a.count));
+    case MetricType::kDistinct:
+      return std::sqrt(std::max(0.0, MetricValue(index, a)));
     case MetricType::kRate: {
       double n = static_cast<double>(MetricSupport(index, a));
       if (n == 0) return 0;
@@ -109,7 +124,8 @@ double Cube::MetricSamplingError(int index, const Aggregate& a) const {
       double sd = (s.Quantile(0.75) - s.Quantile(0.25)) / 1.349;  // robust spread
       return sd / std::sqrt(n);
     }
-    case MetricType::kExpression: return 0;
+    case MetricType::kExpression:
+      return 0;
   }
   return 0;
 }

@@ -21,7 +21,9 @@ Status ResolveRange(const Cube& cube, int64_t g, TimeMs* from, TimeMs* to) {
   int64_t max_points = c.limits.max_series_points;
   bool empty = cube.cell_count() == 0;
   bool explicit_from = *from != 0;
-  if (*to == 0) *to = empty ? (explicit_from ? *from : cube.first_bucket()) : cube.last_bucket() + c.granularity_ms;
+  if (*to == 0)
+    *to = empty ? (explicit_from ? *from : cube.first_bucket())
+                : cube.last_bucket() + c.granularity_ms;
   if (!explicit_from) {
     int64_t span = max_points > kMaxDurationMs / g ? kMaxDurationMs : max_points * g;
     *from = *to - cube.first_bucket() > span ? *to - span : cube.first_bucket();
@@ -42,8 +44,8 @@ Status ResolveRange(const Cube& cube, int64_t g, TimeMs* from, TimeMs* to) {
 Result<int64_t> ResolveGranularity(const Config& c, int64_t granularity_ms) {
   int64_t g = granularity_ms == 0 ? c.granularity_ms : granularity_ms;
   if (g % c.granularity_ms != 0) {
-    return InvalidArgument("granularity " + FormatDuration(g) + " is not a multiple of the cube's " +
-                           FormatDuration(c.granularity_ms));
+    return InvalidArgument("granularity " + FormatDuration(g) +
+                           " is not a multiple of the cube's " + FormatDuration(c.granularity_ms));
   }
   return g;
 }
@@ -186,7 +188,8 @@ Result<Aggregate> Cube::TotalExcluding(const Slice& slice, const Slice& exclude,
   const Impl& m = *impl_;
   bool nothing = false, excludes_nothing = false;
   VIGIL_ASSIGN_OR_RETURN(auto required, m.ResolveSlice(slice, /*strict=*/false, &nothing));
-  VIGIL_ASSIGN_OR_RETURN(auto excluded, m.ResolveSlice(exclude, /*strict=*/false, &excludes_nothing));
+  VIGIL_ASSIGN_OR_RETURN(auto excluded,
+                         m.ResolveSlice(exclude, /*strict=*/false, &excludes_nothing));
   Aggregate total = m.EmptyAggregate();
   if (nothing) return total;
   if (to == 0) to = std::numeric_limits<TimeMs>::max();
@@ -228,7 +231,8 @@ Result<std::vector<LeafCell>> Cube::Cells(const Slice& slice, TimeMs from, TimeM
     auto [it, added] = index.emplace(std::move(key), out.size());
     if (added) {
       LeafCell leaf;
-      for (size_t d = 0; d < m.ndims; ++d) leaf.values.push_back(m.dictionaries[d].Value(m.Codes(i)[d]));
+      for (size_t d = 0; d < m.ndims; ++d)
+        leaf.values.push_back(m.dictionaries[d].Value(m.Codes(i)[d]));
       leaf.aggregate = m.EmptyAggregate();
       out.push_back(std::move(leaf));
     }
@@ -236,6 +240,5 @@ Result<std::vector<LeafCell>> Cube::Cells(const Slice& slice, TimeMs from, TimeM
   }
   return out;
 }
-
 
 }  // namespace vigil

@@ -98,7 +98,8 @@ Status Cube::Impl::DeserializeCells(std::string_view bytes) {
     VIGIL_RETURN_IF_ERROR(in.U8(&kind));
     if (kind != kSingleCell && kind != kFullCell) return in.Error("unknown cell kind");
     // Beyond 64 predicates every cell is stored in full (a single cell's bit set is too small).
-    if (kind == kSingleCell && !compact) return in.Error("single cell with more than 64 predicates");
+    if (kind == kSingleCell && !compact)
+      return in.Error("single cell with more than 64 predicates");
     uint64_t bits = 0, device = 0, count = 1;
     if (kind == kFullCell) {
       VIGIL_RETURN_IF_ERROR(DeserializeAggregate(&in, &a));
@@ -122,14 +123,15 @@ Status Cube::Impl::DeserializeCells(std::string_view bytes) {
     bool created;
     int64_t cell = FindOrAddCell(bucket, codes.data(), &created);
     if (cell < 0) return LimitExceeded("limits.max_cells reached while loading the cube");
-    if (kind == kFullCell) AbsorbFull(cell, created, a);
-    else AbsorbSingle(cell, created, values.data(), bits, device);
+    if (kind == kFullCell)
+      AbsorbFull(cell, created, a);
+    else
+      AbsorbSingle(cell, created, values.data(), bits, device);
     events += count;
   }
   if (!in.done()) return in.Error("trailing bytes");
   return Status::Ok();
 }
-
 
 // ---------------------------------------------------------------------------------------------
 // The whole cube: magic, version, fingerprint, dictionaries, cells.
@@ -172,8 +174,9 @@ Result<Cube> Cube::Deserialize(std::string_view bytes, std::shared_ptr<const Con
   std::string fingerprint;
   VIGIL_RETURN_IF_ERROR(in.String(&fingerprint));
   if (fingerprint != m.config->CubeFingerprint()) {
-    return InvalidArgument("the cube was built with a different configuration (dimensions, "
-                           "measures, predicates or granularity differ)");
+    return InvalidArgument(
+        "the cube was built with a different configuration (dimensions, "
+        "measures, predicates or granularity differ)");
   }
   uint64_t ndims;
   VIGIL_RETURN_IF_ERROR(in.Varint(&ndims));
@@ -195,7 +198,6 @@ Result<Cube> Cube::Deserialize(std::string_view bytes, std::shared_ptr<const Con
   m.ClearDirty();
   return cube;
 }
-
 
 // ---------------------------------------------------------------------------------------------
 // Persistence: changed buckets, a bucket's bytes, and the dictionaries' growth.
@@ -264,8 +266,8 @@ Status Cube::LoadDictionary(const DictionaryDelta& delta) {
     internal::Dictionary& dict = m.dictionaries[d];
     if (dim.first_code != dict.size()) {
       return InvalidArgument("dimension " + std::to_string(d) + ": values start at code " +
-                             std::to_string(dim.first_code) + " but " + std::to_string(dict.size()) +
-                             " are known");
+                             std::to_string(dim.first_code) + " but " +
+                             std::to_string(dict.size()) + " are known");
     }
     for (size_t i = 0; i < dim.values.size(); ++i) {
       if (!dict.Append(dim.values[i])) {

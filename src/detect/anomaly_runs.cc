@@ -53,7 +53,8 @@ void FormAnomalies(const SeriesJob& job, std::vector<Anomaly>* out) {
       size_t b = first;
       while (b > 0 && pts[b - 1].time >= onset) {
         const Assessment& prev = job.assessments[b - 1];
-        double need = 0.5 * std::max(m.min_absolute_effect, m.min_relative_effect * std::abs(prev.expected));
+        double need =
+            0.5 * std::max(m.min_absolute_effect, m.min_relative_effect * std::abs(prev.expected));
         double delta = pts[b - 1].value - prev.expected;
         if (m.direction == Direction::kDown) delta = -delta;
         if (m.direction == Direction::kBoth) delta = std::abs(delta);

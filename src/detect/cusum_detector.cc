@@ -35,8 +35,14 @@ class CusumDetector : public Detector {
     double s = 0;
     TimeMs onset = 0;
     switch (options_.direction) {
-      case Direction::kUp: s = up_; onset = up_onset_; break;
-      case Direction::kDown: s = down_; onset = down_onset_; break;
+      case Direction::kUp:
+        s = up_;
+        onset = up_onset_;
+        break;
+      case Direction::kDown:
+        s = down_;
+        onset = down_onset_;
+        break;
       case Direction::kBoth:
         s = std::max(up_, down_);
         onset = up_ >= down_ ? up_onset_ : down_onset_;
@@ -47,8 +53,8 @@ class CusumDetector : public Detector {
     // The sum decays slowly after a shift ends; a point that does not itself lean the shift's
     // way adds no evidence, so it is not judged significant on the sum's afterglow.
     double lean = options_.direction == Direction::kDown ? -z
-                : options_.direction == Direction::kUp ? z
-                : (up_ >= down_ ? z : -z);
+                  : options_.direction == Direction::kUp ? z
+                                                         : (up_ >= down_ ? z : -z);
     if (lean <= 0.5) a.p_value = 1;
     a.probability = 1 - a.p_value;
     a.onset = s > 0 ? onset : 0;
@@ -87,8 +93,8 @@ class CusumDetector : public Detector {
 class EnsembleDetector : public Detector {
  public:
   explicit EnsembleDetector(const DetectorOptions& options) {
-    bool has_cusum = std::find(options.members.begin(), options.members.end(), "cusum") !=
-                     options.members.end();
+    bool has_cusum =
+        std::find(options.members.begin(), options.members.end(), "cusum") != options.members.end();
     for (const std::string& name : options.members) {
       if (name == "ensemble") continue;
       // CUSUM runs on a seasonal baseline already: reuse its verdict instead of a second one.

@@ -14,14 +14,15 @@ namespace internal {
 // On the descendant when it carries at least half of the ancestor's excess, else on the ancestor.
 std::vector<Anomaly> KeepMostSpecific(std::vector<Anomaly> all) {
   auto excess = [](const Anomaly& a) {
-    return std::abs(a.observed - a.baseline) * static_cast<double>(std::max<uint64_t>(a.support, 1));
+    return std::abs(a.observed - a.baseline) *
+           static_cast<double>(std::max<uint64_t>(a.support, 1));
   };
   std::vector<bool> drop(all.size(), false);
   for (size_t i = 0; i < all.size(); ++i) {
     for (size_t j = 0; j < all.size(); ++j) {
       if (i == j || all[i].metric != all[j].metric || !Overlap(all[i], all[j])) continue;
-      if (all[j].slice.size() > all[i].slice.size() && IsAncestorOrSame(all[i].slice, all[j].slice) &&
-          excess(all[j]) >= 0.5 * excess(all[i])) {
+      if (all[j].slice.size() > all[i].slice.size() &&
+          IsAncestorOrSame(all[i].slice, all[j].slice) && excess(all[j]) >= 0.5 * excess(all[i])) {
         drop[i] = true;  // a descendant carries it
       }
     }
@@ -30,7 +31,8 @@ std::vector<Anomaly> KeepMostSpecific(std::vector<Anomaly> all) {
     if (drop[j]) continue;
     for (size_t i = 0; i < all.size(); ++i) {
       if (i == j || drop[i] || all[i].metric != all[j].metric || !Overlap(all[i], all[j])) continue;
-      if (all[i].slice.size() < all[j].slice.size() && IsAncestorOrSame(all[i].slice, all[j].slice)) {
+      if (all[i].slice.size() < all[j].slice.size() &&
+          IsAncestorOrSame(all[i].slice, all[j].slice)) {
         drop[j] = true;  // part of a broader regression that stays
         break;
       }

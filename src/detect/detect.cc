@@ -15,7 +15,8 @@ Result<std::vector<Anomaly>> DetectSeries(const std::vector<SliceSeries>& series
     jobs.push_back(std::move(job));
   }
   internal::TimeZoneCache zones;
-  for (internal::SeriesJob& job : jobs) VIGIL_RETURN_IF_ERROR(internal::JudgeSeries(config, &job, &zones));
+  for (internal::SeriesJob& job : jobs)
+    VIGIL_RETURN_IF_ERROR(internal::JudgeSeries(config, &job, &zones));
   internal::ControlFalseDiscoveries(&jobs, config.detect.fdr);
   std::vector<Anomaly> out;
   for (const internal::SeriesJob& job : jobs) internal::FormAnomalies(job, &out);
@@ -26,7 +27,8 @@ Result<DetectionReport> Detect(const Cube& cube, const DetectOptions& options) {
   const Config& c = cube.config();
   DetectionReport report;
   if (cube.cell_count() == 0) return report;
-  VIGIL_ASSIGN_OR_RETURN(std::vector<internal::SeriesJob> jobs, internal::BuildSeriesJobs(cube, options));
+  VIGIL_ASSIGN_OR_RETURN(std::vector<internal::SeriesJob> jobs,
+                         internal::BuildSeriesJobs(cube, options));
   internal::TimeZoneCache zones;
   for (internal::SeriesJob& job : jobs) {
     VIGIL_RETURN_IF_ERROR(internal::JudgeSeries(c, &job, &zones));

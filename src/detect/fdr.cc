@@ -5,7 +5,8 @@
 namespace vigil::internal {
 
 void ControlFalseDiscoveries(std::vector<SeriesJob>* jobs, double q) {
-  std::map<std::pair<int64_t, TimeMs>, std::vector<std::pair<double, std::pair<size_t, size_t>>>> rounds;
+  std::map<std::pair<int64_t, TimeMs>, std::vector<std::pair<double, std::pair<size_t, size_t>>>>
+      rounds;
   for (size_t j = 0; j < jobs->size(); ++j) {
     const SeriesJob& job = (*jobs)[j];
     for (size_t i = 0; i < job.p.size(); ++i) {

@@ -20,12 +20,13 @@
 // Assumptions: values are finite; time may repeat or step back (rows are taken as they come).
 // Cost: O(1) amortized per point (the robust scales are refreshed every few dozen points over a
 // window of at most 2,000 residuals), O(days of history) memory.
+#include "detect/nab_detector.h"
+
 #include <algorithm>
 #include <cmath>
 #include <deque>
 #include <unordered_map>
 
-#include "detect/nab_detector.h"
 #include "detect/stats.h"
 #include "vigil/detect.h"
 
@@ -302,9 +303,8 @@ class NabDetector : public Detector {
   std::vector<double> scratch_;
 };
 
-const bool kRegistered = Detector::Register("nab", [](const DetectorOptions& o) {
-  return MakeNabDetector(o, NabParams());
-});
+const bool kRegistered = Detector::Register(
+    "nab", [](const DetectorOptions& o) { return MakeNabDetector(o, NabParams()); });
 
 }  // namespace
 

@@ -44,7 +44,8 @@ Result<std::unique_ptr<Detector>> Detector::Create(std::string_view name,
     std::string known;
     for (const auto& n : Names()) known += (known.empty() ? "" : ", ") + n;
     return NotFound("unknown detector '" + std::string(name) + "'" +
-                    (near.empty() ? "" : "; did you mean '" + near + "'?") + " (known: " + known + ")");
+                    (near.empty() ? "" : "; did you mean '" + near + "'?") + " (known: " + known +
+                    ")");
   }
   return it->second(options);
 }

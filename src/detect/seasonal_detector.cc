@@ -7,9 +7,12 @@ namespace vigil::internal {
 double DirectionalPValue(double z, Direction direction) {
   if (std::isnan(z)) return 1;
   switch (direction) {
-    case Direction::kUp: return NormalUpperTail(z);
-    case Direction::kDown: return NormalUpperTail(-z);
-    case Direction::kBoth: return std::min(1.0, 2 * NormalUpperTail(std::abs(z)));
+    case Direction::kUp:
+      return NormalUpperTail(z);
+    case Direction::kDown:
+      return NormalUpperTail(-z);
+    case Direction::kBoth:
+      return std::min(1.0, 2 * NormalUpperTail(std::abs(z)));
   }
   return 1;
 }
@@ -64,7 +67,8 @@ Assessment SeasonalDetector::Update(const Observation& o) {
   if (first_time_ == INT64_MIN) first_time_ = o.time;
   int64_t offset = options_.utc_offset ? options_.utc_offset(o.time) : 0;
   int64_t local = o.time + offset;
-  int64_t lb = local >= 0 ? local / options_.bucket_ms : (local - options_.bucket_ms + 1) / options_.bucket_ms;
+  int64_t lb = local >= 0 ? local / options_.bucket_ms
+                          : (local - options_.bucket_ms + 1) / options_.bucket_ms;
   int64_t day = (lb * options_.bucket_ms) / kDayMs;
   bool weekend = ((day + 3) % 7 + 7) % 7 >= 5;
   bool seasonal = false;
@@ -74,8 +78,8 @@ Assessment SeasonalDetector::Update(const Observation& o) {
   if (!std::isnan(a.expected) && residuals_.size() >= 12) {
     if (++since_scale_ >= std::max<size_t>(1, residuals_.size() / 24) || std::isnan(model_sigma_)) {
       model_sigma_ = RobustSigma(std::vector<double>(residuals_.begin(), residuals_.end()));
-      bool any_sampling = std::any_of(sampling_var_.begin(), sampling_var_.end(),
-                                      [](double v) { return v > 0; });
+      bool any_sampling =
+          std::any_of(sampling_var_.begin(), sampling_var_.end(), [](double v) { return v > 0; });
       if (any_sampling) {
         scratch_.assign(sampling_var_.begin(), sampling_var_.end());
         typical_sampling_ = MedianInPlace(scratch_);

@@ -28,9 +28,9 @@ class SeasonalDetector : public Detector {
   DetectorOptions options_;
   int64_t day_buckets_;
   std::unordered_map<int64_t, double> by_local_bucket_;
-  std::deque<double> recent_;           // last values, for the fallback
-  std::deque<double> residuals_;        // recent residuals of ordinary points
-  std::deque<double> sampling_var_;     // their sampling variances
+  std::deque<double> recent_;        // last values, for the fallback
+  std::deque<double> residuals_;     // recent residuals of ordinary points
+  std::deque<double> sampling_var_;  // their sampling variances
   size_t scale_window_;
   TimeMs first_time_ = INT64_MIN;
   // The residual spread moves slowly: it is recomputed every few updates, not every one.

@@ -20,8 +20,8 @@ struct SeriesJob {
   bool cohort_group = false;  ///< a value of a one-dimension selector: compared with its siblings
   size_t group = 0;           ///< jobs of the same selector share a group id
   std::vector<Assessment> assessments;
-  std::vector<double> p;         ///< final p-value per point (1: not judged)
-  std::vector<bool> by_cohort;   ///< the p-value came from the cohort comparison
+  std::vector<double> p;        ///< final p-value per point (1: not judged)
+  std::vector<bool> by_cohort;  ///< the p-value came from the cohort comparison
   std::vector<bool> significant;
 };
 

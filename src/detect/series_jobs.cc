@@ -27,8 +27,8 @@ Result<std::vector<SeriesJob>> BuildSeriesJobs(const Cube& cube, const DetectOpt
         case SliceSelector::Kind::kAll:
         case SliceSelector::Kind::kEachValue:
         case SliceSelector::Kind::kEachPair: {
-          VIGIL_ASSIGN_OR_RETURN(found, cube.GroupSeries(m.metric, {}, sel.dimensions, options.from,
-                                                         options.to, g));
+          VIGIL_ASSIGN_OR_RETURN(
+              found, cube.GroupSeries(m.metric, {}, sel.dimensions, options.from, options.to, g));
           break;
         }
         case SliceSelector::Kind::kExplicit: {

@@ -1,6 +1,6 @@
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
-#include <algorithm>
 #include "common/text.h"
 #include "vigil/eval.h"
 
@@ -175,7 +175,8 @@ BacktestReport Backtest(const std::vector<Anomaly>& anomalies, const Truth& trut
 namespace {
 bool Collateral(const Anomaly& a, const Truth& truth) {
   for (const TruthIncident& t : truth.incidents) {
-    if (a.start >= t.start - 30 * kMinuteMs && a.start <= t.end && Related(a.slice, t.slice)) return true;
+    if (a.start >= t.start - 30 * kMinuteMs && a.start <= t.end && Related(a.slice, t.slice))
+      return true;
   }
   return false;
 }
@@ -197,7 +198,8 @@ void ScoreIncidents(const std::vector<Incident>& incidents, const Truth& truth, 
       for (const Anomaly* a : inc.members()) holds = holds || Matches(*a, ti);
       if (!holds) continue;
       if (!inc.evidence.root_causes.empty()) {
-        Slice top(inc.evidence.root_causes[0].slice.begin(), inc.evidence.root_causes[0].slice.end());
+        Slice top(inc.evidence.root_causes[0].slice.begin(),
+                  inc.evidence.root_causes[0].slice.end());
         m.root_cause_exact = m.root_cause_exact || sorted(top) == sorted(ti.slice);
       }
       if (!ti.stage.empty() && !inc.evidence.stages.empty()) {
@@ -240,8 +242,8 @@ void ScoreIncidents(const std::vector<Incident>& incidents, const Truth& truth, 
   }
 }
 
-void ScoreFeedback(const std::vector<Incident>& incidents, const std::map<std::string, Verdict>& verdicts,
-                   BacktestReport* r) {
+void ScoreFeedback(const std::vector<Incident>& incidents,
+                   const std::map<std::string, Verdict>& verdicts, BacktestReport* r) {
   for (size_t i = 0; i < incidents.size() && i < r->incident_truth.size(); ++i) {
     auto it = verdicts.find(incidents[i].id);
     if (it == verdicts.end()) continue;
@@ -288,8 +290,9 @@ double BacktestReport::false_incidents_per_day() const {
 }
 
 double BacktestReport::precision() const {
-  return anomalies == 0 ? 1.0
-                        : static_cast<double>(true_anomalies + collateral_anomalies.size()) / anomalies;
+  return anomalies == 0
+             ? 1.0
+             : static_cast<double>(true_anomalies + collateral_anomalies.size()) / anomalies;
 }
 double BacktestReport::recall() const {
   if (matches.empty()) return 1.0;

@@ -1,8 +1,8 @@
 // The backtest report as JSON (`vigil backtest --json`, vigil.backtest in Python).
 #include <nlohmann/json.hpp>
 
-#include "vigil/eval.h"
 #include "incident/incident_codec.h"
+#include "vigil/eval.h"
 
 namespace vigil {
 
@@ -26,15 +26,22 @@ std::string BacktestReportToJson(const BacktestReport& r) {
   j["median_delay_minutes"] = r.median_delay_ms() / kMinuteMs;
   j["worst_delay_minutes"] = r.worst_delay_ms() / kMinuteMs;
   for (const auto& m : r.matches) {
-    j["truth"].push_back({{"id", m.truth_id}, {"kind", m.kind}, {"found", m.found},
+    j["truth"].push_back({{"id", m.truth_id},
+                          {"kind", m.kind},
+                          {"found", m.found},
                           {"delay_minutes", m.detection_delay_ms / kMinuteMs},
-                          {"exact_slice", m.exact_slice}, {"root_cause_exact", m.root_cause_exact},
+                          {"exact_slice", m.exact_slice},
+                          {"root_cause_exact", m.root_cause_exact},
                           {"stage_first", m.stage_first}});
   }
   for (const auto& [metric, m] : r.by_monitor) {
-    j["by_monitor"][metric] = {{"incidents", m.incidents}, {"quiet", m.quiet}, {"precision", m.precision()},
-                               {"feedback", m.with_feedback}, {"feedback_true", m.feedback_true},
-                               {"feedback_false", m.feedback_false}, {"feedback_duplicate", m.feedback_duplicate},
+    j["by_monitor"][metric] = {{"incidents", m.incidents},
+                               {"quiet", m.quiet},
+                               {"precision", m.precision()},
+                               {"feedback", m.with_feedback},
+                               {"feedback_true", m.feedback_true},
+                               {"feedback_false", m.feedback_false},
+                               {"feedback_duplicate", m.feedback_duplicate},
                                {"precision_with_feedback", m.precision_with_feedback()}};
   }
   for (const auto& [d, a] : r.decoy_hits) {

@@ -3,11 +3,12 @@
 // behaviour of its scorer); see docs/nab.md for the formulas.
 #include "vigil/nab.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <filesystem>
-#include <fmt/format.h>
 #include <fstream>
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -36,7 +37,8 @@ bool ParseDigits(std::string_view s, size_t pos, size_t n, int* out) {
 }
 
 std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.back() == '\r' || s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  while (!s.empty() && (s.back() == '\r' || s.back() == ' ' || s.back() == '\t'))
+    s.remove_suffix(1);
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   return s;
 }
@@ -114,12 +116,14 @@ Result<TimeMs> ParseNabTime(std::string_view text) {
             text[13] == ':' && ParseDigits(text, 14, 2, &mi) && text[16] == ':' &&
             ParseDigits(text, 17, 2, &s);
   if (!ok || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) {
-    return InvalidArgument("not a NAB timestamp (YYYY-MM-DD HH:MM:SS): '" + std::string(text) + "'");
+    return InvalidArgument("not a NAB timestamp (YYYY-MM-DD HH:MM:SS): '" + std::string(text) +
+                           "'");
   }
   int64_t ms = 0;
   if (text.size() > 19) {
     if (text[19] != '.' || text.size() == 20) {
-      return InvalidArgument("not a NAB timestamp (YYYY-MM-DD HH:MM:SS): '" + std::string(text) + "'");
+      return InvalidArgument("not a NAB timestamp (YYYY-MM-DD HH:MM:SS): '" + std::string(text) +
+                             "'");
     }
     int64_t scale = 100;
     for (size_t i = 20; i < text.size(); ++i) {
@@ -140,7 +144,8 @@ Result<NabSeries> ParseNabSeries(std::string_view csv, const std::string& key) {
   size_t slash = key.rfind('/');
   out.category = slash == std::string::npos ? "" : key.substr(0, slash);
   std::string file = slash == std::string::npos ? key : key.substr(slash + 1);
-  if (file.size() > 4 && file.compare(file.size() - 4, 4, ".csv") == 0) file.resize(file.size() - 4);
+  if (file.size() > 4 && file.compare(file.size() - 4, 4, ".csv") == 0)
+    file.resize(file.size() - 4);
   out.name = file;
   size_t line_no = 0;
   bool header = true;
@@ -165,11 +170,13 @@ Result<NabSeries> ParseNabSeries(std::string_view csv, const std::string& key) {
     std::string_view ts = Trim(line.substr(0, comma));
     std::string_view vs = Trim(line.substr(comma + 1));
     auto t = ParseNabTime(ts);
-    if (!t.ok()) return DataError(key + ":" + std::to_string(line_no) + ": " + t.status().message());
+    if (!t.ok())
+      return DataError(key + ":" + std::to_string(line_no) + ": " + t.status().message());
     double v = 0;
     auto [ptr, ec] = std::from_chars(vs.data(), vs.data() + vs.size(), v);
     if (ec != std::errc() || ptr != vs.data() + vs.size() || !std::isfinite(v)) {
-      return DataError(key + ":" + std::to_string(line_no) + ": bad value '" + std::string(vs) + "'");
+      return DataError(key + ":" + std::to_string(line_no) + ": bad value '" + std::string(vs) +
+                       "'");
     }
     out.times.push_back(*t);
     out.values.push_back(v);
@@ -190,7 +197,8 @@ Result<NabSeries> ReadNabSeries(const std::string& data_dir, const std::string& 
 Result<NabWindows> ParseNabWindows(std::string_view json, const std::string& origin) {
   nlohmann::json doc = nlohmann::json::parse(json.begin(), json.end(), nullptr, false);
   if (doc.is_discarded() || !doc.is_object()) {
-    return DataError(origin + ": not a JSON object of \"<category>/<file>.csv\": [[start, end], ...]");
+    return DataError(origin +
+                     ": not a JSON object of \"<category>/<file>.csv\": [[start, end], ...]");
   }
   NabWindows out;
   for (const auto& [key, list] : doc.items()) {
@@ -217,7 +225,8 @@ Result<NabWindows> ReadNabWindows(const std::string& path) {
   return ParseNabWindows(text, path);
 }
 
-Result<std::vector<NabSeries>> ReadNabCorpus(const std::string& data_dir, const NabWindows& windows) {
+Result<std::vector<NabSeries>> ReadNabCorpus(const std::string& data_dir,
+                                             const NabWindows& windows) {
   if (!fs::is_directory(data_dir)) return NotFound(data_dir + ": no such data directory");
   std::vector<NabSeries> out;
   for (const auto& [key, list] : windows) {
@@ -225,7 +234,8 @@ Result<std::vector<NabSeries>> ReadNabCorpus(const std::string& data_dir, const 
     for (const NabWindow& w : list) {
       for (TimeMs t : {w.start, w.end}) {
         if (std::find(s.times.begin(), s.times.end(), t) == s.times.end()) {
-          return DataError(key + ": window bound " + FormatTimestamp(t) + " is not a row timestamp");
+          return DataError(key + ": window bound " + FormatTimestamp(t) +
+                           " is not a row timestamp");
         }
       }
     }
@@ -274,7 +284,8 @@ NabTally NabScoreAt(const NabScoredSeries& scored, const NabProfile& profile, do
   t.windows = scored.windows.size();
   t.perfect = profile.tp * static_cast<double>(scored.windows.size());
   for (size_t i = probation; i < s.size(); ++i) {
-    if (roles[i].window >= 0 && std::isnan(part[roles[i].window])) part[roles[i].window] = -profile.fn;
+    if (roles[i].window >= 0 && std::isnan(part[roles[i].window]))
+      part[roles[i].window] = -profile.fn;
   }
   for (double p : part) {
     if (!std::isnan(p)) t.null_raw += p;
@@ -381,14 +392,16 @@ Result<std::vector<double>> RunNabDetector(const NabSeries& series, std::string_
       options);
 }
 
-Result<std::vector<double>> RunNabDetector(const NabSeries& series, const Detector::Factory& factory,
+Result<std::vector<double>> RunNabDetector(const NabSeries& series,
+                                           const Detector::Factory& factory,
                                            DetectorOptions options) {
   size_t probation = NabProbationLength(series.size());
   // The sampling step, from the probationary rows only.
   std::vector<int64_t> steps;
   size_t learn = std::min(series.size(), std::max<size_t>(probation, 10));
   for (size_t i = 1; i < learn; ++i) {
-    if (series.times[i] > series.times[i - 1]) steps.push_back(series.times[i] - series.times[i - 1]);
+    if (series.times[i] > series.times[i - 1])
+      steps.push_back(series.times[i] - series.times[i - 1]);
   }
   if (!steps.empty()) {
     std::nth_element(steps.begin(), steps.begin() + steps.size() / 2, steps.end());

@@ -15,7 +15,8 @@ namespace vigil {
 namespace {
 
 std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.back() == '\r' || s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  while (!s.empty() && (s.back() == '\r' || s.back() == ' ' || s.back() == '\t'))
+    s.remove_suffix(1);
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   if (s.size() >= 2 && s.front() == '"' && s.back() == '"') s = s.substr(1, s.size() - 2);
   return s;
@@ -41,7 +42,8 @@ bool ParseNumber(std::string_view s, double* out) {
 
 }  // namespace
 
-Result<RootCauseTable> ReadRootCauseCsv(const std::string& path, const RootCauseCsvColumns& columns) {
+Result<RootCauseTable> ReadRootCauseCsv(const std::string& path,
+                                        const RootCauseCsvColumns& columns) {
   std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
   if (!f) return NotFound(path + ": cannot open the cell file");
   std::string text;
@@ -59,7 +61,8 @@ Result<RootCauseTable> ReadRootCauseCsv(const std::string& path, const RootCause
   };
   std::string_view line;
   std::vector<std::string_view> fields;
-  if (!next_line(&line) || Trim(line).empty()) return DataError(path + ": empty file (a header row is expected)");
+  if (!next_line(&line) || Trim(line).empty())
+    return DataError(path + ": empty file (a header row is expected)");
   SplitFields(line, &fields);
   std::string header_list;
   std::unordered_map<std::string_view, size_t> header;
@@ -83,7 +86,8 @@ Result<RootCauseTable> ReadRootCauseCsv(const std::string& path, const RootCause
   if (ratio && (columns.actual_den.empty() || columns.expected_den.empty()))
     return InvalidArgument("a ratio measure needs both denominator columns");
   std::vector<size_t> dim_col(dims);
-  for (size_t d = 0; d < dims; ++d) VIGIL_RETURN_IF_ERROR(column(columns.dimensions[d], &dim_col[d]));
+  for (size_t d = 0; d < dims; ++d)
+    VIGIL_RETURN_IF_ERROR(column(columns.dimensions[d], &dim_col[d]));
   // Numeric columns: actual, expected, then the denominators for a rate.
   std::vector<std::string> num_names = {columns.actual, columns.expected};
   if (ratio) {
@@ -91,7 +95,8 @@ Result<RootCauseTable> ReadRootCauseCsv(const std::string& path, const RootCause
     num_names.push_back(columns.expected_den);
   }
   std::vector<size_t> num_col(num_names.size());
-  for (size_t k = 0; k < num_names.size(); ++k) VIGIL_RETURN_IF_ERROR(column(num_names[k], &num_col[k]));
+  for (size_t k = 0; k < num_names.size(); ++k)
+    VIGIL_RETURN_IF_ERROR(column(num_names[k], &num_col[k]));
   std::vector<std::vector<double>*> num_out = {&t.actual, &t.expected};
   if (ratio) {
     num_out.push_back(&t.actual_den);
@@ -118,8 +123,8 @@ Result<RootCauseTable> ReadRootCauseCsv(const std::string& path, const RootCause
     for (size_t k = 0; k < num_col.size(); ++k) {
       double v;
       if (!ParseNumber(fields[num_col[k]], &v))
-        return DataError(path + ":" + std::to_string(line_no) + ": column '" + num_names[k] + "': '" +
-                         std::string(fields[num_col[k]]) + "' is not a number");
+        return DataError(path + ":" + std::to_string(line_no) + ": column '" + num_names[k] +
+                         "': '" + std::string(fields[num_col[k]]) + "' is not a number");
       num_out[k]->push_back(v);
     }
   }

@@ -14,7 +14,8 @@ void FindChanges(const Cube& cube, const Anomaly& a, int metric, TimeMs from, Ti
                  const std::vector<LeafCell>& cells_now, const std::vector<LeafCell>& cells_before,
                  Evidence* e) {
   const Config& c = cube.config();
-  double total_now = static_cast<double>(now.count), total_before = static_cast<double>(before.count);
+  double total_now = static_cast<double>(now.count),
+         total_before = static_cast<double>(before.count);
   double aggregate_change = cube.MetricValue(metric, now) - cube.MetricValue(metric, before);
   double aggregate_base = cube.MetricValue(metric, before);
   for (size_t d = 0; d < c.input.dimensions.size(); ++d) {
@@ -23,13 +24,17 @@ void FindChanges(const Cube& cube, const Anomaly& a, int metric, TimeMs from, Ti
     std::map<std::string, Aggregate> by_now, by_before;
     for (const LeafCell& cell : cells_now) {
       auto it = by_now.find(cell.values[d]);
-      if (it == by_now.end()) by_now.emplace(cell.values[d], cell.aggregate);
-      else it->second.Merge(cell.aggregate);
+      if (it == by_now.end())
+        by_now.emplace(cell.values[d], cell.aggregate);
+      else
+        it->second.Merge(cell.aggregate);
     }
     for (const LeafCell& cell : cells_before) {
       auto it = by_before.find(cell.values[d]);
-      if (it == by_before.end()) by_before.emplace(cell.values[d], cell.aggregate);
-      else it->second.Merge(cell.aggregate);
+      if (it == by_before.end())
+        by_before.emplace(cell.values[d], cell.aggregate);
+      else
+        it->second.Merge(cell.aggregate);
     }
     // What changed: values whose share rose by 5 points or more (or that are new).
     for (const auto& [value, agg] : by_now) {
@@ -52,7 +57,8 @@ void FindChanges(const Cube& cube, const Anomaly& a, int metric, TimeMs from, Ti
       e->what_changed.push_back(cv);
     }
     // Mix shift along this dimension: the parts' own values held while their shares moved.
-    if (std::isnan(aggregate_change) || aggregate_change == 0 || std::isnan(aggregate_base)) continue;
+    if (std::isnan(aggregate_change) || aggregate_change == 0 || std::isnan(aggregate_base))
+      continue;
     double share_moved = 0, largest_own = 0;
     bool judged = false;
     for (const auto& [value, agg] : by_now) {
@@ -61,7 +67,8 @@ void FindChanges(const Cube& cube, const Anomaly& a, int metric, TimeMs from, Ti
       double prior = b == by_before.end() ? 0 : b->second.count / total_before;
       share_moved += std::abs(after - prior);
       if (b == by_before.end() || after < 0.01 || prior < 0.01) continue;
-      if (cube.MetricSupport(metric, agg) < 100 || cube.MetricSupport(metric, b->second) < 100) continue;
+      if (cube.MetricSupport(metric, agg) < 100 || cube.MetricSupport(metric, b->second) < 100)
+        continue;
       double v_now = cube.MetricValue(metric, agg), v_before = cube.MetricValue(metric, b->second);
       if (std::isnan(v_now) || std::isnan(v_before)) continue;
       judged = true;
@@ -73,9 +80,10 @@ void FindChanges(const Cube& cube, const Anomaly& a, int metric, TimeMs from, Ti
       e->mix_dimension = dim;
     }
   }
-  std::stable_sort(e->what_changed.begin(), e->what_changed.end(), [](const ChangedValue& x, const ChangedValue& y) {
-    return x.share_after - x.share_before > y.share_after - y.share_before;
-  });
+  std::stable_sort(e->what_changed.begin(), e->what_changed.end(),
+                   [](const ChangedValue& x, const ChangedValue& y) {
+                     return x.share_after - x.share_before > y.share_after - y.share_before;
+                   });
   if (e->what_changed.size() > 5) e->what_changed.resize(5);
 }
 

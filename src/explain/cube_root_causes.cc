@@ -61,7 +61,8 @@ std::vector<RootCause> LeafRootCauses(const Cube& cube, const Anomaly& a, int me
         // anomaly's baseline rate for a cell that had no traffic then.
         double den = static_cast<double>(cube.MetricSupport(metric, now));
         double rate = cube.MetricValue(metric, now);
-        double past = ref && cube.MetricSupport(metric, *ref) > 0 ? cube.MetricValue(metric, *ref) : a.baseline;
+        double past = ref && cube.MetricSupport(metric, *ref) > 0 ? cube.MetricValue(metric, *ref)
+                                                                  : a.baseline;
         rc.actual = std::isnan(rate) ? 0 : rate * den;
         rc.actual_den = den;
         rc.expected = (std::isnan(past) ? a.baseline : past) * den;
@@ -80,14 +81,16 @@ std::vector<RootCause> LeafRootCauses(const Cube& cube, const Anomaly& a, int me
       case MetricType::kMean: {
         const QuantileSketch& s = now.measures[m.measure];
         double n = static_cast<double>(s.count());
-        double past = ref && ref->measures[m.measure].count() > 0 ? ref->measures[m.measure].mean() : a.baseline;
+        double past = ref && ref->measures[m.measure].count() > 0 ? ref->measures[m.measure].mean()
+                                                                  : a.baseline;
         rc.actual = s.sum();
         rc.actual_den = n;
         rc.expected = past * n;
         rc.expected_den = n;
         break;
       }
-      default: break;
+      default:
+        break;
     }
     if (rc.actual_den == 0 && m.type != MetricType::kCount) continue;
     cells.push_back(std::move(rc));

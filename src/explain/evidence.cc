@@ -68,7 +68,8 @@ Result<Evidence> CollectEvidence(const Cube& cube, const Anomaly& a) {
   // Leaf cells of both windows, to read shares and per-value metrics along every free dimension.
   VIGIL_ASSIGN_OR_RETURN(auto cells_now, cube.Cells(a.slice, w.from, w.to));
   VIGIL_ASSIGN_OR_RETURN(auto cells_before, cube.Cells(a.slice, w.ref_from, w.ref_to));
-  double total_now = static_cast<double>(now.count), total_before = static_cast<double>(before.count);
+  double total_now = static_cast<double>(now.count),
+         total_before = static_cast<double>(before.count);
   if (total_now > 0 && total_before > 0) {
     e.root_causes = internal::LeafRootCauses(cube, a, metric, cells_now, cells_before);
     // People read a root cause in the metric's own terms (ms, a rate), whatever the search

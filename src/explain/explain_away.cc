@@ -69,7 +69,8 @@ std::vector<Anomaly> ExplainAway(const Cube& cube, std::vector<Anomaly> all) {
     TimeMs to = ax.end ? ax.end : 0;
     for (size_t y = 0; y < all.size(); ++y) {
       if (x == y || drop[y] || moved[y] || !Overlap(ax, all[y]) || all[y].slice.empty()) continue;
-      if (IsAncestorOrSame(ax.slice, all[y].slice) || IsAncestorOrSame(all[y].slice, ax.slice)) continue;
+      if (IsAncestorOrSame(ax.slice, all[y].slice) || IsAncestorOrSame(all[y].slice, ax.slice))
+        continue;
       auto rest = cube.TotalExcluding(ax.slice, all[y].slice, from, to);
       if (!rest.ok() || rest->count == 0) continue;
       double without = cube.MetricValue(metric, *rest);
@@ -87,8 +88,10 @@ std::vector<Anomaly> ExplainAway(const Cube& cube, std::vector<Anomaly> all) {
         const std::string& dimension = d;  // clang 14 cannot capture a structured binding
         auto it = std::find_if(both.begin(), both.end(),
                                [&](const auto& kv) { return kv.first == dimension; });
-        if (it == both.end()) both.emplace_back(d, v);
-        else if (it->second != v) consistent = false;
+        if (it == both.end())
+          both.emplace_back(d, v);
+        else if (it->second != v)
+          consistent = false;
       }
       const MonitorSpec* monitor = nullptr;
       for (const MonitorSpec& m : c.monitors) {

@@ -82,7 +82,8 @@ struct Element {
 
 class Search {
  public:
-  Search(const RootCauseTable& t, const RootCauseOptions& o) : t_(t), o_(o), dims_(t.dimensions.size()) {}
+  Search(const RootCauseTable& t, const RootCauseOptions& o)
+      : t_(t), o_(o), dims_(t.dimensions.size()) {}
 
   Result<std::vector<RootCause>> Run();
 
@@ -111,7 +112,9 @@ class Search {
     }
     return e;
   }
-  double Z(int32_t n, double sum) const { return n > 0 ? sum / (sigma_ * std::sqrt(double(n))) : 0; }
+  double Z(int32_t n, double sum) const {
+    return n > 0 ? sum / (sigma_ * std::sqrt(double(n))) : 0;
+  }
 
   const RootCauseTable& t_;
   const RootCauseOptions& o_;
@@ -120,9 +123,9 @@ class Search {
   double direction_ = 1;  // +1: explaining a rise, -1: a fall
   double sigma_ = kMinSigma;
   double total_dev_ = 0;
-  std::vector<double> x_;     // signed relative deviation per cell (positive: the aggregate's way)
-  std::vector<double> dev_;   // contribution of each cell to the total deviation
-  std::vector<uint8_t> live_; // not yet explained and not a zero cell
+  std::vector<double> x_;      // signed relative deviation per cell (positive: the aggregate's way)
+  std::vector<double> dev_;    // contribution of each cell to the total deviation
+  std::vector<uint8_t> live_;  // not yet explained and not a zero cell
   std::vector<Cuboid> cuboids_;
   std::vector<double> threshold_;  // per depth
 };
@@ -206,7 +209,8 @@ void Search::ChooseDirection() {
 }
 
 Status Search::BuildCuboids() {
-  max_depth_ = o_.max_depth ? std::min(o_.max_depth, dims_) : (dims_ <= kAllDepthsUpTo ? dims_ : kCappedDepth);
+  max_depth_ = o_.max_depth ? std::min(o_.max_depth, dims_)
+                            : (dims_ <= kAllDepthsUpTo ? dims_ : kCappedDepth);
   std::vector<int> index(size_t(1) << dims_, -1);
   size_t live = std::count(live_.begin(), live_.end(), 1);
   uint64_t dense_cap = std::max<uint64_t>(4 * live, 1 << 16);
@@ -348,7 +352,9 @@ std::vector<Element> Search::Refine(Element e) {
     }
     // The rest must look unshifted: not significant, or small beside the shifted children.
     if (rest_n == 0 || shifted_n == 0) continue;
-    if (Z(rest_n, rest_sum) > kUnshifted && rest_sum / rest_n > kSmallShift * shifted_sum / shifted_n) continue;
+    if (Z(rest_n, rest_sum) > kUnshifted &&
+        rest_sum / rest_n > kSmallShift * shifted_sum / shifted_n)
+      continue;
     if (gain > best_gain) {
       best_gain = gain;
       best_dim = int(d);
@@ -447,7 +453,8 @@ Result<std::vector<RootCause>> Search::Run() {
     out.push_back(std::move(rc));
   }
   std::stable_sort(out.begin(), out.end(), [](const RootCause& l, const RootCause& r) {
-    if (l.explained_fraction != r.explained_fraction) return l.explained_fraction > r.explained_fraction;
+    if (l.explained_fraction != r.explained_fraction)
+      return l.explained_fraction > r.explained_fraction;
     return l.score > r.score;
   });
   if (out.size() > o_.max_elements) out.resize(o_.max_elements);
@@ -456,22 +463,26 @@ Result<std::vector<RootCause>> Search::Run() {
 
 }  // namespace
 
-Result<std::vector<RootCause>> LocalizeRootCauses(const RootCauseTable& table, const RootCauseOptions& options) {
+Result<std::vector<RootCause>> LocalizeRootCauses(const RootCauseTable& table,
+                                                  const RootCauseOptions& options) {
   const size_t dims = table.dimensions.size();
   if (dims == 0) return InvalidArgument("root-cause search needs at least one dimension");
   if (dims > kMaxDimensions)
-    return InvalidArgument("root-cause search supports at most " + std::to_string(kMaxDimensions) + " dimensions");
-  if (table.values.size() != dims) return InvalidArgument("root-cause table: one value list per dimension expected");
+    return InvalidArgument("root-cause search supports at most " + std::to_string(kMaxDimensions) +
+                           " dimensions");
+  if (table.values.size() != dims)
+    return InvalidArgument("root-cause table: one value list per dimension expected");
   const size_t n = table.actual.size();
   if (table.expected.size() != n || table.codes.size() != n * dims)
     return InvalidArgument("root-cause table: columns differ in length");
   if (options.ratio && (table.actual_den.size() != n || table.expected_den.size() != n))
-    return InvalidArgument("root-cause table: a ratio measure needs both denominators for every cell");
+    return InvalidArgument(
+        "root-cause table: a ratio measure needs both denominators for every cell");
   for (size_t i = 0; i < n; ++i)
     for (size_t d = 0; d < dims; ++d)
       if (table.codes[i * dims + d] >= table.values[d].size())
-        return InvalidArgument("root-cause table: cell " + std::to_string(i) + " has an unknown value of '" +
-                               table.dimensions[d] + "'");
+        return InvalidArgument("root-cause table: cell " + std::to_string(i) +
+                               " has an unknown value of '" + table.dimensions[d] + "'");
   if (n == 0) return std::vector<RootCause>{};
   Search search(table, options);
   return search.Run();
@@ -491,8 +502,9 @@ Result<std::vector<RootCause>> LocalizeRootCauses(const std::vector<std::string>
   for (size_t i = 0; i < cells.size(); ++i) {
     const RootCauseCell& c = cells[i];
     if (c.values.size() != dims)
-      return InvalidArgument("root-cause cell " + std::to_string(i) + " has " + std::to_string(c.values.size()) +
-                             " values for " + std::to_string(dims) + " dimensions");
+      return InvalidArgument("root-cause cell " + std::to_string(i) + " has " +
+                             std::to_string(c.values.size()) + " values for " +
+                             std::to_string(dims) + " dimensions");
     for (size_t d = 0; d < dims; ++d) {
       auto [it, added] = index[d].try_emplace(c.values[d], uint32_t(t.values[d].size()));
       if (added) t.values[d].push_back(c.values[d]);

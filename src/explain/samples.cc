@@ -40,14 +40,17 @@ struct Collector {
   bool Shows(const Event& e) const {
     switch (metric->type) {
       case MetricType::kRate:
-        return (!metric->of || metric->of->Matches(e)) && metric->where && metric->where->Matches(e);
+        return (!metric->of || metric->of->Matches(e)) && metric->where &&
+               metric->where->Matches(e);
       case MetricType::kQuantile:
       case MetricType::kMean: {
         double v = e.measures[metric->measure];
         if (std::isnan(v)) return false;
-        return primary->direction == Direction::kDown ? v < primary->baseline : v > primary->baseline;
+        return primary->direction == Direction::kDown ? v < primary->baseline
+                                                      : v > primary->baseline;
       }
-      default: return true;
+      default:
+        return true;
     }
   }
 };
@@ -55,7 +58,8 @@ struct Collector {
 // A failure regression belongs to the stages whose errors grew: each stage whose growth beyond
 // the reference (scaled by traffic) is at least two Poisson standard deviations, with its share
 // of that growth. Stages are judged one by one: one stage's errors may rise while another's fall.
-void AttributeFailuresToStages(const Collector& c, const Config& config, double scale, Evidence* e) {
+void AttributeFailuresToStages(const Collector& c, const Config& config, double scale,
+                               Evidence* e) {
   std::vector<StageShare> shares;
   double total = 0;
   for (int s : config.input.stages) {
@@ -66,7 +70,8 @@ void AttributeFailuresToStages(const Collector& c, const Config& config, double 
     StageShare st;
     st.stage = config.input.measures[s].name;
     st.share = growth;
-    st.baseline = c.events_before ? static_cast<double>(c.stage_errors_before[s]) / c.events_before : 0;
+    st.baseline =
+        c.events_before ? static_cast<double>(c.stage_errors_before[s]) / c.events_before : 0;
     st.observed = c.events_now ? now / c.events_now : 0;
     total += growth;
     shares.push_back(st);
@@ -106,7 +111,8 @@ Status AttachSamples(const std::vector<std::string>& files, const Config& config
       c.slice.emplace_back(d, value);
     }
   }
-  const int code_attribute = config.input.error_stages.empty() ? -1 : config.input.error_code_attribute;
+  const int code_attribute =
+      config.input.error_stages.empty() ? -1 : config.input.error_code_attribute;
   for (Collector& c : collectors) {
     c.stage_errors_now.assign(config.input.measures.size(), 0);
     c.stage_errors_before.assign(config.input.measures.size(), 0);
@@ -130,7 +136,8 @@ Status AttachSamples(const std::vector<std::string>& files, const Config& config
       if (!now || e.request_id.empty() || !c.Shows(e)) continue;
       uint64_t h = StableHash(e.request_id);
       if (c.examples.size() == max_examples && h >= c.examples.back().first) continue;
-      auto at = std::lower_bound(c.examples.begin(), c.examples.end(), std::make_pair(h, std::string()));
+      auto at =
+          std::lower_bound(c.examples.begin(), c.examples.end(), std::make_pair(h, std::string()));
       c.examples.insert(at, {h, std::string(e.request_id)});
       if (c.examples.size() > max_examples) c.examples.pop_back();
     }

@@ -41,7 +41,8 @@ double Similarity(const std::vector<std::string>& tmpl, const std::vector<std::s
 std::string TemplateMiner::Mask(std::string_view message) {
   std::string out;
   for (const std::string& t : Tokens(message)) {
-    bool variable = std::any_of(t.begin(), t.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+    bool variable = std::any_of(t.begin(), t.end(),
+                                [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
     if (!out.empty()) out.push_back(' ');
     out += variable ? std::string(kVariable) : t;
   }
@@ -55,7 +56,8 @@ void TemplateMiner::Add(std::string_view message, bool baseline, uint64_t count)
 
 std::vector<ErrorTemplate> TemplateMiner::Templates(double baseline_scale, size_t max) const {
   // Largest first so that the common form shapes each template; ties by text for determinism.
-  std::vector<std::pair<std::string, std::pair<uint64_t, uint64_t>>> order(masked_.begin(), masked_.end());
+  std::vector<std::pair<std::string, std::pair<uint64_t, uint64_t>>> order(masked_.begin(),
+                                                                           masked_.end());
   std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
     return a.second.first + a.second.second > b.second.first + b.second.second;
   });
@@ -93,7 +95,8 @@ std::vector<ErrorTemplate> TemplateMiner::Templates(double baseline_scale, size_
     }
   }
   std::stable_sort(out.begin(), out.end(), [&](const ErrorTemplate& a, const ErrorTemplate& b) {
-    double ia = a.count - a.baseline_count * baseline_scale, ib = b.count - b.baseline_count * baseline_scale;
+    double ia = a.count - a.baseline_count * baseline_scale,
+           ib = b.count - b.baseline_count * baseline_scale;
     if (ia != ib) return ia > ib;
     if (a.count != b.count) return a.count > b.count;
     return a.text < b.text;

@@ -25,7 +25,9 @@ Result<size_t> IndexOfName(const std::string_view (&names)[N], std::string_view 
   for (size_t i = 0; i < N; ++i) {
     expected += std::string(names[i]) + (i + 2 < N ? ", " : i + 2 == N ? " or " : "");
   }
-  return InvalidArgument(expected + ", not " + nlohmann::json(std::string(text)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  return InvalidArgument(expected + ", not " +
+                         nlohmann::json(std::string(text))
+                             .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 // Figures in documents are rounded to what a person can read and a diff stays stable on.
@@ -35,7 +37,9 @@ nlohmann::json NumberOrNull(double v, double scale) {
   return std::isnan(v) ? nlohmann::json(nullptr) : nlohmann::json(Round(v, scale));
 }
 
-nlohmann::json TimeOrNull(TimeMs t) { return t ? nlohmann::json(FormatTimestamp(t)) : nlohmann::json(nullptr); }
+nlohmann::json TimeOrNull(TimeMs t) {
+  return t ? nlohmann::json(FormatTimestamp(t)) : nlohmann::json(nullptr);
+}
 
 // Reads the fields of one object of a document; every error names the incident and the field's
 // path in the document (`root_causes[0].slice`). Missing and null fields keep their defaults
@@ -152,21 +156,25 @@ class FieldReader {
   template <typename Fn>
   Status EachObject(const char* key, Fn&& read_object) const {
     return Each(key, [&](const nlohmann::json& element, const std::string& at) -> Status {
-      if (!element.is_object()) return FieldReader(object_, "", incident_id_).Error(at, "expected an object");
+      if (!element.is_object())
+        return FieldReader(object_, "", incident_id_).Error(at, "expected an object");
       return read_object(FieldReader(element, at + ".", incident_id_));
     });
   }
 
   // Each element of an object array read by `read` into a new element of `out`.
   template <typename T>
-  Status Objects(const char* key, Status (*read)(const FieldReader&, T*), std::vector<T>* out) const {
-    return EachObject(key, [&](const FieldReader& element) { return read(element, &out->emplace_back()); });
+  Status Objects(const char* key, Status (*read)(const FieldReader&, T*),
+                 std::vector<T>* out) const {
+    return EachObject(
+        key, [&](const FieldReader& element) { return read(element, &out->emplace_back()); });
   }
 
   // Each element of a string array.
   Status Texts(const char* key, std::vector<std::string>* out) const {
     return Each(key, [&](const nlohmann::json& element, const std::string& at) -> Status {
-      if (!element.is_string()) return FieldReader(object_, "", incident_id_).Error(at, "expected a string");
+      if (!element.is_string())
+        return FieldReader(object_, "", incident_id_).Error(at, "expected a string");
       out->push_back(element.get<std::string>());
       return Status::Ok();
     });
@@ -174,7 +182,8 @@ class FieldReader {
 
   // A field whose value is one of a set of names.
   template <typename T>
-  Status Named(const char* key, Result<T> (*parse)(std::string_view), T* out, bool required = false) const {
+  Status Named(const char* key, Result<T> (*parse)(std::string_view), T* out,
+               bool required = false) const {
     VIGIL_ASSIGN_OR_RETURN(const nlohmann::json* v, Find(key, required));
     if (!v) return Status::Ok();
     Result<T> parsed = parse(v->is_string() ? v->get<std::string>() : v->dump());
@@ -262,8 +271,12 @@ Status ReadEvidence(const FieldReader& in, Evidence* e) {
 
 }  // namespace
 
-std::string_view ToString(Severity severity) { return kSeverityNames[static_cast<size_t>(severity)]; }
-std::string_view ToString(IncidentStatus status) { return kStatusNames[static_cast<size_t>(status)]; }
+std::string_view ToString(Severity severity) {
+  return kSeverityNames[static_cast<size_t>(severity)];
+}
+std::string_view ToString(IncidentStatus status) {
+  return kStatusNames[static_cast<size_t>(status)];
+}
 std::string_view ToString(Verdict verdict) { return kVerdictNames[static_cast<size_t>(verdict)]; }
 
 Result<Severity> ParseSeverity(std::string_view text) {
@@ -291,7 +304,8 @@ Result<Slice> SliceFromJson(const nlohmann::json& json) {
   if (!json.is_object()) return DataError("a slice must be an object of dimension values");
   Slice slice;
   for (const auto& [dimension, value] : json.items()) {
-    if (!value.is_string()) return DataError("slice dimension '" + dimension + "': expected a string");
+    if (!value.is_string())
+      return DataError("slice dimension '" + dimension + "': expected a string");
     slice.emplace_back(dimension, value.get<std::string>());
   }
   return slice;
@@ -338,7 +352,8 @@ nlohmann::json IncidentToJson(const Incident& incident) {
   for (const StageShare& st : e.stages) {
     // Latency in ms to a tenth; errors per turn (a failure regression's stages) to 1e-4.
     double scale = e.stages_from_errors ? 1e4 : 10;
-    stages.push_back({{"stage", st.stage}, {"share", Round(st.share, 1e3)},
+    stages.push_back({{"stage", st.stage},
+                      {"share", Round(st.share, 1e3)},
                       {"baseline", NumberOrNull(st.baseline, scale)},
                       {"observed", NumberOrNull(st.observed, scale)}});
   }
@@ -346,7 +361,8 @@ nlohmann::json IncidentToJson(const Incident& incident) {
   if (!e.stages.empty()) j["stages_basis"] = e.stages_from_errors ? "error_codes" : "latency";
   nlohmann::json changed = nlohmann::json::array();
   for (const ChangedValue& cv : e.what_changed) {
-    changed.push_back({{"dimension", cv.dimension}, {"value", cv.value},
+    changed.push_back({{"dimension", cv.dimension},
+                       {"value", cv.value},
                        {"first_seen", TimeOrNull(cv.first_seen)},
                        {"share_before", Round(cv.share_before, 1e4)},
                        {"share_after", Round(cv.share_after, 1e4)},
@@ -361,7 +377,8 @@ nlohmann::json IncidentToJson(const Incident& incident) {
   j["traffic_share"] = Round(e.traffic_share, 1e4);
   nlohmann::json templates = nlohmann::json::array();
   for (const ErrorTemplate& t : e.error_templates) {
-    templates.push_back({{"template", t.text}, {"count", t.count}, {"baseline_count", t.baseline_count}});
+    templates.push_back(
+        {{"template", t.text}, {"count", t.count}, {"baseline_count", t.baseline_count}});
   }
   j["error_templates"] = templates;
   j["examples"] = e.examples;
@@ -372,9 +389,12 @@ nlohmann::json IncidentToJson(const Incident& incident) {
   if (incident.retracted) j["retracted"] = true;
   nlohmann::json members = nlohmann::json::array();
   for (const Anomaly* m : incident.members()) {
-    members.push_back({{"metric", m->metric}, {"slice", SliceToJson(m->slice)},
-                       {"start", FormatTimestamp(m->start)}, {"end", TimeOrNull(m->end)},
-                       {"baseline", Round(m->baseline, 1e4)}, {"observed", Round(m->observed, 1e4)},
+    members.push_back({{"metric", m->metric},
+                       {"slice", SliceToJson(m->slice)},
+                       {"start", FormatTimestamp(m->start)},
+                       {"end", TimeOrNull(m->end)},
+                       {"baseline", Round(m->baseline, 1e4)},
+                       {"observed", Round(m->observed, 1e4)},
                        {"relative_change", Round(m->relative_change, 1e3)},
                        {"confidence", Round(m->confidence, 1e4)}});
   }
@@ -396,7 +416,8 @@ Result<Incident> IncidentFromJson(const nlohmann::json& document) {
   VIGIL_RETURN_IF_ERROR(in.Number("baseline", &primary.baseline));
   VIGIL_RETURN_IF_ERROR(in.Number("observed", &primary.observed));
   VIGIL_RETURN_IF_ERROR(in.Number("relative_change", &primary.relative_change));
-  VIGIL_RETURN_IF_ERROR(in.Named("severity", &ParseSeverity, &incident.severity, /*required=*/true));
+  VIGIL_RETURN_IF_ERROR(
+      in.Named("severity", &ParseSeverity, &incident.severity, /*required=*/true));
   VIGIL_RETURN_IF_ERROR(in.Number("confidence", &primary.confidence));
   VIGIL_RETURN_IF_ERROR(in.Time("detected", &primary.detected));
   VIGIL_RETURN_IF_ERROR(in.Text("detector", &primary.detector));
@@ -408,7 +429,8 @@ Result<Incident> IncidentFromJson(const nlohmann::json& document) {
   VIGIL_RETURN_IF_ERROR(in.Bool("paging", &incident.paging));
   IncidentStatus status = IncidentStatus::kOpen;
   VIGIL_RETURN_IF_ERROR(in.Named("status", &ParseIncidentStatus, &status));
-  if (auto it = document.find("status"); it != document.end() && !it->is_null()) incident.status = status;
+  if (auto it = document.find("status"); it != document.end() && !it->is_null())
+    incident.status = status;
   VIGIL_RETURN_IF_ERROR(in.Bool("retracted", &incident.retracted));
   // The members, primary first: the primary's span is its entry's; the rest are related.
   primary.start = incident.start;

@@ -1,7 +1,8 @@
 // Severity and the plain-language summary of an incident, both read from its evidence.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
-#include <fmt/format.h>
 
 #include "common/text.h"
 #include "vigil/incident.h"
@@ -42,7 +43,8 @@ std::string Summarize(const Incident& incident, const Config& config) {
   int m = config.FindMetric(a.metric);
   std::string unit = m >= 0 ? config.metrics[m].unit : "";
   std::string what = a.metric;
-  if (m >= 0 && !config.metrics[m].description.empty()) what = config.metrics[m].description + " (" + a.metric + ")";
+  if (m >= 0 && !config.metrics[m].description.empty())
+    what = config.metrics[m].description + " (" + a.metric + ")";
   auto value = [&](double v) { return FormatValue(v, unit) + (unit == "ms" ? " ms" : ""); };
   std::string out = fmt::format("Since {}, {} on {} {} {} ({} → {}, {} confidence)",
                                 FormatTimestamp(incident.start), what, SliceWords(a.slice),
@@ -52,11 +54,14 @@ std::string Summarize(const Incident& incident, const Config& config) {
   if (incident.end) out += fmt::format(", until {}", FormatTimestamp(incident.end));
   out += ".";
   if (e.mix_shift) {
-    out += fmt::format(" The traffic mix moved along {} while each part held its own value: a "
-                       "mix shift, not paging.", e.mix_dimension);
+    out += fmt::format(
+        " The traffic mix moved along {} while each part held its own value: a "
+        "mix shift, not paging.",
+        e.mix_dimension);
   }
   if (!e.stages.empty() && e.stages.front().share > 0) {
-    out += fmt::format(" Carried by {} ({})", e.stages.front().stage, Percent(e.stages.front().share));
+    out +=
+        fmt::format(" Carried by {} ({})", e.stages.front().stage, Percent(e.stages.front().share));
     if (e.stages.size() > 1 && e.stages[1].share >= 0.1) {
       out += fmt::format(", then {} ({})", e.stages[1].stage, Percent(e.stages[1].share));
     }
@@ -66,8 +71,9 @@ std::string Summarize(const Incident& incident, const Config& config) {
     const RootCause& rc = e.root_causes.front();
     out += fmt::format(" Localized to {} ({} of the deviation)", SliceWords(rc.slice),
                        Percent(rc.explained_fraction));
-    if (e.root_causes.size() > 1) out += fmt::format(" and {} more slice{}", e.root_causes.size() - 1,
-                                                     e.root_causes.size() > 2 ? "s" : "");
+    if (e.root_causes.size() > 1)
+      out += fmt::format(" and {} more slice{}", e.root_causes.size() - 1,
+                         e.root_causes.size() > 2 ? "s" : "");
     out += ".";
   }
   if (!e.what_changed.empty()) {
@@ -78,9 +84,10 @@ std::string Summarize(const Incident& incident, const Config& config) {
     out += ".";
   }
   // A failure template is worth a sentence only when its growth is well beyond Poisson noise.
-  double scale = e.affected_turns > 0 && e.reference_turns > 0 ? static_cast<double>(e.affected_turns) / e.reference_turns : 1.0;
-  if (!e.error_templates.empty() &&
-      e.error_templates.front().count >= 5 &&
+  double scale = e.affected_turns > 0 && e.reference_turns > 0
+                     ? static_cast<double>(e.affected_turns) / e.reference_turns
+                     : 1.0;
+  if (!e.error_templates.empty() && e.error_templates.front().count >= 5 &&
       e.error_templates.front().count - scale * e.error_templates.front().baseline_count >=
           3 * std::sqrt(scale * e.error_templates.front().baseline_count + 1)) {
     const ErrorTemplate& t = e.error_templates.front();

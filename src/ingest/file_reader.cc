@@ -10,8 +10,8 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdio>
 #include <climits>
+#include <cstdio>
 #include <cstring>
 
 namespace vigil::internal {
@@ -96,7 +96,8 @@ Result<InputInfo> CheckInput(const std::string& path) {
   if (S_ISSOCK(st.st_mode)) return IoError(path + ": is a socket, not a file");
   // access() tells whether it could be opened without opening it: opening a FIFO may block, and
   // a second open of a pipe would lose what the first one read.
-  if (access(path.c_str(), R_OK) != 0) return IoError(path + ": cannot open: " + std::strerror(errno));
+  if (access(path.c_str(), R_OK) != 0)
+    return IoError(path + ": cannot open: " + std::strerror(errno));
   InputInfo info;
   info.path = path;
   info.regular = S_ISREG(st.st_mode);
@@ -172,7 +173,8 @@ class GzipStream : public ByteStream {
         }
       } else if (rc == Z_BUF_ERROR || rc == Z_OK) {
         if (produced == 0 && z_.avail_in == 0 && in_end_) {
-          warnings_.push_back(path_ + ": gzip stream truncated after " + std::to_string(total_out_) +
+          warnings_.push_back(path_ + ": gzip stream truncated after " +
+                              std::to_string(total_out_) +
                               " decompressed bytes; kept what was read");
           done_ = true;
         }
@@ -235,7 +237,8 @@ class ZstdStream : public ByteStream {
         frame_open_ = rc != 0;
         if (output.pos == 0 && input_.pos == input_.size && in_end_) {
           if (frame_open_) {
-            warnings_.push_back(path_ + ": zstd stream truncated after " + std::to_string(total_out_) +
+            warnings_.push_back(path_ + ": zstd stream truncated after " +
+                                std::to_string(total_out_) +
                                 " decompressed bytes; kept what was read");
           }
           done_ = true;
@@ -262,7 +265,8 @@ enum class Compression { kNone, kGzip, kZstd };
 
 Compression FromMagic(const unsigned char* m, size_t n) {
   if (n >= 2 && m[0] == 0x1f && m[1] == 0x8b) return Compression::kGzip;
-  if (n >= 4 && m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f && m[3] == 0xfd) return Compression::kZstd;
+  if (n >= 4 && m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f && m[3] == 0xfd)
+    return Compression::kZstd;
   return Compression::kNone;
 }
 
@@ -340,9 +344,15 @@ Result<OpenedInput> OpenInput(const InputInfo& info, std::chrono::milliseconds w
   }
   stream->Unread(std::string(magic, got));
   switch (FromMagic(reinterpret_cast<unsigned char*>(magic), got)) {
-    case Compression::kGzip: opened.stream = std::make_unique<GzipStream>(std::move(stream), path); break;
-    case Compression::kZstd: opened.stream = std::make_unique<ZstdStream>(std::move(stream), path); break;
-    case Compression::kNone: opened.stream = std::move(stream); break;
+    case Compression::kGzip:
+      opened.stream = std::make_unique<GzipStream>(std::move(stream), path);
+      break;
+    case Compression::kZstd:
+      opened.stream = std::make_unique<ZstdStream>(std::move(stream), path);
+      break;
+    case Compression::kNone:
+      opened.stream = std::move(stream);
+      break;
   }
   return opened;
 }

@@ -76,8 +76,8 @@ struct Progress {
 // What a block of an input holds: JSON Lines, or CSV with its header parsed.
 struct Format {
   bool json = true;
-  size_t body = 0;          // offset of the first record in the block it was detected in
-  uint64_t body_line = 1;   // that record's line number, counted from the block's first line
+  size_t body = 0;         // offset of the first record in the block it was detected in
+  uint64_t body_line = 1;  // that record's line number, counted from the block's first line
   std::optional<internal::CsvLineParser> csv;
   std::vector<BadLine> leading_bad;  // lines before a CSV header, numbered like body_line
   std::string warning;               // which format was chosen and why, when evidence was mixed
@@ -106,8 +106,10 @@ void ParseChunk(const Shared& s, Chunk* chunk, Sink&& sink) {
   std::string reason;
   std::optional<internal::JsonLineParser> json;
   std::optional<internal::CsvLineParser> csv;
-  if (s.json) json.emplace(s.config->input);
-  else csv.emplace(*s.csv_prototype);
+  if (s.json)
+    json.emplace(s.config->input);
+  else
+    csv.emplace(*s.csv_prototype);
   size_t pos = chunk->begin;
   uint64_t line_index = 0;
   size_t reported = pos;
@@ -239,10 +241,11 @@ Result<bool> DetectFormat(const std::string& origin, const char* data, size_t si
         out->leading_bad.push_back({"", lines[i].line, "before " + at_line});
       }
       if (header > 0 || json_votes > 0) {
-        out->warning = origin + ": read as CSV with " + at_line + " (its columns name the time field '" +
-                       time_field + "'); " + std::to_string(header) + " line" +
-                       (header == 1 ? "" : "s") + " before it and " + std::to_string(json_votes) +
-                       " JSON object" + (json_votes == 1 ? "" : "s") + " among the first " +
+        out->warning = origin + ": read as CSV with " + at_line +
+                       " (its columns name the time field '" + time_field + "'); " +
+                       std::to_string(header) + " line" + (header == 1 ? "" : "s") +
+                       " before it and " + std::to_string(json_votes) + " JSON object" +
+                       (json_votes == 1 ? "" : "s") + " among the first " +
                        std::to_string(lines.size()) + " lines are reported as bad lines";
       }
       return true;
@@ -254,8 +257,9 @@ Result<bool> DetectFormat(const std::string& origin, const char* data, size_t si
     out->body = 0;
     out->body_line = 1;
     if (json_votes > 0 && json_votes < lines.size()) {
-      out->warning = origin + ": read as JSON Lines: " + std::to_string(json_votes) + " of the first " +
-                     std::to_string(lines.size()) + " non-blank lines are JSON objects" +
+      out->warning = origin + ": read as JSON Lines: " + std::to_string(json_votes) +
+                     " of the first " + std::to_string(lines.size()) +
+                     " non-blank lines are JSON objects" +
                      (header >= 0 ? ", more than the CSV rows from the header-like line " +
                                         std::to_string(lines[header].line)
                                   : "") +
@@ -296,8 +300,9 @@ class CubeBuilder {
       : target_(target), options_(options), progress_(progress) {}
 
   // Parses the whole lines of [begin, end) of `data`, the line at `begin` being `first_line`.
-  Result<BlockCounts> Parse(const std::string& origin, const char* data, size_t readable, size_t begin,
-                            size_t end, uint64_t first_line, const Format& format, IngestStats* stats) {
+  Result<BlockCounts> Parse(const std::string& origin, const char* data, size_t readable,
+                            size_t begin, size_t end, uint64_t first_line, const Format& format,
+                            IngestStats* stats) {
     const Config& config = target_->config();
     int threads = ThreadCount(config, options_);
     // Small inputs are not worth a thread each.
@@ -310,7 +315,8 @@ class CubeBuilder {
       size_t chunk_end = t + 1 == threads ? end : begin + (end - begin) * (t + 1) / threads;
       if (chunk_end < pos) chunk_end = pos;
       if (chunk_end < end) {
-        const char* nl = static_cast<const char*>(std::memchr(data + chunk_end, '\n', end - chunk_end));
+        const char* nl =
+            static_cast<const char*>(std::memchr(data + chunk_end, '\n', end - chunk_end));
         chunk_end = nl ? nl - data + 1 : end;
       }
       chunks[t].end = chunk_end;
@@ -322,10 +328,16 @@ class CubeBuilder {
     size_t sample_lines = 1;
     for (size_t i = begin; i < begin + sample; ++i) sample_lines += data[i] == '\n';
     size_t estimated_events = (end - begin) / std::max<size_t>(1, sample / sample_lines) + 1;
-    while (static_cast<int>(partial_.size()) < threads - 1) partial_.emplace_back(target_->shared_config());
+    while (static_cast<int>(partial_.size()) < threads - 1)
+      partial_.emplace_back(target_->shared_config());
     if (reserved_.size() < static_cast<size_t>(threads)) reserved_.resize(threads, 0);
     for (int t = 0; t < threads; ++t) Reserve(t, estimated_events / threads + 1);
-    Shared shared{&config, data, readable, format.json, format.csv ? &*format.csv : nullptr, progress_,
+    Shared shared{&config,
+                  data,
+                  readable,
+                  format.json,
+                  format.csv ? &*format.csv : nullptr,
+                  progress_,
                   static_cast<size_t>(std::max<int64_t>(0, config.limits.max_bad_lines_shown))};
     if (threads == 1) {
       shared.report = true;
@@ -365,7 +377,8 @@ class CubeBuilder {
   // cardinality limit depends only on the input order and the thread count.
   Status Finish() {
     for (Cube& partial : partial_) {
-      if (partial.cell_count() > 0 || partial.event_count() > 0) VIGIL_RETURN_IF_ERROR(target_->Merge(partial));
+      if (partial.cell_count() > 0 || partial.event_count() > 0)
+        VIGIL_RETURN_IF_ERROR(target_->Merge(partial));
     }
     partial_.clear();
     reserved_.assign(1, reserved_.empty() ? 0 : reserved_[0]);
@@ -397,23 +410,26 @@ class CubeBuilder {
 // Reading inputs block by block
 
 // Parses the whole lines [begin, end) of a block; the line at `begin` is number `first_line`.
-using BlockParser = std::function<Result<BlockCounts>(const char* data, size_t readable, size_t begin,
-                                                      size_t end, uint64_t first_line, const Format&)>;
+using BlockParser =
+    std::function<Result<BlockCounts>(const char* data, size_t readable, size_t begin, size_t end,
+                                      uint64_t first_line, const Format&)>;
 
 void AddBadLine(IngestStats* stats, const Config& config, BadLine bad) {
   ++stats->lines;
   ++stats->bad_lines;
-  if (stats->first_bad_lines.size() < static_cast<size_t>(std::max<int64_t>(0, config.limits.max_bad_lines_shown))) {
+  if (stats->first_bad_lines.size() <
+      static_cast<size_t>(std::max<int64_t>(0, config.limits.max_bad_lines_shown))) {
     stats->first_bad_lines.push_back(std::move(bad));
   }
 }
 
 // Records what format detection found: its warning and the lines before a CSV header. `line`
 // is the number of the first line of the block the format was detected in.
-void NoteFormat(const std::string& origin, const Config& config, const Format& format, uint64_t line,
-                IngestStats* stats) {
+void NoteFormat(const std::string& origin, const Config& config, const Format& format,
+                uint64_t line, IngestStats* stats) {
   if (!format.warning.empty()) stats->warnings.push_back(format.warning);
-  for (const BadLine& b : format.leading_bad) AddBadLine(stats, config, {origin, line - 1 + b.line, b.reason});
+  for (const BadLine& b : format.leading_bad)
+    AddBadLine(stats, config, {origin, line - 1 + b.line, b.reason});
 }
 
 // A stream in blocks of whole lines; the next block is read while this one is parsed. A line
@@ -422,11 +438,12 @@ void NoteFormat(const std::string& origin, const Config& config, const Format& f
 Status ReadStream(const std::string& origin, internal::ByteStream* stream, const Config& config,
                   const IngestOptions& options, IngestStats* stats, const BlockParser& parse) {
   const size_t max_line = static_cast<size_t>(config.limits.max_line_bytes);
-  const size_t block_bytes =
-      std::clamp<size_t>(static_cast<size_t>(ThreadCount(config, options)) * (16 << 20), 16 << 20, 128 << 20);
+  const size_t block_bytes = std::clamp<size_t>(
+      static_cast<size_t>(ThreadCount(config, options)) * (16 << 20), 16 << 20, 128 << 20);
   const uint64_t junk_limit = options.max_bytes_without_event;
   uint64_t bytes_read = 0;
-  // Reads into `buffer` until it holds a block (and at least 1 MiB more than now) or the input ends.
+  // Reads into `buffer` until it holds a block (and at least 1 MiB more than now) or the input
+  // ends.
   auto fill = [&](PaddedBuffer* buffer, bool* at_end) -> Status {
     const size_t want = std::max(block_bytes, buffer->size() + (1 << 20));
     while (buffer->size() < want && !*at_end) {
@@ -468,7 +485,8 @@ Status ReadStream(const std::string& origin, internal::ByteStream* stream, const
         if (skipping) {
           AddBadLine(stats, config,
                      {origin, line,
-                      "line of more than " + std::to_string(skipped) + " bytes with no end yet, over limits.max_line_bytes (" +
+                      "line of more than " + std::to_string(skipped) +
+                          " bytes with no end yet, over limits.max_line_bytes (" +
                           std::to_string(max_line) + ")"});
         }
         stopped = true;
@@ -501,7 +519,8 @@ Status ReadStream(const std::string& origin, internal::ByteStream* stream, const
     bool parse_block = true;
     if (!format) {
       Format detected;
-      VIGIL_ASSIGN_OR_RETURN(bool found, DetectFormat(origin, current.data(), end, config, &detected));
+      VIGIL_ASSIGN_OR_RETURN(bool found,
+                             DetectFormat(origin, current.data(), end, config, &detected));
       if (found) {
         NoteFormat(origin, config, detected, line, stats);
         begin = detected.body;
@@ -522,7 +541,8 @@ Status ReadStream(const std::string& origin, internal::ByteStream* stream, const
     }
     Result<BlockCounts> counts = BlockCounts{};
     if (parse_block && begin < end) {
-      counts = parse(current.data(), current.size() + PaddedBuffer::kPadding, begin, end, first_line, *format);
+      counts = parse(current.data(), current.size() + PaddedBuffer::kPadding, begin, end,
+                     first_line, *format);
     } else if (!parse_block) {
       for (size_t i = 0; i < end; ++i) counts->newlines += current.data()[i] == '\n';
     }
@@ -544,8 +564,8 @@ Status ReadStream(const std::string& origin, internal::ByteStream* stream, const
     stats->warnings.push_back(origin + ": stopped reading at line " + std::to_string(line) + ": " +
                               std::to_string(since_event) +
                               " bytes in a row without a good event, over the limit for a pipe, "
-                              "device or compressed input (" + std::to_string(junk_limit >> 20) +
-                              " MiB); is it telemetry?");
+                              "device or compressed input (" +
+                              std::to_string(junk_limit >> 20) + " MiB); is it telemetry?");
   } else if (!format) {
     stats->warnings.push_back(origin + ": no events (the input is empty)");
   }
@@ -554,22 +574,25 @@ Status ReadStream(const std::string& origin, internal::ByteStream* stream, const
 
 // Reads one input (checked by CheckInput) and hands its lines to `parse`: a mapped file in one
 // block, a stream in blocks.
-Status ReadInput(const internal::InputInfo& info, const Config& config, const IngestOptions& options,
-                 IngestStats* stats, const BlockParser& parse) {
+Status ReadInput(const internal::InputInfo& info, const Config& config,
+                 const IngestOptions& options, IngestStats* stats, const BlockParser& parse) {
   const std::string& origin = info.path;
-  VIGIL_ASSIGN_OR_RETURN(internal::OpenedInput input, internal::OpenInput(info, options.pipe_writer_wait));
+  VIGIL_ASSIGN_OR_RETURN(internal::OpenedInput input,
+                         internal::OpenInput(info, options.pipe_writer_wait));
   ++stats->files;
   if (input.stream) return ReadStream(origin, input.stream.get(), config, options, stats, parse);
   const InputData& data = input.mapped;
   stats->bytes += data.size();
   Format format;
-  VIGIL_ASSIGN_OR_RETURN(bool found, DetectFormat(origin, data.data(), data.size(), config, &format));
+  VIGIL_ASSIGN_OR_RETURN(bool found,
+                         DetectFormat(origin, data.data(), data.size(), config, &format));
   if (!found) {
     stats->warnings.push_back(origin + ": no events (the file is empty)");
     return Status::Ok();
   }
   NoteFormat(origin, config, format, 1, stats);
-  return parse(data.data(), data.readable(), format.body, data.size(), format.body_line, format).status();
+  return parse(data.data(), data.readable(), format.body, data.size(), format.body_line, format)
+      .status();
 }
 
 // Checks every input before any is read, so that a typo in the last one fails first.
@@ -607,9 +630,9 @@ Result<IngestStats> IngestFiles(const std::vector<std::string>& paths, Cube* cub
     progress.Report();
   }
   if (stats.events == 0) {
-    std::string why = stats.lines == 0 ? "the input is empty"
-                                       : "every one of the " + std::to_string(stats.lines) +
-                                             " lines was bad";
+    std::string why = stats.lines == 0
+                          ? "the input is empty"
+                          : "every one of the " + std::to_string(stats.lines) + " lines was bad";
     if (!stats.first_bad_lines.empty()) {
       const BadLine& b = stats.first_bad_lines.front();
       why += " (first: " + b.file + ":" + std::to_string(b.line) + ": " + b.reason + ")";
@@ -635,7 +658,8 @@ Result<IngestStats> ScanFiles(const std::vector<std::string>& paths, const Confi
   IngestOptions options;
   for (const internal::InputInfo& in : inputs) {
     if (!in.regular) {
-      stats.warnings.push_back(in.path + ": not a regular file, so it cannot be read a second time; "
+      stats.warnings.push_back(in.path +
+                               ": not a regular file, so it cannot be read a second time; "
                                "no examples are taken from it");
       continue;
     }
@@ -644,7 +668,7 @@ Result<IngestStats> ScanFiles(const std::vector<std::string>& paths, const Confi
         [&](const char* data, size_t readable, size_t begin, size_t end, uint64_t first_line,
             const Format& format) -> Result<BlockCounts> {
           (void)first_line;
-          Shared shared{&config, data, readable, format.json, format.csv ? &*format.csv : nullptr,
+          Shared shared{&config,   data, readable, format.json, format.csv ? &*format.csv : nullptr,
                         &progress, 0};
           Chunk chunk;
           chunk.begin = begin;
@@ -676,12 +700,14 @@ Result<IngestStats> IngestBuffer(std::string_view text, const std::string& origi
   progress.options = &options;
   progress.bytes_total = text.size();
   Format format;
-  VIGIL_ASSIGN_OR_RETURN(bool found, DetectFormat(origin, buffer.data(), buffer.size(), scratch.config(), &format));
+  VIGIL_ASSIGN_OR_RETURN(
+      bool found, DetectFormat(origin, buffer.data(), buffer.size(), scratch.config(), &format));
   if (found) {
     NoteFormat(origin, scratch.config(), format, 1, &stats);
     CubeBuilder builder(&scratch, options, &progress);
-    VIGIL_RETURN_IF_ERROR(builder.Parse(origin, buffer.data(), buffer.readable(), format.body, buffer.size(),
-                                        format.body_line, format, &stats)
+    VIGIL_RETURN_IF_ERROR(builder
+                              .Parse(origin, buffer.data(), buffer.readable(), format.body,
+                                     buffer.size(), format.body_line, format, &stats)
                               .status());
     VIGIL_RETURN_IF_ERROR(builder.Finish());
   } else {

@@ -50,15 +50,24 @@ namespace {
 // Stores a text value for a string role; false for roles that do not take text.
 bool AssignText(const FieldTarget& t, std::string_view text, Event* e) {
   switch (t.role) {
-    case FieldTarget::kRequestId: e->request_id = text; return true;
-    case FieldTarget::kDeviceId: e->device_id = text; return true;
-    case FieldTarget::kDimension: e->dimensions[t.index] = text; return true;
+    case FieldTarget::kRequestId:
+      e->request_id = text;
+      return true;
+    case FieldTarget::kDeviceId:
+      e->device_id = text;
+      return true;
+    case FieldTarget::kDimension:
+      e->dimensions[t.index] = text;
+      return true;
     case FieldTarget::kAttribute:
       e->attributes[t.index] = text;
       if (t.also_message) e->message = text;
       return true;
-    case FieldTarget::kMessage: e->message = text; return true;
-    default: return false;
+    case FieldTarget::kMessage:
+      e->message = text;
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -190,7 +199,8 @@ void ScalarText(simdjson::dom::element v, std::string* out) {
     case simdjson::dom::element_type::BOOL:
       out->assign(bool(v) ? "true" : "false");
       return;
-    default: break;
+    default:
+      break;
   }
   out->assign(buf, end);
 }
@@ -243,7 +253,8 @@ bool JsonLineParser::Assign(const FieldTarget& t, simdjson::dom::element value, 
     }
     case FieldTarget::kMeasure: {
       if (!number) {
-        if (type == ET::STRING) return fail("expected a number, got \"" + Shown(std::string_view(value)) + "\"");
+        if (type == ET::STRING)
+          return fail("expected a number, got \"" + Shown(std::string_view(value)) + "\"");
         return fail("expected a number");
       }
       double d = double(value);

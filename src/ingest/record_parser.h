@@ -14,10 +14,20 @@ namespace vigil::internal {
 
 /// Where a mapped field goes in an Event.
 struct FieldTarget {
-  enum Role { kNone, kTime, kRequestId, kDeviceId, kDimension, kMeasure, kFlag, kAttribute, kMessage };
+  enum Role {
+    kNone,
+    kTime,
+    kRequestId,
+    kDeviceId,
+    kDimension,
+    kMeasure,
+    kFlag,
+    kAttribute,
+    kMessage
+  };
   Role role = kNone;
   int index = 0;
-  std::string path;  ///< dotted path, for messages
+  std::string path;           ///< dotted path, for messages
   bool also_message = false;  ///< an attribute that is also the failure message (same field)
 };
 

@@ -25,9 +25,8 @@ Status RunWorkers(int n, const std::string& what, const std::function<Status(int
   std::vector<std::future<Status>> futures;
   futures.reserve(n);
   for (int i = 0; i < n; ++i) {
-    futures.push_back(std::async(std::launch::async, [&what, &work, i] {
-      return Guarded(what, [&] { return work(i); });
-    }));
+    futures.push_back(std::async(
+        std::launch::async, [&what, &work, i] { return Guarded(what, [&] { return work(i); }); }));
   }
   for (auto& f : futures) {
     while (f.wait_for(std::chrono::milliseconds(200)) != std::future_status::ready) {

@@ -40,7 +40,8 @@ Result<Investigation> Investigate(const Cube& cube, const InvestigateOptions& op
     kept.push_back(a);
   }
   out.incidents = GroupIncidents(kept);
-  VIGIL_RETURN_IF_ERROR(ExplainIncidents(cube, options.files, &out.incidents, options.max_examples));
+  VIGIL_RETURN_IF_ERROR(
+      ExplainIncidents(cube, options.files, &out.incidents, options.max_examples));
   return out;
 }
 

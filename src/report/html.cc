@@ -1,7 +1,8 @@
 #include "report/html.h"
 
-#include <cmath>
 #include <fmt/format.h>
+
+#include <cmath>
 
 #include "common/text.h"
 #include "vigil/report.h"
@@ -13,12 +14,23 @@ std::string HtmlEscape(std::string_view text) {
   out.reserve(text.size() + text.size() / 8);
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -56,7 +68,9 @@ CivilTime ToCivil(TimeMs t, int64_t offset_ms) {
   return c;
 }
 
-std::string MonthDay(const CivilTime& c) { return fmt::format("{} {}", kMonths[c.month - 1], c.day); }
+std::string MonthDay(const CivilTime& c) {
+  return fmt::format("{} {}", kMonths[c.month - 1], c.day);
+}
 
 std::string HourMinute(const CivilTime& c) { return fmt::format("{:02}:{:02}", c.hour, c.minute); }
 
@@ -67,7 +81,8 @@ std::string DateTime(const CivilTime& c) {
 std::string OffsetName(int64_t offset_ms) {
   if (offset_ms == 0) return "UTC";
   int64_t minutes = std::abs(offset_ms) / kMinuteMs;
-  return fmt::format("UTC{}{:02}:{:02}", offset_ms < 0 ? "\u2212" : "+", minutes / 60, minutes % 60);
+  return fmt::format("UTC{}{:02}:{:02}", offset_ms < 0 ? "\u2212" : "+", minutes / 60,
+                     minutes % 60);
 }
 
 std::string LocalTimeLabel(TimeMs t, const TimeZone& zone) {

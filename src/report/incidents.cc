@@ -1,8 +1,9 @@
 // Stored incidents as people read them: loading them from either store table, and one incident
 // rendered as HTML for the report and the dashboard alike.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
-#include <fmt/format.h>
 
 #include "common/text.h"
 #include "report/html.h"
@@ -81,7 +82,8 @@ Result<std::vector<StoredIncident>> LoadStoredIncidents(Store* store) {
     out.push_back({std::move(r), std::move(*incident)});
   }
   std::stable_sort(out.begin(), out.end(), [](const StoredIncident& a, const StoredIncident& b) {
-    return a.record.start != b.record.start ? a.record.start < b.record.start : a.record.id < b.record.id;
+    return a.record.start != b.record.start ? a.record.start < b.record.start
+                                            : a.record.id < b.record.id;
   });
   return out;
 }
@@ -116,19 +118,23 @@ Result<std::string> RenderIncident(const Cube& cube, const StoredIncident& incid
   TimeMs end = r.end ? r.end : d.end;
   auto [from, to] = IncidentWindow(cube, incident);
 
-  std::string out = fmt::format("<article class=\"incident sev-{}\" id=\"{}\" data-id=\"{}\">",
-                                HtmlEscape(severity), HtmlEscape(internal::AnchorId(r.id)),
-                                HtmlEscape(r.id));
+  std::string out =
+      fmt::format("<article class=\"incident sev-{}\" id=\"{}\" data-id=\"{}\">",
+                  HtmlEscape(severity), HtmlEscape(internal::AnchorId(r.id)), HtmlEscape(r.id));
   out += "<header class=\"incident-head\"><div class=\"badges\">";
-  out += "<span class=\"badge sev sev-" + HtmlEscape(severity) + "\">" + HtmlEscape(severity) + "</span>";
-  out += "<span class=\"badge status status-" + HtmlEscape(status) + "\">" + HtmlEscape(status) + "</span>";
+  out += "<span class=\"badge sev sev-" + HtmlEscape(severity) + "\">" + HtmlEscape(severity) +
+         "</span>";
+  out += "<span class=\"badge status status-" + HtmlEscape(status) + "\">" + HtmlEscape(status) +
+         "</span>";
   if (!r.paging) out += "<span class=\"badge quiet\">not paging</span>";
   if (evidence.mix_shift) out += "<span class=\"badge quiet\">mix shift</span>";
-  out += "</div><h2>" + HtmlEscape(metric) + " <span class=\"on\">on</span> " + SliceHtml(slice, {}) + "</h2>";
+  out += "</div><h2>" + HtmlEscape(metric) + " <span class=\"on\">on</span> " +
+         SliceHtml(slice, {}) + "</h2>";
   out += "<div class=\"meta\"><span class=\"id\">" + HtmlEscape(r.id) + "</span>";
   out += "<span>owner <b>" + HtmlEscape(owner.empty() ? "unrouted" : owner) + "</b></span>";
   out += "<span>since " + HtmlEscape(When(start, zone)) + "</span>";
-  out += "<span>" + (end ? "until " + HtmlEscape(When(end, zone)) : std::string("ongoing")) + "</span>";
+  out += "<span>" + (end ? "until " + HtmlEscape(When(end, zone)) : std::string("ongoing")) +
+         "</span>";
   out += "</div></header>";
 
   if (!d.summary.empty()) out += "<p class=\"summary\">" + HtmlEscape(d.summary) + "</p>";
@@ -138,8 +144,10 @@ Result<std::string> RenderIncident(const Cube& cube, const StoredIncident& incid
   out += Figure("observed", HumanValue(primary.observed, unit));
   out += Figure("change", SignedPercent(primary.relative_change));
   out += Figure("confidence", Percent(primary.confidence));
-  out += Figure("devices affected", internal::Number(static_cast<double>(evidence.affected_devices), 0));
-  out += Figure("turns at onset", internal::Number(static_cast<double>(evidence.affected_turns), 0));
+  out += Figure("devices affected",
+                internal::Number(static_cast<double>(evidence.affected_devices), 0));
+  out +=
+      Figure("turns at onset", internal::Number(static_cast<double>(evidence.affected_turns), 0));
   out += Figure("share of traffic", Percent(evidence.traffic_share));
   out += "</dl>";
 
@@ -171,16 +179,18 @@ Result<std::string> RenderIncident(const Cube& cube, const StoredIncident& incid
     double fraction = rc.explained_fraction;
     out += "<div class=\"rc\"";
     if (options.drill_down) {
-      out += fmt::format(" tabindex=\"0\" role=\"button\" data-metric=\"{}\" data-slice=\"{}\" data-from=\"{}\" "
-                         "data-to=\"{}\" data-granularity=\"{}\" data-onset=\"{}\" title=\"Show this slice's series\"",
-                         HtmlEscape(metric), HtmlEscape(SliceText(rc_slice)), from, to,
-                         granularity ? FormatDuration(granularity) : "", start);
+      out += fmt::format(
+          " tabindex=\"0\" role=\"button\" data-metric=\"{}\" data-slice=\"{}\" data-from=\"{}\" "
+          "data-to=\"{}\" data-granularity=\"{}\" data-onset=\"{}\" title=\"Show this slice's "
+          "series\"",
+          HtmlEscape(metric), HtmlEscape(SliceText(rc_slice)), from, to,
+          granularity ? FormatDuration(granularity) : "", start);
     }
     out += "><div class=\"rc-label\">" + SliceHtml(rc_slice, slice) + "</div>";
     out += Bar(fraction, "bar-rc");
     out += "<div class=\"rc-figures\"><b>" + HtmlEscape(Percent(fraction)) + "</b> explained · " +
-           HtmlEscape(HumanValue(rc.expected, unit)) + " → " + HtmlEscape(HumanValue(rc.actual, unit)) +
-           "</div></div>";
+           HtmlEscape(HumanValue(rc.expected, unit)) + " → " +
+           HtmlEscape(HumanValue(rc.actual, unit)) + "</div></div>";
   }
   if (options.drill_down && !causes.empty()) out += "<div class=\"rc-detail\"></div>";
   out += "</section>";
@@ -192,29 +202,33 @@ Result<std::string> RenderIncident(const Cube& cube, const StoredIncident& incid
       out += "<div class=\"stage\"><div class=\"stage-name\">" + HtmlEscape(st.stage) + "</div>";
       out += Bar(st.share, "bar-stage");
       out += "<div class=\"stage-figures\"><b>" + HtmlEscape(Percent(st.share)) + "</b> · " +
-             HtmlEscape(HumanValue(st.baseline, "ms")) + " → " + HtmlEscape(HumanValue(st.observed, "ms")) +
-             "</div></div>";
+             HtmlEscape(HumanValue(st.baseline, "ms")) + " → " +
+             HtmlEscape(HumanValue(st.observed, "ms")) + "</div></div>";
     }
     out += "</section>";
   }
   out += "</div>";
 
   if (!evidence.what_changed.empty()) {
-    out += "<section class=\"what-changed\"><h3>What changed at the onset</h3><table><thead><tr>"
-           "<th>dimension</th><th>value</th><th>first seen</th><th>share of traffic</th>"
-           "<th>" + HtmlEscape(metric) + " there</th><th>elsewhere</th></tr></thead><tbody>";
+    out +=
+        "<section class=\"what-changed\"><h3>What changed at the onset</h3><table><thead><tr>"
+        "<th>dimension</th><th>value</th><th>first seen</th><th>share of traffic</th>"
+        "<th>" +
+        HtmlEscape(metric) + " there</th><th>elsewhere</th></tr></thead><tbody>";
     for (const ChangedValue& c : evidence.what_changed) {
-      out += "<tr><td>" + HtmlEscape(c.dimension) + "</td><td><code>" + HtmlEscape(c.value) + "</code></td><td>" +
-             HtmlEscape(When(c.first_seen, zone)) + "</td><td>" + HtmlEscape(Percent(c.share_before)) + " → " +
-             HtmlEscape(Percent(c.share_after)) + "</td><td>" + HtmlEscape(HumanValue(c.metric_value, unit)) +
-             "</td><td>" + HtmlEscape(HumanValue(c.siblings_value, unit)) + "</td></tr>";
+      out += "<tr><td>" + HtmlEscape(c.dimension) + "</td><td><code>" + HtmlEscape(c.value) +
+             "</code></td><td>" + HtmlEscape(When(c.first_seen, zone)) + "</td><td>" +
+             HtmlEscape(Percent(c.share_before)) + " → " + HtmlEscape(Percent(c.share_after)) +
+             "</td><td>" + HtmlEscape(HumanValue(c.metric_value, unit)) + "</td><td>" +
+             HtmlEscape(HumanValue(c.siblings_value, unit)) + "</td></tr>";
     }
     out += "</tbody></table></section>";
   }
 
   if (!evidence.error_templates.empty()) {
-    out += "<section class=\"errors\"><h3>Error messages</h3><table><thead><tr><th>template</th>"
-           "<th class=\"num\">turns</th></tr></thead><tbody>";
+    out +=
+        "<section class=\"errors\"><h3>Error messages</h3><table><thead><tr><th>template</th>"
+        "<th class=\"num\">turns</th></tr></thead><tbody>";
     for (const ErrorTemplate& t : evidence.error_templates) {
       out += "<tr><td><code>" + HtmlEscape(t.text) + "</code></td><td class=\"num\">" +
              HtmlEscape(internal::Number(static_cast<double>(t.count), 0)) + "</td></tr>";
@@ -224,23 +238,25 @@ Result<std::string> RenderIncident(const Cube& cube, const StoredIncident& incid
 
   if (!evidence.examples.empty()) {
     out += "<section class=\"examples\"><h3>Example requests</h3><ul class=\"ids\">";
-    for (const std::string& e : evidence.examples) out += "<li><code>" + HtmlEscape(e) + "</code></li>";
+    for (const std::string& e : evidence.examples)
+      out += "<li><code>" + HtmlEscape(e) + "</code></li>";
     out += "</ul></section>";
   }
 
   const std::vector<const Anomaly*> members = d.members();
   if (members.size() > 1) {
-    out += "<section class=\"related\"><h3>Anomalies in this incident</h3><table><thead><tr>"
-           "<th>metric</th><th>slice</th><th>from</th><th>to</th><th class=\"num\">baseline</th>"
-           "<th class=\"num\">observed</th><th class=\"num\">change</th></tr></thead><tbody>";
+    out +=
+        "<section class=\"related\"><h3>Anomalies in this incident</h3><table><thead><tr>"
+        "<th>metric</th><th>slice</th><th>from</th><th>to</th><th class=\"num\">baseline</th>"
+        "<th class=\"num\">observed</th><th class=\"num\">change</th></tr></thead><tbody>";
     for (const Anomaly* a : members) {
       std::string u = UnitOf(config, a->metric);
-      out += "<tr><td>" + HtmlEscape(a->metric) + "</td><td>" + SliceHtml(a->slice, {}) + "</td><td>" +
-             HtmlEscape(When(a->start, zone)) + "</td><td>" +
-             HtmlEscape(a->end ? When(a->end, zone) : "ongoing") +
-             "</td><td class=\"num\">" + HtmlEscape(HumanValue(a->baseline, u)) +
-             "</td><td class=\"num\">" + HtmlEscape(HumanValue(a->observed, u)) +
-             "</td><td class=\"num\">" + HtmlEscape(SignedPercent(a->relative_change)) + "</td></tr>";
+      out += "<tr><td>" + HtmlEscape(a->metric) + "</td><td>" + SliceHtml(a->slice, {}) +
+             "</td><td>" + HtmlEscape(When(a->start, zone)) + "</td><td>" +
+             HtmlEscape(a->end ? When(a->end, zone) : "ongoing") + "</td><td class=\"num\">" +
+             HtmlEscape(HumanValue(a->baseline, u)) + "</td><td class=\"num\">" +
+             HtmlEscape(HumanValue(a->observed, u)) + "</td><td class=\"num\">" +
+             HtmlEscape(SignedPercent(a->relative_change)) + "</td></tr>";
     }
     out += "</tbody></table></section>";
   }
@@ -249,7 +265,8 @@ Result<std::string> RenderIncident(const Cube& cube, const StoredIncident& incid
     out += "<section class=\"feedback\"><h3>Feedback</h3><ul>";
     for (const FeedbackRecord& f : options.feedback) {
       out += "<li><span class=\"badge verdict\">" + HtmlEscape(f.verdict) + "</span> " +
-             HtmlEscape(When(f.at, zone)) + (f.note.empty() ? "" : " — " + HtmlEscape(f.note)) + "</li>";
+             HtmlEscape(When(f.at, zone)) + (f.note.empty() ? "" : " — " + HtmlEscape(f.note)) +
+             "</li>";
     }
     out += "</ul></section>";
   }

@@ -1,9 +1,10 @@
 // SVG plots drawn on the server: one implementation for the report file and the dashboard. Long
 // series are reduced to what a pixel column can show (its minimum and maximum), so a plot of
 // thousands of points stays a few kilobytes and draws at once in any browser.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
-#include <fmt/format.h>
 #include <limits>
 #include <nlohmann/json.hpp>
 
@@ -19,10 +20,12 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 struct Frame {
   double left, right, top, bottom;  // plot area in SVG units
-  TimeMs t0, t1;                     // time domain
-  double y0, y1;                     // value domain (y0 at the bottom)
+  TimeMs t0, t1;                    // time domain
+  double y0, y1;                    // value domain (y0 at the bottom)
 
-  double X(double t) const { return left + (t - t0) / static_cast<double>(t1 - t0) * (right - left); }
+  double X(double t) const {
+    return left + (t - t0) / static_cast<double>(t1 - t0) * (right - left);
+  }
   // Clamped to the plot area: a band wider than the axis runs along its edge.
   double Y(double v) const {
     return std::clamp(bottom - (v - y0) / (y1 - y0) * (bottom - top), top, bottom);
@@ -44,8 +47,10 @@ enum class Reduce { kMinMax, kMin, kMax, kMean };
 
 // Screen points of one line, with NaN breaking it into runs. More points than about two per
 // pixel column are reduced per column: min and max keep spikes visible; mean suits smooth lines.
-std::vector<std::vector<std::pair<double, double>>> Runs(const Frame& f, const std::vector<double>& xs,
-                                                         const std::vector<double>& ys, Reduce reduce) {
+std::vector<std::vector<std::pair<double, double>>> Runs(const Frame& f,
+                                                         const std::vector<double>& xs,
+                                                         const std::vector<double>& ys,
+                                                         Reduce reduce) {
   std::vector<std::vector<std::pair<double, double>>> runs;
   std::vector<std::pair<double, double>> run;
   bool reduce_columns = xs.size() > 2 * static_cast<size_t>(f.right - f.left);
@@ -79,9 +84,15 @@ std::vector<std::vector<std::pair<double, double>>> Runs(const Frame& f, const s
           run.emplace_back(x, f.Y(lo));
         }
         break;
-      case Reduce::kMin: run.emplace_back(x, f.Y(lo)); break;
-      case Reduce::kMax: run.emplace_back(x, f.Y(hi)); break;
-      case Reduce::kMean: run.emplace_back(x, f.Y(sum / count)); break;
+      case Reduce::kMin:
+        run.emplace_back(x, f.Y(lo));
+        break;
+      case Reduce::kMax:
+        run.emplace_back(x, f.Y(hi));
+        break;
+      case Reduce::kMean:
+        run.emplace_back(x, f.Y(sum / count));
+        break;
     }
     count = 0;
   };
@@ -143,11 +154,11 @@ struct TimeStep {
 std::vector<std::pair<TimeMs, std::string>> TimeTicks(TimeMs t0, TimeMs t1, const TimeZone& zone,
                                                       int max_ticks) {
   static const TimeStep kSteps[] = {
-      {5 * kMinuteMs, false}, {10 * kMinuteMs, false}, {15 * kMinuteMs, false},
-      {30 * kMinuteMs, false}, {kHourMs, false},       {2 * kHourMs, false},
-      {3 * kHourMs, false},   {6 * kHourMs, false},    {12 * kHourMs, false},
-      {kDayMs, true},         {2 * kDayMs, true},      {7 * kDayMs, true},
-      {14 * kDayMs, true},    {28 * kDayMs, true},     {91 * kDayMs, true},
+      {5 * kMinuteMs, false},  {10 * kMinuteMs, false}, {15 * kMinuteMs, false},
+      {30 * kMinuteMs, false}, {kHourMs, false},        {2 * kHourMs, false},
+      {3 * kHourMs, false},    {6 * kHourMs, false},    {12 * kHourMs, false},
+      {kDayMs, true},          {2 * kDayMs, true},      {7 * kDayMs, true},
+      {14 * kDayMs, true},     {28 * kDayMs, true},     {91 * kDayMs, true},
       {364 * kDayMs, true}};
   TimeStep step = kSteps[std::size(kSteps) - 1];
   for (const TimeStep& s : kSteps) {
@@ -232,7 +243,8 @@ std::string RenderPlot(const ExpectedSeries& s, const PlotOptions& o) {
   double pad = (hi - lo) * 0.08;
   if (pad == 0) pad = std::abs(hi) * 0.1 + (hi == 0 ? 1 : 0);
   double bottom_value = lo - pad;
-  if (non_negative && hi > 0 && bottom_value < 0) bottom_value = 0;  // no negative latencies or rates
+  if (non_negative && hi > 0 && bottom_value < 0)
+    bottom_value = 0;  // no negative latencies or rates
   double y_step = NiceStep((hi + pad - bottom_value) / 5);
   f.y0 = std::floor(bottom_value / y_step) * y_step;
   f.y1 = std::ceil((hi + pad) / y_step) * y_step;
@@ -282,8 +294,9 @@ std::string RenderPlot(const ExpectedSeries& s, const PlotOptions& o) {
                        Num(y + 4), HtmlEscape(AxisValue(v, s.unit, y_step)));
   }
   out += "</g>";
-  out += fmt::format("<text class=\"axis-title\" transform=\"translate(14 {}) rotate(-90)\">{}</text>",
-                     Num((f.top + f.bottom) / 2), HtmlEscape(UnitTitle(s.metric, s.unit)));
+  out +=
+      fmt::format("<text class=\"axis-title\" transform=\"translate(14 {}) rotate(-90)\">{}</text>",
+                  Num((f.top + f.bottom) / 2), HtmlEscape(UnitTitle(s.metric, s.unit)));
 
   if (n == 0) {
     out += fmt::format("<text class=\"empty\" x=\"{}\" y=\"{}\">no data in this period</text>",
@@ -294,9 +307,11 @@ std::string RenderPlot(const ExpectedSeries& s, const PlotOptions& o) {
       TimeMs a = std::max(shade.start, f.t0);
       TimeMs b = shade.end ? std::min(shade.end, f.t1) : f.t1;
       if (b <= a) continue;
-      out += fmt::format("<rect class=\"shade\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"><title>{}</title></rect>",
-                         Num(f.X(a)), Num(f.top), Num(std::max(1.0, f.X(b) - f.X(a))),
-                         Num(f.bottom - f.top), HtmlEscape(shade.label));
+      out += fmt::format(
+          "<rect class=\"shade\" x=\"{}\" y=\"{}\" width=\"{}\" "
+          "height=\"{}\"><title>{}</title></rect>",
+          Num(f.X(a)), Num(f.top), Num(std::max(1.0, f.X(b) - f.X(a))), Num(f.bottom - f.top),
+          HtmlEscape(shade.label));
     }
     // The band: upper edge forward, lower edge back, per run where both exist.
     std::vector<double> band_lo(n), band_hi(n);
@@ -326,12 +341,13 @@ std::string RenderPlot(const ExpectedSeries& s, const PlotOptions& o) {
     if (o.onset >= f.t0 && o.onset <= f.t1) {
       double x = f.X(o.onset);
       internal::CivilTime c = internal::ToCivil(o.onset, zone.OffsetAt(o.onset));
-      out += fmt::format("<line class=\"onset\" x1=\"{0}\" x2=\"{0}\" y1=\"{1}\" y2=\"{2}\"/>", Num(x),
-                         Num(f.top), Num(f.bottom));
+      out += fmt::format("<line class=\"onset\" x1=\"{0}\" x2=\"{0}\" y1=\"{1}\" y2=\"{2}\"/>",
+                         Num(x), Num(f.top), Num(f.bottom));
       bool right_side = x > (f.left + f.right) / 2;
-      out += fmt::format("<text class=\"onset-label\" x=\"{}\" y=\"{}\" text-anchor=\"{}\">onset {}</text>",
-                         Num(right_side ? x - 4 : x + 4), Num(f.top + 12), right_side ? "end" : "start",
-                         HtmlEscape(internal::MonthDay(c) + " " + internal::HourMinute(c)));
+      out += fmt::format(
+          "<text class=\"onset-label\" x=\"{}\" y=\"{}\" text-anchor=\"{}\">onset {}</text>",
+          Num(right_side ? x - 4 : x + 4), Num(f.top + 12), right_side ? "end" : "start",
+          HtmlEscape(internal::MonthDay(c) + " " + internal::HourMinute(c)));
     }
     // Time axis in the zone's local time, the zone named under it.
     out += "<g class=\"xaxis\">";
@@ -340,13 +356,14 @@ std::string RenderPlot(const ExpectedSeries& s, const PlotOptions& o) {
     int max_ticks = std::max(2, static_cast<int>((f.right - f.left) / 90));
     for (const auto& [t, label] : TimeTicks(f.t0, f.t1, zone, max_ticks)) {
       double x = f.X(t);
-      out += fmt::format("<line x1=\"{0}\" x2=\"{0}\" y1=\"{1}\" y2=\"{2}\"/>", Num(x), Num(f.bottom),
-                         Num(f.bottom + 4));
+      out += fmt::format("<line x1=\"{0}\" x2=\"{0}\" y1=\"{1}\" y2=\"{2}\"/>", Num(x),
+                         Num(f.bottom), Num(f.bottom + 4));
       size_t nl = label.find('\n');
       out += fmt::format("<text class=\"xlabel\" x=\"{}\" y=\"{}\">{}", Num(x), Num(f.bottom + 16),
                          HtmlEscape(label.substr(0, nl)));
       if (nl != std::string::npos) {
-        out += fmt::format("<tspan x=\"{}\" dy=\"13\">{}</tspan>", Num(x), HtmlEscape(label.substr(nl + 1)));
+        out += fmt::format("<tspan x=\"{}\" dy=\"13\">{}</tspan>", Num(x),
+                           HtmlEscape(label.substr(nl + 1)));
       }
       out += "</text>";
     }
@@ -354,26 +371,33 @@ std::string RenderPlot(const ExpectedSeries& s, const PlotOptions& o) {
     std::string zone_title = zone.name() == "UTC" ? "time (UTC)" : "time (" + zone.name() + ")";
     out += fmt::format("<text class=\"axis-title zone\" x=\"{}\" y=\"{}\">{}</text>", Num(f.right),
                        Num(height - 4), HtmlEscape(zone_title));
-    out += fmt::format("<g class=\"hover\"><line class=\"hover-line\" x1=\"0\" x2=\"0\" y1=\"{}\" y2=\"{}\"/>"
-                       "<circle class=\"hover-dot\" cx=\"0\" cy=\"0\" r=\"3.5\"/></g>",
-                       Num(f.top), Num(f.bottom));
+    out += fmt::format(
+        "<g class=\"hover\"><line class=\"hover-line\" x1=\"0\" x2=\"0\" y1=\"{}\" y2=\"{}\"/>"
+        "<circle class=\"hover-dot\" cx=\"0\" cy=\"0\" r=\"3.5\"/></g>",
+        Num(f.top), Num(f.bottom));
   }
   out += "</svg>";
-  out += "<div class=\"legend\"><span class=\"key key-observed\"></span>observed"
-         "<span class=\"key key-band\"></span>expected (99 % band)";
+  out +=
+      "<div class=\"legend\"><span class=\"key key-observed\"></span>observed"
+      "<span class=\"key key-band\"></span>expected (99 % band)";
   if (!o.shades.empty()) out += "<span class=\"key key-shade\"></span>anomaly";
   out += "</div></figure>";
   return out;
 }
 
 std::string RenderSparkline(const std::vector<double>& values, int width, int height) {
-  Frame f{1, width - 1.0, 2, height - 2.0, 0, static_cast<TimeMs>(std::max<size_t>(values.size(), 1)), 0, 1};
+  Frame f{1, width - 1.0,
+          2, height - 2.0,
+          0, static_cast<TimeMs>(std::max<size_t>(values.size(), 1)),
+          0, 1};
   double lo = std::numeric_limits<double>::infinity(), hi = -lo;
   for (double v : values) {
     if (std::isfinite(v)) lo = std::min(lo, v), hi = std::max(hi, v);
   }
-  std::string out = fmt::format("<svg class=\"spark\" viewBox=\"0 0 {0} {1}\" width=\"{0}\" height=\"{1}\" "
-                                "aria-hidden=\"true\">", width, height);
+  std::string out = fmt::format(
+      "<svg class=\"spark\" viewBox=\"0 0 {0} {1}\" width=\"{0}\" height=\"{1}\" "
+      "aria-hidden=\"true\">",
+      width, height);
   if (lo <= hi) {
     f.y0 = lo;
     f.y1 = hi > lo ? hi : lo + 1;

@@ -1,14 +1,16 @@
 // The self-contained HTML report: the period at a glance, every incident, then the metrics.
+#include "vigil/report.h"
+
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-#include <fmt/format.h>
 #include <map>
 #include <set>
 
 #include "common/text.h"
 #include "report/html.h"
-#include "vigil/report.h"
 
 namespace vigil {
 namespace {
@@ -43,8 +45,9 @@ Result<size_t> MonitoredSeriesCount(const Cube& cube) {
         Slice s(sel.slice.begin(), sel.slice.end());
         if (cube.Total(s).ok()) slices.push_back(s);
       } else {
-        VIGIL_ASSIGN_OR_RETURN(auto found, cube.GroupSeries(probe.empty() ? m.metric : probe, {},
-                                                            sel.dimensions, first, first + span, span));
+        VIGIL_ASSIGN_OR_RETURN(
+            auto found, cube.GroupSeries(probe.empty() ? m.metric : probe, {}, sel.dimensions,
+                                         first, first + span, span));
         for (SliceSeries& s : found) slices.push_back(std::move(s.slice));
       }
       for (Slice& s : slices) {
@@ -58,18 +61,18 @@ Result<size_t> MonitoredSeriesCount(const Cube& cube) {
 
 std::string Card(const std::string& label, const std::string& value, const std::string& sub) {
   return "<div class=\"card\"><div class=\"card-label\">" + HtmlEscape(label) +
-         "</div><div class=\"card-value\">" + HtmlEscape(value) + "</div><div class=\"card-sub\">" + sub +
-         "</div></div>";
+         "</div><div class=\"card-value\">" + HtmlEscape(value) + "</div><div class=\"card-sub\">" +
+         sub + "</div></div>";
 }
 
-std::string CountsLine(const std::map<std::string, int>& counts, const std::vector<std::string_view>& order,
-                       const char* css_prefix) {
+std::string CountsLine(const std::map<std::string, int>& counts,
+                       const std::vector<std::string_view>& order, const char* css_prefix) {
   std::string out;
   for (std::string_view k : order) {
     auto it = counts.find(std::string(k));
     if (it == counts.end() || it->second == 0) continue;
-    out += fmt::format("{}<span class=\"dot {}{}\"></span>{} {}", out.empty() ? "" : " · ", css_prefix,
-                       HtmlEscape(k), it->second, HtmlEscape(k));
+    out += fmt::format("{}<span class=\"dot {}{}\"></span>{} {}", out.empty() ? "" : " · ",
+                       css_prefix, HtmlEscape(k), it->second, HtmlEscape(k));
   }
   return out.empty() ? "none" : out;
 }
@@ -81,28 +84,32 @@ Result<std::string> RenderReport(const Cube& cube, Store* store, const ReportOpt
   auto zone_or = TimeZone::Load(config.detect.timezone);
   TimeZone zone = zone_or.ok() ? *zone_or : TimeZone::Utc();
   VIGIL_ASSIGN_OR_RETURN(std::vector<StoredIncident> incidents, LoadStoredIncidents(store));
-  std::stable_sort(incidents.begin(), incidents.end(), [](const StoredIncident& a, const StoredIncident& b) {
-    int ra = SeverityOrder(a.record.severity), rb = SeverityOrder(b.record.severity);
-    return ra != rb ? ra < rb : a.record.start < b.record.start;
-  });
+  std::stable_sort(
+      incidents.begin(), incidents.end(), [](const StoredIncident& a, const StoredIncident& b) {
+        int ra = SeverityOrder(a.record.severity), rb = SeverityOrder(b.record.severity);
+        return ra != rb ? ra < rb : a.record.start < b.record.start;
+      });
   VIGIL_ASSIGN_OR_RETURN(size_t monitored, MonitoredSeriesCount(cube));
 
   bool has_data = cube.event_count() > 0;
   TimeMs first = cube.first_bucket(), end = cube.last_bucket() + config.granularity_ms;
-  std::string period = has_data ? internal::LocalTimeLabel(first, zone) + " → " + internal::LocalTimeLabel(end, zone)
-                                : "no data stored yet";
+  std::string period =
+      has_data ? internal::LocalTimeLabel(first, zone) + " → " + internal::LocalTimeLabel(end, zone)
+               : "no data stored yet";
   std::string out;
   out.reserve(1 << 20);
-  out += "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-         "<meta name=\"generator\" content=\"vigil " VIGIL_VERSION "\">";
+  out +=
+      "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+      "<meta name=\"generator\" content=\"vigil " VIGIL_VERSION "\">";
   out += "<title>" + HtmlEscape(options.title) + " · " + HtmlEscape(period) + "</title>";
   out += "<style>\n";
   out += ReportStylesheet();
   out += "</style></head><body class=\"report\">\n";
-  out += "<header class=\"masthead\"><div class=\"brand\">vigil</div><div><h1>" + HtmlEscape(options.title) +
-         "</h1><div class=\"period\">" + HtmlEscape(period);
-  if (options.generated_at) out += " · generated " + HtmlEscape(internal::LocalTimeLabel(options.generated_at, zone));
+  out += "<header class=\"masthead\"><div class=\"brand\">vigil</div><div><h1>" +
+         HtmlEscape(options.title) + "</h1><div class=\"period\">" + HtmlEscape(period);
+  if (options.generated_at)
+    out += " · generated " + HtmlEscape(internal::LocalTimeLabel(options.generated_at, zone));
   out += "</div></div></header>\n<main>\n";
 
   // The period at a glance.
@@ -115,31 +122,38 @@ Result<std::string> RenderReport(const Cube& cube, Store* store, const ReportOpt
   }
   out += "<section class=\"overview\"><div class=\"cards\">";
   out += Card("Incidents", std::to_string(incidents.size()),
-              CountsLine(by_severity, {ToString(Severity::kCritical), ToString(Severity::kMajor),
-                                       ToString(Severity::kMinor)}, "sev-"));
+              CountsLine(by_severity,
+                         {ToString(Severity::kCritical), ToString(Severity::kMajor),
+                          ToString(Severity::kMinor)},
+                         "sev-"));
   std::string open(ToString(IncidentStatus::kOpen));
   out += Card("Status", std::to_string(by_status[open]) + " open",
-              CountsLine(by_status, {ToString(IncidentStatus::kOpen), ToString(IncidentStatus::kAcknowledged),
-                                     ToString(IncidentStatus::kResolved)}, "status-") +
+              CountsLine(by_status,
+                         {ToString(IncidentStatus::kOpen), ToString(IncidentStatus::kAcknowledged),
+                          ToString(IncidentStatus::kResolved)},
+                         "status-") +
                   (paging < static_cast<int>(incidents.size())
                        ? fmt::format(" · {} not paging", incidents.size() - paging)
                        : std::string()));
   out += Card("Events ingested", Thousands(cube.event_count()),
               HtmlEscape(Thousands(cube.cell_count()) + " cube cells"));
   out += Card("Monitored series", Thousands(monitored),
-              HtmlEscape(fmt::format("{} monitors over {} metrics", config.monitors.size(), config.metrics.size())));
+              HtmlEscape(fmt::format("{} monitors over {} metrics", config.monitors.size(),
+                                     config.metrics.size())));
   out += "</div>";
 
   if (!incidents.empty()) {
-    out += "<table class=\"incident-list\"><thead><tr><th>severity</th><th>incident</th><th>since</th>"
-           "<th class=\"num\">change</th><th>status</th><th>owner</th></tr></thead><tbody>";
+    out +=
+        "<table class=\"incident-list\"><thead><tr><th>severity</th><th>incident</th><th>since</th>"
+        "<th class=\"num\">change</th><th>status</th><th>owner</th></tr></thead><tbody>";
     for (const StoredIncident& i : incidents) {
       const std::string& metric = i.incident.primary.metric;
       const Slice& slice = i.incident.primary.slice;
       double change = i.incident.primary.relative_change;
       out += "<tr><td><span class=\"badge sev sev-" + HtmlEscape(i.record.severity) + "\">" +
-             HtmlEscape(i.record.severity) + "</span></td><td><a href=\"#" + HtmlEscape(internal::AnchorId(i.record.id)) +
-             "\">" + HtmlEscape(metric) + "</a> <span class=\"slice\">" + HtmlEscape(internal::SliceText(slice)) +
+             HtmlEscape(i.record.severity) + "</span></td><td><a href=\"#" +
+             HtmlEscape(internal::AnchorId(i.record.id)) + "\">" + HtmlEscape(metric) +
+             "</a> <span class=\"slice\">" + HtmlEscape(internal::SliceText(slice)) +
              "</span></td><td>" + HtmlEscape(internal::LocalTimeLabel(i.record.start, zone)) +
              "</td><td class=\"num\">" + HtmlEscape(internal::SignedPercent(change)) +
              "</td><td><span class=\"badge status status-" + HtmlEscape(i.record.status) + "\">" +
@@ -180,9 +194,11 @@ Result<std::string> RenderReport(const Cube& cube, Store* store, const ReportOpt
     int64_t g = config.granularity_ms;
     while ((end - first) / g > 400 && g < kDayMs) g *= 2;
     if (g % config.granularity_ms != 0) g = config.granularity_ms;
-    out += "<section class=\"metrics\"><h2 class=\"section-title\">Metrics</h2>"
-           "<table class=\"metric-table\"><thead><tr><th>metric</th><th>all traffic, whole period</th>"
-           "<th class=\"num\">overall</th><th class=\"num\">range</th><th class=\"num\">incidents</th></tr></thead><tbody>";
+    out +=
+        "<section class=\"metrics\"><h2 class=\"section-title\">Metrics</h2>"
+        "<table class=\"metric-table\"><thead><tr><th>metric</th><th>all traffic, whole period</th>"
+        "<th class=\"num\">overall</th><th class=\"num\">range</th><th "
+        "class=\"num\">incidents</th></tr></thead><tbody>";
     VIGIL_ASSIGN_OR_RETURN(Aggregate total, cube.Total({}));
     for (size_t m = 0; m < config.metrics.size(); ++m) {
       const MetricSpec& spec = config.metrics[m];
@@ -198,24 +214,33 @@ Result<std::string> RenderReport(const Cube& cube, Store* store, const ReportOpt
       }
       bool is_monitored = monitored_metrics.count(spec.name) > 0;
       // A count's overall value is its sum, not a rate per bucket: show the bucket range only.
-      double overall = spec.type == MetricType::kCount ? std::nan("") : cube.MetricValue(static_cast<int>(m), total);
+      double overall = spec.type == MetricType::kCount
+                           ? std::nan("")
+                           : cube.MetricValue(static_cast<int>(m), total);
       int count = incidents_by_metric[spec.name];
-      out += "<tr" + std::string(is_monitored ? "" : " class=\"unmonitored\"") + "><td><div class=\"metric-name\">" +
-             HtmlEscape(spec.name) + (is_monitored ? "" : " <span class=\"badge quiet\">not monitored</span>") +
+      out += "<tr" + std::string(is_monitored ? "" : " class=\"unmonitored\"") +
+             "><td><div class=\"metric-name\">" + HtmlEscape(spec.name) +
+             (is_monitored ? "" : " <span class=\"badge quiet\">not monitored</span>") +
              "</div><div class=\"metric-desc\">" +
-             HtmlEscape(spec.description.empty() ? std::string(MetricTypeName(spec.type)) : spec.description) +
+             HtmlEscape(spec.description.empty() ? std::string(MetricTypeName(spec.type))
+                                                 : spec.description) +
              "</div></td><td>" + RenderSparkline(values) + "</td><td class=\"num\">" +
              HtmlEscape(HumanValue(overall, spec.unit)) + "</td><td class=\"num\">" +
-             HtmlEscape(HumanValue(lo, spec.unit) + " – " + HumanValue(hi, spec.unit)) + "</td><td class=\"num\">" +
+             HtmlEscape(HumanValue(lo, spec.unit) + " – " + HumanValue(hi, spec.unit)) +
+             "</td><td class=\"num\">" +
              (count ? "<b>" + std::to_string(count) + "</b>" : std::string("0")) + "</td></tr>";
     }
-    out += fmt::format("</tbody></table><p class=\"note\">Sparklines: one point per {} of all traffic.</p></section>\n",
-                       HtmlEscape(FormatDuration(g)));
+    out += fmt::format(
+        "</tbody></table><p class=\"note\">Sparklines: one point per {} of all "
+        "traffic.</p></section>\n",
+        HtmlEscape(FormatDuration(g)));
   }
 
-  std::string config_name = config.path.empty() ? "<config>" : std::filesystem::path(config.path).filename().string();
+  std::string config_name =
+      config.path.empty() ? "<config>" : std::filesystem::path(config.path).filename().string();
   out += "</main>\n<footer>Generated by vigil " VIGIL_VERSION " from " + HtmlEscape(config_name) +
-         ". Times are in " + HtmlEscape(zone.name()) + ". Bands show what detection expected (about 99 %).</footer>\n";
+         ". Times are in " + HtmlEscape(zone.name()) +
+         ". Bands show what detection expected (about 99 %).</footer>\n";
   out += "<script>\n";
   out += PlotScript();
   out += "</script>\n</body></html>\n";

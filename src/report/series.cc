@@ -20,7 +20,8 @@ Result<ExpectedSeries> SeriesWithBand(const Cube& cube, std::string_view metric,
   VIGIL_ASSIGN_OR_RETURN(std::vector<SeriesPoint> points, cube.Series(metric, slice, 0, to, g));
   const MetricSpec& spec = c.metrics[index];
   SliceSeries series{slice, std::move(points)};
-  VIGIL_ASSIGN_OR_RETURN(std::vector<Assessment> assessments, ReplayDetection(c, *monitor, series, g));
+  VIGIL_ASSIGN_OR_RETURN(std::vector<Assessment> assessments,
+                         ReplayDetection(c, *monitor, series, g));
 
   ExpectedSeries out;
   out.metric = std::string(metric);

@@ -20,7 +20,8 @@ int64_t NthSunday(int64_t year, unsigned month, int n) {
 }
 
 int64_t LastSunday(int64_t year, unsigned month) {
-  int64_t last = month == 12 ? DaysFromCivil(year + 1, 1, 1) - 1 : DaysFromCivil(year, month + 1, 1) - 1;
+  int64_t last =
+      month == 12 ? DaysFromCivil(year + 1, 1, 1) - 1 : DaysFromCivil(year, month + 1, 1) - 1;
   return last - (Weekday(last) + 1) % 7;
 }
 

@@ -30,9 +30,10 @@ DetectabilityCounter::DetectabilityCounter(const Fleet& fleet) : fleet_(fleet) {
       // started less than a day earlier. A new version's cohort has no traffic before its
       // release: it is counted over its first day (counts only, which the injection leaves
       // alone for latency).
-      TimeMs from = cohort                                  ? ri.onset
-                    : ri.onset - kDayMs >= fleet.Start() ? ri.onset - kDayMs
-                                                          : ri.onset - static_cast<TimeMs>(t.window_ms);
+      TimeMs from = cohort ? ri.onset
+                    : ri.onset - kDayMs >= fleet.Start()
+                        ? ri.onset - kDayMs
+                        : ri.onset - static_cast<TimeMs>(t.window_ms);
       t.from = std::max(from, fleet.Start());
       t.to = t.from + static_cast<TimeMs>(t.window_ms);
       t.valid = true;

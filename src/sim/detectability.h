@@ -34,9 +34,9 @@ class DetectabilityCounter {
     TimeMs from = 0, to = 0;
     std::vector<std::pair<int, uint16_t>> slice;  // dimension index, value index
     double window_ms = 0;
-    long events = 0;     // in the slice (for a false barge-in: its full-duplex turns)
-    long with_stage = 0; // that ran the injected stage
-    long hits = 0;       // that show the outcome the incident raises
+    long events = 0;      // in the slice (for a false barge-in: its full-duplex turns)
+    long with_stage = 0;  // that ran the injected stage
+    long hits = 0;        // that show the outcome the incident raises
     bool valid = false;
   };
   const Fleet& fleet_;

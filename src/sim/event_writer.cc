@@ -54,16 +54,19 @@ inline char* Two(char* p, unsigned v) {
 }
 
 constexpr std::array<const char*, kStageCount + 1> kLatencyJsonKeys = {
-    "\"endpoint\":", "\"asr_final\":", "\"nlu\":", "\"dialog\":", "\"tts_first_audio\":", "\"e2e\":"};
+    "\"endpoint\":", "\"asr_final\":",       "\"nlu\":",
+    "\"dialog\":",   "\"tts_first_audio\":", "\"e2e\":"};
 
 }  // namespace
 
-EventFormatter::EventFormatter(const Fleet& fleet, SimFormat format) : fleet_(fleet), format_(format) {
+EventFormatter::EventFormatter(const Fleet& fleet, SimFormat format)
+    : fleet_(fleet), format_(format) {
   size_t dims_len = 0, longest_value = 24;
   for (int d = 0; d < kDimCount; ++d) {
     size_t longest = 0;
     for (const std::string& v : fleet.Values(static_cast<Dim>(d))) {
-      json_dims_[d].push_back(std::string(",\"") + DimName(static_cast<Dim>(d)) + "\":\"" + v + "\"");
+      json_dims_[d].push_back(std::string(",\"") + DimName(static_cast<Dim>(d)) + "\":\"" + v +
+                              "\"");
       bool quote = v.find(',') != std::string::npos;
       csv_dims_[d].push_back(quote ? "\"" + v + "\"" : v);
       longest = std::max(longest, json_dims_[d].back().size());
@@ -94,8 +97,10 @@ EventFormatter::EventFormatter(const Fleet& fleet, SimFormat format) : fleet_(fl
         auto d = DimFromName(name);
         var = d ? kVarDimBase + static_cast<int>(*d) : -1;
       }
-      if (var < 0) segs.push_back({-1, t.substr(b, e - b + 1)});
-      else segs.push_back({var, ""});
+      if (var < 0)
+        segs.push_back({-1, t.substr(b, e - b + 1)});
+      else
+        segs.push_back({var, ""});
       i = e + 1;
     }
     templates_.push_back(std::move(segs));
@@ -110,7 +115,8 @@ std::string EventFormatter::Header() const {
   if (format_ != SimFormat::kCsv) return "";
   std::string h = "ts,request_id,device_id";
   for (int d = 0; d < kDimCount; ++d) h += std::string(",") + DimName(static_cast<Dim>(d));
-  for (int st = 0; st < kStageCount; ++st) h += std::string(",latency_ms.") + StageName(static_cast<Stage>(st));
+  for (int st = 0; st < kStageCount; ++st)
+    h += std::string(",latency_ms.") + StageName(static_cast<Stage>(st));
   h += ",latency_ms.e2e,outcome,error_code,error_message,rephrased,barge_in,false_barge_in\n";
   return h;
 }
@@ -137,11 +143,21 @@ char* EventFormatter::Message(const SimEvent& e, char* p) {
   static constexpr unsigned kStatuses[] = {500, 502, 503, 504};
   for (const Segment& s : templates_[e.error_kind]) {
     switch (s.var) {
-      case -1: p = Put(p, s.text); break;
-      case kShard: p = Two(p, e.err_a % 64); break;
-      case kMs: p = UInt(p, e.err_b); break;
-      case kStatus: p = UInt(p, kStatuses[(e.err_a >> 8) & 3]); break;
-      case kScore: p = Two(p, (e.err_a >> 12) % 100); break;
+      case -1:
+        p = Put(p, s.text);
+        break;
+      case kShard:
+        p = Two(p, e.err_a % 64);
+        break;
+      case kMs:
+        p = UInt(p, e.err_b);
+        break;
+      case kStatus:
+        p = UInt(p, kStatuses[(e.err_a >> 8) & 3]);
+        break;
+      case kScore:
+        p = Two(p, (e.err_a >> 12) % 100);
+        break;
       case kHex: {
         char buf[16];
         Hex64(buf, internal::Mix64(e.err_a));
@@ -187,7 +203,8 @@ char* EventFormatter::Json(const SimEvent& e, char* p) {
   }
   p = e.rephrased ? Lit(p, ",\"rephrased\":true") : Lit(p, ",\"rephrased\":false");
   p = e.barge_in ? Lit(p, ",\"barge_in\":true") : Lit(p, ",\"barge_in\":false");
-  p = e.false_barge_in ? Lit(p, ",\"false_barge_in\":true}\n") : Lit(p, ",\"false_barge_in\":false}\n");
+  p = e.false_barge_in ? Lit(p, ",\"false_barge_in\":true}\n")
+                       : Lit(p, ",\"false_barge_in\":false}\n");
   return p;
 }
 
@@ -331,7 +348,8 @@ class ZstdWriter : public StreamCompressor {
 
 }  // namespace
 
-Result<std::unique_ptr<StreamCompressor>> StreamCompressor::Create(SimCompression c, SimByteSink sink) {
+Result<std::unique_ptr<StreamCompressor>> StreamCompressor::Create(SimCompression c,
+                                                                   SimByteSink sink) {
   switch (c) {
     case SimCompression::kGzip: {
       auto w = std::make_unique<GzipWriter>(std::move(sink));

@@ -77,7 +77,8 @@ class EventFormatter {
 class StreamCompressor {
  public:
   virtual ~StreamCompressor() = default;
-  static Result<std::unique_ptr<StreamCompressor>> Create(SimCompression compression, SimByteSink sink);
+  static Result<std::unique_ptr<StreamCompressor>> Create(SimCompression compression,
+                                                          SimByteSink sink);
   virtual Status Write(std::string_view bytes) = 0;
   /// Flushes everything; no Write after it.
   virtual Status Finish() = 0;

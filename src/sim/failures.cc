@@ -13,17 +13,19 @@ void CompileErrorKinds(const Scenario& s, std::vector<ErrorKind>* kinds) {
   for (int st = 0; st < kStageCount; ++st) {
     const StageSpec& ss = s.stages[st];
     std::string up = StageName(static_cast<Stage>(st));
-    std::transform(up.begin(), up.end(), up.begin(), [](unsigned char c) { return std::toupper(c); });
+    std::transform(up.begin(), up.end(), up.begin(),
+                   [](unsigned char c) { return std::toupper(c); });
     kinds->push_back({ss.error_code.empty() ? up + "_ERROR" : ss.error_code,
                       ss.error_message.empty() ? up + " failed" : ss.error_message});
-    kinds->push_back({ss.timeout_code.empty() ? up + "_TIMEOUT" : ss.timeout_code,
-                      ss.timeout_message.empty() ? up + " timed out after {ms} ms" : ss.timeout_message});
+    kinds->push_back(
+        {ss.timeout_code.empty() ? up + "_TIMEOUT" : ss.timeout_code,
+         ss.timeout_message.empty() ? up + " timed out after {ms} ms" : ss.timeout_message});
   }
   kinds->push_back({"USER_CANCELLED", "Request cancelled by user after {ms} ms"});
 }
 
-void RunStages(const FleetModel& m, const Scenario& s, const Turn& turn, const InjectedEffects& effects, Rng& r,
-               SimEvent* e) {
+void RunStages(const FleetModel& m, const Scenario& s, const Turn& turn,
+               const InjectedEffects& effects, Rng& r, SimEvent* e) {
   const int net = turn.network;
   double sum = 0;
   for (int st = 0; st < kStageCount; ++st) {
@@ -46,10 +48,12 @@ void RunStages(const FleetModel& m, const Scenario& s, const Turn& turn, const I
       e->outcome = error ? Outcome::kError : Outcome::kTimeout;
       int16_t base = static_cast<int16_t>(2 * st + (error ? 0 : 1));
       int16_t over = error ? effects.err_override[st] : effects.to_override[st];
-      bool injected = error ? uf >= ss.error : uf >= pe + ss.timeout * s.networks[net].timeout_factor;
+      bool injected =
+          error ? uf >= ss.error : uf >= pe + ss.timeout * s.networks[net].timeout_factor;
       e->error_kind = injected && over >= 0 ? over : base;
       e->err_a = static_cast<uint32_t>(r.Next());
-      e->err_b = error ? static_cast<uint32_t>(v) : static_cast<uint32_t>(ss.timeout_ms) + static_cast<uint32_t>(r.Below(40));
+      e->err_b = error ? static_cast<uint32_t>(v)
+                       : static_cast<uint32_t>(ss.timeout_ms) + static_cast<uint32_t>(r.Below(40));
       break;
     }
     e->latency[st] = static_cast<float>(v);
@@ -61,7 +65,8 @@ void RunStages(const FleetModel& m, const Scenario& s, const Turn& turn, const I
     e->latency[kE2e] = static_cast<float>(sum);
     e->latency_mask |= 1 << kE2e;
   }
-  double pr = ok ? s.rephrase * m.families[1][turn.asr].rephrase_factor + effects.rephrase_add : s.rephrase_after_error;
+  double pr = ok ? s.rephrase * m.families[1][turn.asr].rephrase_factor + effects.rephrase_add
+                 : s.rephrase_after_error;
   e->rephrased = r.Uniform() < pr;
   if (turn.full_duplex && ok) {
     double ub = r.Uniform();

@@ -83,8 +83,8 @@ Status CompileVersions(const Scenario& s, TimeMs start, ValueTable* values, Flee
   for (int f = 0; f < 3; ++f) {
     if (fams[f]->empty()) return ConfigError(std::string(DimName(fam_dims[f])) + ": no versions");
     for (const auto& r : *fams[f]) {
-      m->families[f].push_back({Intern(fam_dims[f], r.name, values), r.release.Resolve(start), r.ramp_ms,
-                                r.max_share, r.latency_factor, r.rephrase_factor});
+      m->families[f].push_back({Intern(fam_dims[f], r.name, values), r.release.Resolve(start),
+                                r.ramp_ms, r.max_share, r.latency_factor, r.rephrase_factor});
     }
   }
   return Status::Ok();
@@ -92,8 +92,8 @@ Status CompileVersions(const Scenario& s, TimeMs start, ValueTable* values, Flee
 
 // Locales, regions and each locale's pool of devices.
 Status CompileLocales(const Scenario& s, const Fleet::Options& options,
-                      const std::vector<std::pair<double, uint16_t>>& platform_cum, ValueTable* values,
-                      FleetModel* m) {
+                      const std::vector<std::pair<double, uint16_t>>& platform_cum,
+                      ValueTable* values, FleetModel* m) {
   double lshare = 0;
   for (const auto& l : s.locales) lshare += l.share;
   for (const auto& l : s.locales) Intern(Dim::kLocale, l.name, values);
@@ -159,7 +159,8 @@ Status Fleet::Compile() {
   CompileLatency(s, &m);
   CompileErrorKinds(s, &error_kinds_);
   MeasureTraffic(options_, minutes_, values_[static_cast<int>(Dim::kRegion)].size(), &m);
-  if (options_.inject) VIGIL_RETURN_IF_ERROR(CompileInjections(*this, &m, &error_kinds_, &injections_));
+  if (options_.inject)
+    VIGIL_RETURN_IF_ERROR(CompileInjections(*this, &m, &error_kinds_, &injections_));
   return Status::Ok();
 }
 

@@ -157,12 +157,13 @@ void AdoptVersions(TimeMs tm, FleetModel* m);
 int64_t DrawTurnCount(uint64_t seed, int64_t minute, double lambda, FleetModel* m);
 
 /// Draws the turn's locale and the index of its device within the locale's pool.
-void DrawLocaleAndDevice(const FleetModel& m, const Scenario& s, double lambda, Rng& r, size_t* locale,
-                         size_t* device);
+void DrawLocaleAndDevice(const FleetModel& m, const Scenario& s, double lambda, Rng& r,
+                         size_t* locale, size_t* device);
 
 /// Fills the turn from its device and draws its network, ASR mode and conversation mode;
 /// writes the dimensions of `e`.
-void DrawTurn(const FleetModel& m, size_t locale, const Device& device, Rng& r, Turn* turn, SimEvent* e);
+void DrawTurn(const FleetModel& m, size_t locale, const Device& device, Rng& r, Turn* turn,
+              SimEvent* e);
 
 // latency.cc
 
@@ -170,8 +171,8 @@ void DrawTurn(const FleetModel& m, size_t locale, const Device& device, Rng& r, 
 void CompileLatency(const Scenario& s, FleetModel* m);
 
 /// Draws stage `st`'s latency for the turn, before injections.
-double DrawStageLatency(const FleetModel& m, const Scenario& s, const Turn& turn, int st, bool at_device,
-                        Rng& r);
+double DrawStageLatency(const FleetModel& m, const Scenario& s, const Turn& turn, int st,
+                        bool at_device, Rng& r);
 
 // failures.cc
 
@@ -180,8 +181,8 @@ void CompileErrorKinds(const Scenario& s, std::vector<ErrorKind>* kinds);
 
 /// Walks the pipeline stage by stage (a failure or cancellation ends the turn), then draws the
 /// rephrase and barge-in follow-ups.
-void RunStages(const FleetModel& m, const Scenario& s, const Turn& turn, const InjectedEffects& effects, Rng& r,
-               SimEvent* e);
+void RunStages(const FleetModel& m, const Scenario& s, const Turn& turn,
+               const InjectedEffects& effects, Rng& r, SimEvent* e);
 
 // injection.cc
 
@@ -195,7 +196,8 @@ void ActivateInjections(TimeMs t0, FleetModel* m);
 
 /// The device a mix shift moves the turn onto, or `device` unchanged. Its draws come from the
 /// request id, not the event's stream, so everything else about the event stays put.
-size_t ShiftDevice(const FleetModel& m, size_t locale, uint64_t request_id, TimeMs ts, size_t device);
+size_t ShiftDevice(const FleetModel& m, size_t locale, uint64_t request_id, TimeMs ts,
+                   size_t device);
 
 /// What the active injections whose slice holds `e` do to it.
 InjectedEffects EffectsOn(const FleetModel& m, const SimEvent& e);

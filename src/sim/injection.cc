@@ -31,7 +31,7 @@ void MatchDevices(const FleetModel& m, CompiledInjection* ci) {
       for (const auto& [dim, v] : ci->slice) {
         uint16_t have = dim == static_cast<int>(Dim::kPlatform)      ? d.platform
                         : dim == static_cast<int>(Dim::kDeviceModel) ? d.model
-                                                                      : d.os;
+                                                                     : d.os;
         match = match && have == v;
       }
       if (match) ci->matching_devices[l].push_back(static_cast<uint32_t>(k - m.locales[l].begin));
@@ -63,7 +63,8 @@ Status CompileInjections(const Fleet& fleet, FleetModel* m, std::vector<ErrorKin
     ci.kind = KindOf(in.kind);
     for (const auto& [d, v] : in.slice) {
       int idx = fleet.ValueIndex(d, v);
-      if (idx < 0) return ConfigError("injection " + in.id + ": no such " + DimName(d) + " '" + v + "'");
+      if (idx < 0)
+        return ConfigError("injection " + in.id + ": no such " + DimName(d) + " '" + v + "'");
       ci.slice.emplace_back(static_cast<int>(d), static_cast<uint16_t>(idx));
     }
     ci.stage = in.stage ? static_cast<int>(*in.stage) : -1;
@@ -74,7 +75,8 @@ Status CompileInjections(const Fleet& fleet, FleetModel* m, std::vector<ErrorKin
     ci.salt = internal::Mix64(salt++ * 0x9e3779b97f4a7c15ULL);
     if ((ci.kind == InjectionKind::kFailure || ci.kind == InjectionKind::kTimeout) &&
         (!in.error_code.empty() || !in.error_message.empty())) {
-      const ErrorKind& base = (*error_kinds)[2 * ci.stage + (ci.kind == InjectionKind::kTimeout ? 1 : 0)];
+      const ErrorKind& base =
+          (*error_kinds)[2 * ci.stage + (ci.kind == InjectionKind::kTimeout ? 1 : 0)];
       error_kinds->push_back({in.error_code.empty() ? base.code : in.error_code,
                               in.error_message.empty() ? base.message : in.error_message});
       ci.error_kind = static_cast<int16_t>(error_kinds->size() - 1);
@@ -93,7 +95,8 @@ void ActivateInjections(TimeMs t0, FleetModel* m) {
   }
 }
 
-size_t ShiftDevice(const FleetModel& m, size_t locale, uint64_t request_id, TimeMs ts, size_t device) {
+size_t ShiftDevice(const FleetModel& m, size_t locale, uint64_t request_id, TimeMs ts,
+                   size_t device) {
   for (const CompiledInjection* ci : m.active) {
     if (ci->kind != InjectionKind::kMixShift) continue;
     const auto& match = ci->matching_devices[locale];
@@ -115,7 +118,9 @@ InjectedEffects EffectsOn(const FleetModel& m, const SimEvent& e) {
     double eff = ci->size * ci->Ramp(e.ts);
     if (eff <= 0) continue;
     switch (ci->kind) {
-      case InjectionKind::kLatency: x.lat_mult[ci->stage] *= 1 + eff; break;
+      case InjectionKind::kLatency:
+        x.lat_mult[ci->stage] *= 1 + eff;
+        break;
       case InjectionKind::kFailure:
         x.err_add[ci->stage] += eff;
         if (ci->error_kind >= 0) x.err_override[ci->stage] = ci->error_kind;
@@ -124,17 +129,25 @@ InjectedEffects EffectsOn(const FleetModel& m, const SimEvent& e) {
         x.to_add[ci->stage] += eff;
         if (ci->error_kind >= 0) x.to_override[ci->stage] = ci->error_kind;
         break;
-      case InjectionKind::kRephrase: x.rephrase_add += eff; break;
-      case InjectionKind::kFalseBargeIn: x.fbi_add += eff; break;
-      case InjectionKind::kVolumeDrop: x.drop = 1 - (1 - x.drop) * (1 - eff); break;
-      case InjectionKind::kMixShift: break;
+      case InjectionKind::kRephrase:
+        x.rephrase_add += eff;
+        break;
+      case InjectionKind::kFalseBargeIn:
+        x.fbi_add += eff;
+        break;
+      case InjectionKind::kVolumeDrop:
+        x.drop = 1 - (1 - x.drop) * (1 - eff);
+        break;
+      case InjectionKind::kMixShift:
+        break;
     }
   }
   return x;
 }
 
 bool Dropped(const InjectedEffects& effects, uint64_t request_id) {
-  return effects.drop > 0 && (internal::Mix64(request_id ^ 0xd209) >> 11) * 0x1.0p-53 < effects.drop;
+  return effects.drop > 0 &&
+         (internal::Mix64(request_id ^ 0xd209) >> 11) * 0x1.0p-53 < effects.drop;
 }
 
 }  // namespace vigil::sim

@@ -20,8 +20,8 @@ void CompileLatency(const Scenario& s, FleetModel* m) {
   for (int n = 0; n < 3; ++n) m->rtt[n] = LogNormal::From(s.networks[n].rtt);
 }
 
-double DrawStageLatency(const FleetModel& m, const Scenario& s, const Turn& turn, int st, bool at_device,
-                        Rng& r) {
+double DrawStageLatency(const FleetModel& m, const Scenario& s, const Turn& turn, int st,
+                        bool at_device, Rng& r) {
   const double tail_start = 1 - s.tail_probability;
   const double inv_alpha = 1 / s.tail_alpha;
   const LogNormal& ln = at_device ? m.on_device[st] : m.server[st];
@@ -34,7 +34,8 @@ double DrawStageLatency(const FleetModel& m, const Scenario& s, const Turn& turn
   v *= at_device ? m.model_speed[turn.device->model] : m.region_factor[turn.device->region];
   if (st == static_cast<int>(Stage::kAsrFinal)) v *= m.families[1][turn.asr].latency_factor;
   if (st == static_cast<int>(Stage::kTtsFirstAudio)) v *= m.families[2][turn.voice].latency_factor;
-  if (!at_device && (st == static_cast<int>(Stage::kAsrFinal) || st == static_cast<int>(Stage::kTtsFirstAudio))) {
+  if (!at_device &&
+      (st == static_cast<int>(Stage::kAsrFinal) || st == static_cast<int>(Stage::kTtsFirstAudio))) {
     const LogNormal& rt = m.rtt[turn.network];
     v += std::exp(rt.mu + rt.sigma * NormalQuantile(r.OpenUniform()));
   }

@@ -1,13 +1,13 @@
 #include "sim/random_world.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
 #include <cmath>
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "sim/rng.h"
 #include "sim/scenario.h"
@@ -61,23 +61,34 @@ struct PlatformPool {
   const char* name;
   std::vector<const char*> os_versions;
   std::vector<const char*> device_models;
-  bool portable;       // carried around: more cellular, some offline
-  bool full_duplex;    // can hold a full-duplex conversation
+  bool portable;     // carried around: more cellular, some offline
+  bool full_duplex;  // can hold a full-duplex conversation
 };
 
 const std::vector<PlatformPool>& Platforms() {
   static const std::vector<PlatformPool> pool = {
-      {"iOS", {"17.6", "18.3", "18.4", "18.5", "18.6"},
-       {"iPhone SE", "iPhone 12", "iPhone 13", "iPhone 14", "iPhone 15", "iPhone 16"}, true, true},
-      {"macOS", {"14.7", "15.3", "15.4", "15.5"},
-       {"MacBook Air M1", "MacBook Air M2", "MacBook Pro M3", "iMac M4", "Mac mini M4"}, false,
+      {"iOS",
+       {"17.6", "18.3", "18.4", "18.5", "18.6"},
+       {"iPhone SE", "iPhone 12", "iPhone 13", "iPhone 14", "iPhone 15", "iPhone 16"},
+       true,
        true},
-      {"watchOS", {"10.6", "11.3", "11.4", "11.5"},
-       {"Watch SE", "Watch S8", "Watch S9", "Watch Ultra 2"}, true, false},
+      {"macOS",
+       {"14.7", "15.3", "15.4", "15.5"},
+       {"MacBook Air M1", "MacBook Air M2", "MacBook Pro M3", "iMac M4", "Mac mini M4"},
+       false,
+       true},
+      {"watchOS",
+       {"10.6", "11.3", "11.4", "11.5"},
+       {"Watch SE", "Watch S8", "Watch S9", "Watch Ultra 2"},
+       true,
+       false},
       {"tvOS", {"17.6", "18.3", "18.4"}, {"Apple TV 4K", "Apple TV HD"}, false, true},
       {"visionOS", {"2.2", "2.3", "2.4"}, {"Vision Pro"}, false, true},
-      {"Android", {"13", "14", "15"},
-       {"Pixel 7", "Pixel 8", "Galaxy S23", "Galaxy S24", "Galaxy A54"}, true, true},
+      {"Android",
+       {"13", "14", "15"},
+       {"Pixel 7", "Pixel 8", "Galaxy S23", "Galaxy S24", "Galaxy A54"},
+       true,
+       true},
       {"audioOS", {"18.3", "18.4"}, {"HomePod mini", "HomePod 2"}, false, true},
   };
   return pool;
@@ -93,7 +104,10 @@ class Draw {
   explicit Draw(uint64_t seed) : rng_(StreamSeed(seed, 0x776f726c64ULL, 1)) {}
   double Uniform(double a, double b) { return a + (b - a) * rng_.Uniform(); }
   double LogUniform(double a, double b) { return std::exp(Uniform(std::log(a), std::log(b))); }
-  int Int(int a, int b) { return a + static_cast<int>(rng_.Below(static_cast<uint64_t>(b) - static_cast<uint64_t>(a) + 1)); }
+  int Int(int a, int b) {
+    return a +
+           static_cast<int>(rng_.Below(static_cast<uint64_t>(b) - static_cast<uint64_t>(a) + 1));
+  }
   bool Chance(double p) { return rng_.Uniform() < p; }
   double Normal() { return NormalQuantile(rng_.OpenUniform()); }
   // A positive weight with a spread of `sigma` in log space (shares of a categorical).
@@ -141,7 +155,9 @@ std::string DailyShape(Draw& d, const std::array<double, 24>& base) {
   for (int h = 0; h < 24; ++h) {
     double x = h - shift;
     double lo = std::floor(x), f = x - lo;
-    auto at = [&](double k) { return base[static_cast<int>(((static_cast<int>(k) % 24) + 24) % 24)]; };
+    auto at = [&](double k) {
+      return base[static_cast<int>(((static_cast<int>(k) % 24) + 24) % 24)];
+    };
     double w = (1 - f) * at(lo) + f * at(lo + 1);
     w = std::max(0.05, 1 + swing * (w - 1));
     out += fmt::format("{}{:.3f}", h ? ", " : "", w);
@@ -265,8 +281,8 @@ class WorldBuilder {
       ow = Normalized(ow);
       for (size_t k = 0; k < oi.size(); ++k) p.os_versions.emplace_back(os[oi[k]], ow[k]);
       const auto& ms = p.pool->device_models;
-      std::vector<int> mi = d_.Subset(static_cast<int>(ms.size()),
-                                      d_.Int(1, static_cast<int>(ms.size())));
+      std::vector<int> mi =
+          d_.Subset(static_cast<int>(ms.size()), d_.Int(1, static_cast<int>(ms.size())));
       std::vector<double> mw;
       for (size_t k = 0; k < mi.size(); ++k) mw.push_back(d_.Weight(0.6));
       mw = Normalized(mw);
@@ -359,11 +375,10 @@ class WorldBuilder {
       y += fmt::format("{}s:\n", dim);
       for (const WorldRollout& r : rollouts_) {
         if (r.dim != dim) continue;
-        std::string release = r.release_minutes < 0
-                                  ? "-" + Duration(-r.release_minutes)
-                                  : Duration(r.release_minutes);
-        y += fmt::format("  - {{name: \"{}\", release: {}, ramp: {}, max_share: {:.2f}}}\n",
-                         r.name, release, Duration(r.ramp_minutes), r.max_share);
+        std::string release = r.release_minutes < 0 ? "-" + Duration(-r.release_minutes)
+                                                    : Duration(r.release_minutes);
+        y += fmt::format("  - {{name: \"{}\", release: {}, ramp: {}, max_share: {:.2f}}}\n", r.name,
+                         release, Duration(r.ramp_minutes), r.max_share);
       }
     }
     return y;
@@ -489,23 +504,44 @@ class WorldBuilder {
 
   std::string IncidentsYaml() {
     using Shapes = std::vector<std::vector<std::string>>;
-    const Shapes latency_shapes = {
-        {"platform"}, {"locale"}, {"region"}, {"asr_model"}, {"tts_voice"}, {"device_model"},
-        {"app_build"}, {"platform", "asr_model"}, {"platform", "locale"},
-        {"region", "asr_mode"}, {"device_model", "os_version"}, {"locale", "network"},
-        {"platform", "os_version"}, {"platform", "locale", "network"},
-        {"device_model", "os_version", "region"}, {"region", "asr_mode", "network"}};
-    const Shapes failure_shapes = {
-        {"platform"}, {"region"}, {"app_build"}, {"locale"}, {"device_model"},
-        {"region", "asr_mode"}, {"device_model", "os_version"}, {"network", "region"},
-        {"platform", "app_build"}, {"platform", "os_version"},
-        {"device_model", "os_version", "region"}, {"platform", "locale", "network"}};
-    const Shapes rephrase_shapes = {{"locale"}, {"asr_model"}, {"locale", "asr_model"},
-                                    {"platform", "locale"}, {"locale", "asr_model", "network"}};
-    const Shapes barge_shapes = {{"device_model"}, {"platform"}, {"platform", "os_version"},
-                                 {"device_model", "os_version"}};
-    const Shapes volume_shapes = {{"platform"}, {"locale"}, {"region"}, {"app_build"},
-                                  {"platform", "locale"}, {"platform", "region"}};
+    const Shapes latency_shapes = {{"platform"},
+                                   {"locale"},
+                                   {"region"},
+                                   {"asr_model"},
+                                   {"tts_voice"},
+                                   {"device_model"},
+                                   {"app_build"},
+                                   {"platform", "asr_model"},
+                                   {"platform", "locale"},
+                                   {"region", "asr_mode"},
+                                   {"device_model", "os_version"},
+                                   {"locale", "network"},
+                                   {"platform", "os_version"},
+                                   {"platform", "locale", "network"},
+                                   {"device_model", "os_version", "region"},
+                                   {"region", "asr_mode", "network"}};
+    const Shapes failure_shapes = {{"platform"},
+                                   {"region"},
+                                   {"app_build"},
+                                   {"locale"},
+                                   {"device_model"},
+                                   {"region", "asr_mode"},
+                                   {"device_model", "os_version"},
+                                   {"network", "region"},
+                                   {"platform", "app_build"},
+                                   {"platform", "os_version"},
+                                   {"device_model", "os_version", "region"},
+                                   {"platform", "locale", "network"}};
+    const Shapes rephrase_shapes = {{"locale"},
+                                    {"asr_model"},
+                                    {"locale", "asr_model"},
+                                    {"platform", "locale"},
+                                    {"locale", "asr_model", "network"}};
+    const Shapes barge_shapes = {
+        {"device_model"}, {"platform"}, {"platform", "os_version"}, {"device_model", "os_version"}};
+    const Shapes volume_shapes = {
+        {"platform"},          {"locale"}, {"region"}, {"app_build"}, {"platform", "locale"},
+        {"platform", "region"}};
 
     const int64_t day = int64_t{24} * 60;
     const int64_t run = days_ * day;
@@ -517,14 +553,22 @@ class WorldBuilder {
     for (int i = 0; i < n; ++i) {
       std::string kind;
       double r = d_.Uniform(0, 1);
-      if (r < 0.2) kind = "latency_step";
-      else if (r < 0.3) kind = "latency_drift";
-      else if (r < 0.4) kind = "rollout_regression";
-      else if (r < 0.55) kind = "failure_spike";
-      else if (r < 0.67) kind = "timeout_storm";
-      else if (r < 0.75) kind = "rephrase_rise";
-      else if (r < 0.82) kind = "false_barge_in_rise";
-      else kind = "volume_drop";
+      if (r < 0.2)
+        kind = "latency_step";
+      else if (r < 0.3)
+        kind = "latency_drift";
+      else if (r < 0.4)
+        kind = "rollout_regression";
+      else if (r < 0.55)
+        kind = "failure_spike";
+      else if (r < 0.67)
+        kind = "timeout_storm";
+      else if (r < 0.75)
+        kind = "rephrase_rise";
+      else if (r < 0.82)
+        kind = "false_barge_in_rise";
+      else
+        kind = "volume_drop";
 
       std::string id = fmt::format("t{}", i + 1);
       int64_t onset = d_.Int(2 * day, run - int64_t{12} * 60);
@@ -544,9 +588,10 @@ class WorldBuilder {
           ro.regressed = true;
           slice.values.emplace_back(ro.dim, ro.name);
           onset = ro.release_minutes;
-          stage = ro.dim == "asr_model"   ? "asr_final"
-                  : ro.dim == "tts_voice" ? "tts_first_audio"
-                                          : StageName(static_cast<Stage>(d_.Int(0, kStageCount - 1)));
+          stage = ro.dim == "asr_model" ? "asr_final"
+                  : ro.dim == "tts_voice"
+                      ? "tts_first_audio"
+                      : StageName(static_cast<Stage>(d_.Int(0, kStageCount - 1)));
           size = d_.LogUniform(0.1, 1.5);
           duration = run - onset;
           ramp = 0;
@@ -566,7 +611,8 @@ class WorldBuilder {
         }
       } else if (kind == "failure_spike" || kind == "timeout_storm") {
         slice = PickSlice(failure_shapes, min_share);
-        stage = kind == "failure_spike" ? StageName(static_cast<Stage>(d_.Int(0, kStageCount - 1))) : kTimeoutStages[d_.Int(0, 3)];
+        stage = kind == "failure_spike" ? StageName(static_cast<Stage>(d_.Int(0, kStageCount - 1)))
+                                        : kTimeoutStages[d_.Int(0, 3)];
         size = d_.LogUniform(0.003, 0.2);
         duration = static_cast<int64_t>(d_.LogUniform(30, 12 * 60));
       } else if (kind == "rephrase_rise") {
@@ -581,7 +627,8 @@ class WorldBuilder {
           for (const WorldPlatform& p : platforms_) {
             for (const auto& [dim, v] : slice.values) {
               bool on_it = (dim == "platform" && v == p.pool->name);
-              for (const WorldModel& m : p.models) on_it = on_it || (dim == "device_model" && v == m.name);
+              for (const WorldModel& m : p.models)
+                on_it = on_it || (dim == "device_model" && v == m.name);
               duplex = duplex || (on_it && p.full_duplex > 0);
             }
           }

@@ -1,18 +1,19 @@
-#include "common/text.h"
 #include "sim/scenario.h"
 
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
+#include "common/text.h"
+
 namespace vigil::sim {
 namespace {
 
 constexpr const char* kDimNames[kDimCount] = {
-    "platform", "os_version", "device_model", "locale",            "app_build", "asr_model",
-    "tts_voice", "asr_mode",  "conversation_mode", "network", "region"};
+    "platform",  "os_version", "device_model",      "locale",  "app_build", "asr_model",
+    "tts_voice", "asr_mode",   "conversation_mode", "network", "region"};
 constexpr const char* kStageNames[kStageCount] = {"endpoint", "asr_final", "nlu", "dialog",
-                                                   "tts_first_audio"};
+                                                  "tts_first_audio"};
 
 TimeSpec Offset(int64_t ms) { return TimeSpec{false, ms}; }
 
@@ -92,9 +93,7 @@ Scenario DefaultScenario() {
   s.weekend_diurnal = {0.45, 0.30, 0.20, 0.14, 0.11, 0.11, 0.18, 0.35, 0.65, 0.95, 1.20, 1.35,
                        1.40, 1.35, 1.30, 1.30, 1.35, 1.45, 1.55, 1.60, 1.55, 1.30, 0.95, 0.65};
   s.weekly = {1.00, 1.02, 1.03, 1.04, 1.06, 0.92, 0.85};
-  auto holi = [](double f) {
-    return std::vector<Holiday>{{DaysFromCivil(2026, 3, 4), f, "Holi"}};
-  };
+  auto holi = [](double f) { return std::vector<Holiday>{{DaysFromCivil(2026, 3, 4), f, "Holi"}}; };
   s.locales = {
       {"en-US", 0.30, -300, DstRule::kUs, {{"us-east", 0.6}, {"us-west", 0.4}}, {}},
       {"es-US", 0.05, -360, DstRule::kUs, {{"us-east", 0.3}, {"us-west", 0.7}}, {}},
@@ -112,27 +111,47 @@ Scenario DefaultScenario() {
       {"ko-KR", 0.03, 540, DstRule::kNone, {{"ap-northeast", 1}}, {}},
   };
   s.platforms = {
-      {"iOS", 0.58, 0.62, 0.36, 0.02, 0.30,
+      {"iOS",
+       0.58,
+       0.62,
+       0.36,
+       0.02,
+       0.30,
        {{"18.3", 0.15}, {"18.4", 0.30}, {"18.5", 0.55}},
        {{"iPhone 12", 0.10, 1.8, 0.30},
         {"iPhone 13", 0.16, 1.30, 0.45},
         {"iPhone 14", 0.20, 1.15, 0.55},
         {"iPhone 15", 0.26, 1.00, 0.70},
         {"iPhone 16", 0.28, 0.85, 0.80}}},
-      {"macOS", 0.14, 0.90, 0.08, 0.02, 0.15,
+      {"macOS",
+       0.14,
+       0.90,
+       0.08,
+       0.02,
+       0.15,
        {{"15.3", 0.3}, {"15.4", 0.7}},
        {{"MacBook Air M1", 0.30, 1.10, 0.60},
         {"MacBook Pro M3", 0.40, 0.75, 0.80},
         {"iMac M4", 0.30, 0.70, 0.80}}},
-      {"watchOS", 0.14, 0.45, 0.50, 0.05, 0.0,
+      {"watchOS",
+       0.14,
+       0.45,
+       0.50,
+       0.05,
+       0.0,
        {{"11.3", 0.4}, {"11.4", 0.6}},
-       {{"Watch S8", 0.35, 2.2, 0.20}, {"Watch S9", 0.40, 1.9, 0.30}, {"Watch Ultra 2", 0.25, 1.8, 0.30}}},
-      {"tvOS", 0.08, 0.97, 0.0, 0.03, 0.10,
+       {{"Watch S8", 0.35, 2.2, 0.20},
+        {"Watch S9", 0.40, 1.9, 0.30},
+        {"Watch Ultra 2", 0.25, 1.8, 0.30}}},
+      {"tvOS",
+       0.08,
+       0.97,
+       0.0,
+       0.03,
+       0.10,
        {{"18.3", 0.5}, {"18.4", 0.5}},
        {{"Apple TV 4K", 0.70, 1.5, 0.20}, {"Apple TV HD", 0.30, 2.0, 0.10}}},
-      {"visionOS", 0.06, 0.95, 0.03, 0.02, 0.60,
-       {{"2.3", 1.0}},
-       {{"Vision Pro", 1.0, 0.9, 0.70}}},
+      {"visionOS", 0.06, 0.95, 0.03, 0.02, 0.60, {{"2.3", 1.0}}, {{"Vision Pro", 1.0, 0.9, 0.70}}},
   };
   s.app_builds = {
       {"2026.08.3", Offset(-60 * kDayMs), 10 * kDayMs, 1.0, 1.0, 1.0},
@@ -150,19 +169,50 @@ Scenario DefaultScenario() {
       {"voice-8", Offset(-30 * kDayMs), 10 * kDayMs, 0.9, 1.0, 1.0},
   };
   auto& st = s.stages;
-  st[0] = {{220, 480}, {220, 480}, 0.001, 0.0, 0, "ENDPOINT_NO_SPEECH",
-           "No speech detected after {ms} ms on {device_model}", "", ""};
-  st[1] = {{180, 520}, {110, 300}, 0.004, 0.002, 5000, "ASR_SHARD_UNAVAILABLE",
-           "ASR shard asr-{shard} unavailable in {region}", "ASR_TIMEOUT",
+  st[0] = {{220, 480},
+           {220, 480},
+           0.001,
+           0.0,
+           0,
+           "ENDPOINT_NO_SPEECH",
+           "No speech detected after {ms} ms on {device_model}",
+           "",
+           ""};
+  st[1] = {{180, 520},
+           {110, 300},
+           0.004,
+           0.002,
+           5000,
+           "ASR_SHARD_UNAVAILABLE",
+           "ASR shard asr-{shard} unavailable in {region}",
+           "ASR_TIMEOUT",
            "ASR final result timed out after {ms} ms (shard asr-{shard})"};
-  st[2] = {{35, 90}, {25, 70}, 0.002, 0.0005, 2000, "NLU_INTENT_UNRESOLVED",
-           "No intent above threshold for {locale} (best score 0.{score})", "NLU_TIMEOUT",
+  st[2] = {{35, 90},
+           {25, 70},
+           0.002,
+           0.0005,
+           2000,
+           "NLU_INTENT_UNRESOLVED",
+           "No intent above threshold for {locale} (best score 0.{score})",
+           "NLU_TIMEOUT",
            "NLU timed out after {ms} ms"};
-  st[3] = {{260, 700}, {180, 520}, 0.005, 0.003, 8000, "DIALOG_UPSTREAM_ERROR",
-           "Dialog upstream dlg-{shard} returned {status}", "DIALOG_TIMEOUT",
+  st[3] = {{260, 700},
+           {180, 520},
+           0.005,
+           0.003,
+           8000,
+           "DIALOG_UPSTREAM_ERROR",
+           "Dialog upstream dlg-{shard} returned {status}",
+           "DIALOG_TIMEOUT",
            "Dialog first token timed out after {ms} ms (shard dlg-{shard})"};
-  st[4] = {{90, 220}, {70, 180}, 0.002, 0.001, 3000, "TTS_VOICE_LOAD_FAILED",
-           "Failed to load voice {tts_voice} (asset {hex})", "TTS_TIMEOUT",
+  st[4] = {{90, 220},
+           {70, 180},
+           0.002,
+           0.001,
+           3000,
+           "TTS_VOICE_LOAD_FAILED",
+           "Failed to load voice {tts_voice} (asset {hex})",
+           "TTS_TIMEOUT",
            "TTS first audio timed out after {ms} ms for {tts_voice}"};
   s.networks[0] = {{30, 90}, 1.0};
   s.networks[1] = {{90, 320}, 4.0};

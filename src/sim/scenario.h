@@ -111,15 +111,15 @@ struct LatencySpec {
 
 struct StageSpec {
   LatencySpec on_device, server;
-  double error = 0;                 ///< probability of an error at this stage
-  double timeout = 0;               ///< probability of a timeout (times the network's factor)
-  double timeout_ms = 5000;         ///< reported in timeout messages
-  std::string error_code, error_message;      ///< message template, see docs/simulator.md
+  double error = 0;                       ///< probability of an error at this stage
+  double timeout = 0;                     ///< probability of a timeout (times the network's factor)
+  double timeout_ms = 5000;               ///< reported in timeout messages
+  std::string error_code, error_message;  ///< message template, see docs/simulator.md
   std::string timeout_code, timeout_message;
 };
 
 struct NetworkSpec {
-  LatencySpec rtt;             ///< round trip added to server-side asr_final and tts_first_audio
+  LatencySpec rtt;            ///< round trip added to server-side asr_final and tts_first_audio
   double timeout_factor = 1;  ///< multiplier on stage timeout probabilities
 };
 
@@ -129,7 +129,7 @@ struct Injection {
   std::string kind;  ///< see kIncidentKinds / kDecoyKinds
   std::vector<std::pair<Dim, std::string>> slice;
   std::optional<Stage> stage;
-  double size = 0;   ///< relative for latency and volume kinds, absolute for rate kinds
+  double size = 0;  ///< relative for latency and volume kinds, absolute for rate kinds
   TimeSpec onset;
   std::optional<int64_t> duration_ms;  ///< none: until the end of the simulation
   int64_t ramp_ms = 0;
@@ -149,8 +149,8 @@ struct Scenario {
   TimeMs start = 0;
   int days = 14;
   int64_t events_per_day = 150000;
-  double turns_per_device = 5;  ///< mean turns per device per day
-  double device_skew = 2.5;     ///< > 1: heavier repeat use by few devices
+  double turns_per_device = 5;               ///< mean turns per device per day
+  double device_skew = 2.5;                  ///< > 1: heavier repeat use by few devices
   std::array<double, 24> diurnal{};          ///< weekday weights by local hour
   std::array<double, 24> weekend_diurnal{};  ///< Saturday, Sunday and holidays
   std::array<double, 7> weekly{};            ///< Monday .. Sunday
@@ -159,9 +159,9 @@ struct Scenario {
   std::vector<RolloutSpec> app_builds, asr_models, tts_voices;
   std::array<StageSpec, kStageCount> stages;
   std::array<NetworkSpec, 3> networks;  ///< wifi, cellular, offline
-  double load_sensitivity = 0.25;  ///< server latency × (1 + s · (load / mean load − 1))
-  double tail_probability = 0.01;  ///< share of each stage's draws in the heavy tail
-  double tail_alpha = 1.6;         ///< Pareto index of the tail
+  double load_sensitivity = 0.25;       ///< server latency × (1 + s · (load / mean load − 1))
+  double tail_probability = 0.01;       ///< share of each stage's draws in the heavy tail
+  double tail_alpha = 1.6;              ///< Pareto index of the tail
   double cancel = 0.01;
   double rephrase = 0.045;
   double rephrase_after_error = 0.4;

@@ -19,14 +19,33 @@ class ScenarioReader {
   const internal::YamlReader& yaml() const { return r_; }
 
   Status Top(const YAML::Node& root, Scenario* s) const {
-    VIGIL_RETURN_IF_ERROR(r_.CheckKeys(
-        root, "", {"name", "description", "start", "days", "events_per_day", "turns_per_device",
-                   "device_skew", "diurnal", "weekend_diurnal", "weekly", "locales", "platforms",
-                   "app_builds", "asr_models", "tts_voices", "stages", "networks",
-                   "load_sensitivity", "tail_probability", "tail_alpha", "rates", "incidents",
-                   "decoys"}));
+    VIGIL_RETURN_IF_ERROR(r_.CheckKeys(root, "",
+                                       {"name",
+                                        "description",
+                                        "start",
+                                        "days",
+                                        "events_per_day",
+                                        "turns_per_device",
+                                        "device_skew",
+                                        "diurnal",
+                                        "weekend_diurnal",
+                                        "weekly",
+                                        "locales",
+                                        "platforms",
+                                        "app_builds",
+                                        "asr_models",
+                                        "tts_voices",
+                                        "stages",
+                                        "networks",
+                                        "load_sensitivity",
+                                        "tail_probability",
+                                        "tail_alpha",
+                                        "rates",
+                                        "incidents",
+                                        "decoys"}));
     if (root["name"]) VIGIL_RETURN_IF_ERROR(Str(root["name"], "name", &s->name));
-    if (root["description"]) VIGIL_RETURN_IF_ERROR(Str(root["description"], "description", &s->description));
+    if (root["description"])
+      VIGIL_RETURN_IF_ERROR(Str(root["description"], "description", &s->description));
     if (root["start"]) {
       TimeSpec t;
       VIGIL_RETURN_IF_ERROR(When(root["start"], "start", &t));
@@ -39,26 +58,37 @@ class ScenarioReader {
       s->days = static_cast<int>(days);
     }
     if (root["events_per_day"]) {
-      VIGIL_RETURN_IF_ERROR(r_.Integer(root["events_per_day"], "events_per_day", 1, 1000000000000LL, &s->events_per_day));
+      VIGIL_RETURN_IF_ERROR(r_.Integer(root["events_per_day"], "events_per_day", 1, 1000000000000LL,
+                                       &s->events_per_day));
     }
-    VIGIL_RETURN_IF_ERROR(OptionalNumber(root, "", "turns_per_device", 0.01, 1e6, &s->turns_per_device));
+    VIGIL_RETURN_IF_ERROR(
+        OptionalNumber(root, "", "turns_per_device", 0.01, 1e6, &s->turns_per_device));
     VIGIL_RETURN_IF_ERROR(OptionalNumber(root, "", "device_skew", 1, 10, &s->device_skew));
     if (root["diurnal"]) VIGIL_RETURN_IF_ERROR(Weights(root["diurnal"], "diurnal", &s->diurnal));
-    if (root["weekend_diurnal"]) VIGIL_RETURN_IF_ERROR(Weights(root["weekend_diurnal"], "weekend_diurnal", &s->weekend_diurnal));
+    if (root["weekend_diurnal"])
+      VIGIL_RETURN_IF_ERROR(
+          Weights(root["weekend_diurnal"], "weekend_diurnal", &s->weekend_diurnal));
     if (root["weekly"]) VIGIL_RETURN_IF_ERROR(Weights(root["weekly"], "weekly", &s->weekly));
     if (root["locales"]) VIGIL_RETURN_IF_ERROR(Locales(root["locales"], &s->locales));
     if (root["platforms"]) VIGIL_RETURN_IF_ERROR(Platforms(root["platforms"], &s->platforms));
-    if (root["app_builds"]) VIGIL_RETURN_IF_ERROR(Rollouts(root["app_builds"], "app_builds", &s->app_builds));
-    if (root["asr_models"]) VIGIL_RETURN_IF_ERROR(Rollouts(root["asr_models"], "asr_models", &s->asr_models));
-    if (root["tts_voices"]) VIGIL_RETURN_IF_ERROR(Rollouts(root["tts_voices"], "tts_voices", &s->tts_voices));
+    if (root["app_builds"])
+      VIGIL_RETURN_IF_ERROR(Rollouts(root["app_builds"], "app_builds", &s->app_builds));
+    if (root["asr_models"])
+      VIGIL_RETURN_IF_ERROR(Rollouts(root["asr_models"], "asr_models", &s->asr_models));
+    if (root["tts_voices"])
+      VIGIL_RETURN_IF_ERROR(Rollouts(root["tts_voices"], "tts_voices", &s->tts_voices));
     if (root["stages"]) VIGIL_RETURN_IF_ERROR(Stages(root["stages"], s));
     if (root["networks"]) VIGIL_RETURN_IF_ERROR(Networks(root["networks"], s));
-    VIGIL_RETURN_IF_ERROR(OptionalNumber(root, "", "load_sensitivity", 0, 10, &s->load_sensitivity));
-    VIGIL_RETURN_IF_ERROR(OptionalNumber(root, "", "tail_probability", 0, 0.5, &s->tail_probability));
+    VIGIL_RETURN_IF_ERROR(
+        OptionalNumber(root, "", "load_sensitivity", 0, 10, &s->load_sensitivity));
+    VIGIL_RETURN_IF_ERROR(
+        OptionalNumber(root, "", "tail_probability", 0, 0.5, &s->tail_probability));
     VIGIL_RETURN_IF_ERROR(OptionalNumber(root, "", "tail_alpha", 0.5, 100, &s->tail_alpha));
     if (root["rates"]) VIGIL_RETURN_IF_ERROR(Rates(root["rates"], s));
-    if (root["incidents"]) VIGIL_RETURN_IF_ERROR(Injections(root["incidents"], "incidents", false, &s->injections));
-    if (root["decoys"]) VIGIL_RETURN_IF_ERROR(Injections(root["decoys"], "decoys", true, &s->injections));
+    if (root["incidents"])
+      VIGIL_RETURN_IF_ERROR(Injections(root["incidents"], "incidents", false, &s->injections));
+    if (root["decoys"])
+      VIGIL_RETURN_IF_ERROR(Injections(root["decoys"], "decoys", true, &s->injections));
     return Status::Ok();
   }
 
@@ -69,7 +99,8 @@ class ScenarioReader {
     if (!n.IsScalar()) return r_.Error(n, key, "expected a string");
     std::string s = n.Scalar();
     for (unsigned char c : s) {
-      if (c < 0x20 || c == '"' || c == '\\') return r_.Error(n, key, "quotes, backslashes and control characters are not allowed");
+      if (c < 0x20 || c == '"' || c == '\\')
+        return r_.Error(n, key, "quotes, backslashes and control characters are not allowed");
     }
     *out = std::move(s);
     return Status::Ok();
@@ -82,7 +113,8 @@ class ScenarioReader {
   }
 
   // A required, non-empty string.
-  Status Req(const YAML::Node& map, const std::string& path, const char* key, std::string* out) const {
+  Status Req(const YAML::Node& map, const std::string& path, const char* key,
+             std::string* out) const {
     VIGIL_RETURN_IF_ERROR(Need(map, path, key));
     VIGIL_RETURN_IF_ERROR(Str(map[key], JoinKey(path, key), out));
     if (out->empty()) return r_.Error(map[key], JoinKey(path, key), "must not be empty");
@@ -118,15 +150,29 @@ class ScenarioReader {
       int64_t v = 0;
       size_t d0 = i;
       while (i < s.size() && s[i] >= '0' && s[i] <= '9') v = v * 10 + (s[i++] - '0');
-      if (i == d0 || v > 1000000000) return r_.Error(n, key, "bad duration '" + s + "' (e.g. 90m, 2d14h5m)");
+      if (i == d0 || v > 1000000000)
+        return r_.Error(n, key, "bad duration '" + s + "' (e.g. 90m, 2d14h5m)");
       int64_t unit = 0;
-      if (s.compare(i, 2, "ms") == 0) { unit = 1; i += 2; }
-      else if (i < s.size() && s[i] == 's') { unit = kSecondMs; ++i; }
-      else if (i < s.size() && s[i] == 'm') { unit = kMinuteMs; ++i; }
-      else if (i < s.size() && s[i] == 'h') { unit = kHourMs; ++i; }
-      else if (i < s.size() && s[i] == 'd') { unit = kDayMs; ++i; }
-      else if (i < s.size() && s[i] == 'w') { unit = 7 * kDayMs; ++i; }
-      else return r_.Error(n, key, "bad duration '" + s + "': unit must be one of ms, s, m, h, d, w");
+      if (s.compare(i, 2, "ms") == 0) {
+        unit = 1;
+        i += 2;
+      } else if (i < s.size() && s[i] == 's') {
+        unit = kSecondMs;
+        ++i;
+      } else if (i < s.size() && s[i] == 'm') {
+        unit = kMinuteMs;
+        ++i;
+      } else if (i < s.size() && s[i] == 'h') {
+        unit = kHourMs;
+        ++i;
+      } else if (i < s.size() && s[i] == 'd') {
+        unit = kDayMs;
+        ++i;
+      } else if (i < s.size() && s[i] == 'w') {
+        unit = 7 * kDayMs;
+        ++i;
+      } else
+        return r_.Error(n, key, "bad duration '" + s + "': unit must be one of ms, s, m, h, d, w");
       total += v * unit;
       any = true;
     }
@@ -163,7 +209,8 @@ class ScenarioReader {
 
   template <size_t N>
   Status Weights(const YAML::Node& n, const std::string& key, std::array<double, N>* out) const {
-    if (!n.IsSequence() || n.size() != N) return r_.Error(n, key, "expected a list of " + std::to_string(N) + " weights");
+    if (!n.IsSequence() || n.size() != N)
+      return r_.Error(n, key, "expected a list of " + std::to_string(N) + " weights");
     std::array<double, N> w{};
     for (size_t i = 0; i < N; ++i) {
       VIGIL_RETURN_IF_ERROR(r_.Number(n[i], key + "[" + std::to_string(i) + "]", 0, 1e6, &w[i]));
@@ -210,7 +257,8 @@ class ScenarioReader {
   }
 
   Status Locale(const YAML::Node& e, const std::string& p, LocaleSpec* l) const {
-    VIGIL_RETURN_IF_ERROR(r_.CheckKeys(e, p, {"name", "share", "utc_offset", "dst", "regions", "holidays"}));
+    VIGIL_RETURN_IF_ERROR(
+        r_.CheckKeys(e, p, {"name", "share", "utc_offset", "dst", "regions", "holidays"}));
     VIGIL_RETURN_IF_ERROR(Req(e, p, "name", &l->name));
     VIGIL_RETURN_IF_ERROR(RequiredNumber(e, p, "share", 0, 1e6, &l->share));
     std::string off;
@@ -225,11 +273,16 @@ class ScenarioReader {
     if (e["dst"]) {
       std::string d;
       VIGIL_RETURN_IF_ERROR(Str(e["dst"], JoinKey(p, "dst"), &d));
-      if (d == "none") l->dst = DstRule::kNone;
-      else if (d == "us") l->dst = DstRule::kUs;
-      else if (d == "eu") l->dst = DstRule::kEu;
-      else if (d == "au") l->dst = DstRule::kAu;
-      else return r_.Error(e["dst"], JoinKey(p, "dst"), "expected one of none, us, eu, au");
+      if (d == "none")
+        l->dst = DstRule::kNone;
+      else if (d == "us")
+        l->dst = DstRule::kUs;
+      else if (d == "eu")
+        l->dst = DstRule::kEu;
+      else if (d == "au")
+        l->dst = DstRule::kAu;
+      else
+        return r_.Error(e["dst"], JoinKey(p, "dst"), "expected one of none, us, eu, au");
     }
     VIGIL_RETURN_IF_ERROR(Need(e, p, "regions"));
     VIGIL_RETURN_IF_ERROR(WeightMap(e["regions"], JoinKey(p, "regions"), &l->regions));
@@ -238,7 +291,8 @@ class ScenarioReader {
   }
 
   Status Locales(const YAML::Node& n, std::vector<LocaleSpec>* out) const {
-    if (!n.IsSequence() || n.size() == 0) return r_.Error(n, "locales", "expected a non-empty list");
+    if (!n.IsSequence() || n.size() == 0)
+      return r_.Error(n, "locales", "expected a non-empty list");
     out->clear();
     for (size_t i = 0; i < n.size(); ++i) {
       LocaleSpec l;
@@ -248,8 +302,10 @@ class ScenarioReader {
     return Status::Ok();
   }
 
-  Status DeviceModels(const YAML::Node& ms, const std::string& p, std::vector<DeviceModelSpec>* out) const {
-    if (!ms.IsSequence() || ms.size() == 0) return r_.Error(ms, JoinKey(p, "device_models"), "expected a non-empty list");
+  Status DeviceModels(const YAML::Node& ms, const std::string& p,
+                      std::vector<DeviceModelSpec>* out) const {
+    if (!ms.IsSequence() || ms.size() == 0)
+      return r_.Error(ms, JoinKey(p, "device_models"), "expected a non-empty list");
     for (size_t j = 0; j < ms.size(); ++j) {
       std::string mp = JoinKey(p, "device_models[" + std::to_string(j) + "]");
       VIGIL_RETURN_IF_ERROR(r_.CheckKeys(ms[j], mp, {"name", "share", "speed", "on_device"}));
@@ -264,7 +320,8 @@ class ScenarioReader {
   }
 
   Status Platform(const YAML::Node& e, const std::string& p, PlatformSpec* pl) const {
-    VIGIL_RETURN_IF_ERROR(r_.CheckKeys(e, p, {"name", "share", "network", "full_duplex", "os_versions", "device_models"}));
+    VIGIL_RETURN_IF_ERROR(r_.CheckKeys(
+        e, p, {"name", "share", "network", "full_duplex", "os_versions", "device_models"}));
     VIGIL_RETURN_IF_ERROR(Req(e, p, "name", &pl->name));
     VIGIL_RETURN_IF_ERROR(RequiredNumber(e, p, "share", 0, 1e6, &pl->share));
     if (const YAML::Node& net = e["network"]) {
@@ -274,7 +331,8 @@ class ScenarioReader {
       VIGIL_RETURN_IF_ERROR(OptionalNumber(net, np, "wifi", 0, 1, &pl->wifi));
       VIGIL_RETURN_IF_ERROR(OptionalNumber(net, np, "cellular", 0, 1, &pl->cellular));
       VIGIL_RETURN_IF_ERROR(OptionalNumber(net, np, "offline", 0, 1, &pl->offline));
-      if (pl->wifi + pl->cellular + pl->offline <= 0) return r_.Error(net, np, "weights sum to zero");
+      if (pl->wifi + pl->cellular + pl->offline <= 0)
+        return r_.Error(net, np, "weights sum to zero");
     }
     VIGIL_RETURN_IF_ERROR(OptionalNumber(e, p, "full_duplex", 0, 1, &pl->full_duplex));
     VIGIL_RETURN_IF_ERROR(Need(e, p, "os_versions"));
@@ -284,7 +342,8 @@ class ScenarioReader {
   }
 
   Status Platforms(const YAML::Node& n, std::vector<PlatformSpec>* out) const {
-    if (!n.IsSequence() || n.size() == 0) return r_.Error(n, "platforms", "expected a non-empty list");
+    if (!n.IsSequence() || n.size() == 0)
+      return r_.Error(n, "platforms", "expected a non-empty list");
     out->clear();
     for (size_t i = 0; i < n.size(); ++i) {
       PlatformSpec pl;
@@ -294,13 +353,15 @@ class ScenarioReader {
     return Status::Ok();
   }
 
-  Status Rollouts(const YAML::Node& n, const std::string& key, std::vector<RolloutSpec>* out) const {
+  Status Rollouts(const YAML::Node& n, const std::string& key,
+                  std::vector<RolloutSpec>* out) const {
     if (!n.IsSequence() || n.size() == 0) return r_.Error(n, key, "expected a non-empty list");
     out->clear();
     for (size_t i = 0; i < n.size(); ++i) {
       std::string p = key + "[" + std::to_string(i) + "]";
       const YAML::Node& e = n[i];
-      VIGIL_RETURN_IF_ERROR(r_.CheckKeys(e, p, {"name", "release", "ramp", "max_share", "latency_factor", "rephrase_factor"}));
+      VIGIL_RETURN_IF_ERROR(r_.CheckKeys(
+          e, p, {"name", "release", "ramp", "max_share", "latency_factor", "rephrase_factor"}));
       RolloutSpec r;
       VIGIL_RETURN_IF_ERROR(Req(e, p, "name", &r.name));
       VIGIL_RETURN_IF_ERROR(Need(e, p, "release"));
@@ -315,32 +376,43 @@ class ScenarioReader {
   }
 
   Status Stages(const YAML::Node& n, Scenario* s) const {
-    VIGIL_RETURN_IF_ERROR(r_.CheckKeys(n, "stages", {"endpoint", "asr_final", "nlu", "dialog", "tts_first_audio"}));
+    VIGIL_RETURN_IF_ERROR(
+        r_.CheckKeys(n, "stages", {"endpoint", "asr_final", "nlu", "dialog", "tts_first_audio"}));
     for (const auto& kv : n) {
       std::string name = kv.first.as<std::string>();
       StageSpec& st = s->stages[static_cast<int>(*StageFromName(name))];
       const YAML::Node& e = kv.second;
       std::string p = "stages." + name;
-      VIGIL_RETURN_IF_ERROR(r_.CheckKeys(e, p, {"on_device", "server", "error", "timeout", "timeout_ms", "error_code",
-                                                "error_message", "timeout_code", "timeout_message"}));
-      if (e["on_device"]) VIGIL_RETURN_IF_ERROR(Latency(e["on_device"], JoinKey(p, "on_device"), &st.on_device));
-      if (e["server"]) VIGIL_RETURN_IF_ERROR(Latency(e["server"], JoinKey(p, "server"), &st.server));
+      VIGIL_RETURN_IF_ERROR(
+          r_.CheckKeys(e, p,
+                       {"on_device", "server", "error", "timeout", "timeout_ms", "error_code",
+                        "error_message", "timeout_code", "timeout_message"}));
+      if (e["on_device"])
+        VIGIL_RETURN_IF_ERROR(Latency(e["on_device"], JoinKey(p, "on_device"), &st.on_device));
+      if (e["server"])
+        VIGIL_RETURN_IF_ERROR(Latency(e["server"], JoinKey(p, "server"), &st.server));
       VIGIL_RETURN_IF_ERROR(OptionalNumber(e, p, "error", 0, 1, &st.error));
       VIGIL_RETURN_IF_ERROR(OptionalNumber(e, p, "timeout", 0, 1, &st.timeout));
       VIGIL_RETURN_IF_ERROR(OptionalNumber(e, p, "timeout_ms", 0, 1e7, &st.timeout_ms));
-      if (e["error_code"]) VIGIL_RETURN_IF_ERROR(Str(e["error_code"], JoinKey(p, "error_code"), &st.error_code));
-      if (e["error_message"]) VIGIL_RETURN_IF_ERROR(Template(e["error_message"], JoinKey(p, "error_message"), &st.error_message));
-      if (e["timeout_code"]) VIGIL_RETURN_IF_ERROR(Str(e["timeout_code"], JoinKey(p, "timeout_code"), &st.timeout_code));
-      if (e["timeout_message"]) VIGIL_RETURN_IF_ERROR(Template(e["timeout_message"], JoinKey(p, "timeout_message"), &st.timeout_message));
+      if (e["error_code"])
+        VIGIL_RETURN_IF_ERROR(Str(e["error_code"], JoinKey(p, "error_code"), &st.error_code));
+      if (e["error_message"])
+        VIGIL_RETURN_IF_ERROR(
+            Template(e["error_message"], JoinKey(p, "error_message"), &st.error_message));
+      if (e["timeout_code"])
+        VIGIL_RETURN_IF_ERROR(Str(e["timeout_code"], JoinKey(p, "timeout_code"), &st.timeout_code));
+      if (e["timeout_message"])
+        VIGIL_RETURN_IF_ERROR(
+            Template(e["timeout_message"], JoinKey(p, "timeout_message"), &st.timeout_message));
     }
     return Status::Ok();
   }
 
   // A message template: text with {variables} the event writer fills in.
   Status Template(const YAML::Node& n, const std::string& key, std::string* out) const {
-    static const std::set<std::string> kVars = {"shard", "ms", "status", "score", "hex",
-                                                "region", "locale", "tts_voice", "asr_model",
-                                                "device_model", "app_build"};
+    static const std::set<std::string> kVars = {
+        "shard",  "ms",        "status",    "score",        "hex",      "region",
+        "locale", "tts_voice", "asr_model", "device_model", "app_build"};
     std::string s;
     VIGIL_RETURN_IF_ERROR(Str(n, key, &s));
     for (size_t i = s.find('{'); i != std::string::npos; i = s.find('{', i + 1)) {
@@ -362,26 +434,32 @@ class ScenarioReader {
       if (!e) continue;
       std::string p = std::string("networks.") + names[i];
       VIGIL_RETURN_IF_ERROR(r_.CheckKeys(e, p, {"rtt", "timeout_factor"}));
-      if (e["rtt"]) VIGIL_RETURN_IF_ERROR(Latency(e["rtt"], JoinKey(p, "rtt"), &s->networks[i].rtt));
-      VIGIL_RETURN_IF_ERROR(OptionalNumber(e, p, "timeout_factor", 0, 1000, &s->networks[i].timeout_factor));
+      if (e["rtt"])
+        VIGIL_RETURN_IF_ERROR(Latency(e["rtt"], JoinKey(p, "rtt"), &s->networks[i].rtt));
+      VIGIL_RETURN_IF_ERROR(
+          OptionalNumber(e, p, "timeout_factor", 0, 1000, &s->networks[i].timeout_factor));
     }
     return Status::Ok();
   }
 
   Status Rates(const YAML::Node& n, Scenario* s) const {
-    VIGIL_RETURN_IF_ERROR(r_.CheckKeys(n, "rates", {"cancel", "rephrase", "rephrase_after_error", "barge_in", "false_barge_in"}));
+    VIGIL_RETURN_IF_ERROR(r_.CheckKeys(
+        n, "rates", {"cancel", "rephrase", "rephrase_after_error", "barge_in", "false_barge_in"}));
     VIGIL_RETURN_IF_ERROR(OptionalNumber(n, "rates", "cancel", 0, 1, &s->cancel));
     VIGIL_RETURN_IF_ERROR(OptionalNumber(n, "rates", "rephrase", 0, 1, &s->rephrase));
-    VIGIL_RETURN_IF_ERROR(OptionalNumber(n, "rates", "rephrase_after_error", 0, 1, &s->rephrase_after_error));
+    VIGIL_RETURN_IF_ERROR(
+        OptionalNumber(n, "rates", "rephrase_after_error", 0, 1, &s->rephrase_after_error));
     VIGIL_RETURN_IF_ERROR(OptionalNumber(n, "rates", "barge_in", 0, 1, &s->barge_in));
     VIGIL_RETURN_IF_ERROR(OptionalNumber(n, "rates", "false_barge_in", 0, 1, &s->false_barge_in));
-    if (s->barge_in + s->false_barge_in > 1) return r_.Error(n, "rates", "barge_in + false_barge_in exceeds 1");
+    if (s->barge_in + s->false_barge_in > 1)
+      return r_.Error(n, "rates", "barge_in + false_barge_in exceeds 1");
     return Status::Ok();
   }
 
   Status ReadInjection(const YAML::Node& e, const std::string& p, bool decoy, Injection* in) const {
-    VIGIL_RETURN_IF_ERROR(r_.CheckKeys(e, p, {"id", "kind", "slice", "stage", "size", "onset", "duration", "ramp",
-                                              "error_code", "error_message"}));
+    VIGIL_RETURN_IF_ERROR(r_.CheckKeys(e, p,
+                                       {"id", "kind", "slice", "stage", "size", "onset", "duration",
+                                        "ramp", "error_code", "error_message"}));
     in->decoy = decoy;
     VIGIL_RETURN_IF_ERROR(Req(e, p, "id", &in->id));
     VIGIL_RETURN_IF_ERROR(Req(e, p, "kind", &in->kind));
@@ -392,11 +470,13 @@ class ScenarioReader {
       kinds.assign(kIncidentKinds.begin(), kIncidentKinds.end());
     }
     if (std::find(kinds.begin(), kinds.end(), in->kind) == kinds.end()) {
-      return r_.Error(e["kind"], JoinKey(p, "kind"),
-                      "unknown kind '" + in->kind + "' (expected one of: " + internal::JoinNames(kinds) + ")");
+      return r_.Error(
+          e["kind"], JoinKey(p, "kind"),
+          "unknown kind '" + in->kind + "' (expected one of: " + internal::JoinNames(kinds) + ")");
     }
     if (const YAML::Node& sl = e["slice"]) {
-      if (!sl.IsMap()) return r_.Error(sl, JoinKey(p, "slice"), "expected a mapping of dimension: value");
+      if (!sl.IsMap())
+        return r_.Error(sl, JoinKey(p, "slice"), "expected a mapping of dimension: value");
       for (const auto& kv : sl) {
         std::string dim, value;
         VIGIL_RETURN_IF_ERROR(Str(kv.first, JoinKey(p, "slice"), &dim));
@@ -410,7 +490,8 @@ class ScenarioReader {
       std::string st;
       VIGIL_RETURN_IF_ERROR(Str(e["stage"], JoinKey(p, "stage"), &st));
       in->stage = StageFromName(st);
-      if (!in->stage) return r_.Error(e["stage"], JoinKey(p, "stage"), "unknown stage '" + st + "'");
+      if (!in->stage)
+        return r_.Error(e["stage"], JoinKey(p, "stage"), "unknown stage '" + st + "'");
     }
     VIGIL_RETURN_IF_ERROR(RequiredNumber(e, p, "size", 0, 100, &in->size));
     VIGIL_RETURN_IF_ERROR(Need(e, p, "onset"));
@@ -421,13 +502,17 @@ class ScenarioReader {
       in->duration_ms = duration;
     }
     if (e["ramp"]) VIGIL_RETURN_IF_ERROR(Duration(e["ramp"], JoinKey(p, "ramp"), &in->ramp_ms));
-    if (e["error_code"]) VIGIL_RETURN_IF_ERROR(Str(e["error_code"], JoinKey(p, "error_code"), &in->error_code));
-    if (e["error_message"]) VIGIL_RETURN_IF_ERROR(Template(e["error_message"], JoinKey(p, "error_message"), &in->error_message));
+    if (e["error_code"])
+      VIGIL_RETURN_IF_ERROR(Str(e["error_code"], JoinKey(p, "error_code"), &in->error_code));
+    if (e["error_message"])
+      VIGIL_RETURN_IF_ERROR(
+          Template(e["error_message"], JoinKey(p, "error_message"), &in->error_message));
     bool latency = in->kind == "latency_step" || in->kind == "latency_drift" ||
                    in->kind == "rollout_regression";
     bool staged = latency || in->kind == "failure_spike" || in->kind == "timeout_storm";
     if (staged && !in->stage) return r_.Error(e, p, "kind " + in->kind + " needs a 'stage'");
-    if (!staged && in->stage) return r_.Error(e["stage"], JoinKey(p, "stage"), "kind " + in->kind + " takes no stage");
+    if (!staged && in->stage)
+      return r_.Error(e["stage"], JoinKey(p, "stage"), "kind " + in->kind + " takes no stage");
     bool rate = in->kind == "failure_spike" || in->kind == "timeout_storm" ||
                 in->kind == "rephrase_rise" || in->kind == "false_barge_in_rise";
     if ((rate || in->kind == "volume_drop" || in->kind == "mix_shift") && in->size > 1) {
@@ -460,7 +545,8 @@ Result<Scenario> ParseScenario(const std::string& text, const std::string& sourc
   if (!root.IsDefined() || root.IsNull()) return ConfigError(source + ": empty scenario");
   ScenarioReader reader(source);
   // A malformed tree (a key that is a list) is reported as invalid YAML.
-  VIGIL_RETURN_IF_ERROR(reader.yaml().Guard("invalid YAML: ", [&] { return reader.Top(root, &s); }));
+  VIGIL_RETURN_IF_ERROR(
+      reader.yaml().Guard("invalid YAML: ", [&] { return reader.Top(root, &s); }));
   VIGIL_RETURN_IF_ERROR(ValidateScenario(s, source));
   return s;
 }
@@ -476,7 +562,8 @@ Status ValidateScenario(const Scenario& s, const std::string& source) {
     return sum > 0;
   };
   if (!positive(s.diurnal.begin(), s.diurnal.end())) return fail("diurnal", "weights sum to zero");
-  if (!positive(s.weekend_diurnal.begin(), s.weekend_diurnal.end())) return fail("weekend_diurnal", "weights sum to zero");
+  if (!positive(s.weekend_diurnal.begin(), s.weekend_diurnal.end()))
+    return fail("weekend_diurnal", "weights sum to zero");
   if (!positive(s.weekly.begin(), s.weekly.end())) return fail("weekly", "weights sum to zero");
   double share = 0;
   std::set<std::string> names;
@@ -494,7 +581,8 @@ Status ValidateScenario(const Scenario& s, const std::string& source) {
     double ms = 0;
     for (const auto& m : p.device_models) {
       ms += m.share;
-      if (!models.insert(m.name).second) return fail("platforms", "duplicate device model " + m.name);
+      if (!models.insert(m.name).second)
+        return fail("platforms", "duplicate device model " + m.name);
     }
     if (ms <= 0) return fail("platforms", p.name + ": device model shares sum to zero");
   }
@@ -503,28 +591,42 @@ Status ValidateScenario(const Scenario& s, const std::string& source) {
   // nothing.
   auto exists = [&](Dim d, const std::string& v) {
     auto in_rollout = [&](const std::vector<RolloutSpec>& rs) {
-      for (const auto& r : rs) if (r.name == v) return true;
+      for (const auto& r : rs)
+        if (r.name == v) return true;
       return false;
     };
     switch (d) {
       case Dim::kPlatform:
-        for (const auto& p : s.platforms) if (p.name == v) return true;
+        for (const auto& p : s.platforms)
+          if (p.name == v) return true;
         return false;
       case Dim::kOsVersion:
-        for (const auto& p : s.platforms) for (const auto& o : p.os_versions) if (o.first == v) return true;
+        for (const auto& p : s.platforms)
+          for (const auto& o : p.os_versions)
+            if (o.first == v) return true;
         return false;
-      case Dim::kDeviceModel: return models.count(v) > 0;
+      case Dim::kDeviceModel:
+        return models.count(v) > 0;
       case Dim::kLocale:
-        for (const auto& l : s.locales) if (l.name == v) return true;
+        for (const auto& l : s.locales)
+          if (l.name == v) return true;
         return false;
-      case Dim::kAppBuild: return in_rollout(s.app_builds);
-      case Dim::kAsrModel: return in_rollout(s.asr_models);
-      case Dim::kTtsVoice: return in_rollout(s.tts_voices);
-      case Dim::kAsrMode: return v == "on_device" || v == "server";
-      case Dim::kConversationMode: return v == "half_duplex" || v == "full_duplex";
-      case Dim::kNetwork: return v == "wifi" || v == "cellular" || v == "offline";
+      case Dim::kAppBuild:
+        return in_rollout(s.app_builds);
+      case Dim::kAsrModel:
+        return in_rollout(s.asr_models);
+      case Dim::kTtsVoice:
+        return in_rollout(s.tts_voices);
+      case Dim::kAsrMode:
+        return v == "on_device" || v == "server";
+      case Dim::kConversationMode:
+        return v == "half_duplex" || v == "full_duplex";
+      case Dim::kNetwork:
+        return v == "wifi" || v == "cellular" || v == "offline";
       case Dim::kRegion:
-        for (const auto& l : s.locales) for (const auto& r : l.regions) if (r.first == v) return true;
+        for (const auto& l : s.locales)
+          for (const auto& r : l.regions)
+            if (r.first == v) return true;
         return false;
     }
     return false;
@@ -534,13 +636,15 @@ Status ValidateScenario(const Scenario& s, const std::string& source) {
     std::string key = std::string(in.decoy ? "decoys" : "incidents") + "[" + in.id + "]";
     if (!names.insert(in.id).second) return fail(key, "duplicate id " + in.id);
     for (const auto& [d, v] : in.slice) {
-      if (!exists(d, v)) return fail(key + ".slice." + DimName(d), "no such value '" + v + "' in the fleet");
+      if (!exists(d, v))
+        return fail(key + ".slice." + DimName(d), "no such value '" + v + "' in the fleet");
     }
     if (in.kind == "mix_shift") {
       if (in.slice.empty()) return fail(key + ".slice", "a mix shift needs a slice");
       for (const auto& [d, v] : in.slice) {
         if (d != Dim::kPlatform && d != Dim::kDeviceModel && d != Dim::kOsVersion) {
-          return fail(key + ".slice", "a mix shift slice may use platform, device_model and os_version only");
+          return fail(key + ".slice",
+                      "a mix shift slice may use platform, device_model and os_version only");
         }
       }
     }

@@ -118,7 +118,8 @@ Result<SimulationSummary> Simulate(const SimulationOptions& options) {
   VIGIL_RETURN_IF_ERROR(WriteFile(truth_path, truth));
   // A drawn world is kept beside its events, so it can be read and replayed as a scenario file.
   if (IsRandomWorld(options)) {
-    VIGIL_RETURN_IF_ERROR(WriteFile(options.out_dir + "/world.yaml", sim::RandomWorldYaml(options.seed)));
+    VIGIL_RETURN_IF_ERROR(
+        WriteFile(options.out_dir + "/world.yaml", sim::RandomWorldYaml(options.seed)));
   }
   summary.events_path = events_path;
   summary.truth_path = truth_path;

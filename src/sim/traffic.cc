@@ -59,7 +59,8 @@ double MinuteTraffic(const Scenario& s, TimeMs tm, FleetModel* m) {
   std::fill(m->region_factor.begin(), m->region_factor.end(), 0.0);
   for (size_t l = 0; l < m->locales.size(); ++l) {
     double r = m->RawRate(l, tm);
-    for (size_t g = 0; g < m->region_factor.size(); ++g) m->region_factor[g] += r * m->region_share[l][g];
+    for (size_t g = 0; g < m->region_factor.size(); ++g)
+      m->region_factor[g] += r * m->region_share[l][g];
     lambda += r * m->scale;
     m->lam[l] = lambda;
   }
@@ -104,7 +105,8 @@ int64_t DrawTurnCount(uint64_t seed, int64_t minute, double lambda, FleetModel* 
       p *= mr.Uniform();
     } while (p > limit);
   } else {
-    n = static_cast<int64_t>(std::floor(lambda + std::sqrt(lambda) * NormalQuantile(mr.OpenUniform()) + 0.5));
+    n = static_cast<int64_t>(
+        std::floor(lambda + std::sqrt(lambda) * NormalQuantile(mr.OpenUniform()) + 0.5));
     n = std::max<int64_t>(0, n);
   }
   m->offsets.resize(n);
@@ -113,8 +115,8 @@ int64_t DrawTurnCount(uint64_t seed, int64_t minute, double lambda, FleetModel* 
   return n;
 }
 
-void DrawLocaleAndDevice(const FleetModel& m, const Scenario& s, double lambda, Rng& r, size_t* locale,
-                         size_t* device) {
+void DrawLocaleAndDevice(const FleetModel& m, const Scenario& s, double lambda, Rng& r,
+                         size_t* locale, size_t* device) {
   const size_t nl = m.locales.size();
   double ul = r.Uniform() * lambda;
   size_t l = 0;
@@ -126,7 +128,8 @@ void DrawLocaleAndDevice(const FleetModel& m, const Scenario& s, double lambda, 
   *device = std::min(di, pool - 1);
 }
 
-void DrawTurn(const FleetModel& m, size_t locale, const Device& dev, Rng& r, Turn* turn, SimEvent* e) {
+void DrawTurn(const FleetModel& m, size_t locale, const Device& dev, Rng& r, Turn* turn,
+              SimEvent* e) {
   const CompiledPlatform& pl = m.platforms[dev.platform];
   turn->locale = locale;
   turn->device = &dev;

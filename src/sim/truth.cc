@@ -74,7 +74,8 @@ std::string TruthJson(const Fleet& fleet, int* incidents, int* decoys,
       TimeMs midnight = h.date * kDayMs;
       TimeMs a = midnight - static_cast<int64_t>(UtcOffsetMinutes(l, midnight)) * kMinuteMs;
       TimeMs b = a + kDayMs;
-      if (b > start && a < end) ds.push_back({"holiday", Json{{"locale", l.name}}, std::max(a, start), std::min(b, end)});
+      if (b > start && a < end)
+        ds.push_back({"holiday", Json{{"locale", l.name}}, std::max(a, start), std::min(b, end)});
     }
     for (TimeMs t : DstTransitions(l, start, end)) {
       ds.push_back({"dst_change", Json{{"locale", l.name}}, t, std::min(t + kDayMs, end)});
@@ -89,7 +90,8 @@ std::string TruthJson(const Fleet& fleet, int* incidents, int* decoys,
       bool regressed = std::find(incident_values.begin(), incident_values.end(),
                                  std::make_pair(dims[f], r.name)) != incident_values.end();
       if (regressed) continue;
-      ds.push_back({f == 0 ? "build_ramp" : "model_ramp", Json{{DimName(dims[f]), r.name}}, a, std::min(b, end)});
+      ds.push_back({f == 0 ? "build_ramp" : "model_ramp", Json{{DimName(dims[f]), r.name}}, a,
+                    std::min(b, end)});
     }
   }
   std::stable_sort(ds.begin(), ds.end(), [](const Decoy& x, const Decoy& y) {

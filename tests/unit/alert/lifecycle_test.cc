@@ -21,15 +21,17 @@ class RecordingSink : public Sink {
       return IoError("unreachable");
     }
     const Incident& i = n.incident;
-    sent.push_back(std::string(NotificationKindName(n.kind)) + " " + i.id + " " + std::string(ToString(i.severity)) +
-                   " " + (i.status ? std::string(ToString(*i.status)) : ""));
+    sent.push_back(std::string(NotificationKindName(n.kind)) + " " + i.id + " " +
+                   std::string(ToString(i.severity)) + " " +
+                   (i.status ? std::string(ToString(*i.status)) : ""));
     return Status::Ok();
   }
   std::vector<std::string> sent;
   int failures = 0;
 };
 
-Anomaly MakeAnomaly(const std::string& metric, Slice slice, TimeMs start, TimeMs end, double change) {
+Anomaly MakeAnomaly(const std::string& metric, Slice slice, TimeMs start, TimeMs end,
+                    double change) {
   Anomaly a;
   a.metric = metric;
   a.slice = std::move(slice);
@@ -58,8 +60,8 @@ class LifecycleTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = std::filesystem::temp_directory_path() /
-           ("vigil_lifecycle_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+           ("vigil_lifecycle_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
+            "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(dir_);
     auto store = Store::Open((dir_ / "vigil.db").string());
     ASSERT_TRUE(store.ok()) << store.status().message();
@@ -272,9 +274,12 @@ TEST_F(LifecycleTest, AFailedDeliveryIsRetriedOnTheNextRun) {
 TEST_F(LifecycleTest, FeedbackNeedsAKnownIncidentAndVerdict) {
   Incident inc = MakeIncident(MakeAnomaly("lat_p95", {{"a", "a1"}}, kT0, 0, 0.4));
   Update({inc}, kT0 + 60 * kMin);
-  EXPECT_TRUE(store_->incidents().AddFeedback({inc.id, "false_positive", "deploy noise", kT0}).ok());
-  EXPECT_EQ(store_->incidents().AddFeedback({inc.id, "maybe", "", kT0}).code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(store_->incidents().AddFeedback({"inc-unknown", "true_positive", "", kT0}).code(), StatusCode::kNotFound);
+  EXPECT_TRUE(
+      store_->incidents().AddFeedback({inc.id, "false_positive", "deploy noise", kT0}).ok());
+  EXPECT_EQ(store_->incidents().AddFeedback({inc.id, "maybe", "", kT0}).code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_->incidents().AddFeedback({"inc-unknown", "true_positive", "", kT0}).code(),
+            StatusCode::kNotFound);
   auto all = store_->incidents().Feedback(inc.id);
   ASSERT_TRUE(all.ok());
   ASSERT_EQ(all->size(), 1u);

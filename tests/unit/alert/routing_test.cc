@@ -77,7 +77,8 @@ alert:
     routes:
       - match: {a: a1}
         sinks: [pagr]
-)"), "v.yaml");
+)"),
+                                    "v.yaml");
   ASSERT_FALSE(unknown_sink.ok());
   EXPECT_NE(unknown_sink.status().message().find("unknown sink 'pagr'"), std::string::npos)
       << unknown_sink.status().message();
@@ -88,7 +89,8 @@ alert:
   route:
     routes:
       - match_re: {metric: "e2e_(p95"}
-)"), "v.yaml");
+)"),
+                                 "v.yaml");
   ASSERT_FALSE(bad_regex.ok());
   EXPECT_NE(bad_regex.status().message().find("match_re.metric"), std::string::npos)
       << bad_regex.status().message();
@@ -100,7 +102,8 @@ alert:
       - match: {a: a1}
         routes:
           - ownr: x
-)"), "v.yaml");
+)"),
+                               "v.yaml");
   ASSERT_FALSE(bad_key.ok());
   EXPECT_NE(bad_key.status().message().find("did you mean 'owner'"), std::string::npos)
       << bad_key.status().message();
@@ -109,7 +112,8 @@ alert:
 alert:
   sinks:
     - {name: hook, type: webhook}
-)"), "v.yaml");
+)"),
+                              "v.yaml");
   ASSERT_FALSE(no_url.ok());
   EXPECT_NE(no_url.status().message().find("alert.sinks[].url"), std::string::npos);
 }

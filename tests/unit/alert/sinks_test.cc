@@ -1,6 +1,5 @@
-#include <httplib.h>
-
 #include <gtest/gtest.h>
+#include <httplib.h>
 
 #include <atomic>
 #include <filesystem>
@@ -98,7 +97,8 @@ TEST(WebhookSinkTest, UnreachableEndpointFailsWithoutThrowing) {
   ASSERT_TRUE(sink.ok());
   Status sent = (*sink)->Send(Firing());
   ASSERT_FALSE(sent.ok());
-  EXPECT_NE(sent.message().find("POST http://127.0.0.1:1/hook"), std::string::npos) << sent.message();
+  EXPECT_NE(sent.message().find("POST http://127.0.0.1:1/hook"), std::string::npos)
+      << sent.message();
 }
 
 TEST(JsonLinesSinkTest, AppendsOneEnvelopePerNotification) {

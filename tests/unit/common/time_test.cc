@@ -15,9 +15,9 @@ TEST(TimeTest, ParsesRfc3339InUtcAndWithOffsets) {
 }
 
 TEST(TimeTest, RejectsMalformedTimestampsWithAReason) {
-  for (const char* bad : {"", "yesterday", "2026-13-01T00:00:00Z", "2026-02-30T00:00:00Z",
-                          "2026-03-02T25:00:00Z", "2026-03-02T14:05:00", "2026-03-02T14:05Zq",
-                          "2026-03-02T14:05:00+0200"}) {
+  for (const char* bad :
+       {"", "yesterday", "2026-13-01T00:00:00Z", "2026-02-30T00:00:00Z", "2026-03-02T25:00:00Z",
+        "2026-03-02T14:05:00", "2026-03-02T14:05Zq", "2026-03-02T14:05:00+0200"}) {
     auto r = ParseTimestamp(bad);
     EXPECT_FALSE(r.ok()) << bad;
     EXPECT_NE(r.status().message().find("bad timestamp"), std::string::npos);
@@ -25,7 +25,8 @@ TEST(TimeTest, RejectsMalformedTimestampsWithAReason) {
 }
 
 TEST(TimeTest, FormatsRoundTrip) {
-  for (TimeMs t : {TimeMs{1}, TimeMs{1772460300000}, TimeMs{1772460300123}, TimeMs{4102444800000}, kMaxTime - 1}) {
+  for (TimeMs t : {TimeMs{1}, TimeMs{1772460300000}, TimeMs{1772460300123}, TimeMs{4102444800000},
+                   kMaxTime - 1}) {
     EXPECT_EQ(*ParseTimestamp(FormatTimestamp(t)), t);
   }
   EXPECT_EQ(FormatTimestamp(1772460300000), "2026-03-02T14:05:00Z");
@@ -46,10 +47,10 @@ TEST(TimeTest, DurationsAndBuckets) {
 
 TEST(TimeTest, RefusesTimesOutsideTheSupportedRange) {
   // Each of these was once accepted and poisoned the store for every later command.
-  for (const char* bad : {"-9223372036854775808", "9223372036854775807", "-8900000000000000",
-                          "8900000000000000", "99999999999999999999", "0000-01-01T00:00:00Z",
-                          "9999-12-31T23:59:59Z", "2200-01-01", "1969-12-31T23:59:59.999Z",
-                          "1970-01-01T00:30:00+01:00", "-1"}) {
+  for (const char* bad :
+       {"-9223372036854775808", "9223372036854775807", "-8900000000000000", "8900000000000000",
+        "99999999999999999999", "0000-01-01T00:00:00Z", "9999-12-31T23:59:59Z", "2200-01-01",
+        "1969-12-31T23:59:59.999Z", "1970-01-01T00:30:00+01:00", "-1"}) {
     auto r = ParseTimestamp(bad);
     ASSERT_FALSE(r.ok()) << bad;
     EXPECT_NE(r.status().message().find("supported range 1970-01-01 to 2200-01-01"),

@@ -24,9 +24,9 @@ TEST(ConfigTest, TheSpeechExampleDeclaresTheCanonicalMetrics) {
   auto c = Config::Load(std::string(VIGIL_SOURCE_DIR) + "/examples/speech/vigil.yaml");
   ASSERT_TRUE(c.ok()) << c.status().message();
   for (const char* name :
-       {"volume", "failure_rate", "timeout_rate", "rephrase_rate", "false_barge_in_rate",
-        "e2e_p50", "e2e_p95", "e2e_p99", "endpoint_p95", "asr_final_p95", "nlu_p95",
-        "dialog_p95", "tts_first_audio_p95", "good_turn_rate", "affected_devices"}) {
+       {"volume", "failure_rate", "timeout_rate", "rephrase_rate", "false_barge_in_rate", "e2e_p50",
+        "e2e_p95", "e2e_p99", "endpoint_p95", "asr_final_p95", "nlu_p95", "dialog_p95",
+        "tts_first_audio_p95", "good_turn_rate", "affected_devices"}) {
     EXPECT_GE(c->FindMetric(name), 0) << name;
   }
   EXPECT_EQ(c->input.dimensions.size(), 11u);
@@ -109,7 +109,9 @@ TEST(ConfigTest, MonitorsReadEverySliceForm) {
   EXPECT_EQ(m.min_duration_ms, 15 * kMinuteMs);
   EXPECT_EQ(m.min_volume, 50);
   // A monitor granularity must be a multiple of the cube's.
-  EXPECT_FALSE(Config::Parse(testing::SmallConfigYaml("monitors: [{metric: volume, granularity: 90s}]\n")).ok());
+  EXPECT_FALSE(
+      Config::Parse(testing::SmallConfigYaml("monitors: [{metric: volume, granularity: 90s}]\n"))
+          .ok());
 }
 
 Event SpeechEvent(std::string outcome, double e2e, FlagValue rephrased) {
@@ -206,7 +208,8 @@ TEST(ConfigTest, DeepOrLongExpressionsAreRefusedWithAMessage) {
   EXPECT_NE(long_chain.status().message().find("tokens"), std::string::npos);
 
   EXPECT_FALSE(MetricExpression::Parse(std::string(100000, '-') + "x").ok());
-  EXPECT_FALSE(MetricExpression::Parse(std::string(100000, '(') + "x" + std::string(100000, ')')).ok());
+  EXPECT_FALSE(
+      MetricExpression::Parse(std::string(100000, '(') + "x" + std::string(100000, ')')).ok());
   // What real configs write still parses: 60 levels, a long `in` list.
   EXPECT_TRUE(MetricExpression::Parse(std::string(60, '(') + "x" + std::string(60, ')')).ok());
   std::string list = "outcome in [";
@@ -226,7 +229,8 @@ TEST(ConfigTest, AliasBombsAndDeepNestingAreRefusedQuickly) {
   std::string m = ErrorOf(yaml);
   EXPECT_NE(m.find("nodes once its aliases are expanded"), std::string::npos) << m;
 
-  std::string deep = testing::SmallConfigYaml() + "alert: " + std::string(5000, '[') + std::string(5000, ']') + "\n";
+  std::string deep = testing::SmallConfigYaml() + "alert: " + std::string(5000, '[') +
+                     std::string(5000, ']') + "\n";
   m = ErrorOf(deep);
   EXPECT_NE(m.find("nested more than"), std::string::npos) << m;
 }
@@ -237,7 +241,8 @@ TEST(ConfigTest, UnknownTimeZonesFailTheCheck) {
   EXPECT_NE(m.find("Europe/Berlinn"), std::string::npos) << m;
   m = ErrorOf(testing::SmallConfigYaml() + "detect:\n  timezones: {a1: Nowhere/City}\n");
   EXPECT_NE(m.find("detect.timezones.a1"), std::string::npos) << m;
-  EXPECT_TRUE(Config::Parse(testing::SmallConfigYaml() + "detect:\n  timezone: Europe/Berlin\n", "t").ok());
+  EXPECT_TRUE(
+      Config::Parse(testing::SmallConfigYaml() + "detect:\n  timezone: Europe/Berlin\n", "t").ok());
 }
 
 TEST(ConfigTest, UnknownDetectorsAreAnErrorWithTheNearestName) {
@@ -274,8 +279,9 @@ TEST(ConfigTest, ReferenceDocMatchesTheParameterTable) {
 // Every default is written once, as an initializer in vigil/config.h: a file that leaves a key
 // out gets it, and the parameter table (hence docs/config.md) prints it.
 TEST(ConfigTest, AbsentKeysTakeTheInitializersTheTablePrints) {
-  auto c = Config::Parse("input: {dimensions: [a]}\nmetrics: {v: {type: count}}\nmonitors: [{metric: v}]\n",
-                         "test.yaml");
+  auto c = Config::Parse(
+      "input: {dimensions: [a]}\nmetrics: {v: {type: count}}\nmonitors: [{metric: v}]\n",
+      "test.yaml");
   ASSERT_TRUE(c.ok()) << c.status().message();
   const Config d;
   EXPECT_EQ(c->input.time_field, d.input.time_field);

@@ -41,8 +41,8 @@ TEST(CubeTest, SliceSeriesMatchBruteForceOnRandomData) {
     auto events = testing::RandomEvents(3000, seed);
     Cube cube = Build(config, events);
     ASSERT_EQ(cube.event_count(), events.size());
-    std::vector<Slice> slices = {{}, {{"a", "a1"}}, {{"b", "b2"}, {"c", "c0"}},
-                                 {{"a", "a0"}, {"b", "b3"}, {"c", "c1"}}};
+    std::vector<Slice> slices = {
+        {}, {{"a", "a1"}}, {{"b", "b2"}, {"c", "c0"}}, {{"a", "a0"}, {"b", "b3"}, {"c", "c1"}}};
     for (const Slice& slice : slices) {
       for (int64_t g : {kMinuteMs, 5 * kMinuteMs}) {
         auto vol = cube.Series("volume", slice, 0, 0, g);
@@ -137,8 +137,8 @@ TEST(CubeTest, MergeRejectsADifferentConfiguration) {
   Cube a(testing::SmallConfig());
   Cube b(testing::SmallConfig("limits: {max_cells: 10}\n"));  // limits do not shape cells
   EXPECT_TRUE(a.Merge(b).ok());
-  auto other = std::make_shared<const Config>(*Config::Parse(
-      "input: {dimensions: [a]}\nmetrics: {volume: {type: count}}\n", "<t>"));
+  auto other = std::make_shared<const Config>(
+      *Config::Parse("input: {dimensions: [a]}\nmetrics: {volume: {type: count}}\n", "<t>"));
   Cube c(other);
   Status s = a.Merge(c);
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);

@@ -19,7 +19,8 @@ TEST(CubeMergeTest, AMergePastTheCellLimitChangesNothing) {
   auto unlimited = testing::SmallConfig();
   auto base_events = testing::RandomEvents(2000, 1, kStart, 600);
   const size_t base_cells = CubeOf(unlimited, base_events).cell_count();
-  auto config = testing::SmallConfig("limits: {max_cells: " + std::to_string(base_cells + 50) + "}\n");
+  auto config =
+      testing::SmallConfig("limits: {max_cells: " + std::to_string(base_cells + 50) + "}\n");
   Cube cube = CubeOf(config, base_events);
   ASSERT_EQ(cube.cell_count(), base_cells);
   std::vector<std::vector<std::string>> values;

@@ -21,7 +21,8 @@ std::vector<Case> LoadCases() {
   std::vector<Case> out;
   std::string dir = std::string(VIGIL_SOURCE_DIR) + "/tests/golden/detect";
   for (const auto& e : std::filesystem::directory_iterator(dir)) {
-    if (e.path().extension() == ".yaml") out.push_back({e.path().string(), YAML::LoadFile(e.path().string())});
+    if (e.path().extension() == ".yaml")
+      out.push_back({e.path().string(), YAML::LoadFile(e.path().string())});
   }
   std::sort(out.begin(), out.end(), [](const Case& a, const Case& b) { return a.path < b.path; });
   return out;
@@ -60,15 +61,17 @@ SliceSeries Generate(const YAML::Node& c, int64_t bucket, const TimeZone& zone) 
     for (const YAML::Node& inj : c["inject"]) {
       TimeMs at = Time(inj["at"]);
       double size = inj["size"].as<double>();
-      int64_t duration = inj["duration"] ? *ParseDuration(inj["duration"].as<std::string>()) : INT64_MAX / 4;
+      int64_t duration =
+          inj["duration"] ? *ParseDuration(inj["duration"].as<std::string>()) : INT64_MAX / 4;
       int64_t ramp = inj["ramp"] ? *ParseDuration(inj["ramp"].as<std::string>()) : 0;
       if (t < at || t >= at + duration) continue;
       double f = ramp > 0 ? std::min(1.0, static_cast<double>(t - at + bucket) / ramp) : 1.0;
       v *= 1 + size * f;
     }
-    double se = sampling == "poisson" ? std::sqrt(std::max(v, 1.0))
-              : sampling == "binomial" ? std::sqrt(std::clamp(v, 1e-4, 1 - 1e-4) * (1 - std::clamp(v, 1e-4, 1 - 1e-4)) / support)
-              : noise * v;
+    double se = sampling == "poisson"    ? std::sqrt(std::max(v, 1.0))
+                : sampling == "binomial" ? std::sqrt(std::clamp(v, 1e-4, 1 - 1e-4) *
+                                                     (1 - std::clamp(v, 1e-4, 1 - 1e-4)) / support)
+                                         : noise * v;
     double observed = v + (sampling == "none" ? noise * v * normal(rng) : se * normal(rng));
     SeriesPoint p;
     p.time = t;
@@ -96,8 +99,9 @@ TEST(GoldenDetectTest, EveryCaseGivesItsExpectedAnomalies) {
     std::string type = c["type"].as<std::string>("count");
     YAML::Emitter monitor;
     monitor << YAML::Flow << c["monitor"];
-    std::string yaml = "input: {dimensions: [a], measures: {m: m}}\nmetrics: {x: " + MetricYaml(type) +
-                       "}\nmonitors: [" + std::string(monitor.c_str()) + "]\n";
+    std::string yaml =
+        "input: {dimensions: [a], measures: {m: m}}\nmetrics: {x: " + MetricYaml(type) +
+        "}\nmonitors: [" + std::string(monitor.c_str()) + "]\n";
     if (c["detect"]) {
       YAML::Emitter detect;
       detect << YAML::Flow << c["detect"];
@@ -117,7 +121,8 @@ TEST(GoldenDetectTest, EveryCaseGivesItsExpectedAnomalies) {
       listing += "  " + FormatTimestamp(a.start) + " " + std::to_string(a.baseline) + " -> " +
                  std::to_string(a.observed) + "\n";
     }
-    EXPECT_EQ(found->size(), e["count"].as<size_t>()) << c["description"].as<std::string>() << "\n" << listing;
+    EXPECT_EQ(found->size(), e["count"].as<size_t>()) << c["description"].as<std::string>() << "\n"
+                                                      << listing;
     if (found->size() != e["count"].as<size_t>() || found->empty()) continue;
     if (e["onset"]) {
       TimeMs onset = Time(e["onset"]);
@@ -125,7 +130,8 @@ TEST(GoldenDetectTest, EveryCaseGivesItsExpectedAnomalies) {
       EXPECT_LE(std::abs((*found)[0].start - onset), tolerance) << listing;
     }
     if (e["direction"]) {
-      EXPECT_EQ((*found)[0].direction == Direction::kUp ? "up" : "down", e["direction"].as<std::string>());
+      EXPECT_EQ((*found)[0].direction == Direction::kUp ? "up" : "down",
+                e["direction"].as<std::string>());
     }
     if (e["min_relative_change"]) {
       EXPECT_GE(std::abs((*found)[0].relative_change), e["min_relative_change"].as<double>());
@@ -135,7 +141,8 @@ TEST(GoldenDetectTest, EveryCaseGivesItsExpectedAnomalies) {
 
 TEST(DetectDeterminismTest, TheSameSeriesGivesTheSameAnomalies) {
   auto config = Config::Parse(
-      "input: {dimensions: [a]}\nmetrics: {x: {type: count}}\nmonitors: [{metric: x, direction: both}]\n");
+      "input: {dimensions: [a]}\nmetrics: {x: {type: count}}\nmonitors: [{metric: x, direction: "
+      "both}]\n");
   ASSERT_TRUE(config.ok());
   YAML::Node c = YAML::Load(
       "{start: '2026-03-02T00:00:00Z', days: 5, daily_amplitude: 0.3, seed: 9, inject: [{at: "
@@ -164,8 +171,9 @@ TEST(FalseDiscoveryTest, NullSeriesRarelyAlertAndVolumeDoesNotGrowWithSlices) {
   auto run = [&](int n) {
     std::vector<SliceSeries> all;
     for (int i = 0; i < n; ++i) {
-      YAML::Node c = YAML::Load("{start: '2026-03-02T00:00:00Z', days: 3, daily_amplitude: 0.3, seed: " +
-                                std::to_string(1000 + i) + ", bucket: 30m}");
+      YAML::Node c =
+          YAML::Load("{start: '2026-03-02T00:00:00Z', days: 3, daily_amplitude: 0.3, seed: " +
+                     std::to_string(1000 + i) + ", bucket: 30m}");
       all.push_back(Generate(c, 30 * kMinuteMs, *zone));
     }
     auto found = DetectSeries(all, config->monitors[0], *config, 30 * kMinuteMs);
@@ -174,7 +182,8 @@ TEST(FalseDiscoveryTest, NullSeriesRarelyAlertAndVolumeDoesNotGrowWithSlices) {
   };
   size_t small = run(100);
   size_t large = run(1000);
-  std::printf("[ info     ] false anomalies: %zu over 100 null series, %zu over 1,000\n", small, large);
+  std::printf("[ info     ] false anomalies: %zu over 100 null series, %zu over 1,000\n", small,
+              large);
   EXPECT_LE(large, 2 * small + 3);
   // 48 judged rounds (one day after warm-up) at q = 0.01: about half an anomaly expected.
   EXPECT_LE(large, 5u);

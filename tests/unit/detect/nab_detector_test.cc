@@ -59,7 +59,8 @@ TEST(NabDetector, ReportsAShiftOnceAndEarly) {
   auto nab = MakeNab();
   ASSERT_TRUE(nab);
   std::mt19937_64 rng(11);
-  const int64_t shift = 5 * 7 * kSlotsPerDay + 2 * kSlotsPerDay + kSlotsPerDay / 2;  // a Wednesday noon
+  const int64_t shift =
+      5 * 7 * kSlotsPerDay + 2 * kSlotsPerDay + kSlotsPerDay / 2;  // a Wednesday noon
   int64_t first = -1;
   int settled_alarms_before = 0, alarms_after = 0;
   for (int64_t slot = 0; slot < shift + kSlotsPerDay / 2; ++slot) {

@@ -30,10 +30,12 @@ TEST(BacktestTest, MatchesByMetricWindowAndRelatedSlice) {
   auto truth = Truth::Parse(kTruth, "truth.json");
   ASSERT_TRUE(truth.ok()) << truth.status().message();
   const TruthIncident& t1 = truth->incidents[0];
-  EXPECT_TRUE(Matches(Make("e2e_p95", {{"platform", "watchOS"}}, "2026-03-02T14:10:00Z"), t1));  // ancestor
-  EXPECT_TRUE(Matches(Make("e2e_p95", {{"platform", "watchOS"}, {"asr_model", "asr-42"}, {"locale", "x"}},
-                           "2026-03-02T13:35:00Z"),
-                      t1));  // descendant, 25 minutes early (30 minutes of slack)
+  EXPECT_TRUE(
+      Matches(Make("e2e_p95", {{"platform", "watchOS"}}, "2026-03-02T14:10:00Z"), t1));  // ancestor
+  EXPECT_TRUE(
+      Matches(Make("e2e_p95", {{"platform", "watchOS"}, {"asr_model", "asr-42"}, {"locale", "x"}},
+                   "2026-03-02T13:35:00Z"),
+              t1));  // descendant, 25 minutes early (30 minutes of slack)
   EXPECT_FALSE(Matches(Make("e2e_p95", {{"platform", "watchOS"}}, "2026-03-02T13:20:00Z"), t1));
   EXPECT_FALSE(Matches(Make("e2e_p99", {{"platform", "watchOS"}}, "2026-03-02T14:10:00Z"), t1));
   EXPECT_FALSE(Matches(Make("e2e_p95", {{"platform", "iOS"}}, "2026-03-02T14:10:00Z"), t1));
@@ -44,10 +46,11 @@ TEST(BacktestTest, ReportsRecallPrecisionDelaysAndDecoys) {
   auto truth = Truth::Parse(kTruth, "truth.json");
   ASSERT_TRUE(truth.ok());
   std::vector<Anomaly> found = {
-      Make("asr_final_p95", {{"platform", "watchOS"}, {"asr_model", "asr-42"}}, "2026-03-02T14:10:00Z"),
-      Make("good_turn_rate", {{"platform", "watchOS"}}, "2026-03-02T15:00:00Z"),   // collateral
-      Make("e2e_p95", {}, "2026-03-03T15:00:00Z"),                                 // decoy hit
-      Make("failure_rate", {{"region", "x"}}, "2026-03-02T02:00:00Z")};            // false
+      Make("asr_final_p95", {{"platform", "watchOS"}, {"asr_model", "asr-42"}},
+           "2026-03-02T14:10:00Z"),
+      Make("good_turn_rate", {{"platform", "watchOS"}}, "2026-03-02T15:00:00Z"),  // collateral
+      Make("e2e_p95", {}, "2026-03-03T15:00:00Z"),                                // decoy hit
+      Make("failure_rate", {{"region", "x"}}, "2026-03-02T02:00:00Z")};           // false
   BacktestReport r = Backtest(found, *truth);
   ASSERT_EQ(r.matches.size(), 2u);
   EXPECT_TRUE(r.matches[0].found);
@@ -68,7 +71,8 @@ TEST(BacktestTest, FiguresAndJsonComeFromTheReport) {
   auto truth = Truth::Parse(kTruth, "truth.json");
   ASSERT_TRUE(truth.ok());
   std::vector<Anomaly> found = {
-      Make("asr_final_p95", {{"platform", "watchOS"}, {"asr_model", "asr-42"}}, "2026-03-02T14:10:00Z"),
+      Make("asr_final_p95", {{"platform", "watchOS"}, {"asr_model", "asr-42"}},
+           "2026-03-02T14:10:00Z"),
       Make("volume", {{"locale", "fr-FR"}}, "2026-03-03T09:30:00Z"),
       Make("e2e_p95", {}, "2026-03-03T15:00:00Z")};  // decoy hit
   BacktestReport r = Backtest(found, *truth);
@@ -97,10 +101,11 @@ TEST(BacktestTest, PrecisionPerMonitorTakesPeoplesFeedbackOverTheTruth) {
   auto truth = Truth::Parse(kTruth, "truth.json");
   ASSERT_TRUE(truth.ok());
   std::vector<Anomaly> found = {
-      Make("asr_final_p95", {{"platform", "watchOS"}, {"asr_model", "asr-42"}}, "2026-03-02T14:10:00Z"),
+      Make("asr_final_p95", {{"platform", "watchOS"}, {"asr_model", "asr-42"}},
+           "2026-03-02T14:10:00Z"),
       Make("asr_final_p95", {{"platform", "iOS"}}, "2026-03-03T02:00:00Z"),  // false by the truth
-      Make("volume", {{"region", "x"}}, "2026-03-02T02:00:00Z"),            // false by the truth
-      Make("volume", {{"region", "y"}}, "2026-03-03T02:00:00Z")};           // false by the truth
+      Make("volume", {{"region", "x"}}, "2026-03-02T02:00:00Z"),             // false by the truth
+      Make("volume", {{"region", "y"}}, "2026-03-03T02:00:00Z")};            // false by the truth
   BacktestReport r = Backtest(found, *truth);
   std::vector<Incident> incidents = GroupIncidents(found);
   ASSERT_EQ(incidents.size(), 4u);
@@ -110,7 +115,8 @@ TEST(BacktestTest, PrecisionPerMonitorTakesPeoplesFeedbackOverTheTruth) {
   EXPECT_DOUBLE_EQ(r.by_monitor["volume"].precision(), 0.0);
   std::map<std::string, Verdict> verdicts;
   for (const Incident& inc : incidents) {
-    if (inc.primary.slice == Slice{{"platform", "iOS"}}) verdicts[inc.id] = Verdict::kTruePositive;  // truth missed it
+    if (inc.primary.slice == Slice{{"platform", "iOS"}})
+      verdicts[inc.id] = Verdict::kTruePositive;  // truth missed it
     if (inc.primary.slice == Slice{{"region", "y"}}) verdicts[inc.id] = Verdict::kDuplicate;
   }
   ScoreFeedback(incidents, verdicts, &r);
@@ -124,7 +130,8 @@ TEST(BacktestTest, PrecisionPerMonitorTakesPeoplesFeedbackOverTheTruth) {
 }
 
 TEST(BacktestTest, BadTruthFilesNameTheField) {
-  auto bad = Truth::Parse(R"({"start": "2026-03-02T00:00:00Z", "end": "x", "incidents": []})", "t.json");
+  auto bad =
+      Truth::Parse(R"({"start": "2026-03-02T00:00:00Z", "end": "x", "incidents": []})", "t.json");
   EXPECT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find("t.json: field 'end'"), std::string::npos);
   auto no_list = Truth::Parse(R"({"start": "2026-03-02", "end": "2026-03-03"})", "t.json");
@@ -147,7 +154,8 @@ TEST(TimeZoneTest, FollowsDaylightSavingFromZoneinfo) {
   EXPECT_EQ(sydney->OffsetAt(*ParseTimestamp("2026-01-15T00:00:00Z")), 11 * kHourMs);
   EXPECT_EQ(sydney->OffsetAt(*ParseTimestamp("2026-07-15T00:00:00Z")), 10 * kHourMs);
   auto kolkata = TimeZone::Load("Asia/Kolkata");
-  EXPECT_EQ(kolkata->OffsetAt(*ParseTimestamp("2026-03-02T00:00:00Z")), 5 * kHourMs + 30 * kMinuteMs);
+  EXPECT_EQ(kolkata->OffsetAt(*ParseTimestamp("2026-03-02T00:00:00Z")),
+            5 * kHourMs + 30 * kMinuteMs);
   EXPECT_EQ(TimeZone::Load("Mars/Olympus").status().code(), StatusCode::kNotFound);
   EXPECT_FALSE(TimeZone::Load("../etc/passwd").ok());
 }

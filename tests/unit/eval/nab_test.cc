@@ -59,8 +59,8 @@ TEST_F(HandMade, ProfilesAndProbation) {
   EXPECT_DOUBLE_EQ(NabProfiles()[1].fp, 0.22);
   EXPECT_DOUBLE_EQ(NabProfiles()[2].fn, 2.0);
   EXPECT_EQ(NabProbationLength(100), 15u);
-  EXPECT_EQ(NabProbationLength(4033), 604u);    // floor(604.95)
-  EXPECT_EQ(NabProbationLength(22695), 750u);   // capped at 0.15 * 5000
+  EXPECT_EQ(NabProbationLength(4033), 604u);   // floor(604.95)
+  EXPECT_EQ(NabProbationLength(22695), 750u);  // capped at 0.15 * 5000
   EXPECT_NEAR(NabScaledSigmoid(-1), 0.986614, kTol);
   EXPECT_NEAR(NabScaledSigmoid(0), 0.0, kTol);
   EXPECT_DOUBLE_EQ(NabScaledSigmoid(3.0), -1.0);

@@ -24,7 +24,8 @@ struct Builder {
   std::mt19937 rng{7};
   Builder() : config(std::make_shared<const Config>(*Config::Parse(kYaml))), cube(config) {}
   // `n` events in [from, to) with the given device, model and stage latencies (+ noise).
-  void Add(TimeMs from, TimeMs to, int n, const char* device, const char* model, double a, double b) {
+  void Add(TimeMs from, TimeMs to, int n, const char* device, const char* model, double a,
+           double b) {
     std::uniform_real_distribution<double> noise(0.9, 1.1);
     for (int i = 0; i < n; ++i) {
       Event e;

@@ -35,8 +35,7 @@ std::vector<RootCauseCell> Grid(const std::vector<int>& sizes, double noise, uin
   std::vector<int> code(sizes.size(), 0);
   while (true) {
     RootCauseCell c;
-    for (size_t d = 0; d < sizes.size(); ++d)
-      c.values.push_back(Value(char('a' + d), code[d] + 1));
+    for (size_t d = 0; d < sizes.size(); ++d) c.values.push_back(Value(char('a' + d), code[d] + 1));
     c.expected = c.actual = value(rng);
     if (noise > 0) (rng() & 1 ? c.actual : c.expected) *= 1 + eps(rng);
     cells.push_back(c);
@@ -70,7 +69,8 @@ void Scale(std::vector<RootCauseCell>* cells, const std::string& attrs, double f
   }
 }
 
-std::string Localize(const std::vector<RootCauseCell>& cells, size_t dims, RootCauseOptions o = {}) {
+std::string Localize(const std::vector<RootCauseCell>& cells, size_t dims,
+                     RootCauseOptions o = {}) {
   auto r = LocalizeRootCauses(Dims(dims), cells, o);
   EXPECT_TRUE(r.ok()) << r.status().ToString();
   return r.ok() ? FormatRootCauseSet(*r) : "<error>";
@@ -82,7 +82,8 @@ std::string Sorted(const std::string& set) {
   size_t start = 0;
   while (start < set.size()) {
     size_t semi = set.find(';', start);
-    parts.push_back(set.substr(start, semi == std::string::npos ? std::string::npos : semi - start));
+    parts.push_back(
+        set.substr(start, semi == std::string::npos ? std::string::npos : semi - start));
     start = semi == std::string::npos ? set.size() : semi + 1;
   }
   std::sort(parts.begin(), parts.end());
@@ -163,7 +164,8 @@ TEST(RootCause, NoiseAloneRarelyHasARootCause) {
   // Each depth's threshold sits above the largest score noise reaches there; on small tables
   // the estimate of the noise is rough, so a few percent of noise-only tables still get a slice.
   int false_sets = 0;
-  for (uint64_t seed = 1; seed <= 100; ++seed) false_sets += Localize(Grid({8, 6, 5}, 0.1, seed), 3) != "";
+  for (uint64_t seed = 1; seed <= 100; ++seed)
+    false_sets += Localize(Grid({8, 6, 5}, 0.1, seed), 3) != "";
   EXPECT_LE(false_sets, 12);
   EXPECT_EQ(Localize(Grid({4, 3}, 0.0), 2), "");
   EXPECT_EQ(Localize(Grid({30, 20, 10}, 0.1, 3), 3), "");
@@ -251,7 +253,9 @@ TEST(RootCause, BadInputIsAnError) {
 class CsvTest : public ::testing::Test {
  protected:
   std::string Write(const std::string& text) {
-    path_ = (std::filesystem::temp_directory_path() / ("vigil_rca_" + std::to_string(::getpid()) + ".csv")).string();
+    path_ = (std::filesystem::temp_directory_path() /
+             ("vigil_rca_" + std::to_string(::getpid()) + ".csv"))
+                .string();
     std::ofstream(path_) << text;
     return path_;
   }
@@ -279,13 +283,15 @@ TEST_F(CsvTest, ErrorsNameFileLineAndColumn) {
   auto missing = ReadRootCauseCsv(Write("real,predict,a\n1,2,a1\n"), cols);
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
-  EXPECT_NE(missing.status().message().find("no column 'x' (columns: real,predict,a)"), std::string::npos);
+  EXPECT_NE(missing.status().message().find("no column 'x' (columns: real,predict,a)"),
+            std::string::npos);
 
   cols.dimensions = {"a"};
   auto bad = ReadRootCauseCsv(Write("real,predict,a\n1,2,a1\n1,two,a2\n"), cols);
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().code(), StatusCode::kDataError);
-  EXPECT_NE(bad.status().message().find(":3: column 'predict': 'two' is not a number"), std::string::npos)
+  EXPECT_NE(bad.status().message().find(":3: column 'predict': 'two' is not a number"),
+            std::string::npos)
       << bad.status().message();
 
   auto nofile = ReadRootCauseCsv("/nonexistent/cells.csv", cols);

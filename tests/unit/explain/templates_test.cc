@@ -1,9 +1,9 @@
+#include "vigil/templates.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <random>
-
-#include "vigil/templates.h"
 
 namespace vigil {
 namespace {
@@ -35,14 +35,14 @@ TEST(TemplateMinerTest, LargestIncreaseFirstWithTheBaselineScaledByTraffic) {
   miner.Add("TTS voice voice-8 timed out", true, 1);
   auto same_traffic = miner.Templates(1.0);
   EXPECT_EQ(same_traffic[0].text, "TTS voice <*> timed out");  // +24 vs +20
-  auto double_traffic_before = miner.Templates(0.5);            // +24.5 vs +25
+  auto double_traffic_before = miner.Templates(0.5);           // +24.5 vs +25
   EXPECT_EQ(double_traffic_before[0].text, "Model <*> failed to load");
 }
 
 TEST(TemplateMinerTest, DifferentShapesStayApartAndOrderDoesNotMatter) {
-  std::vector<std::string> messages = {"NLU intent parse error code 7", "NLU intent parse error code 9",
-                                       "NLU backend down", "Endpoint lost audio stream",
-                                       "Endpoint lost network", "TTS failed"};
+  std::vector<std::string> messages = {
+      "NLU intent parse error code 7", "NLU intent parse error code 9", "NLU backend down",
+      "Endpoint lost audio stream",    "Endpoint lost network",         "TTS failed"};
   TemplateMiner a, b;
   for (const auto& m : messages) a.Add(m, false);
   std::mt19937 rng(3);

@@ -19,13 +19,16 @@ Anomaly Make(std::string metric, Slice slice, const char* start, int64_t length_
 
 TEST(GroupIncidentsTest, OneRegressionAcrossMetricsAndAncestorsIsOneIncident) {
   std::vector<Anomaly> found = {
-      Make("e2e_p95", {{"platform", "watchOS"}, {"asr_model", "asr-42"}}, "2026-03-04T14:05:00Z", 6 * kHourMs, 0.4),
-      Make("asr_final_p95", {{"platform", "watchOS"}, {"asr_model", "asr-42"}}, "2026-03-04T14:10:00Z", 6 * kHourMs, 0.8),
+      Make("e2e_p95", {{"platform", "watchOS"}, {"asr_model", "asr-42"}}, "2026-03-04T14:05:00Z",
+           6 * kHourMs, 0.4),
+      Make("asr_final_p95", {{"platform", "watchOS"}, {"asr_model", "asr-42"}},
+           "2026-03-04T14:10:00Z", 6 * kHourMs, 0.8),
       Make("good_turn_rate", {{"platform", "watchOS"}}, "2026-03-04T14:30:00Z", 5 * kHourMs, -0.2),
       // Same time, unrelated slice: its own incident.
       Make("failure_rate", {{"region", "eu-west"}}, "2026-03-04T14:20:00Z", kHourMs),
       // Same slice a day later: a new incident.
-      Make("e2e_p95", {{"platform", "watchOS"}, {"asr_model", "asr-42"}}, "2026-03-05T14:05:00Z", kHourMs)};
+      Make("e2e_p95", {{"platform", "watchOS"}, {"asr_model", "asr-42"}}, "2026-03-05T14:05:00Z",
+           kHourMs)};
   auto incidents = GroupIncidents(found);
   ASSERT_EQ(incidents.size(), 3u);
   const Incident& first = incidents[0];
@@ -54,17 +57,19 @@ TEST(GroupIncidentsTest, ARecurrenceSoonAfterOnTheSameSliceStaysOneIncident) {
 }
 
 TEST(GroupIncidentsTest, SiblingsOfOneMetricMovingTogetherAreOneShift) {
-  std::vector<Anomaly> found = {Make("volume", {{"platform", "tvOS"}}, "2026-03-14T15:00:00Z", kHourMs),
-                                Make("volume", {{"platform", "macOS"}}, "2026-03-14T15:00:00Z", kHourMs),
-                                Make("volume", {{"locale", "fr-FR"}}, "2026-03-14T15:00:00Z", kHourMs),
-                                Make("failure_rate", {{"platform", "iOS"}}, "2026-03-14T15:00:00Z", kHourMs)};
+  std::vector<Anomaly> found = {
+      Make("volume", {{"platform", "tvOS"}}, "2026-03-14T15:00:00Z", kHourMs),
+      Make("volume", {{"platform", "macOS"}}, "2026-03-14T15:00:00Z", kHourMs),
+      Make("volume", {{"locale", "fr-FR"}}, "2026-03-14T15:00:00Z", kHourMs),
+      Make("failure_rate", {{"platform", "iOS"}}, "2026-03-14T15:00:00Z", kHourMs)};
   auto incidents = GroupIncidents(found);
   ASSERT_EQ(incidents.size(), 3u);  // the two platforms' volume together; locale and metric apart
 }
 
 TEST(GroupIncidentsTest, AnOpenAnomalyOnAllDoesNotSwallowLaterOnes) {
-  std::vector<Anomaly> found = {Make("e2e_p95", {}, "2026-03-04T00:00:00Z", 0),
-                                Make("e2e_p95", {{"platform", "iOS"}}, "2026-03-06T00:00:00Z", kHourMs)};
+  std::vector<Anomaly> found = {
+      Make("e2e_p95", {}, "2026-03-04T00:00:00Z", 0),
+      Make("e2e_p95", {{"platform", "iOS"}}, "2026-03-06T00:00:00Z", kHourMs)};
   EXPECT_EQ(GroupIncidents(found).size(), 2u);
 }
 

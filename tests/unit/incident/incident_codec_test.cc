@@ -9,7 +9,8 @@
 namespace vigil {
 namespace {
 
-Anomaly Member(std::string metric, Slice slice, const char* start, int64_t length_ms, double change) {
+Anomaly Member(std::string metric, Slice slice, const char* start, int64_t length_ms,
+               double change) {
   Anomaly a;
   a.metric = std::move(metric);
   a.slice = std::move(slice);
@@ -29,7 +30,8 @@ Incident FullIncident() {
   Incident inc;
   inc.primary = Member("asr_final_p95", {{"asr_model", "asr-42"}, {"platform", "watchOS"}},
                        "2026-03-04T14:10:00Z", 6 * kHourMs, 0.8);
-  inc.related.push_back(Member("e2e_p95", {{"platform", "watchOS"}}, "2026-03-04T14:05:00Z", 0, 0.4));
+  inc.related.push_back(
+      Member("e2e_p95", {{"platform", "watchOS"}}, "2026-03-04T14:05:00Z", 0, 0.4));
   inc.id = IncidentIdFor(inc.primary);
   inc.start = *ParseTimestamp("2026-03-04T14:05:00Z");
   inc.end = 0;
@@ -47,8 +49,8 @@ Incident FullIncident() {
   e.root_causes.push_back(cause);
   e.stages.push_back({"asr_final", 0.8123, 120.04, 310.06});
   e.stages_from_errors = false;
-  e.what_changed.push_back({"asr_model", "asr-42", *ParseTimestamp("2026-03-04T13:00:00Z"), 0.0, 0.31234,
-                            400.5, 250.25});
+  e.what_changed.push_back({"asr_model", "asr-42", *ParseTimestamp("2026-03-04T13:00:00Z"), 0.0,
+                            0.31234, 400.5, 250.25});
   e.mix_shift = true;
   e.mix_dimension = "platform";
   e.affected_devices = 1234;
@@ -64,7 +66,8 @@ TEST(IncidentNamesTest, EveryNameParsesBack) {
   for (Severity s : {Severity::kMinor, Severity::kMajor, Severity::kCritical}) {
     EXPECT_EQ(*ParseSeverity(ToString(s)), s);
   }
-  for (IncidentStatus s : {IncidentStatus::kOpen, IncidentStatus::kAcknowledged, IncidentStatus::kResolved}) {
+  for (IncidentStatus s :
+       {IncidentStatus::kOpen, IncidentStatus::kAcknowledged, IncidentStatus::kResolved}) {
     EXPECT_EQ(*ParseIncidentStatus(ToString(s)), s);
   }
   for (Verdict v : {Verdict::kTruePositive, Verdict::kFalsePositive, Verdict::kDuplicate}) {
@@ -121,14 +124,16 @@ TEST(IncidentCodecTest, ErrorsNameTheIncidentAndTheField) {
   Result<Incident> r = IncidentFromJson(bad_severity);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kDataError);
-  EXPECT_EQ(r.status().message(),
-            "incident " + id + ": field 'severity': expected minor, major or critical, not \"big\"");
+  EXPECT_EQ(
+      r.status().message(),
+      "incident " + id + ": field 'severity': expected minor, major or critical, not \"big\"");
 
   nlohmann::json bad_stage = j;
   bad_stage["stages"][0]["share"] = "most";
   r = IncidentFromJson(bad_stage);
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().message(), "incident " + id + ": field 'stages[0].share': expected a number");
+  EXPECT_EQ(r.status().message(),
+            "incident " + id + ": field 'stages[0].share': expected a number");
 
   nlohmann::json no_metric = j;
   no_metric.erase("metric");

@@ -49,18 +49,18 @@ TEST(IngestTest, BadLinesAreReportedWithFileLineAndReasonAndGoodLinesKept) {
   auto events = testing::RandomEvents(6, 1);
   std::vector<std::string> lines;
   for (size_t i = 0; i < events.size(); ++i) lines.push_back(testing::ToJsonLine(events[i], i));
-  std::string text = lines[0] + "\n" +                                      // 1 ok
-                     "{\"ts\":\"2026-03-02T00:00:00Z\",\"a\":\"a1\"\n" +     // 2 bad JSON
-                     lines[1] + "\n" +                                      // 3 ok
+  std::string text = lines[0] + "\n" +                                    // 1 ok
+                     "{\"ts\":\"2026-03-02T00:00:00Z\",\"a\":\"a1\"\n" +  // 2 bad JSON
+                     lines[1] + "\n" +                                    // 3 ok
                      "{\"ts\":\"2026-03-02T00:00:00Z\",\"lat\":{\"total\":\"slow\"}}\n" +  // 4
-                     "{\"ts\":\"yesterday\",\"a\":\"a1\"}\n" +               // 5 bad timestamp
-                     lines[2] + "\n" +                                      // 6 ok
-                     "{\"a\":\"a1\"}\n" +                                   // 7 no time
-                     std::string(300, 'x') + "\n" +                         // 8 too long
-                     std::string("\x01\xff\xfe garbage\x00\x02", 14) + "\n" +  // 9 binary
-                     "[1,2,3]\n" +                                          // 10 not an object
+                     "{\"ts\":\"yesterday\",\"a\":\"a1\"}\n" +                  // 5 bad timestamp
+                     lines[2] + "\n" +                                          // 6 ok
+                     "{\"a\":\"a1\"}\n" +                                       // 7 no time
+                     std::string(300, 'x') + "\n" +                             // 8 too long
+                     std::string("\x01\xff\xfe garbage\x00\x02", 14) + "\n" +   // 9 binary
+                     "[1,2,3]\n" +                                              // 10 not an object
                      "{\"ts\":\"2026-03-02T00:00:00Z\",\"retry\":\"yes\"}\n" +  // 11 bad flag
-                     lines[3] + "\n" + lines[4] + "\n" + lines[5];          // 12-14 ok, no final \n
+                     lines[3] + "\n" + lines[4] + "\n" + lines[5];  // 12-14 ok, no final \n
   auto config = testing::SmallConfig("limits: {max_line_bytes: 250, max_bad_lines_shown: 20}\n");
   Cube cube(config);
   std::string path = f.dir.Write("bad.jsonl", text);
@@ -71,10 +71,14 @@ TEST(IngestTest, BadLinesAreReportedWithFileLineAndReasonAndGoodLinesKept) {
   EXPECT_EQ(cube.event_count(), 6u);
   ASSERT_EQ(s->first_bad_lines.size(), 8u);
   std::vector<std::pair<uint64_t, std::string>> expected = {
-      {2, "invalid JSON"},           {4, "field 'lat.total': expected a number"},
-      {5, "field 'ts': bad timestamp"}, {7, "missing field 'ts'"},
-      {8, "over limits.max_line_bytes"}, {9, "invalid JSON"},
-      {10, "not a JSON object"},     {11, "field 'retry': expected true or false"}};
+      {2, "invalid JSON"},
+      {4, "field 'lat.total': expected a number"},
+      {5, "field 'ts': bad timestamp"},
+      {7, "missing field 'ts'"},
+      {8, "over limits.max_line_bytes"},
+      {9, "invalid JSON"},
+      {10, "not a JSON object"},
+      {11, "field 'retry': expected true or false"}};
   for (size_t i = 0; i < expected.size(); ++i) {
     const BadLine& b = s->first_bad_lines[i];
     EXPECT_EQ(b.file, path);
@@ -87,7 +91,8 @@ TEST(IngestTest, BadLinesAreReportedWithFileLineAndReasonAndGoodLinesKept) {
 TEST(IngestTest, OnlyTheFirstBadLinesAreKeptButAllAreCounted) {
   Fixture f;
   std::string text;
-  for (int i = 0; i < 50; ++i) text += "{oops\n" + testing::ToJsonLine(testing::RandomEvents(1, i)[0], i) + "\n";
+  for (int i = 0; i < 50; ++i)
+    text += "{oops\n" + testing::ToJsonLine(testing::RandomEvents(1, i)[0], i) + "\n";
   Cube cube(testing::SmallConfig("limits: {max_bad_lines_shown: 3}\n"));
   auto s = IngestFiles({f.dir.Write("e.jsonl", text)}, &cube);
   ASSERT_TRUE(s.ok());
@@ -141,7 +146,8 @@ TEST(IngestTest, CsvBadRowsAreReported) {
   EXPECT_EQ(s->events, 1u);
   ASSERT_EQ(s->first_bad_lines.size(), 5u);
   EXPECT_EQ(s->first_bad_lines[0].line, 3u);
-  EXPECT_NE(s->first_bad_lines[0].reason.find("field 'lat.total': expected a number"), std::string::npos);
+  EXPECT_NE(s->first_bad_lines[0].reason.find("field 'lat.total': expected a number"),
+            std::string::npos);
   EXPECT_NE(s->first_bad_lines[1].reason.find("expected 7 fields, found 3"), std::string::npos);
   EXPECT_NE(s->first_bad_lines[2].reason.find("unterminated quoted field"), std::string::npos);
   EXPECT_NE(s->first_bad_lines[3].reason.find("empty timestamp"), std::string::npos);
@@ -222,7 +228,8 @@ TEST(IngestTest, IncrementalIngestAddsToTheCube) {
   std::vector<testing::RawEvent> first(events.begin(), events.begin() + 1500);
   std::vector<testing::RawEvent> second(events.begin() + 1500, events.end());
   Cube together(f.config), stepwise(f.config);
-  ASSERT_TRUE(IngestFiles({f.dir.Write("all.jsonl", testing::ToJsonLines(events))}, &together).ok());
+  ASSERT_TRUE(
+      IngestFiles({f.dir.Write("all.jsonl", testing::ToJsonLines(events))}, &together).ok());
   ASSERT_TRUE(IngestFiles({f.dir.Write("a.jsonl", testing::ToJsonLines(first))}, &stepwise).ok());
   ASSERT_TRUE(IngestFiles({f.dir.Write("b.jsonl", testing::ToJsonLines(second))}, &stepwise).ok());
   EXPECT_TRUE(together.Equivalent(stepwise));
@@ -231,7 +238,8 @@ TEST(IngestTest, IncrementalIngestAddsToTheCube) {
 TEST(IngestTest, IngestBufferAcceptsTextFromMemory) {
   Fixture f;
   Cube cube(f.config);
-  auto s = IngestBuffer(testing::ToJsonLines(testing::RandomEvents(5, 2)) + "{bad\n", "body", &cube);
+  auto s =
+      IngestBuffer(testing::ToJsonLines(testing::RandomEvents(5, 2)) + "{bad\n", "body", &cube);
   ASSERT_TRUE(s.ok());
   EXPECT_EQ(s->events, 5u);
   ASSERT_EQ(s->first_bad_lines.size(), 1u);

@@ -1,10 +1,9 @@
 // Damaged, mixed and unusual inputs: a bad line anywhere costs only that line; pipes lose
 // nothing and never hang; endless or exploding streams end with a warning naming them.
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <atomic>
 #include <chrono>
@@ -22,7 +21,9 @@ namespace {
 using testing::Gzip;
 using testing::TempDir;
 
-bool Contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+bool Contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
 
 std::string Joined(const std::vector<std::string>& warnings) {
   std::string all;
@@ -35,8 +36,8 @@ std::string CsvHeader() { return "ts,id,dev,a,b,c,lat.total,retry,outcome\n"; }
 std::string ToCsvLine(const testing::RawEvent& e, int id) {
   char lat[32] = "";
   if (!std::isnan(e.lat)) std::snprintf(lat, sizeof lat, "%.1f", e.lat);
-  return FormatTimestamp(e.time) + ",r" + std::to_string(id) + "," + e.device + "," + e.a + "," + e.b +
-         "," + e.c + "," + lat + "," + (e.retry ? "true" : "false") + "," + e.outcome;
+  return FormatTimestamp(e.time) + ",r" + std::to_string(id) + "," + e.device + "," + e.a + "," +
+         e.b + "," + e.c + "," + lat + "," + (e.retry ? "true" : "false") + "," + e.outcome;
 }
 
 // The cube made of `events` directly, to compare an ingest against.
@@ -48,8 +49,9 @@ Cube Expected(std::shared_ptr<const Config> config, const std::vector<testing::R
 
 // Writes `text` into the FIFO at `path` from another thread, after `delay`, in pieces of `piece`
 // bytes. Gives up (leaving the FIFO alone) when no reader opened it within 10 s.
-std::thread WriteFifo(const std::string& path, std::string text, std::chrono::milliseconds delay = {},
-                      size_t piece = 1 << 16, std::chrono::milliseconds pause_after_open = {}) {
+std::thread WriteFifo(const std::string& path, std::string text,
+                      std::chrono::milliseconds delay = {}, size_t piece = 1 << 16,
+                      std::chrono::milliseconds pause_after_open = {}) {
   return std::thread([=] {
     std::this_thread::sleep_for(delay);
     int fd = -1;
@@ -81,8 +83,8 @@ std::string MakeFifo(const TempDir& dir, const std::string& name) {
 const std::vector<std::string>& DamagedLines() {
   static const std::vector<std::string> kLines = {
       "\"ts\":\"2026-03-02T00:00:00Z\",\"a\":\"a1\"}",  // lost its opening brace
-      std::string("\x01\xff\xfe garbage\x00\x02", 14),    // binary
-      "ts,a,b",                                          // looks like a CSV header
+      std::string("\x01\xff\xfe garbage\x00\x02", 14),  // binary
+      "ts,a,b",                                         // looks like a CSV header
       "{\"ts\":\"2026-03-02T00:00:00Z\",\"a\":\"a1\"",  // cut short
       "[1,2,3]",
   };
@@ -144,7 +146,8 @@ TEST(IngestRobustnessTest, AByteOrderMarkIsSkippedInBothFormats) {
   auto config = testing::SmallConfig();
   auto events = testing::RandomEvents(20, 7);
   std::string csv = CsvHeader();
-  for (size_t i = 0; i < events.size(); ++i) csv += ToCsvLine(events[i], static_cast<int>(i)) + "\r\n";
+  for (size_t i = 0; i < events.size(); ++i)
+    csv += ToCsvLine(events[i], static_cast<int>(i)) + "\r\n";
   const std::string bom = "\xEF\xBB\xBF";
   for (const std::string& text : {bom + testing::ToJsonLines(events), bom + csv}) {
     Cube cube(config);
@@ -169,7 +172,8 @@ TEST(IngestRobustnessTest, LinesBeforeTheCsvHeaderAreBadLinesAndTheChoiceIsExpla
   auto config = testing::SmallConfig();
   auto events = testing::RandomEvents(30, 8);
   std::string text = "exported by a tool, 2026-03-02\n\n" + CsvHeader();
-  for (size_t i = 0; i < events.size(); ++i) text += ToCsvLine(events[i], static_cast<int>(i)) + "\n";
+  for (size_t i = 0; i < events.size(); ++i)
+    text += ToCsvLine(events[i], static_cast<int>(i)) + "\n";
   Cube cube(config);
   std::string path = dir.Write("titled.csv", text);
   auto s = IngestFiles({path}, &cube);
@@ -188,7 +192,8 @@ TEST(IngestRobustnessTest, MostlyJsonWithAHeaderLikeLineIsReadAsJsonLines) {
   auto config = testing::SmallConfig();
   auto events = testing::RandomEvents(10, 9);
   Cube cube(config);
-  auto s = IngestFiles({dir.Write("mixed.jsonl", "ts,a,b\n" + testing::ToJsonLines(events))}, &cube);
+  auto s =
+      IngestFiles({dir.Write("mixed.jsonl", "ts,a,b\n" + testing::ToJsonLines(events))}, &cube);
   ASSERT_TRUE(s.ok()) << s.status().message();
   EXPECT_EQ(s->events, events.size());
   EXPECT_EQ(s->bad_lines, 1u);
@@ -203,7 +208,8 @@ TEST(IngestRobustnessTest, TextThatIsNeitherFormatIsRefusedWithBothReasons) {
   auto s = IngestFiles({dir.Write("n.csv", "time,a\n2026-03-02,a1\n")}, &cube);
   EXPECT_EQ(s.status().code(), StatusCode::kDataError);
   EXPECT_TRUE(Contains(s.status().message(), "n.csv:1: the CSV header has no column 'ts'"));
-  EXPECT_TRUE(Contains(s.status().message(), "none of the first 2 non-blank lines is a JSON object"));
+  EXPECT_TRUE(
+      Contains(s.status().message(), "none of the first 2 non-blank lines is a JSON object"));
 }
 
 TEST(IngestRobustnessTest, AHugeFirstLineIsABadLineNotAHeaderOfMillionsOfColumns) {
@@ -211,7 +217,8 @@ TEST(IngestRobustnessTest, AHugeFirstLineIsABadLineNotAHeaderOfMillionsOfColumns
   auto config = testing::SmallConfig();
   auto events = testing::RandomEvents(10, 15);
   Cube cube(config);
-  auto s = IngestFiles({dir.Write("wide.jsonl", "ts" + std::string(8 << 20, ',') + "\n" + testing::ToJsonLines(events))},
+  auto s = IngestFiles({dir.Write("wide.jsonl", "ts" + std::string(8 << 20, ',') + "\n" +
+                                                    testing::ToJsonLines(events))},
                        &cube);
   ASSERT_TRUE(s.ok()) << s.status().message();
   EXPECT_EQ(s->events, events.size());
@@ -225,10 +232,18 @@ TEST(IngestRobustnessTest, AHugeFirstLineIsABadLineNotAHeaderOfMillionsOfColumns
 TEST(IngestRobustnessTest, TimesOutsideTheSupportedRangeAreBadLinesNamingTheField) {
   TempDir dir;
   auto config = testing::SmallConfig("limits: {max_bad_lines_shown: 50}\n");
-  const std::vector<std::string> bad_times = {
-      "-9223372036854775808", "9223372036854775807", "8.9e15", "-8.9e15", "1e300", "-1",
-      "\"0000-01-01T00:00:00Z\"", "\"9999-12-31T23:59:59Z\"", "\"1969-12-31T23:59:59Z\"",
-      "\"2200-01-01T00:00:00Z\"", "\"-9223372036854775808\"", "18446744073709551615"};
+  const std::vector<std::string> bad_times = {"-9223372036854775808",
+                                              "9223372036854775807",
+                                              "8.9e15",
+                                              "-8.9e15",
+                                              "1e300",
+                                              "-1",
+                                              "\"0000-01-01T00:00:00Z\"",
+                                              "\"9999-12-31T23:59:59Z\"",
+                                              "\"1969-12-31T23:59:59Z\"",
+                                              "\"2200-01-01T00:00:00Z\"",
+                                              "\"-9223372036854775808\"",
+                                              "18446744073709551615"};
   auto events = testing::RandomEvents(3, 10);
   std::string json = testing::ToJsonLine(events[0], 0) + "\n";
   std::string csv = CsvHeader() + ToCsvLine(events[0], 0) + "\n";
@@ -245,14 +260,16 @@ TEST(IngestRobustnessTest, TimesOutsideTheSupportedRangeAreBadLinesNamingTheFiel
     auto s = IngestFiles({path}, &cube);
     ASSERT_TRUE(s.ok()) << s.status().message();
     bool is_json = std::string(name) == "t.jsonl";
-    EXPECT_EQ(s->events, is_json ? 3u : 2u) << name;  // 2199-12-31T23:59:59.999Z is the last time kept
+    EXPECT_EQ(s->events, is_json ? 3u : 2u)
+        << name;  // 2199-12-31T23:59:59.999Z is the last time kept
     ASSERT_EQ(s->bad_lines, s->first_bad_lines.size());
     EXPECT_EQ(s->bad_lines, is_json ? bad_times.size() : bad_times.size() - 3) << name;
     for (size_t i = 0; i < s->first_bad_lines.size(); ++i) {
       const BadLine& b = s->first_bad_lines[i];
       EXPECT_EQ(b.file, path);
       EXPECT_EQ(b.line, i + 2 + (is_json ? 0 : 1));
-      EXPECT_TRUE(b.reason.starts_with("field 'ts': ")) << name << ":" << b.line << ": " << b.reason;
+      EXPECT_TRUE(b.reason.starts_with("field 'ts': "))
+          << name << ":" << b.line << ": " << b.reason;
     }
     EXPECT_GE(cube.first_bucket(), 0);
   }
@@ -261,10 +278,11 @@ TEST(IngestRobustnessTest, TimesOutsideTheSupportedRangeAreBadLinesNamingTheFiel
 TEST(IngestRobustnessTest, CsvTextMustBeValidUtf8AsJsonLinesAre) {
   TempDir dir;
   auto config = testing::SmallConfig();
-  std::string text = "ts,a,b,ignored\n"
-                     "2026-03-02T00:00:00Z,caf\xC3\xA9,b1,x\n"
-                     "2026-03-02T00:00:01Z,caf\xE9,b1,x\n"         // Latin-1: bad line
-                     "2026-03-02T00:00:02Z,a1,b1,\xFF\xFE\n";       // in a column not mapped: kept
+  std::string text =
+      "ts,a,b,ignored\n"
+      "2026-03-02T00:00:00Z,caf\xC3\xA9,b1,x\n"
+      "2026-03-02T00:00:01Z,caf\xE9,b1,x\n"     // Latin-1: bad line
+      "2026-03-02T00:00:02Z,a1,b1,\xFF\xFE\n";  // in a column not mapped: kept
   Cube cube(config);
   auto s = IngestFiles({dir.Write("u.csv", text)}, &cube);
   ASSERT_TRUE(s.ok()) << s.status().message();
@@ -340,7 +358,8 @@ TEST(IngestRobustnessTest, AFifoWithoutAWriterIsAnErrorAfterTheWaitNotAHang) {
   Cube cube(testing::SmallConfig());
   auto s = IngestFiles({fifo}, &cube, options);
   EXPECT_EQ(s.status().code(), StatusCode::kIoError);
-  EXPECT_TRUE(Contains(s.status().message(), fifo + ": no process opened this pipe for writing within 0.2 s"))
+  EXPECT_TRUE(Contains(s.status().message(),
+                       fifo + ": no process opened this pipe for writing within 0.2 s"))
       << s.status().message();
 }
 
@@ -377,11 +396,14 @@ TEST(IngestRobustnessTest, AnEndlessDeviceEndsWithAWarningNamingIt) {
   Cube cube(testing::SmallConfig());
   auto s = IngestFiles({"/dev/zero"}, &cube, options);
   EXPECT_EQ(s.status().code(), StatusCode::kDataError);
-  EXPECT_TRUE(Contains(s.status().message(), "/dev/zero:1: line of more than")) << s.status().message();
-  EXPECT_TRUE(Contains(s.status().message(), "/dev/zero: stopped reading at line 1")) << s.status().message();
+  EXPECT_TRUE(Contains(s.status().message(), "/dev/zero:1: line of more than"))
+      << s.status().message();
+  EXPECT_TRUE(Contains(s.status().message(), "/dev/zero: stopped reading at line 1"))
+      << s.status().message();
   auto random = IngestFiles({"/dev/urandom"}, &cube, options);
   EXPECT_EQ(random.status().code(), StatusCode::kDataError);
-  EXPECT_TRUE(Contains(random.status().message(), "/dev/urandom: stopped reading")) << random.status().message();
+  EXPECT_TRUE(Contains(random.status().message(), "/dev/urandom: stopped reading"))
+      << random.status().message();
   EXPECT_EQ(cube.event_count(), 0u);
 }
 
@@ -403,7 +425,8 @@ TEST(IngestRobustnessTest, ADecompressionBombIsReadNoFurtherThanItsGoodEvents) {
   EXPECT_EQ(s->events, events.size());
   EXPECT_LT(s->bytes, 512u << 20);  // stopped well before the end
   EXPECT_EQ(s->bad_lines, 1u);      // the one line of zeros, over limits.max_line_bytes
-  EXPECT_TRUE(Contains(Joined(s->warnings), path + ": stopped reading at line 501")) << Joined(s->warnings);
+  EXPECT_TRUE(Contains(Joined(s->warnings), path + ": stopped reading at line 501"))
+      << Joined(s->warnings);
   EXPECT_TRUE(cube.Equivalent(Expected(config, events)));
 }
 
@@ -423,7 +446,8 @@ TEST(IngestRobustnessTest, ALongLineInAStreamIsDroppedAsItArrivesAndNumbered) {
   EXPECT_EQ(s->events, events.size());
   ASSERT_EQ(s->first_bad_lines.size(), 1u);
   EXPECT_EQ(s->first_bad_lines[0].line, 201u);
-  EXPECT_TRUE(Contains(s->first_bad_lines[0].reason, "line is " + std::to_string((40 << 20) + 9) + " bytes"))
+  EXPECT_TRUE(Contains(s->first_bad_lines[0].reason,
+                       "line is " + std::to_string((40 << 20) + 9) + " bytes"))
       << s->first_bad_lines[0].reason;
   EXPECT_TRUE(cube.Equivalent(Expected(config, events)));
 }
@@ -459,7 +483,8 @@ TEST(IngestRobustnessTest, AWorkersExceptionIsReturnedNotLost) {
   });
   EXPECT_EQ(oom.code(), StatusCode::kLimitExceeded);
   EXPECT_EQ(oom.message(), "g.jsonl: out of memory");
-  Status failed = internal::RunWorkers(3, "h", [](int i) { return i == 1 ? DataError("second") : Status::Ok(); });
+  Status failed = internal::RunWorkers(
+      3, "h", [](int i) { return i == 1 ? DataError("second") : Status::Ok(); });
   EXPECT_EQ(failed.message(), "second");
 }
 

@@ -17,8 +17,9 @@ std::string WriteFile(const std::string& name, const std::string& text) {
 
 TEST(ScanFilesTest, HandsEveryGoodEventWithItsIdAndMessageToTheVisitor) {
   auto config = testing::SmallConfig();
-  std::string path = WriteFile("vigil_scan_test.jsonl",
-                               R"({"ts": "2026-03-02T00:00:00Z", "id": "r1", "a": "a1", "outcome": "ok"}
+  std::string path =
+      WriteFile("vigil_scan_test.jsonl",
+                R"({"ts": "2026-03-02T00:00:00Z", "id": "r1", "a": "a1", "outcome": "ok"}
 {"ts": "2026-03-02T00:01:00Z", "id": "r2", "a": "a2", "outcome": "error", "error_message": "ASR timeout after 900 ms"}
 not json
 {"ts": "2026-03-02T00:02:00Z", "id": "r3", "a": "a1", "outcome": "error", "error_message": 7}
@@ -40,7 +41,8 @@ TEST(ScanFilesTest, AMessageFieldThatIsAlsoAnAttributeFillsBoth) {
   auto config = testing::SmallConfig();
   auto shared = std::make_shared<Config>(*config);
   shared->input.message_field = "outcome";  // the attribute's field
-  std::string path = WriteFile("vigil_scan_test2.csv", "ts,id,a,outcome\n2026-03-02T00:00:00Z,r1,a1,broken pipe\n");
+  std::string path = WriteFile("vigil_scan_test2.csv",
+                               "ts,id,a,outcome\n2026-03-02T00:00:00Z,r1,a1,broken pipe\n");
   std::string attribute, message;
   auto stats = ScanFiles({path}, *shared, [&](const Event& e) {
     attribute = std::string(e.attributes[0]);
@@ -49,7 +51,8 @@ TEST(ScanFilesTest, AMessageFieldThatIsAlsoAnAttributeFillsBoth) {
   ASSERT_TRUE(stats.ok()) << stats.status().message();
   EXPECT_EQ(attribute, "broken pipe");
   EXPECT_EQ(message, "broken pipe");
-  EXPECT_EQ(ScanFiles({"/nonexistent/x.jsonl"}, *shared, [](const Event&) {}).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(ScanFiles({"/nonexistent/x.jsonl"}, *shared, [](const Event&) {}).status().code(),
+            StatusCode::kNotFound);
   std::filesystem::remove(path);
 }
 

@@ -42,7 +42,8 @@ std::vector<Combo> Combos(const YAML::Node& seg) {
   if (seg["dims"]) {
     Combo c;
     const YAML::Node dims = seg["dims"];  // a handle that outlives the loop
-    for (auto it = dims.begin(); it != dims.end(); ++it) c[it->first.as<std::string>()] = it->second.as<std::string>();
+    for (auto it = dims.begin(); it != dims.end(); ++it)
+      c[it->first.as<std::string>()] = it->second.as<std::string>();
     out = {c};
   }
   if (seg["each"]) {
@@ -107,7 +108,8 @@ std::string Events(const YAML::Node& segments) {
       e["outcome"] = fails ? "error" : "ok";
       if (fails && seg["message"]) {
         std::string m = seg["message"].as<std::string>();
-        for (size_t p; (p = m.find("{n}")) != std::string::npos;) m.replace(p, 3, std::to_string(number(rng)));
+        for (size_t p; (p = m.find("{n}")) != std::string::npos;)
+          m.replace(p, 3, std::to_string(number(rng)));
         e["error_message"] = m;
         e["error_code"] = seg["code"].as<std::string>();
       }
@@ -120,7 +122,8 @@ std::string Events(const YAML::Node& segments) {
 Slice SliceOf(const YAML::Node& node) {
   Slice s;
   if (node) {
-    for (auto it = node.begin(); it != node.end(); ++it) s.emplace_back(it->first.as<std::string>(), it->second.as<std::string>());
+    for (auto it = node.begin(); it != node.end(); ++it)
+      s.emplace_back(it->first.as<std::string>(), it->second.as<std::string>());
   }
   std::sort(s.begin(), s.end());
   return s;
@@ -171,7 +174,8 @@ TEST_P(GoldenExplainTest, SaysWhatTheCaseExpects) {
     EXPECT_GE(e.root_causes[i].explained_fraction, 0);
     EXPECT_LE(e.root_causes[i].explained_fraction, 1);
     if (i > 0) {
-      EXPECT_LE(e.root_causes[i].explained_fraction, e.root_causes[i - 1].explained_fraction + 1e-9);
+      EXPECT_LE(e.root_causes[i].explained_fraction,
+                e.root_causes[i - 1].explained_fraction + 1e-9);
     }
   }
   if (x["root_cause"]) {
@@ -201,10 +205,13 @@ TEST_P(GoldenExplainTest, SaysWhatTheCaseExpects) {
   if (x["changed"]) {
     bool found = false;
     for (const ChangedValue& cv : e.what_changed) {
-      if (cv.dimension != x["changed"]["dimension"].as<std::string>() || cv.value != x["changed"]["value"].as<std::string>()) continue;
+      if (cv.dimension != x["changed"]["dimension"].as<std::string>() ||
+          cv.value != x["changed"]["value"].as<std::string>())
+        continue;
       found = true;
       if (x["changed"]["first_seen"]) {
-        EXPECT_EQ(FormatTimestamp(cv.first_seen), FormatTimestamp(*ParseTimestamp(x["changed"]["first_seen"].as<std::string>())));
+        EXPECT_EQ(FormatTimestamp(cv.first_seen),
+                  FormatTimestamp(*ParseTimestamp(x["changed"]["first_seen"].as<std::string>())));
       }
     }
     EXPECT_TRUE(found) << "what_changed names " << x["changed"]["value"].as<std::string>();
@@ -220,16 +227,18 @@ TEST_P(GoldenExplainTest, SaysWhatTheCaseExpects) {
 
 std::vector<std::string> Cases() {
   std::vector<std::string> out;
-  for (const auto& f : std::filesystem::directory_iterator(std::string(VIGIL_SOURCE_DIR) + "/tests/golden/explain")) {
+  for (const auto& f : std::filesystem::directory_iterator(std::string(VIGIL_SOURCE_DIR) +
+                                                           "/tests/golden/explain")) {
     if (f.path().extension() == ".yaml") out.push_back(f.path().string());
   }
   std::sort(out.begin(), out.end());
   return out;
 }
 
-INSTANTIATE_TEST_SUITE_P(Cases, GoldenExplainTest, ::testing::ValuesIn(Cases()), [](const auto& test_info) {
-  return std::filesystem::path(test_info.param).stem().string();
-});
+INSTANTIATE_TEST_SUITE_P(Cases, GoldenExplainTest, ::testing::ValuesIn(Cases()),
+                         [](const auto& test_info) {
+                           return std::filesystem::path(test_info.param).stem().string();
+                         });
 
 }  // namespace
 }  // namespace vigil

@@ -48,9 +48,10 @@ TEST(InvestigateTest, IsItsStepsInOrder) {
     EXPECT_EQ(stepwise[i].summary, all->incidents[i].summary);
     EXPECT_FALSE(all->incidents[i].summary.empty());
   }
-  bool regression_found = std::any_of(all->incidents.begin(), all->incidents.end(), [](const Incident& inc) {
-    return inc.primary.metric == "fail_rate" && inc.primary.slice == Slice{{"a", "a1"}};
-  });
+  bool regression_found =
+      std::any_of(all->incidents.begin(), all->incidents.end(), [](const Incident& inc) {
+        return inc.primary.metric == "fail_rate" && inc.primary.slice == Slice{{"a", "a1"}};
+      });
   EXPECT_TRUE(regression_found);
 }
 

@@ -19,7 +19,8 @@ constexpr TimeMs kStart = 1772409600000;  // 2026-03-02T00:00:00Z
 
 size_t Count(const std::string& text, const std::string& what) {
   size_t n = 0;
-  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + what.size())) ++n;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + what.size()))
+    ++n;
   return n;
 }
 
@@ -75,9 +76,9 @@ TEST(PlotTest, DrawsObservedBandOnsetShadeAndUnit) {
   EXPECT_EQ(Count(html, "class=\"onset\""), 1u);
   EXPECT_EQ(Count(html, "class=\"shade\""), 1u);
   EXPECT_NE(html.find("onset Mar 2 08:20"), std::string::npos);
-  EXPECT_NE(html.find("lat_p95 (ms)"), std::string::npos);   // the unit on the value axis
-  EXPECT_NE(html.find("time (UTC)"), std::string::npos);     // the zone on the time axis
-  EXPECT_NE(html.find("data-plot="), std::string::npos);     // hover data
+  EXPECT_NE(html.find("lat_p95 (ms)"), std::string::npos);  // the unit on the value axis
+  EXPECT_NE(html.find("time (UTC)"), std::string::npos);    // the zone on the time axis
+  EXPECT_NE(html.find("data-plot="), std::string::npos);    // hover data
 }
 
 TEST(PlotTest, TimeTicksAreLocalTimesOfTheNamedZone) {
@@ -197,7 +198,8 @@ detect:
     ASSERT_EQ(s->points.size(), m.points.size());
     for (size_t i = 0; i < m.points.size(); ++i) {
       if (!m.assessments[i].warm) continue;
-      EXPECT_DOUBLE_EQ(s->assessments[i].expected, m.assessments[i].expected) << m.metric << " " << i;
+      EXPECT_DOUBLE_EQ(s->assessments[i].expected, m.assessments[i].expected)
+          << m.metric << " " << i;
       EXPECT_DOUBLE_EQ(s->assessments[i].upper, m.assessments[i].upper) << m.metric << " " << i;
       ++compared;
     }
@@ -206,31 +208,46 @@ detect:
 }
 
 nlohmann::json Document(const std::string& id, TimeMs start, TimeMs end) {
-  return {{"id", id},
-          {"metric", "lat_p95"},
-          {"slice", {{"a", "a1"}}},
-          {"start", FormatTimestamp(start)},
-          {"end", end ? nlohmann::json(FormatTimestamp(end)) : nlohmann::json(nullptr)},
-          {"direction", "up"},
-          {"baseline", 250.0},
-          {"observed", 400.0},
-          {"relative_change", 0.6},
-          {"severity", "major"},
-          {"confidence", 0.999},
-          {"granularity", "1h"},
-          {"summary", "Latency rose <script>alert('x')</script> & more"},
-          {"root_causes", {{{"slice", {{"a", "a1"}, {"b", "b2"}}}, {"explained_fraction", 0.8},
-                            {"baseline", 250.0}, {"observed", 450.0}}}},
-          {"stages", {{{"stage", "lat"}, {"share", 1.0}, {"baseline", 250.0}, {"observed", 400.0}}}},
-          {"what_changed", {{{"dimension", "b"}, {"value", "b<9>"}, {"first_seen", FormatTimestamp(start)},
-                             {"share_before", 0.0}, {"share_after", 0.3}, {"metric_value", 500.0},
-                             {"siblings_value", 260.0}}}},
-          {"error_templates", {{{"template", "timeout after <*> ms"}, {"count", 12}}}},
-          {"examples", {"req-1", "req-<2>"}},
-          {"anomalies", {{{"metric", "lat_p95"}, {"slice", {{"a", "a1"}}}, {"start", FormatTimestamp(start)},
-                          {"end", nullptr}, {"baseline", 250.0}, {"observed", 400.0},
-                          {"relative_change", 0.6}, {"confidence", 0.999}}}},
-          {"paging", true}};
+  return {
+      {"id", id},
+      {"metric", "lat_p95"},
+      {"slice", {{"a", "a1"}}},
+      {"start", FormatTimestamp(start)},
+      {"end", end ? nlohmann::json(FormatTimestamp(end)) : nlohmann::json(nullptr)},
+      {"direction", "up"},
+      {"baseline", 250.0},
+      {"observed", 400.0},
+      {"relative_change", 0.6},
+      {"severity", "major"},
+      {"confidence", 0.999},
+      {"granularity", "1h"},
+      {"summary", "Latency rose <script>alert('x')</script> & more"},
+      {"root_causes",
+       {{{"slice", {{"a", "a1"}, {"b", "b2"}}},
+         {"explained_fraction", 0.8},
+         {"baseline", 250.0},
+         {"observed", 450.0}}}},
+      {"stages", {{{"stage", "lat"}, {"share", 1.0}, {"baseline", 250.0}, {"observed", 400.0}}}},
+      {"what_changed",
+       {{{"dimension", "b"},
+         {"value", "b<9>"},
+         {"first_seen", FormatTimestamp(start)},
+         {"share_before", 0.0},
+         {"share_after", 0.3},
+         {"metric_value", 500.0},
+         {"siblings_value", 260.0}}}},
+      {"error_templates", {{{"template", "timeout after <*> ms"}, {"count", 12}}}},
+      {"examples", {"req-1", "req-<2>"}},
+      {"anomalies",
+       {{{"metric", "lat_p95"},
+         {"slice", {{"a", "a1"}}},
+         {"start", FormatTimestamp(start)},
+         {"end", nullptr},
+         {"baseline", 250.0},
+         {"observed", 400.0},
+         {"relative_change", 0.6},
+         {"confidence", 0.999}}}},
+      {"paging", true}};
 }
 
 class StoredReportTest : public ::testing::Test {
@@ -253,9 +270,12 @@ class StoredReportTest : public ::testing::Test {
 
 TEST_F(StoredReportTest, IncidentsComeFromDetectDocumentsUntilTheLifecycleTableHasAny) {
   TimeMs onset = kStart + 2 * kDayMs;
-  ASSERT_TRUE(store_->incidents().ReplaceDocuments("incident", {{"inc-b", Document("inc-b", onset + kHourMs, 0).dump()},
-                                                    {"inc-a", Document("inc-a", onset, onset + kHourMs).dump()},
-                                                    {"inc-bad", "{not json"}}).ok());
+  ASSERT_TRUE(store_->incidents()
+                  .ReplaceDocuments("incident",
+                                    {{"inc-b", Document("inc-b", onset + kHourMs, 0).dump()},
+                                     {"inc-a", Document("inc-a", onset, onset + kHourMs).dump()},
+                                     {"inc-bad", "{not json"}})
+                  .ok());
   auto docs = LoadStoredIncidents(store_.get());
   ASSERT_TRUE(docs.ok());
   ASSERT_EQ(docs->size(), 2u);  // the broken document is skipped
@@ -303,11 +323,11 @@ TEST_F(StoredReportTest, IncidentHtmlShowsEvidenceEscaped) {
   EXPECT_NE(html->find("80 %"), std::string::npos);                      // explained fraction
   EXPECT_NE(html->find("width:80.0%"), std::string::npos);               // its bar
   EXPECT_NE(html->find("data-slice=\"a=a1,b=b2\""), std::string::npos);  // drill-down target
-  EXPECT_NE(html->find("<b>b=b2</b>"), std::string::npos);               // the part inside the slice
-  EXPECT_NE(html->find("b&lt;9&gt;"), std::string::npos);                // what changed
+  EXPECT_NE(html->find("<b>b=b2</b>"), std::string::npos);  // the part inside the slice
+  EXPECT_NE(html->find("b&lt;9&gt;"), std::string::npos);   // what changed
   EXPECT_NE(html->find("timeout after &lt;*&gt; ms"), std::string::npos);  // error templates
-  EXPECT_NE(html->find("req-&lt;2&gt;"), std::string::npos);             // examples
-  EXPECT_NE(html->find("true_positive"), std::string::npos);             // feedback
+  EXPECT_NE(html->find("req-&lt;2&gt;"), std::string::npos);               // examples
+  EXPECT_NE(html->find("true_positive"), std::string::npos);               // feedback
   // The report's incidents carry no drill-down attributes.
   options.drill_down = false;
   EXPECT_EQ(RenderIncident(*cube_, inc, options)->find("data-slice="), std::string::npos);
@@ -315,7 +335,9 @@ TEST_F(StoredReportTest, IncidentHtmlShowsEvidenceEscaped) {
 
 TEST_F(StoredReportTest, ReportIsOneSelfContainedFile) {
   TimeMs onset = kStart + 2 * kDayMs;
-  ASSERT_TRUE(store_->incidents().ReplaceDocuments("incident", {{"inc-a", Document("inc-a", onset, 0).dump()}}).ok());
+  ASSERT_TRUE(store_->incidents()
+                  .ReplaceDocuments("incident", {{"inc-a", Document("inc-a", onset, 0).dump()}})
+                  .ok());
   ReportOptions options;
   options.title = "Weekly <report>";
   auto html = RenderReport(*cube_, store_.get(), options);

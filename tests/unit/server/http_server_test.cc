@@ -1,12 +1,11 @@
 // HttpServer over real loopback sockets: what slow, greedy and malformed clients get, and that
 // they never keep others from being answered.
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <chrono>
 #include <nlohmann/json.hpp>
@@ -41,14 +40,16 @@ class Client {
   bool connected() const { return connected_; }
   /// False once the server closed or reset the connection.
   bool Send(const std::string& bytes) {
-    return ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size());
+    return ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) ==
+           static_cast<ssize_t>(bytes.size());
   }
   /// What arrives until the server closes the connection, `expected` bytes are in, or `seconds`.
   std::string Receive(double seconds = 5, size_t expected = SIZE_MAX) {
     std::string out;
     auto deadline = Clock::now() + std::chrono::duration<double>(seconds);
     while (out.size() < expected) {
-      int ms = static_cast<int>(std::chrono::duration<double, std::milli>(deadline - Clock::now()).count());
+      int ms = static_cast<int>(
+          std::chrono::duration<double, std::milli>(deadline - Clock::now()).count());
       if (ms <= 0) break;
       pollfd p{fd_, POLLIN, 0};
       if (::poll(&p, 1, ms) <= 0) break;
@@ -70,12 +71,15 @@ class Client {
 };
 
 int StatusOf(const std::string& response) {
-  return response.starts_with("HTTP/1.1 ") && response.size() >= 12 ? std::stoi(response.substr(9, 3)) : 0;
+  return response.starts_with("HTTP/1.1 ") && response.size() >= 12
+             ? std::stoi(response.substr(9, 3))
+             : 0;
 }
 
 nlohmann::json JsonBodyOf(const std::string& response) {
   size_t at = response.find("\r\n\r\n");
-  return nlohmann::json::parse(at == std::string::npos ? "" : response.substr(at + 4), nullptr, false);
+  return nlohmann::json::parse(at == std::string::npos ? "" : response.substr(at + 4), nullptr,
+                               false);
 }
 
 class HttpServerTest : public ::testing::Test {
@@ -85,8 +89,9 @@ class HttpServerTest : public ::testing::Test {
     auto store = Store::Open(dir_.Path("v.db"));
     ASSERT_TRUE(store.ok());
     Cube cube(config_);
-    auto stats = IngestBuffer(vigil::testing::ToJsonLines(vigil::testing::RandomEvents(1000, 3, kStart, 600)),
-                              "events", &cube);
+    auto stats = IngestBuffer(
+        vigil::testing::ToJsonLines(vigil::testing::RandomEvents(1000, 3, kStart, 600)), "events",
+        &cube);
     ASSERT_TRUE(stats.ok());
     ASSERT_TRUE((*store)->cube().Save(&cube).ok());
     service_ = std::make_unique<Service>(config_, std::move(*store), std::move(cube), "s3cret");
@@ -127,7 +132,9 @@ class HttpServerTest : public ::testing::Test {
     return c.Receive(seconds);
   }
 
-  int Healthz() { return StatusOf(Request("GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")); }
+  int Healthz() {
+    return StatusOf(Request("GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"));
+  }
 
   vigil::testing::TempDir dir_;
   std::shared_ptr<const Config> config_;
@@ -142,12 +149,14 @@ class HttpServerTest : public ::testing::Test {
 TEST_F(HttpServerTest, HeadOverTheByteOrLineLimitIs431) {
   Start();
   std::string big = "GET /healthz HTTP/1.1\r\nHost: t\r\n";
-  for (int i = 0; i < 40; ++i) big += "X-Big-" + std::to_string(i) + ": " + std::string(8000, 'x') + "\r\n";
+  for (int i = 0; i < 40; ++i)
+    big += "X-Big-" + std::to_string(i) + ": " + std::string(8000, 'x') + "\r\n";
   std::string answer = Request(big + "\r\n");
   EXPECT_EQ(StatusOf(answer), 431) << answer.substr(0, 200);
   nlohmann::json body = JsonBodyOf(answer);
   ASSERT_TRUE(body.is_object()) << answer;
-  EXPECT_NE(body["error"]["message"].get<std::string>().find("server.max_header_bytes"), std::string::npos);
+  EXPECT_NE(body["error"]["message"].get<std::string>().find("server.max_header_bytes"),
+            std::string::npos);
 
   std::string many = "GET /healthz HTTP/1.1\r\nHost: t\r\n";
   for (int i = 0; i < 30; ++i) many += "X-" + std::to_string(i) + ": 1\r\n";
@@ -204,7 +213,8 @@ TEST_F(HttpServerTest, SlowClientsFillingTheServerMakeRoomForNewOnes) {
   EXPECT_NE(evicted.find("server.max_connections"), std::string::npos);
   EXPECT_EQ(slow[1]->Receive(0.1), "");  // the others are still waiting
   HttpResponse metrics = service_->Handle({"GET", "/metrics", {}, "", "", ""});
-  EXPECT_NE(metrics.text().find("vigil_http_evicted_connections_total 1\n"), std::string::npos) << metrics.text();
+  EXPECT_NE(metrics.text().find("vigil_http_evicted_connections_total 1\n"), std::string::npos)
+      << metrics.text();
 }
 
 TEST_F(HttpServerTest, ConnectionsPastTheLimitAre503WhenAllAreBusy) {
@@ -213,7 +223,9 @@ TEST_F(HttpServerTest, ConnectionsPastTheLimitAre503WhenAllAreBusy) {
   std::vector<std::unique_ptr<Client>> busy;
   for (int i = 0; i < 4; ++i) {
     busy.push_back(std::make_unique<Client>(port_));
-    busy.back()->Send("POST /api/ingest HTTP/1.1\r\nAuthorization: Bearer s3cret\r\nContent-Length: 10000\r\n\r\n{\"ts\"");
+    busy.back()->Send(
+        "POST /api/ingest HTTP/1.1\r\nAuthorization: Bearer s3cret\r\nContent-Length: "
+        "10000\r\n\r\n{\"ts\"");
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   auto start = Clock::now();
@@ -232,16 +244,19 @@ TEST_F(HttpServerTest, WritesAreRefusedBeforeTheirBodyIsRead) {
   auto start = Clock::now();
   std::string no_token = Request("POST /api/ingest HTTP/1.1\r\nContent-Length: 1000000000\r\n\r\n");
   EXPECT_EQ(StatusOf(no_token), 401) << no_token;
-  std::string too_large =
-      Request("POST /api/ingest HTTP/1.1\r\nAuthorization: Bearer s3cret\r\nContent-Length: 1000000000\r\n\r\n");
+  std::string too_large = Request(
+      "POST /api/ingest HTTP/1.1\r\nAuthorization: Bearer s3cret\r\nContent-Length: "
+      "1000000000\r\n\r\n");
   EXPECT_EQ(StatusOf(too_large), 413) << too_large;
   EXPECT_NE(too_large.find("server.max_body_bytes"), std::string::npos);
-  std::string no_route = Request("POST /api/metrics HTTP/1.1\r\nContent-Length: 1000000000\r\n\r\n");
+  std::string no_route =
+      Request("POST /api/metrics HTTP/1.1\r\nContent-Length: 1000000000\r\n\r\n");
   EXPECT_EQ(StatusOf(no_route), 405) << no_route;
   EXPECT_LT(SecondsSince(start), 1.0);
   // A client waiting for "100 Continue" gets the refusal instead, and sends no body.
   std::string expect = Request(
-      "POST /api/ingest HTTP/1.1\r\nAuthorization: Bearer wrong\r\nContent-Length: 5000\r\nExpect: 100-continue\r\n\r\n");
+      "POST /api/ingest HTTP/1.1\r\nAuthorization: Bearer wrong\r\nContent-Length: 5000\r\nExpect: "
+      "100-continue\r\n\r\n");
   EXPECT_EQ(StatusOf(expect), 401) << expect;
   EXPECT_EQ(expect.find("100 Continue"), std::string::npos);
   EXPECT_EQ(service_->event_count(), 1000u);
@@ -255,14 +270,17 @@ TEST_F(HttpServerTest, JsonLinesAreReadWhateverTheContentType) {
   ASSERT_GT(body.size(), 8192u);
   ASSERT_LT(body.size(), 20000u);
   std::string answer = Request(
-      "POST /api/ingest HTTP/1.1\r\nAuthorization: Bearer s3cret\r\nContent-Type: application/x-www-form-urlencoded\r\n"
-      "Content-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body);
+      "POST /api/ingest HTTP/1.1\r\nAuthorization: Bearer s3cret\r\nContent-Type: "
+      "application/x-www-form-urlencoded\r\n"
+      "Content-Length: " +
+      std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body);
   ASSERT_EQ(StatusOf(answer), 200) << answer;
   EXPECT_EQ(JsonBodyOf(answer)["events"], 80);
   // Chunked, with "100 Continue" first.
   Client c(port_);
-  c.Send("POST /api/ingest HTTP/1.1\r\nAuthorization: Bearer s3cret\r\nTransfer-Encoding: chunked\r\n"
-         "Expect: 100-continue\r\nConnection: close\r\n\r\n");
+  c.Send(
+      "POST /api/ingest HTTP/1.1\r\nAuthorization: Bearer s3cret\r\nTransfer-Encoding: chunked\r\n"
+      "Expect: 100-continue\r\nConnection: close\r\n\r\n");
   EXPECT_NE(c.Receive(1, 25).find("100 Continue"), std::string::npos);
   char size[32];
   std::snprintf(size, sizeof size, "%zx\r\n", body.size());
@@ -271,8 +289,9 @@ TEST_F(HttpServerTest, JsonLinesAreReadWhateverTheContentType) {
   EXPECT_EQ(StatusOf(answer), 200) << answer;
   EXPECT_EQ(service_->event_count(), 1160u);
   // A multipart form is refused with the reason, not taken for JSON Lines.
-  answer = Request("POST /api/ingest HTTP/1.1\r\nAuthorization: Bearer s3cret\r\n"
-                   "Content-Type: multipart/form-data; boundary=x\r\nContent-Length: 10\r\n\r\n--x--\r\n\r\n");
+  answer = Request(
+      "POST /api/ingest HTTP/1.1\r\nAuthorization: Bearer s3cret\r\n"
+      "Content-Type: multipart/form-data; boundary=x\r\nContent-Length: 10\r\n\r\n--x--\r\n\r\n");
   EXPECT_EQ(StatusOf(answer), 415) << answer;
   EXPECT_NE(answer.find("--data-binary"), std::string::npos);
 }
@@ -280,7 +299,9 @@ TEST_F(HttpServerTest, JsonLinesAreReadWhateverTheContentType) {
 TEST_F(HttpServerTest, ChunkedBodyOverTheLimitIs413) {
   Start();
   Client c(port_);
-  c.Send("POST /api/ingest HTTP/1.1\r\nAuthorization: Bearer s3cret\r\nTransfer-Encoding: chunked\r\n\r\n");
+  c.Send(
+      "POST /api/ingest HTTP/1.1\r\nAuthorization: Bearer s3cret\r\nTransfer-Encoding: "
+      "chunked\r\n\r\n");
   std::string chunk = std::string(8000, '{') + "\n";
   char size[32];
   std::snprintf(size, sizeof size, "%zx\r\n", chunk.size());

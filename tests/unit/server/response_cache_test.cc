@@ -24,11 +24,14 @@ TEST(ResponseCacheTest, RequestsAtTheSameTimeShareOneComputation) {
   std::vector<std::string> bodies(16);
   for (int t = 0; t < 16; ++t) {
     threads.emplace_back([&, t] {
-      bodies[t] = cache.Get({1, {}}, "k", [&] {
-        ++computed;
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        return Answer("expensive");
-      }).text();
+      bodies[t] = cache
+                      .Get({1, {}}, "k",
+                           [&] {
+                             ++computed;
+                             std::this_thread::sleep_for(std::chrono::milliseconds(100));
+                             return Answer("expensive");
+                           })
+                      .text();
     });
   }
   for (auto& t : threads) t.join();
@@ -78,7 +81,8 @@ TEST(ResponseCacheTest, HoldsAtMostItsBytesOldestOut) {
 
 TEST(SharedCacheTest, AFailedComputationReachesItsWaitersAndIsNotKept) {
   SharedCache<int> cache(1 << 20, [](const int&) { return std::optional<size_t>(4); });
-  EXPECT_THROW(cache.Get({1, {}}, "k", []() -> int { throw std::runtime_error("boom"); }), std::runtime_error);
+  EXPECT_THROW(cache.Get({1, {}}, "k", []() -> int { throw std::runtime_error("boom"); }),
+               std::runtime_error);
   EXPECT_EQ(*cache.Get({1, {}}, "k", [] { return 7; }), 7);
   EXPECT_EQ(*cache.Get({1, {}}, "k", [] { return 8; }), 7);
 }

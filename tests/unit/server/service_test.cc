@@ -41,8 +41,9 @@ server: {max_body_bytes: 20000}
     auto store = Store::Open(dir_.Path("v.db"));
     ASSERT_TRUE(store.ok());
     Cube cube(config_);
-    auto stats = IngestBuffer(vigil::testing::ToJsonLines(vigil::testing::RandomEvents(30000, 3, kStart, 3 * 1440)),
-                              "events", &cube);
+    auto stats = IngestBuffer(
+        vigil::testing::ToJsonLines(vigil::testing::RandomEvents(30000, 3, kStart, 3 * 1440)),
+        "events", &cube);
     ASSERT_TRUE(stats.ok());
     ASSERT_TRUE((*store)->cube().Save(&cube).ok());
     store_ = store->get();
@@ -50,17 +51,30 @@ server: {max_body_bytes: 20000}
   }
 
   json Document(const std::string& id, TimeMs start) {
-    return {{"id", id}, {"metric", "lat_p95"}, {"slice", {{"a", "a1"}}}, {"start", FormatTimestamp(start)},
-            {"end", nullptr}, {"severity", "major"}, {"baseline", 250.0}, {"observed", 400.0},
-            {"relative_change", 0.6}, {"confidence", 0.99}, {"summary", "lat rose"},
-            {"root_causes", json::array()}, {"stages", json::array()},
-            {"anomalies", {{{"metric", "lat_p95"}, {"slice", {{"a", "a1"}}}, {"start", FormatTimestamp(start)},
-                            {"end", nullptr}}}}};
+    return {{"id", id},
+            {"metric", "lat_p95"},
+            {"slice", {{"a", "a1"}}},
+            {"start", FormatTimestamp(start)},
+            {"end", nullptr},
+            {"severity", "major"},
+            {"baseline", 250.0},
+            {"observed", 400.0},
+            {"relative_change", 0.6},
+            {"confidence", 0.99},
+            {"summary", "lat rose"},
+            {"root_causes", json::array()},
+            {"stages", json::array()},
+            {"anomalies",
+             {{{"metric", "lat_p95"},
+               {"slice", {{"a", "a1"}}},
+               {"start", FormatTimestamp(start)},
+               {"end", nullptr}}}}};
   }
 
   void PutIncident(const std::string& id, const std::string& status, const std::string& severity,
                    const std::string& owner, TimeMs start) {
-    IncidentRecord r{id, status, severity, owner, "lat_p95", start, 0, 0, true, Document(id, start).dump()};
+    IncidentRecord r{id,    status, severity, owner, "lat_p95",
+                     start, 0,      0,        true,  Document(id, start).dump()};
     ASSERT_TRUE(store_->incidents().Put(r).ok());
   }
 
@@ -71,7 +85,9 @@ server: {max_body_bytes: 20000}
 };
 
 TEST(ParseQueryTest, SplitsAtTheFirstEqualsAndDecodes) {
-  auto q = ParseQuery("metric=e2e_p95&slice=platform=watchOS,asr_model=asr%2D42&note=a+b%20c&flag&status=open&status=resolved");
+  auto q = ParseQuery(
+      "metric=e2e_p95&slice=platform=watchOS,asr_model=asr%2D42&note=a+b%20c&flag&status=open&"
+      "status=resolved");
   EXPECT_EQ(q.find("metric")->second, "e2e_p95");
   EXPECT_EQ(q.find("slice")->second, "platform=watchOS,asr_model=asr-42");
   EXPECT_EQ(q.find("note")->second, "a b c");
@@ -122,8 +138,10 @@ TEST_F(ServiceTest, HealthAndMetricsDescribeTheCube) {
 TEST_F(ServiceTest, SeriesCarryTheBandAndStoredAnomalies) {
   Open();
   PutIncident("inc-1", "open", "major", "team", kStart + 2 * kDayMs + 3 * kHourMs);
-  HttpResponse r = service_->Handle(Get("/api/series", {{"metric", "lat_p95"}, {"slice", "a=a1"},
-                                                         {"from", "2026-03-04T00:00:00Z"}, {"to", "2026-03-04T12:00:00Z"}}));
+  HttpResponse r = service_->Handle(Get("/api/series", {{"metric", "lat_p95"},
+                                                        {"slice", "a=a1"},
+                                                        {"from", "2026-03-04T00:00:00Z"},
+                                                        {"to", "2026-03-04T12:00:00Z"}}));
   ASSERT_EQ(r.status, 200) << r.text();
   json s = Body(r);
   EXPECT_EQ(s["granularity"], "1h");
@@ -135,9 +153,12 @@ TEST_F(ServiceTest, SeriesCarryTheBandAndStoredAnomalies) {
 
   EXPECT_EQ(service_->Handle(Get("/api/series")).status, 400);
   EXPECT_EQ(service_->Handle(Get("/api/series", {{"metric", "nope"}})).status, 404);
-  EXPECT_EQ(service_->Handle(Get("/api/series", {{"metric", "lat_p95"}, {"slice", "a=zz"}})).status, 404);
-  EXPECT_EQ(service_->Handle(Get("/api/series", {{"metric", "lat_p95"}, {"slice", "junk"}})).status, 400);
-  json bad = Body(service_->Handle(Get("/api/series", {{"metric", "lat_p95"}, {"from", "yesterday"}})));
+  EXPECT_EQ(service_->Handle(Get("/api/series", {{"metric", "lat_p95"}, {"slice", "a=zz"}})).status,
+            404);
+  EXPECT_EQ(service_->Handle(Get("/api/series", {{"metric", "lat_p95"}, {"slice", "junk"}})).status,
+            400);
+  json bad =
+      Body(service_->Handle(Get("/api/series", {{"metric", "lat_p95"}, {"from", "yesterday"}})));
   EXPECT_NE(bad["error"]["message"].get<std::string>().find("'from'"), std::string::npos);
 }
 
@@ -152,7 +173,8 @@ TEST_F(ServiceTest, IncidentsFilterByStatusOwnerAndSeverity) {
   EXPECT_EQ(all["owners"], json({"asr", "tts"}));
   json open = Body(service_->Handle(Get("/api/incidents", {{"status", "open,acknowledged"}})));
   EXPECT_EQ(open["count"], 2);
-  json asr = Body(service_->Handle(Get("/api/incidents", {{"owner", "asr"}, {"severity", "minor"}})));
+  json asr =
+      Body(service_->Handle(Get("/api/incidents", {{"owner", "asr"}, {"severity", "minor"}})));
   ASSERT_EQ(asr["count"], 1);
   EXPECT_EQ(asr["incidents"][0]["id"], "inc-3");
   EXPECT_EQ(service_->Handle(Get("/api/incidents", {{"status", "closed"}})).status, 400);
@@ -169,21 +191,24 @@ TEST_F(ServiceTest, IncidentsFilterByStatusOwnerAndSeverity) {
 
 TEST_F(ServiceTest, WritesNeedTheToken) {
   Open();
-  std::string line = vigil::testing::ToJsonLine(vigil::testing::RandomEvents(1, 9, kStart)[0], 1) + "\n";
+  std::string line =
+      vigil::testing::ToJsonLine(vigil::testing::RandomEvents(1, 9, kStart)[0], 1) + "\n";
   HttpResponse none = service_->Handle(Post("/api/ingest", line, ""));
   EXPECT_EQ(none.status, 401);
   bool challenge = false;
   for (const auto& [k, v] : none.headers) challenge |= k == "WWW-Authenticate";
   EXPECT_TRUE(challenge);
   EXPECT_EQ(service_->Handle(Post("/api/ingest", line, "wrong")).status, 401);
-  EXPECT_EQ(service_->Handle(Post("/api/ingest", line, "s3cre")).status, 401);  // a prefix is not enough
+  EXPECT_EQ(service_->Handle(Post("/api/ingest", line, "s3cre")).status,
+            401);  // a prefix is not enough
   EXPECT_EQ(service_->Handle(Post("/api/ingest", line, "s3cret")).status, 200);
   EXPECT_EQ(service_->Handle(Post("/api/incidents/x/feedback", "{}", "")).status, 401);
 }
 
 TEST_F(ServiceTest, WithoutATokenWritesAreRefused) {
   Open("");
-  std::string line = vigil::testing::ToJsonLine(vigil::testing::RandomEvents(1, 9, kStart)[0], 1) + "\n";
+  std::string line =
+      vigil::testing::ToJsonLine(vigil::testing::RandomEvents(1, 9, kStart)[0], 1) + "\n";
   EXPECT_EQ(service_->Handle(Post("/api/ingest", line, "anything")).status, 403);
 }
 
@@ -226,7 +251,8 @@ TEST_F(ServiceTest, FeedbackIsValidatedAndStored) {
   EXPECT_EQ(post("inc-1", "{\"note\": \"x\"}").status, 400);
   EXPECT_EQ(post("inc-1", "{\"verdict\": \"maybe\"}").status, 400);
   EXPECT_EQ(post("inc-9", "{\"verdict\": \"true_positive\"}").status, 404);
-  HttpResponse ok = post("inc-1", "{\"verdict\": \"false_positive\", \"note\": \"a planned drill\"}");
+  HttpResponse ok =
+      post("inc-1", "{\"verdict\": \"false_positive\", \"note\": \"a planned drill\"}");
   ASSERT_EQ(ok.status, 201) << ok.body;
   json doc = Body(service_->Handle(Get("/api/incidents/inc-1")));
   ASSERT_EQ(doc["feedback"].size(), 1u);
@@ -236,11 +262,15 @@ TEST_F(ServiceTest, FeedbackIsValidatedAndStored) {
 
 TEST_F(ServiceTest, IncidentsFoundByDetectOnlyAreListedButTakeNoFeedback) {
   Open();
-  ASSERT_TRUE(store_->incidents().ReplaceDocuments("incident", {{"inc-d", Document("inc-d", kStart + kDayMs).dump()}}).ok());
+  ASSERT_TRUE(
+      store_->incidents()
+          .ReplaceDocuments("incident", {{"inc-d", Document("inc-d", kStart + kDayMs).dump()}})
+          .ok());
   json list = Body(service_->Handle(Get("/api/incidents")));
   ASSERT_EQ(list["count"], 1);
   EXPECT_EQ(list["incidents"][0]["status"], "open");
-  HttpResponse r = service_->Handle(Post("/api/incidents/inc-d/feedback", "{\"verdict\": \"true_positive\"}", "s3cret"));
+  HttpResponse r = service_->Handle(
+      Post("/api/incidents/inc-d/feedback", "{\"verdict\": \"true_positive\"}", "s3cret"));
   EXPECT_EQ(r.status, 409);
   EXPECT_NE(Body(r)["error"]["message"].get<std::string>().find("vigil run"), std::string::npos);
 }
@@ -252,14 +282,18 @@ TEST_F(ServiceTest, PrometheusExpositionCountsRequestsAndIngests) {
   service_->Handle(Get("/api/incidents/inc-1"));
   service_->Handle(Get("/api/incidents/inc-2"));
   service_->Handle(Post("/api/ingest", "{\"ts\": 1}\nbad\n", "s3cret"));
-  service_->Handle(Post("/api/ingest", vigil::testing::ToJsonLines(vigil::testing::RandomEvents(4, 1, kStart)), "s3cret"));
+  service_->Handle(Post("/api/ingest",
+                        vigil::testing::ToJsonLines(vigil::testing::RandomEvents(4, 1, kStart)),
+                        "s3cret"));
   HttpResponse r = service_->Handle(Get("/metrics"));
   ASSERT_EQ(r.status, 200);
   EXPECT_EQ(r.content_type.rfind("text/plain; version=0.0.4", 0), 0u);
   const std::string& t = r.text();
-  EXPECT_NE(t.find("vigil_http_requests_total{route=\"/healthz\",method=\"GET\",code=\"200\"} 1\n"), std::string::npos);
+  EXPECT_NE(t.find("vigil_http_requests_total{route=\"/healthz\",method=\"GET\",code=\"200\"} 1\n"),
+            std::string::npos);
   // Ids are folded into the route pattern.
-  EXPECT_NE(t.find("route=\"/api/incidents/{id}\",method=\"GET\",code=\"404\"} 1\n"), std::string::npos);
+  EXPECT_NE(t.find("route=\"/api/incidents/{id}\",method=\"GET\",code=\"404\"} 1\n"),
+            std::string::npos);
   EXPECT_NE(t.find("vigil_ingested_events_total 4\n"), std::string::npos);
   EXPECT_NE(t.find("vigil_ingest_bad_lines_total 1\n"), std::string::npos);
   EXPECT_NE(t.find("vigil_incidents{status=\"open\"} 1\n"), std::string::npos);
@@ -300,7 +334,9 @@ TEST_F(ServiceTest, ReadsAndIngestsRunConcurrently) {
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&] {
       for (int i = 0; i < 10; ++i) {
-        if (service_->Handle(Get("/api/series", {{"metric", "lat_p95"}, {"slice", "a=a0"}})).status != 200) ++failures;
+        if (service_->Handle(Get("/api/series", {{"metric", "lat_p95"}, {"slice", "a=a0"}}))
+                .status != 200)
+          ++failures;
         if (service_->Handle(Get("/api/incidents")).status != 200) ++failures;
       }
     });
@@ -308,7 +344,9 @@ TEST_F(ServiceTest, ReadsAndIngestsRunConcurrently) {
   threads.emplace_back([&] {
     for (int i = 0; i < 10; ++i) {
       auto events = vigil::testing::RandomEvents(20, 100 + i, kStart + kDayMs);
-      if (service_->Handle(Post("/api/ingest", vigil::testing::ToJsonLines(events), "s3cret")).status != 200) ++failures;
+      if (service_->Handle(Post("/api/ingest", vigil::testing::ToJsonLines(events), "s3cret"))
+              .status != 200)
+        ++failures;
     }
   });
   for (auto& t : threads) t.join();
@@ -328,7 +366,8 @@ TEST_F(ServiceTest, WritesAreScreenedFromTheirHeadAlone) {
   refused = service_->ScreenHead(head, 1'000'000'000);
   ASSERT_TRUE(refused.has_value());
   EXPECT_EQ(refused->status, 413);
-  EXPECT_NE(Body(*refused)["error"]["message"].get<std::string>().find("server.max_body_bytes"), std::string::npos);
+  EXPECT_NE(Body(*refused)["error"]["message"].get<std::string>().find("server.max_body_bytes"),
+            std::string::npos);
   EXPECT_FALSE(service_->ScreenHead(head, 5000).has_value());
   EXPECT_FALSE(service_->ScreenHead(head, -1).has_value());  // chunked: limited while read
   head.content_type = "multipart/form-data; boundary=x";
@@ -339,16 +378,21 @@ TEST_F(ServiceTest, WritesAreScreenedFromTheirHeadAlone) {
   put.method = "PUT";
   EXPECT_EQ(service_->ScreenHead(put, 5)->status, 405);
   // Refusals are counted like answers.
-  EXPECT_NE(service_->Handle(Get("/metrics")).text().find(
-                "vigil_http_requests_total{route=\"/api/ingest\",method=\"POST\",code=\"413\"} 1\n"),
-            std::string::npos);
+  EXPECT_NE(
+      service_->Handle(Get("/metrics"))
+          .text()
+          .find(
+              "vigil_http_requests_total{route=\"/api/ingest\",method=\"POST\",code=\"413\"} 1\n"),
+      std::string::npos);
 }
 
 TEST_F(ServiceTest, AnIngestPastTheCellLimitKeepsNothing) {
   // Room for 60 more cells than the stored cube (the same events as Open's) holds.
   Cube probe(vigil::testing::SmallConfig());
-  ASSERT_TRUE(IngestBuffer(vigil::testing::ToJsonLines(vigil::testing::RandomEvents(30000, 3, kStart, 3 * 1440)),
-                           "events", &probe).ok());
+  ASSERT_TRUE(IngestBuffer(vigil::testing::ToJsonLines(
+                               vigil::testing::RandomEvents(30000, 3, kStart, 3 * 1440)),
+                           "events", &probe)
+                  .ok());
   const size_t cells = probe.cell_count();
   Open("s3cret", "limits: {max_cells: " + std::to_string(cells + 60) + "}\n");
   auto stored_events = [&] { return store_->cube().Size()->events; };
@@ -358,15 +402,20 @@ TEST_F(ServiceTest, AnIngestPastTheCellLimitKeepsNothing) {
   // 100 events in new cells: past the limit part way through the merge.
   auto far = vigil::testing::RandomEvents(100, 77, kStart + 10 * kDayMs, 1440);
   for (auto& e : far) e.c = "c-new-" + std::to_string(e.time % 5);
-  HttpResponse r = service_->Handle(Post("/api/ingest", vigil::testing::ToJsonLines(far), "s3cret"));
+  HttpResponse r =
+      service_->Handle(Post("/api/ingest", vigil::testing::ToJsonLines(far), "s3cret"));
   EXPECT_EQ(r.status, 422) << r.text();
-  EXPECT_NE(Body(r)["error"]["message"].get<std::string>().find("limits.max_cells"), std::string::npos);
+  EXPECT_NE(Body(r)["error"]["message"].get<std::string>().find("limits.max_cells"),
+            std::string::npos);
   EXPECT_EQ(service_->event_count(), events);
   EXPECT_EQ(stored_events(), static_cast<int64_t>(events));
   // Not even the new dimension values were kept.
-  EXPECT_EQ(Body(service_->Handle(Get("/api/metrics")))["dimensions"], metrics_before["dimensions"]);
+  EXPECT_EQ(Body(service_->Handle(Get("/api/metrics")))["dimensions"],
+            metrics_before["dimensions"]);
   // A body that fits is taken whole.
-  r = service_->Handle(Post("/api/ingest", vigil::testing::ToJsonLines(vigil::testing::RandomEvents(50, 5, kStart)), "s3cret"));
+  r = service_->Handle(
+      Post("/api/ingest", vigil::testing::ToJsonLines(vigil::testing::RandomEvents(50, 5, kStart)),
+           "s3cret"));
   EXPECT_EQ(r.status, 200) << r.text();
   EXPECT_EQ(service_->event_count(), events + 50);
   EXPECT_EQ(stored_events(), static_cast<int64_t>(events + 50));
@@ -375,18 +424,22 @@ TEST_F(ServiceTest, AnIngestPastTheCellLimitKeepsNothing) {
 TEST_F(ServiceTest, AFailedSaveLeavesMemoryInStepWithTheStore) {
   Open();
   const uint64_t events = service_->event_count();
-  std::string body = vigil::testing::ToJsonLines(vigil::testing::RandomEvents(40, 8, kStart + kDayMs));
+  std::string body =
+      vigil::testing::ToJsonLines(vigil::testing::RandomEvents(40, 8, kStart + kDayMs));
   json series_before = Body(service_->Handle(Get("/api/series", {{"metric", "volume"}})));
   // The store refuses writes (as a full disk would).
-  ASSERT_EQ(sqlite3_exec(store_->handle(), "PRAGMA query_only=1", nullptr, nullptr, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(store_->handle(), "PRAGMA query_only=1", nullptr, nullptr, nullptr),
+            SQLITE_OK);
   HttpResponse r = service_->Handle(Post("/api/ingest", body, "s3cret"));
   EXPECT_EQ(r.status, 500) << r.text();
-  EXPECT_NE(Body(r)["error"]["message"].get<std::string>().find("nothing was ingested"), std::string::npos);
+  EXPECT_NE(Body(r)["error"]["message"].get<std::string>().find("nothing was ingested"),
+            std::string::npos);
   EXPECT_EQ(service_->event_count(), events);
   EXPECT_EQ(Body(service_->Handle(Get("/api/series", {{"metric", "volume"}}))), series_before);
   // Once the store takes writes again, the client's retry counts the body once, in memory and
   // in the store alike.
-  ASSERT_EQ(sqlite3_exec(store_->handle(), "PRAGMA query_only=0", nullptr, nullptr, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(store_->handle(), "PRAGMA query_only=0", nullptr, nullptr, nullptr),
+            SQLITE_OK);
   r = service_->Handle(Post("/api/ingest", body, "s3cret"));
   EXPECT_EQ(r.status, 200) << r.text();
   EXPECT_EQ(service_->event_count(), events + 40);
@@ -406,27 +459,43 @@ TEST_F(ServiceTest, CachedAnswersFollowWritesFromThisAndOtherProcesses) {
   {
     auto other = Store::Open(dir_.Path("v.db"));
     ASSERT_TRUE(other.ok());
-    IncidentRecord r{"inc-2", "open", "minor", "tts", "lat_p95", kStart + 2 * kDayMs, 0, 0, true,
-                     Document("inc-2", kStart + 2 * kDayMs).dump()};
+    IncidentRecord r{"inc-2",   "open",
+                     "minor",   "tts",
+                     "lat_p95", kStart + 2 * kDayMs,
+                     0,         0,
+                     true,      Document("inc-2", kStart + 2 * kDayMs).dump()};
     ASSERT_TRUE((*other)->incidents().Put(r).ok());
   }
   json list = Body(service_->Handle(Get("/api/incidents")));
   EXPECT_EQ(list["count"], 2);
   EXPECT_EQ(list["incidents"][0]["id"], "inc-2");
-  EXPECT_NE(service_->Handle(Get("/metrics")).text().find("vigil_incidents{status=\"open\"} 2\n"), std::string::npos);
+  EXPECT_NE(service_->Handle(Get("/metrics")).text().find("vigil_incidents{status=\"open\"} 2\n"),
+            std::string::npos);
   // The series answer follows ingests.
-  json before = Body(service_->Handle(Get("/api/series", {{"metric", "volume"}, {"granularity", "1d"}})));
-  ASSERT_EQ(service_->Handle(Post("/api/ingest", vigil::testing::ToJsonLines(vigil::testing::RandomEvents(10, 4, kStart)), "s3cret")).status, 200);
-  json after = Body(service_->Handle(Get("/api/series", {{"metric", "volume"}, {"granularity", "1d"}})));
-  EXPECT_EQ(after["points"][0]["value"].get<double>(), before["points"][0]["value"].get<double>() + 10);
+  json before =
+      Body(service_->Handle(Get("/api/series", {{"metric", "volume"}, {"granularity", "1d"}})));
+  ASSERT_EQ(
+      service_
+          ->Handle(Post("/api/ingest",
+                        vigil::testing::ToJsonLines(vigil::testing::RandomEvents(10, 4, kStart)),
+                        "s3cret"))
+          .status,
+      200);
+  json after =
+      Body(service_->Handle(Get("/api/series", {{"metric", "volume"}, {"granularity", "1d"}})));
+  EXPECT_EQ(after["points"][0]["value"].get<double>(),
+            before["points"][0]["value"].get<double>() + 10);
 }
 
 TEST_F(ServiceTest, ConcurrentCatalogRequestsShareOneCopyOfTheDictionary) {
   // Long dimension values: every request used to copy the whole dictionary (several times).
   Open();
-  std::vector<vigil::testing::RawEvent> events = vigil::testing::RandomEvents(100, 6, kStart + kDayMs);
+  std::vector<vigil::testing::RawEvent> events =
+      vigil::testing::RandomEvents(100, 6, kStart + kDayMs);
   for (size_t i = 0; i < events.size(); ++i) events[i].b = std::string(60, 'v') + std::to_string(i);
-  ASSERT_EQ(service_->Handle(Post("/api/ingest", vigil::testing::ToJsonLines(events), "s3cret")).status, 200);
+  ASSERT_EQ(
+      service_->Handle(Post("/api/ingest", vigil::testing::ToJsonLines(events), "s3cret")).status,
+      200);
   std::vector<HttpResponse> answers(8);
   std::vector<std::thread> threads;
   for (size_t t = 0; t < answers.size(); ++t) {
@@ -448,10 +517,10 @@ TEST_F(ServiceTest, SeriesCutFromTheWholeHistoryEqualTheirDirectComputation) {
     TimeMs from, to;
   };
   const Range ranges[] = {{0, 0},
-                          {kStart + kDayMs, kStart + 2 * kDayMs},            // on bucket boundaries
-                          {kStart + kDayMs + 30 * 60000, 0},                 // to the end
-                          {0, kStart + kDayMs + 7 * 60000 + 5},              // ends inside a bucket
-                          {kStart + 2 * kDayMs, kStart + 5 * kDayMs},        // past the data
+                          {kStart + kDayMs, kStart + 2 * kDayMs},      // on bucket boundaries
+                          {kStart + kDayMs + 30 * 60000, 0},           // to the end
+                          {0, kStart + kDayMs + 7 * 60000 + 5},        // ends inside a bucket
+                          {kStart + 2 * kDayMs, kStart + 5 * kDayMs},  // past the data
                           {kStart - kDayMs, kStart + kDayMs + 3 * kHourMs}};  // before the data
   for (const char* granularity : {"", "1m", "1h", "1d"}) {
     for (const char* slice : {"", "a=a1", "a=a2,b=b3"}) {
@@ -460,7 +529,8 @@ TEST_F(ServiceTest, SeriesCutFromTheWholeHistoryEqualTheirDirectComputation) {
         if (*granularity) params.emplace("granularity", granularity);
         if (r.from) params.emplace("from", FormatTimestamp(r.from));
         if (r.to) params.emplace("to", FormatTimestamp(r.to));
-        std::string what = std::string(granularity) + " " + slice + " " + std::to_string(r.from) + ".." + std::to_string(r.to);
+        std::string what = std::string(granularity) + " " + slice + " " + std::to_string(r.from) +
+                           ".." + std::to_string(r.to);
         json got = Body(service_->Handle(Get("/api/series", params)));
         auto direct = SeriesWithBand(*cube, "lat_p95", *ParseSlice(slice), r.from, r.to,
                                      *granularity ? *ParseDuration(granularity) : 0);
@@ -469,7 +539,9 @@ TEST_F(ServiceTest, SeriesCutFromTheWholeHistoryEqualTheirDirectComputation) {
         for (size_t i = 0; i < direct->points.size(); ++i) {
           const json& p = got["points"][i];
           ASSERT_EQ(p["time"], FormatTimestamp(direct->points[i].time)) << what;
-          auto same = [](const json& j, double v) { return std::isnan(v) ? j.is_null() : j.get<double>() == v; };
+          auto same = [](const json& j, double v) {
+            return std::isnan(v) ? j.is_null() : j.get<double>() == v;
+          };
           EXPECT_TRUE(same(p["value"], direct->points[i].value)) << what << " " << i;
           EXPECT_TRUE(same(p["expected"], direct->assessments[i].expected)) << what << " " << i;
           EXPECT_TRUE(same(p["lower"], direct->assessments[i].lower)) << what << " " << i;

@@ -82,7 +82,8 @@ TEST(FleetTest, DiurnalPeaksAreInLocalTime) {
     utc[l][(e.ts / kHourMs) % 24]++;
   }
   for (int l = 0; l < 3; ++l) {
-    int peak = static_cast<int>(std::max_element(local[l].begin(), local[l].end()) - local[l].begin());
+    int peak =
+        static_cast<int>(std::max_element(local[l].begin(), local[l].end()) - local[l].begin());
     EXPECT_EQ(peak, 20) << fleet->Values(Dim::kLocale)[l];
     int upeak = static_cast<int>(std::max_element(utc[l].begin(), utc[l].end()) - utc[l].begin());
     EXPECT_LE(std::abs(upeak - utc_peak[l]), 1) << fleet->Values(Dim::kLocale)[l];
@@ -99,10 +100,12 @@ TEST(FleetTest, StageLatencyQuantilesFollowDeviceSpeedAndMode) {
   // (model, mode, stage) → values
   std::map<std::tuple<int, int, int>, std::vector<double>> values;
   for (const auto& e : events) {
-    if (e.dims[static_cast<int>(Dim::kAsrModel)] != fleet->ValueIndex(Dim::kAsrModel, "asr-42")) continue;
+    if (e.dims[static_cast<int>(Dim::kAsrModel)] != fleet->ValueIndex(Dim::kAsrModel, "asr-42"))
+      continue;
     for (int st : {0, 1, 2, 3}) {
       if (e.Has(st)) {
-        values[{e.dims[static_cast<int>(Dim::kDeviceModel)], e.dims[static_cast<int>(Dim::kAsrMode)], st}]
+        values[{e.dims[static_cast<int>(Dim::kDeviceModel)],
+                e.dims[static_cast<int>(Dim::kAsrMode)], st}]
             .push_back(e.latency[st]);
       }
     }
@@ -120,7 +123,8 @@ TEST(FleetTest, StageLatencyQuantilesFollowDeviceSpeedAndMode) {
     if (!at_device && st == 1) continue;  // server ASR adds a network round trip
     const LatencySpec& spec = at_device ? s.stages[st].on_device : s.stages[st].server;
     double f = at_device ? speed[name] : 1.0;
-    SCOPED_TRACE(name + " mode " + std::to_string(mode) + " stage " + StageName(static_cast<Stage>(st)));
+    SCOPED_TRACE(name + " mode " + std::to_string(mode) + " stage " +
+                 StageName(static_cast<Stage>(st)));
     EXPECT_NEAR(Quantile(v, 0.50) / (spec.p50 * f), 1.0, 0.04);
     EXPECT_NEAR(Quantile(v, 0.95) / (spec.p95 * f), 1.0, 0.07);
     ++checked;
@@ -136,7 +140,8 @@ TEST(FleetTest, ServerLatencyRisesWithLoad) {
   const int east = fleet->ValueIndex(Dim::kRegion, "us-east");
   std::array<std::vector<double>, 24> by_hour;
   for (const auto& e : events) {
-    if (e.dims[static_cast<int>(Dim::kRegion)] == east && e.dims[static_cast<int>(Dim::kAsrMode)] == 1 && e.Has(2)) {
+    if (e.dims[static_cast<int>(Dim::kRegion)] == east &&
+        e.dims[static_cast<int>(Dim::kAsrMode)] == 1 && e.Has(2)) {
       by_hour[(e.ts / kHourMs) % 24].push_back(e.latency[2]);
     }
   }

@@ -98,7 +98,8 @@ TEST(IncidentTest, EachDemoIncidentMovesItsMetricInItsSliceAndNowhereElse) {
     const ResolvedInjection& ri = fleet.Injections()[0];
     const Injection& in = *ri.spec;
     Slice slice;
-    for (const auto& [d, v] : in.slice) slice.emplace_back(static_cast<int>(d), fleet.ValueIndex(d, v));
+    for (const auto& [d, v] : in.slice)
+      slice.emplace_back(static_cast<int>(d), fleet.ValueIndex(d, v));
     // Where the effect is at full size; a drift is measured over its last fifth.
     TimeMs a = ri.onset + ri.ramp_ms, b = std::min(ri.end, a + kDayMs);
     double lo = 1.0;
@@ -137,8 +138,9 @@ TEST(IncidentTest, EachDemoIncidentMovesItsMetricInItsSliceAndNowhereElse) {
         double s1 = Metric(with.events, sib, a, b, metric, stage);
         double s0 = Metric(without.events, sib, a, b, metric, stage);
         if (std::isnan(s0) && std::isnan(s1)) continue;
-        EXPECT_NEAR(s1, s0, std::abs(s0) * 1e-9 + 1e-12) << "sibling " << DimName(static_cast<Dim>(d)) << "="
-                                                         << fleet.Values(static_cast<Dim>(d))[v];
+        EXPECT_NEAR(s1, s0, std::abs(s0) * 1e-9 + 1e-12)
+            << "sibling " << DimName(static_cast<Dim>(d)) << "="
+            << fleet.Values(static_cast<Dim>(d))[v];
       }
     }
     ++checked;
@@ -149,9 +151,10 @@ TEST(IncidentTest, EachDemoIncidentMovesItsMetricInItsSliceAndNowhereElse) {
 TEST(IncidentTest, MixShiftMovesTheTotalP95ButNoLeafSlice) {
   auto scenario = LoadScenario("smoke");
   ASSERT_TRUE(scenario.ok());
-  scenario->injections.erase(std::remove_if(scenario->injections.begin(), scenario->injections.end(),
-                                            [](const Injection& in) { return !in.decoy; }),
-                             scenario->injections.end());
+  scenario->injections.erase(
+      std::remove_if(scenario->injections.begin(), scenario->injections.end(),
+                     [](const Injection& in) { return !in.decoy; }),
+      scenario->injections.end());
   SimRun with = Generate(*scenario, 1, 400000, true);
   SimRun without = Generate(*scenario, 1, 400000, false);
   ASSERT_EQ(with.fleet->Injections().size(), 1u);
@@ -164,8 +167,10 @@ TEST(IncidentTest, MixShiftMovesTheTotalP95ButNoLeafSlice) {
   // The slow model's share of traffic went up...
   const int model = static_cast<int>(Dim::kDeviceModel);
   const int slow = with.fleet->ValueIndex(Dim::kDeviceModel, "iPhone 12");
-  double share1 = Metric(with.events, {{model, slow}}, a, b, "volume", 0) / Metric(with.events, {}, a, b, "volume", 0);
-  double share0 = Metric(without.events, {{model, slow}}, a, b, "volume", 0) / Metric(without.events, {}, a, b, "volume", 0);
+  double share1 = Metric(with.events, {{model, slow}}, a, b, "volume", 0) /
+                  Metric(with.events, {}, a, b, "volume", 0);
+  double share0 = Metric(without.events, {{model, slow}}, a, b, "volume", 0) /
+                  Metric(without.events, {}, a, b, "volume", 0);
   EXPECT_GT(share1, share0 + 0.2);
   // ...while no leaf (device model × ASR mode × network) got slower or faster.
   const int mode = static_cast<int>(Dim::kAsrMode), net = static_cast<int>(Dim::kNetwork);
@@ -174,10 +179,13 @@ TEST(IncidentTest, MixShiftMovesTheTotalP95ButNoLeafSlice) {
     for (int md = 0; md < 2; ++md) {
       for (int n = 0; n < 3; ++n) {
         Slice leaf = {{model, m}, {mode, md}, {net, n}};
-        double v1 = Metric(with.events, leaf, a, b, "volume", 0), v0 = Metric(without.events, leaf, a, b, "volume", 0);
+        double v1 = Metric(with.events, leaf, a, b, "volume", 0),
+               v0 = Metric(without.events, leaf, a, b, "volume", 0);
         if (std::min(v0, v1) < 3000) continue;
-        double p1 = Metric(with.events, leaf, a, b, "p95", e2e), p0 = Metric(without.events, leaf, a, b, "p95", e2e);
-        EXPECT_NEAR(p1 / p0, 1.0, 0.06) << with.fleet->Values(Dim::kDeviceModel)[m] << " mode " << md << " net " << n;
+        double p1 = Metric(with.events, leaf, a, b, "p95", e2e),
+               p0 = Metric(without.events, leaf, a, b, "p95", e2e);
+        EXPECT_NEAR(p1 / p0, 1.0, 0.06)
+            << with.fleet->Values(Dim::kDeviceModel)[m] << " mode " << md << " net " << n;
         ++leaves;
       }
     }

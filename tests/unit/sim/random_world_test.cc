@@ -66,10 +66,13 @@ TEST(RandomWorldTest, EveryWorldIsValidAndTheyCoverWhatIsMeasured) {
 
 std::string Simulated(SimulationOptions o, std::string* truth) {
   std::string out;
-  auto r = SimulateToSink(o, [&](std::string_view c) {
-    out.append(c);
-    return Status::Ok();
-  }, truth);
+  auto r = SimulateToSink(
+      o,
+      [&](std::string_view c) {
+        out.append(c);
+        return Status::Ok();
+      },
+      truth);
   EXPECT_TRUE(r.ok()) << r.status().message();
   return out;
 }

@@ -14,11 +14,21 @@
 namespace vigil::sim {
 namespace {
 
-const std::set<std::string> kMetricNames = {
-    "volume",       "failure_rate",  "timeout_rate",        "rephrase_rate",
-    "false_barge_in_rate", "e2e_p50", "e2e_p95",            "e2e_p99",
-    "endpoint_p95", "asr_final_p95", "nlu_p95",             "dialog_p95",
-    "tts_first_audio_p95", "good_turn_rate", "affected_devices"};
+const std::set<std::string> kMetricNames = {"volume",
+                                            "failure_rate",
+                                            "timeout_rate",
+                                            "rephrase_rate",
+                                            "false_barge_in_rate",
+                                            "e2e_p50",
+                                            "e2e_p95",
+                                            "e2e_p99",
+                                            "endpoint_p95",
+                                            "asr_final_p95",
+                                            "nlu_p95",
+                                            "dialog_p95",
+                                            "tts_first_audio_p95",
+                                            "good_turn_rate",
+                                            "affected_devices"};
 
 std::set<std::string> Keys(const nlohmann::json& j) {
   std::set<std::string> k;
@@ -39,7 +49,8 @@ TEST(TruthTest, DemoTruthHasTheDesignStructure) {
   o.scenario = "demo";
   o.events_per_day = 100;  // only the detectability figures depend on the volume
   std::string text;
-  auto r = SimulateToSink(o, [](std::string_view) { return Status::Ok(); }, &text);
+  auto r = SimulateToSink(
+      o, [](std::string_view) { return Status::Ok(); }, &text);
   ASSERT_TRUE(r.ok()) << r.status().message();
   auto truth = nlohmann::json::parse(text);
   EXPECT_EQ(Keys(truth), (std::set<std::string>{"start", "end", "incidents", "decoys"}));
@@ -70,7 +81,8 @@ TEST(TruthTest, DemoTruthHasTheDesignStructure) {
       if (kind.find("latency") != std::string::npos || kind == "rollout_regression") {
         // The stage's own p95 is among the metrics.
         auto ms = inc["metrics"].get<std::vector<std::string>>();
-        EXPECT_NE(std::find(ms.begin(), ms.end(), inc["stage"].get<std::string>() + "_p95"), ms.end());
+        EXPECT_NE(std::find(ms.begin(), ms.end(), inc["stage"].get<std::string>() + "_p95"),
+                  ms.end());
       }
     }
     TimeMs a = Time(inc["start"]), b = Time(inc["end"]);
@@ -85,7 +97,8 @@ TEST(TruthTest, DemoTruthHasTheDesignStructure) {
     EXPECT_LT(Time(d["start"]), Time(d["end"]));
     decoy_kinds.insert(d["kind"].get<std::string>());
   }
-  EXPECT_EQ(decoy_kinds, (std::set<std::string>{"holiday", "mix_shift", "build_ramp", "dst_change"}));
+  EXPECT_EQ(decoy_kinds,
+            (std::set<std::string>{"holiday", "mix_shift", "build_ramp", "dst_change"}));
 }
 
 TEST(TruthTest, IncidentsOutsideTheRunAreLeftOutAndClipped) {
@@ -94,7 +107,9 @@ TEST(TruthTest, IncidentsOutsideTheRunAreLeftOutAndClipped) {
   o.days = 4;  // t1 (day 2) lies inside; t2 (day 3, two days long) is clipped; the rest are out
   o.events_per_day = 100;
   std::string text;
-  ASSERT_TRUE(SimulateToSink(o, [](std::string_view) { return Status::Ok(); }, &text).ok());
+  ASSERT_TRUE(SimulateToSink(
+                  o, [](std::string_view) { return Status::Ok(); }, &text)
+                  .ok());
   auto truth = nlohmann::json::parse(text);
   ASSERT_EQ(truth["incidents"].size(), 2u);
   EXPECT_EQ(truth["incidents"][1]["end"], truth["end"]);
@@ -110,10 +125,13 @@ TEST(ScenarioTest, ExampleFileIsTheBuiltInDemo) {
       SimulationOptions o;
       o.scenario = names[i];
       o.events_per_day = 3000;
-      auto r = SimulateToSink(o, [&](std::string_view c) {
-        bytes[i].append(c);
-        return Status::Ok();
-      }, &truth[i]);
+      auto r = SimulateToSink(
+          o,
+          [&](std::string_view c) {
+            bytes[i].append(c);
+            return Status::Ok();
+          },
+          &truth[i]);
       ASSERT_TRUE(r.ok()) << r.status().message();
     }
     EXPECT_EQ(bytes[0], bytes[1]);
@@ -122,26 +140,38 @@ TEST(ScenarioTest, ExampleFileIsTheBuiltInDemo) {
 }
 
 TEST(ScenarioTest, ErrorsNameTheFileLineAndKey) {
-  auto r = ParseScenario("name: x\nincidents:\n  - {id: a, kind: latency_step, slice: {platform: iOS},\n"
-                         "     stage: asr_final, size: lots, onset: 1d}\n",
-                         "my.yaml");
+  auto r = ParseScenario(
+      "name: x\nincidents:\n  - {id: a, kind: latency_step, slice: {platform: iOS},\n"
+      "     stage: asr_final, size: lots, onset: 1d}\n",
+      "my.yaml");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kConfig);
   EXPECT_NE(r.status().message().find("my.yaml:4"), std::string::npos) << r.status().message();
-  EXPECT_NE(r.status().message().find("incidents[0].size"), std::string::npos) << r.status().message();
+  EXPECT_NE(r.status().message().find("incidents[0].size"), std::string::npos)
+      << r.status().message();
 
-  r = ParseScenario("name: x\nlocales:\n  - {name: en-US, shar: 1, utc_offset: \"-05:00\", regions: {us-east: 1}}\n", "f.yaml");
+  r = ParseScenario(
+      "name: x\nlocales:\n  - {name: en-US, shar: 1, utc_offset: \"-05:00\", regions: {us-east: "
+      "1}}\n",
+      "f.yaml");
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("f.yaml:3"), std::string::npos) << r.status().message();
-  EXPECT_NE(r.status().message().find("locales[0].shar"), std::string::npos) << r.status().message();
+  EXPECT_NE(r.status().message().find("locales[0].shar"), std::string::npos)
+      << r.status().message();
 
-  r = ParseScenario("incidents:\n  - {id: a, kind: volume_drop, slice: {platform: Android}, size: 0.5, onset: 1d}\n", "g.yaml");
+  r = ParseScenario(
+      "incidents:\n  - {id: a, kind: volume_drop, slice: {platform: Android}, size: 0.5, onset: "
+      "1d}\n",
+      "g.yaml");
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("Android"), std::string::npos) << r.status().message();
 
-  r = ParseScenario("incidents:\n  - {id: a, kind: latency_step, slice: {platform: iOS}, size: 0.5, onset: 1d}\n", "h.yaml");
+  r = ParseScenario(
+      "incidents:\n  - {id: a, kind: latency_step, slice: {platform: iOS}, size: 0.5, onset: 1d}\n",
+      "h.yaml");
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.status().message().find("needs a 'stage'"), std::string::npos) << r.status().message();
+  EXPECT_NE(r.status().message().find("needs a 'stage'"), std::string::npos)
+      << r.status().message();
 
   r = ParseScenario("days: [1\n", "i.yaml");
   ASSERT_FALSE(r.ok());
@@ -150,7 +180,8 @@ TEST(ScenarioTest, ErrorsNameTheFileLineAndKey) {
 
   r = ParseScenario("bogus: 1\n", "j.yaml");
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.status().message().find("j.yaml:1: key 'bogus'"), std::string::npos) << r.status().message();
+  EXPECT_NE(r.status().message().find("j.yaml:1: key 'bogus'"), std::string::npos)
+      << r.status().message();
 }
 
 TEST(ScenarioTest, SmokeIsSmall) {

@@ -15,10 +15,13 @@ namespace {
 
 std::string SimBytes(SimulationOptions o, std::string* truth = nullptr) {
   std::string out;
-  auto r = SimulateToSink(o, [&](std::string_view c) {
-    out.append(c);
-    return Status::Ok();
-  }, truth);
+  auto r = SimulateToSink(
+      o,
+      [&](std::string_view c) {
+        out.append(c);
+        return Status::Ok();
+      },
+      truth);
   EXPECT_TRUE(r.ok()) << r.status().message();
   if (r.ok()) {
     EXPECT_EQ(r->bytes, static_cast<int64_t>(out.size()));
@@ -52,11 +55,11 @@ TEST(SimulateTest, JsonLinesFollowTheEventSchema) {
   std::string text = SimBytes(Smoke());
   std::istringstream in(text);
   std::string line;
-  const std::set<std::string> dims = {"platform", "os_version", "device_model", "locale",
-                                      "app_build", "asr_model", "tts_voice", "asr_mode",
-                                      "conversation_mode", "network", "region"};
-  const std::set<std::string> stages = {"endpoint", "asr_final", "nlu", "dialog",
-                                        "tts_first_audio", "e2e"};
+  const std::set<std::string> dims = {"platform",          "os_version", "device_model", "locale",
+                                      "app_build",         "asr_model",  "tts_voice",    "asr_mode",
+                                      "conversation_mode", "network",    "region"};
+  const std::set<std::string> stages = {"endpoint", "asr_final",       "nlu",
+                                        "dialog",   "tts_first_audio", "e2e"};
   int n = 0, failed = 0, full_duplex = 0;
   std::string last_ts;
   std::set<std::string> ids;
@@ -73,7 +76,8 @@ TEST(SimulateTest, JsonLinesFollowTheEventSchema) {
     EXPECT_TRUE(ids.insert(j.at("request_id")).second);
     EXPECT_TRUE(j.at("device_id").is_string());
     for (const auto& d : dims) EXPECT_TRUE(j.at(d).is_string()) << d;
-    for (const char* b : {"rephrased", "barge_in", "false_barge_in"}) EXPECT_TRUE(j.at(b).is_boolean());
+    for (const char* b : {"rephrased", "barge_in", "false_barge_in"})
+      EXPECT_TRUE(j.at(b).is_boolean());
     const auto& lat = j.at("latency_ms");
     ASSERT_TRUE(lat.is_object());
     for (const auto& [k, v] : lat.items()) {
@@ -85,7 +89,8 @@ TEST(SimulateTest, JsonLinesFollowTheEventSchema) {
     if (outcome == "ok") {
       EXPECT_EQ(lat.size(), 6u);
       double sum = 0;
-      for (const char* s : {"endpoint", "asr_final", "nlu", "dialog", "tts_first_audio"}) sum += lat.at(s).get<double>();
+      for (const char* s : {"endpoint", "asr_final", "nlu", "dialog", "tts_first_audio"})
+        sum += lat.at(s).get<double>();
       EXPECT_NEAR(sum, lat.at("e2e").get<double>(), 0.35);  // each value rounded to 0.1
       EXPECT_FALSE(j.contains("error_code"));
     } else {
@@ -117,8 +122,10 @@ TEST(SimulateTest, CsvHasAHeaderWithDottedNamesAndEmptyCellsForMissingStages) {
   std::getline(in, header);
   EXPECT_EQ(header.rfind("ts,request_id,device_id,platform,", 0), 0u);
   EXPECT_NE(header.find(",latency_ms.asr_final,"), std::string::npos);
-  EXPECT_NE(header.find(",latency_ms.e2e,outcome,error_code,error_message,rephrased,barge_in,false_barge_in"),
-            std::string::npos);
+  EXPECT_NE(
+      header.find(
+          ",latency_ms.e2e,outcome,error_code,error_message,rephrased,barge_in,false_barge_in"),
+      std::string::npos);
   size_t columns = std::count(header.begin(), header.end(), ',') + 1;
   bool saw_missing = false;
   while (std::getline(in, row)) {
@@ -183,7 +190,8 @@ TEST(SimulateTest, WritesFilesIntoTheOutputDirectory) {
 TEST(SimulateTest, UnknownScenarioIsNotFoundAndBadFileIsAConfigError) {
   SimulationOptions o = Smoke();
   o.scenario = "nope";
-  auto r = SimulateToSink(o, [](std::string_view) { return Status::Ok(); }, nullptr);
+  auto r = SimulateToSink(
+      o, [](std::string_view) { return Status::Ok(); }, nullptr);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kNotFound);
   EXPECT_NE(r.status().message().find("demo"), std::string::npos);

@@ -64,14 +64,20 @@ TEST(StoreStringsTest, IncidentFeedbackAndDocumentTextKeepNulBytes) {
   EXPECT_EQ(found->owner, incident.owner);
   EXPECT_EQ(found->metric, incident.metric);
 
-  ASSERT_TRUE((*store)->incidents().AddFeedback({"inc-1", "true_positive", "seen" + kNul + "twice", 1}).ok());
+  ASSERT_TRUE((*store)
+                  ->incidents()
+                  .AddFeedback({"inc-1", "true_positive", "seen" + kNul + "twice", 1})
+                  .ok());
   auto feedback = (*store)->incidents().Feedback("inc-1");
   ASSERT_TRUE(feedback.ok());
   ASSERT_EQ(feedback->size(), 1u);
   EXPECT_EQ((*feedback)[0].note, "seen" + kNul + "twice");
 
   std::string id = "a" + kNul + "1";
-  ASSERT_TRUE((*store)->incidents().ReplaceDocuments("kind", {{id, "body" + kNul + "tail"}, {"a", "other"}}).ok());
+  ASSERT_TRUE((*store)
+                  ->incidents()
+                  .ReplaceDocuments("kind", {{id, "body" + kNul + "tail"}, {"a", "other"}})
+                  .ok());
   auto docs = (*store)->incidents().Documents("kind");
   ASSERT_TRUE(docs.ok());
   ASSERT_EQ(docs->size(), 2u);

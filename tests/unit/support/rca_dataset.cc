@@ -13,7 +13,9 @@ namespace {
 
 using Rng = std::mt19937_64;
 
-double Uniform(Rng& rng, double lo, double hi) { return std::uniform_real_distribution<double>(lo, hi)(rng); }
+double Uniform(Rng& rng, double lo, double hi) {
+  return std::uniform_real_distribution<double>(lo, hi)(rng);
+}
 int UniformInt(Rng& rng, int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); }
 
 // One injected anomaly: the dimensions it fixes and its elements (one code per dimension).
@@ -106,7 +108,8 @@ RcaInstance GenerateRcaInstance(const RcaDatasetSpec& spec, uint64_t seed) {
       double noisy_rate = std::clamp(rate * (1 + noise * normal(rng)), 0.0, 1.0);
       // As for additive data, the side that carries the error is chosen at random.
       bool actual_noisy = UniformInt(rng, 0, 1);
-      double actual_rate = actual_noisy ? noisy_rate : rate, expected_rate = actual_noisy ? rate : noisy_rate;
+      double actual_rate = actual_noisy ? noisy_rate : rate,
+             expected_rate = actual_noisy ? rate : noisy_rate;
       t.expected_den[i] = den;
       t.actual_den[i] = actual_den;
       t.expected[i] = expected_rate * den;
@@ -121,11 +124,14 @@ RcaInstance GenerateRcaInstance(const RcaDatasetSpec& spec, uint64_t seed) {
   std::vector<Anomaly> anomalies;
   auto cell_of = [&](const std::vector<int>& dims, const std::vector<uint32_t>& elem) {
     size_t idx = 0;
-    for (size_t d = 0; d < nd; ++d) idx = idx * spec.dims[d] + elem[std::find(dims.begin(), dims.end(), int(d)) - dims.begin()];
+    for (size_t d = 0; d < nd; ++d)
+      idx = idx * spec.dims[d] + elem[std::find(dims.begin(), dims.end(), int(d)) - dims.begin()];
     return idx;
   };
   for (int a = 0; a < num_anomalies; ++a) {
-    int depth = spec.only_last_layer ? int(nd) : spec.depth > 0 ? spec.depth : UniformInt(rng, 1, int(nd));
+    int depth = spec.only_last_layer ? int(nd)
+                : spec.depth > 0     ? spec.depth
+                                     : UniformInt(rng, 1, int(nd));
     int count = UniformInt(rng, spec.elements_min, spec.elements_max);
     Anomaly an;
     an.severity = Uniform(rng, spec.severity_min, spec.severity_max) + noise;
@@ -191,7 +197,8 @@ RcaInstance GenerateRcaInstance(const RcaDatasetSpec& spec, uint64_t seed) {
       if (!hit) continue;
       double r = an.deviation > 0 ? drop(rng) : an.severity;
       if (spec.ratio) {
-        t.actual[i] = std::max(t.expected[i] / std::max(t.expected_den[i], 1e-300) * t.actual_den[i] * (1 - r), 0.0);
+        t.actual[i] = std::max(
+            t.expected[i] / std::max(t.expected_den[i], 1e-300) * t.actual_den[i] * (1 - r), 0.0);
         if (!(t.expected_den[i] > 0)) t.actual[i] = 0;
       } else if (up) {
         t.expected[i] = std::max(t.actual[i] * (1 - r), 0.0);  // the forecast misses a rise

@@ -16,17 +16,17 @@ namespace vigil::testing {
 /// the anomaly parameters).
 struct RcaDatasetSpec {
   std::string name;
-  std::vector<int> dims;                 ///< values per dimension (named a, b, c, ...)
-  double weibull_min = 0.5, weibull_max = 1.0;  ///< shape of the real values (scale 100)
+  std::vector<int> dims;                           ///< values per dimension (named a, b, c, ...)
+  double weibull_min = 0.5, weibull_max = 1.0;     ///< shape of the real values (scale 100)
   double zero_rate_min = 0, zero_rate_max = 0.25;  ///< share of cells set to zero
-  double noise_min = 0, noise_max = 0.25;  ///< relative forecast error (standard deviation)
-  double severity_min = 0.2, severity_max = 1.0;  ///< relative drop, plus the noise level
-  double deviation_min = 0, deviation_max = 0.1;  ///< spread of the drop across the cells
-  int anomalies_min = 1, anomalies_max = 3;       ///< independent anomalies per instance
-  int elements_min = 1, elements_max = 3;         ///< elements per anomaly (same cuboid)
-  bool only_last_layer = false;                   ///< anomalies on single cells only
-  int depth = 0;            ///< when > 0, every anomaly at this depth
-  bool ratio = false;       ///< a rate: the anomaly lowers the numerator of its cells
+  double noise_min = 0, noise_max = 0.25;          ///< relative forecast error (standard deviation)
+  double severity_min = 0.2, severity_max = 1.0;   ///< relative drop, plus the noise level
+  double deviation_min = 0, deviation_max = 0.1;   ///< spread of the drop across the cells
+  int anomalies_min = 1, anomalies_max = 3;        ///< independent anomalies per instance
+  int elements_min = 1, elements_max = 3;          ///< elements per anomaly (same cuboid)
+  bool only_last_layer = false;                    ///< anomalies on single cells only
+  int depth = 0;                                   ///< when > 0, every anomaly at this depth
+  bool ratio = false;  ///< a rate: the anomaly lowers the numerator of its cells
 };
 
 /// One generated instance: its cells and the true root-cause set in benchmark notation.
