@@ -76,7 +76,8 @@ void LinkRelatedIncidents(std::vector<Incident>* incidents);
 
 /// Severity from effect size × affected traffic: impact = |relative change| (capped at 2) × the
 /// slice's share of all traffic. critical: impact ≥ 0.05 at ≥ 99.9 % confidence; major:
-/// impact ≥ 0.01 or a change of 25 % or more; minor otherwise.
+/// impact ≥ 0.01 or a change of 25 % or more; minor otherwise. A monitored fall to (near) zero
+/// at ≥ 99 % confidence is critical at any share: an outage outranks every slowdown.
 Severity SeverityOf(const Anomaly& primary, double traffic_share);
 
 /// A plain-language paragraph from the evidence: since when, what moved where and by how much,

@@ -75,13 +75,18 @@ Result<std::vector<Assessment>> ReplaySeries(const Config& c, const MonitorSpec&
     o.support = pt.support;
     o.skip = InCalendar(c, series.slice, pt.time, g);
     out[i] = detector->Update(o);
-    if (judged) (*judged)[i] = out[i].warm && !o.skip && !std::isnan(o.value) && enough;
+    // A count is judged by the volume it should have had: a slice whose traffic falls to zero
+    // is the loudest anomaly there is, not a bucket too small to judge.
+    bool expected_enough = countable && index >= 0 && !std::isnan(out[i].expected) &&
+                           out[i].expected >= static_cast<double>(m.min_volume);
+    if (judged)
+      (*judged)[i] = out[i].warm && !o.skip && !std::isnan(o.value) && (enough || expected_enough);
   }
   return out;
 }
 
 Status JudgeSeries(const Config& c, SeriesJob* job, TimeZoneCache* zones) {
-  std::vector<bool> judged;
+  std::vector<bool>& judged = job->judged;
   VIGIL_ASSIGN_OR_RETURN(job->assessments, ReplaySeries(c, *job->monitor, job->series,
                                                         job->granularity_ms, zones, &judged));
   size_t n = job->series.points.size();

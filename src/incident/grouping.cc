@@ -26,9 +26,9 @@ bool Related(const Anomaly& a, const Anomaly& b) {
       std::abs(a.start - b.start) <= kHourMs) {
     bool same_dimensions = true;
     for (size_t i = 0; i < a.slice.size(); ++i) {
-      same_dimensions = same_dimensions && std::any_of(b.slice.begin(), b.slice.end(), [&](const auto& kv) {
-        return kv.first == a.slice[i].first;
-      });
+      same_dimensions = same_dimensions &&
+                        std::any_of(b.slice.begin(), b.slice.end(),
+                                    [&](const auto& kv) { return kv.first == a.slice[i].first; });
     }
     if (same_dimensions) return true;
   }
@@ -48,7 +48,8 @@ bool Related(const Anomaly& a, const Anomaly& b) {
 
 // Larger, surer, and more specific anomalies lead their incident.
 double Weight(const Anomaly& a) {
-  return std::abs(a.relative_change) * a.confidence * (1 + 0.1 * static_cast<double>(a.slice.size()));
+  return std::abs(a.relative_change) * a.confidence *
+         (1 + 0.1 * static_cast<double>(a.slice.size()));
 }
 
 bool InLineage(const Slice& a, const Slice& b) {
@@ -60,6 +61,54 @@ bool InLineage(const Slice& a, const Slice& b) {
   return contains(a, b) || contains(b, a);
 }
 
+// How long after an anomaly ends the same metric on the same slice lineage coming back is the
+// same regression (one incident re-opened, not a new page). Not fitted: a regression that
+// fades below the effect that matters overnight, when traffic is light, comes back in the
+// morning within this span.
+constexpr int64_t kRecurrenceMs = 6 * kHourMs;
+
+// The same regression seen again: one metric, slices in one lineage (all traffic only with all
+// traffic, so that it does not weld unrelated slices), the later starting before the earlier
+// has been over for kRecurrenceMs.
+bool Recurs(const Anomaly& a, const Anomaly& b) {
+  if (a.metric != b.metric) return false;
+  if (a.slice.empty() != b.slice.empty()) return false;
+  if (!InLineage(a.slice, b.slice)) return false;
+  const Anomaly& first = a.start <= b.start ? a : b;
+  const Anomaly& later = a.start <= b.start ? b : a;
+  return first.end == 0 || later.start <= first.end + kRecurrenceMs;
+}
+
+// Groups that hold the same regression at different times become one (transitively: a week
+// of a regression that dips every night is one chain of recurrences).
+void MergeRecurrences(const std::vector<Anomaly>& anomalies,
+                      std::vector<std::vector<size_t>>* groups) {
+  std::vector<size_t> parent(groups->size());
+  std::iota(parent.begin(), parent.end(), 0);
+  auto root = [&](size_t g) {
+    while (parent[g] != g) g = parent[g] = parent[parent[g]];
+    return g;
+  };
+  for (size_t g = 0; g < groups->size(); ++g) {
+    for (size_t h = g + 1; h < groups->size(); ++h) {
+      if (root(g) == root(h)) continue;
+      bool recurs = false;
+      for (size_t i : (*groups)[g]) {
+        for (size_t j : (*groups)[h]) recurs = recurs || Recurs(anomalies[i], anomalies[j]);
+      }
+      if (recurs) parent[root(h)] = root(g);
+    }
+  }
+  std::vector<std::vector<size_t>> merged(groups->size());
+  for (size_t g = 0; g < groups->size(); ++g) {
+    auto& into = merged[root(g)];
+    into.insert(into.end(), (*groups)[g].begin(), (*groups)[g].end());
+  }
+  groups->clear();
+  for (auto& g : merged)
+    if (!g.empty()) groups->push_back(std::move(g));
+}
+
 }  // namespace
 
 std::string IncidentIdFor(const Anomaly& a) {
@@ -67,7 +116,8 @@ std::string IncidentIdFor(const Anomaly& a) {
   uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a: stable across builds and machines
   for (unsigned char ch : key) h = (h ^ ch) * 0x100000001b3ULL;
   char buf[32];
-  std::snprintf(buf, sizeof buf, "inc-%012llx", static_cast<unsigned long long>(h & 0xffffffffffffULL));
+  std::snprintf(buf, sizeof buf, "inc-%012llx",
+                static_cast<unsigned long long>(h & 0xffffffffffffULL));
   return buf;
 }
 
@@ -108,6 +158,7 @@ std::vector<Incident> GroupIncidents(const std::vector<Anomaly>& anomalies) {
     }
     groups[home].push_back(i);
   }
+  MergeRecurrences(anomalies, &groups);
   std::vector<Incident> out;
   for (const auto& g : groups) {
     // The incident is led by its largest, surest, most specific anomaly.
@@ -115,7 +166,9 @@ std::vector<Incident> GroupIncidents(const std::vector<Anomaly>& anomalies) {
     // far more: the broad slice is what the root-cause search then narrows down.
     size_t lead = g[0];
     for (size_t i : g) {
-      if (Weight(anomalies[i]) > 2 * Weight(anomalies[g[0]]) && Weight(anomalies[i]) > Weight(anomalies[lead])) lead = i;
+      if (Weight(anomalies[i]) > 2 * Weight(anomalies[g[0]]) &&
+          Weight(anomalies[i]) > Weight(anomalies[lead]))
+        lead = i;
     }
     Incident inc;
     inc.primary = anomalies[lead];
@@ -143,8 +196,8 @@ std::vector<Incident> GroupIncidents(const std::vector<Anomaly>& anomalies) {
 }
 
 // Incidents of one time that look like one cause seen from two sides: their slices (or top
-// root causes) lie in one lineage, or one value appeared just before both onsets. All traffic is in every
-// lineage, so it relates only to incidents that began within the hour.
+// root causes) lie in one lineage, or one value appeared just before both onsets. All traffic is in
+// every lineage, so it relates only to incidents that began within the hour.
 void LinkRelatedIncidents(std::vector<Incident>* incidents) {
   auto& all = *incidents;
   for (size_t i = 0; i < all.size(); ++i) {
@@ -165,8 +218,9 @@ void LinkRelatedIncidents(std::vector<Incident>* incidents) {
       for (const ChangedValue& x : a.evidence.what_changed) {
         for (const ChangedValue& y : b.evidence.what_changed) {
           // A value new at both onsets: first seen within six hours before them.
-          same_change = same_change || (near_onsets && x.dimension == y.dimension && x.value == y.value &&
-                                        x.first_seen && x.first_seen >= std::min(a.start, b.start) - 6 * kHourMs);
+          same_change = same_change ||
+                        (near_onsets && x.dimension == y.dimension && x.value == y.value &&
+                         x.first_seen && x.first_seen >= std::min(a.start, b.start) - 6 * kHourMs);
         }
       }
       if (!lineage && !same_change) continue;

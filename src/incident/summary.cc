@@ -30,6 +30,12 @@ std::string Confidence(double c) {
 }  // namespace
 
 Severity SeverityOf(const Anomaly& a, double traffic_share) {
+  // A watched slice that fell to nothing (traffic, good turns) is an outage, whatever its
+  // share: it outranks every slowdown.
+  if (a.direction == Direction::kDown && a.baseline > 0 && a.observed <= 0.01 * a.baseline &&
+      a.confidence >= 0.99) {
+    return Severity::kCritical;
+  }
   double effect = std::min(std::abs(a.relative_change), 2.0);
   double impact = effect * std::clamp(traffic_share, 0.0, 1.0);
   if (impact >= 0.05 && a.confidence >= 0.999) return Severity::kCritical;
@@ -53,6 +59,13 @@ std::string Summarize(const Incident& incident, const Config& config) {
                                 value(a.observed), Confidence(a.confidence));
   if (incident.end) out += fmt::format(", until {}", FormatTimestamp(incident.end));
   out += ".";
+  // A count that fell: its size is what was lost, in the metric's own unit (turns).
+  if (m >= 0 && config.metrics[m].type == MetricType::kCount && a.direction == Direction::kDown &&
+      a.granularity_ms > 0 && a.end > a.start && a.baseline > a.observed) {
+    double buckets = static_cast<double>(a.end - a.start) / static_cast<double>(a.granularity_ms);
+    auto lost = static_cast<uint64_t>(std::llround((a.baseline - a.observed) * buckets));
+    out += fmt::format(" About {} {} lost.", Thousands(lost), unit.empty() ? "events" : unit);
+  }
   if (e.mix_shift) {
     out += fmt::format(
         " The traffic mix moved along {} while each part held its own value: a "

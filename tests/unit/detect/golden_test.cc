@@ -44,7 +44,9 @@ SliceSeries Generate(const YAML::Node& c, int64_t bucket, const TimeZone& zone) 
   double daily = c["daily_amplitude"].as<double>(0);
   double weekend = c["weekend"].as<double>(0);
   double noise = c["noise"].as<double>(0.02);
-  uint64_t support = c["support"].as<uint64_t>(1000);
+  // `support: value`: the sample size is the count itself (a count series whose traffic stops).
+  bool support_is_value = c["support"] && c["support"].as<std::string>() == "value";
+  uint64_t support = support_is_value ? 0 : c["support"].as<uint64_t>(1000);
   std::string sampling = c["sampling"].as<std::string>("poisson");
   std::mt19937_64 rng(c["seed"].as<uint64_t>(1));
   std::normal_distribution<double> normal(0, 1);
@@ -76,8 +78,8 @@ SliceSeries Generate(const YAML::Node& c, int64_t bucket, const TimeZone& zone) 
     SeriesPoint p;
     p.time = t;
     p.value = observed;
-    p.events = support;
-    p.support = support;
+    p.events = p.support =
+        support_is_value ? static_cast<uint64_t>(std::llround(std::max(observed, 0.0))) : support;
     p.sampling_error = sampling == "none" ? 0 : se;
     for (const YAML::Node& gap : c["gaps"]) {
       if (t >= Time(gap[0]) && t < Time(gap[1])) {

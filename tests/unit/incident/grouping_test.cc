@@ -56,6 +56,57 @@ TEST(GroupIncidentsTest, ARecurrenceSoonAfterOnTheSameSliceStaysOneIncident) {
   EXPECT_EQ(incidents[1].end, 0);  // still open
 }
 
+// A week-long step on one platform x model: the effect dips below what matters at lunch and in
+// the small hours (up to five hours), and shows on the platform as well. One regression is one
+// incident for as long as it lasts, led by one stable id. (Nights too quiet to judge at all do
+// not split the anomaly itself: golden case detect/step_across_quiet_nights.yaml.)
+TEST(GroupIncidentsTest, AWeekLongRegressionThatFadesEveryNightIsOneIncident) {
+  Slice pair = {{"platform", "watchOS"}, {"asr_model", "asr-42"}};
+  Slice platform = {{"platform", "watchOS"}};
+  std::vector<Anomaly> found;
+  TimeMs day0 = *ParseTimestamp("2026-03-02T07:00:00Z");
+  for (int d = 0; d < 7; ++d) {
+    TimeMs morning = day0 + d * kDayMs;
+    // 07:00-12:00 and 13:30-02:00 on the pair, 08:00-11:00 on the platform.
+    Anomaly a = Make("e2e_p95", pair, "2026-03-02T07:00:00Z", 5 * kHourMs);
+    a.start = a.detected = morning;
+    a.end = morning + 5 * kHourMs;
+    Anomaly b = a;
+    b.start = b.detected = morning + 6 * kHourMs + 30 * kMinuteMs;
+    b.end = morning + 19 * kHourMs;
+    Anomaly c = Make("e2e_p95", platform, "2026-03-02T08:00:00Z", 3 * kHourMs, 0.15);
+    c.start = c.detected = morning + kHourMs;
+    c.end = morning + 4 * kHourMs;
+    found.insert(found.end(), {a, b, c});
+  }
+  auto incidents = GroupIncidents(found);
+  ASSERT_EQ(incidents.size(), 1u);
+  EXPECT_EQ(incidents[0].members().size(), 21u);
+  EXPECT_EQ(FormatTimestamp(incidents[0].start), "2026-03-02T07:00:00Z");
+  EXPECT_EQ(FormatTimestamp(incidents[0].end), "2026-03-09T02:00:00Z");
+  // The same regression found a day later again is the same incident (same id).
+  std::vector<Anomaly> first_days(found.begin(), found.begin() + 6);
+  EXPECT_EQ(GroupIncidents(first_days)[0].id, incidents[0].id);
+}
+
+// Recurrences chain through each other, not only through the first anomaly; but not through
+// all traffic (which is in every slice's lineage) nor across metrics.
+TEST(GroupIncidentsTest, RecurrencesChainOnOneMetricAndLineageOnly) {
+  std::vector<Anomaly> found = {
+      Make("failure_rate", {{"region", "eu-west"}}, "2026-03-05T00:00:00Z", 2 * kHourMs),
+      Make("failure_rate", {{"region", "eu-west"}}, "2026-03-05T06:00:00Z", 2 * kHourMs),
+      Make("failure_rate", {{"region", "eu-west"}}, "2026-03-05T13:00:00Z", 2 * kHourMs),
+      Make("failure_rate", {}, "2026-03-05T19:00:00Z", kHourMs),
+      Make("timeout_rate", {{"region", "eu-west"}}, "2026-03-05T19:30:00Z", kHourMs),
+      Make("failure_rate", {{"region", "us-east"}}, "2026-03-05T16:00:00Z", kHourMs)};
+  auto incidents = GroupIncidents(found);
+  // eu-west's three failure spikes; us-east; all traffic with eu-west's timeouts (one time).
+  ASSERT_EQ(incidents.size(), 3u);
+  EXPECT_EQ(incidents[0].members().size(), 3u);
+  EXPECT_EQ(incidents[1].primary.slice, (Slice{{"region", "us-east"}}));
+  EXPECT_EQ(FormatTimestamp(incidents[0].end), "2026-03-05T15:00:00Z");
+}
+
 TEST(GroupIncidentsTest, SiblingsOfOneMetricMovingTogetherAreOneShift) {
   std::vector<Anomaly> found = {
       Make("volume", {{"platform", "tvOS"}}, "2026-03-14T15:00:00Z", kHourMs),
@@ -71,6 +122,50 @@ TEST(GroupIncidentsTest, AnOpenAnomalyOnAllDoesNotSwallowLaterOnes) {
       Make("e2e_p95", {}, "2026-03-04T00:00:00Z", 0),
       Make("e2e_p95", {{"platform", "iOS"}}, "2026-03-06T00:00:00Z", kHourMs)};
   EXPECT_EQ(GroupIncidents(found).size(), 2u);
+}
+
+}  // namespace
+}  // namespace vigil
+
+namespace vigil {
+namespace {
+
+// An outage of a small slice outranks a slowdown of a large one.
+TEST(SeverityTest, ASliceFallingToZeroIsCriticalAtAnyShare) {
+  Anomaly outage = Make("volume", {{"platform", "tvOS"}, {"locale", "fr-FR"}},
+                        "2026-03-09T10:00:00Z", 4 * kHourMs, -1.0);
+  outage.direction = Direction::kDown;
+  outage.baseline = 300;
+  outage.observed = 0;
+  EXPECT_EQ(SeverityOf(outage, 0.002), Severity::kCritical);
+  Anomaly slower = Make("e2e_p95", {{"platform", "iOS"}}, "2026-03-09T10:00:00Z", 4 * kHourMs, 0.3);
+  slower.baseline = 900;
+  slower.observed = 1170;
+  EXPECT_NE(SeverityOf(slower, 0.1), Severity::kCritical);
+  // A drop that leaves traffic is rated by its impact as before.
+  Anomaly dip = outage;
+  dip.observed = 150;
+  dip.relative_change = -0.5;
+  EXPECT_NE(SeverityOf(dip, 0.002), Severity::kCritical);
+}
+
+TEST(SummaryTest, AnOutageSaysHowManyTurnsWereLost) {
+  auto config = Config::Parse(
+      "input: {dimensions: [platform, locale]}\n"
+      "metrics: {volume: {type: count, unit: turns}}\nmonitors: [{metric: volume}]\n",
+      "t.yaml");
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  Incident inc;
+  inc.primary = Make("volume", {{"platform", "tvOS"}, {"locale", "fr-FR"}}, "2026-03-09T10:00:00Z",
+                     4 * kHourMs, -1.0);
+  inc.primary.direction = Direction::kDown;
+  inc.primary.granularity_ms = 5 * kMinuteMs;
+  inc.primary.baseline = 300;
+  inc.primary.observed = 0;
+  inc.start = inc.primary.start;
+  inc.end = inc.primary.end;
+  std::string text = Summarize(inc, *config);
+  EXPECT_NE(text.find("About 14,400 turns lost."), std::string::npos) << text;
 }
 
 }  // namespace
