@@ -31,19 +31,8 @@ void FormAnomalies(const SeriesJob& job, std::vector<Anomaly>* out) {
     size_t k = i + 1;
     // The run goes on while the effect lasts; an hour of ordinary buckets (at least three) ends
     // it, so that a noisy regression stays one anomaly rather than a burst of short ones.
-    // Buckets that cannot be judged (a quantile of a quiet night, a gap) are not ordinary: the
-    // metric has not been seen back in its band, so they neither end the run nor extend it,
-    // unless they last a day.
     const int recovery = static_cast<int>(std::max<int64_t>(3, kHourMs / g));
-    const int64_t longest_blind = std::max<int64_t>(1, kDayMs / g);
-    int64_t blind = 0;
     for (; k < n; ++k) {
-      bool judged = k < job.judged.size() ? job.judged[k] : !std::isnan(pts[k].value);
-      if (!judged || std::isnan(pts[k].value) || std::isnan(job.assessments[k].expected)) {
-        if (++blind >= longest_blind) break;
-        continue;
-      }
-      blind = 0;
       if (EffectMatters(m, pts[k].value, job.assessments[k].expected)) {
         last = k;
         outs = 0;

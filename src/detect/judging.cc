@@ -86,7 +86,7 @@ Result<std::vector<Assessment>> ReplaySeries(const Config& c, const MonitorSpec&
 }
 
 Status JudgeSeries(const Config& c, SeriesJob* job, TimeZoneCache* zones) {
-  std::vector<bool>& judged = job->judged;
+  std::vector<bool> judged;
   VIGIL_ASSIGN_OR_RETURN(job->assessments, ReplaySeries(c, *job->monitor, job->series,
                                                         job->granularity_ms, zones, &judged));
   size_t n = job->series.points.size();

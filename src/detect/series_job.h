@@ -21,7 +21,6 @@ struct SeriesJob {
   size_t group = 0;           ///< jobs of the same selector share a group id
   std::vector<Assessment> assessments;
   std::vector<double> p;        ///< final p-value per point (1: not judged)
-  std::vector<bool> judged;     ///< the point had a value, a warm baseline and enough sample
   std::vector<bool> by_cohort;  ///< the p-value came from the cohort comparison
   std::vector<bool> significant;
 };

@@ -58,8 +58,7 @@ TEST(GroupIncidentsTest, ARecurrenceSoonAfterOnTheSameSliceStaysOneIncident) {
 
 // A week-long step on one platform x model: the effect dips below what matters at lunch and in
 // the small hours (up to five hours), and shows on the platform as well. One regression is one
-// incident for as long as it lasts, led by one stable id. (Nights too quiet to judge at all do
-// not split the anomaly itself: golden case detect/step_across_quiet_nights.yaml.)
+// incident for as long as it lasts, led by one stable id.
 TEST(GroupIncidentsTest, AWeekLongRegressionThatFadesEveryNightIsOneIncident) {
   Slice pair = {{"platform", "watchOS"}, {"asr_model", "asr-42"}};
   Slice platform = {{"platform", "watchOS"}};
