@@ -2,7 +2,6 @@
 // warm-up and the ensemble's detectors.
 #include <algorithm>
 
-#include "common/text.h"
 #include "config/sections.h"
 #include "vigil/time.h"
 
@@ -96,13 +95,9 @@ Status ReadDetect(const YamlReader& r, const YAML::Node& node, Config* c) {
       VIGIL_RETURN_IF_ERROR(r.Scalar(n, "detect.detectors", &name));
       const auto& known = EnsembleMemberNames();
       if (std::find(known.begin(), known.end(), name) == known.end()) {
-        std::string near = Nearest(name, known);
-        std::string list;
-        for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
         return r.Error(n, "detect.detectors",
-                       "unknown detector '" + name + "'" +
-                           (near.empty() ? "" : "; did you mean '" + near + "'?") +
-                           " (known: " + list + ")");
+                       "unknown detector '" + name + "'" + DidYouMean(name, known) +
+                           " (known: " + JoinNames(known) + ")");
       }
       if (std::find(d.detectors.begin(), d.detectors.end(), name) != d.detectors.end()) {
         return r.Error(n, "detect.detectors", "detector '" + name + "' is listed twice");

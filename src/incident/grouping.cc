@@ -52,14 +52,7 @@ double Weight(const Anomaly& a) {
          (1 + 0.1 * static_cast<double>(a.slice.size()));
 }
 
-bool InLineage(const Slice& a, const Slice& b) {
-  auto contains = [](const Slice& big, const Slice& small) {
-    return std::all_of(small.begin(), small.end(), [&](const auto& kv) {
-      return std::find(big.begin(), big.end(), kv) != big.end();
-    });
-  };
-  return contains(a, b) || contains(b, a);
-}
+bool InLineage(const Slice& a, const Slice& b) { return Contains(a, b) || Contains(b, a); }
 
 // How long after an anomaly ends the same metric on the same slice lineage coming back is the
 // same regression (one incident re-opened, not a new page). Not fitted: a regression that
