@@ -47,6 +47,10 @@ struct DetectorOptions {
   int64_t warmup_ms = kDayMs;
   /// Local-time offset in ms at a UTC time (for daily and weekly cycles); null: UTC.
   std::function<int64_t(TimeMs)> utc_offset;
+  /// Share of the series' traffic that lives in a weekend at a UTC time: 0 or 1 for a series in
+  /// one zone, in between for one that mixes zones (all traffic of a fleet spread over the
+  /// world); null: taken from utc_offset. Days are compared with days of the same mix.
+  std::function<double(TimeMs)> weekend_share;
   /// Ensemble members (for "ensemble").
   std::vector<std::string> members = {"seasonal", "cusum"};
 };
@@ -144,10 +148,11 @@ Result<std::vector<Anomaly>> DetectSeries(const std::vector<SliceSeries>& series
 const MonitorSpec* MonitorFor(const Config& config, std::string_view metric, const Slice& slice);
 
 /// Replays the detection ensemble over one series with the settings `Detect` judges it with
-/// under `monitor` (the slice's time zone, calendar periods, the sample-size rule): one
+/// under `monitor` (the slice's time zone or the cube's mix of zones under it, calendar periods,
+/// the sample-size rule): one
 /// assessment per point, and in `judged` (when given) whether the point was judged. A plot's
 /// band drawn from it is the band detection used.
-Result<std::vector<Assessment>> ReplayDetection(const Config& config, const MonitorSpec& monitor,
+Result<std::vector<Assessment>> ReplayDetection(const Cube& cube, const MonitorSpec& monitor,
                                                 const SliceSeries& series, int64_t granularity_ms,
                                                 std::vector<bool>* judged = nullptr);
 

@@ -66,8 +66,14 @@ struct Incident {
 /// first incident whose founder it relates to (no chains). Related: slices equal or one an ancestor
 /// of the other and whose onsets lie within an hour of each other; anomalies of one metric on
 /// sibling slices (the same dimensions) starting within an hour; and on one slice the anomalies
-/// that recur within 3 hours of the previous one's end. Deterministic; incidents ordered by start.
+/// that recur within 3 hours of the previous one's end. Then incidents that hold one metric on one
+/// slice lineage recurring within 6 hours of a member's end merge (transitively: a week-long
+/// regression that fades every night is one incident). Deterministic; ordered by start.
 std::vector<Incident> GroupIncidents(const std::vector<Anomaly>& anomalies);
+
+/// The incidents whose onset lies in [from, to) (0: no bound). Group all anomalies first, then
+/// select: an incident that began before `from` stays one incident, not a new one at `from`.
+std::vector<Incident> IncidentsStartingIn(std::vector<Incident> incidents, TimeMs from, TimeMs to);
 
 /// Links incidents of one time that look like one cause seen from two sides (their slices or top
 /// root causes in one lineage, or one value new at both onsets) through `related_incidents`.

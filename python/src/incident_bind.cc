@@ -89,11 +89,13 @@ py::object Explain(const PyCube& self, const py::handle& what, const py::handle&
   return Document(incidents.front());
 }
 
-py::list Group(const py::iterable& anomalies) {
+py::list Group(const py::iterable& anomalies, const py::handle& start, const py::handle& end) {
+  TimeMs from = TimeArg(start, "start");
+  TimeMs to = TimeArg(end, "end");
   std::vector<Anomaly> all;
   for (py::handle a : anomalies) all.push_back(AnomalyFromDict(a));
   py::list out;
-  for (const Incident& inc : GroupIncidents(all)) {
+  for (const Incident& inc : IncidentsStartingIn(GroupIncidents(all), from, to)) {
     py::dict g;
     g["id"] = inc.id;
     g["start"] = FormatTimestamp(inc.start);
@@ -160,8 +162,11 @@ void init_incident(py::module_& m) {
         "(DESIGN §5). Given a list, returns a list. With `files` (the events behind the cube), "
         "also example request ids and error templates, read in one pass over the files for "
         "the whole list, as `vigil run` does. Releases the GIL.");
-  m.def("group", &Group, py::arg("anomalies"),
-        "Groups anomalies (dicts from vigil.detect) into incidents as `vigil detect` does. "
+  m.def("group", &Group, py::arg("anomalies"), py::kw_only(), py::arg("start") = py::none(),
+        py::arg("end") = py::none(),
+        "Groups anomalies (dicts from vigil.detect) into incidents as `vigil detect` does, and "
+        "keeps those whose onset lies in [start, end) (group all history, then select: an "
+        "incident that began before `start` is not split). "
         "Returns one dict per incident, ordered by start: id, start, end, primary (the leading "
         "anomaly) and related (the others); vigil.explain turns each into its document.");
   m.def("find_incidents", &FindIncidentsBinding, py::arg("cube"), py::kw_only(),

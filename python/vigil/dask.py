@@ -189,8 +189,9 @@ def run(config, data, client: Client | None = None, *, start=None, end=None,
     merged = client.compute(dask.delayed(_merge_parts, pure=True)(config, *level))
     # Surface ingest errors (and "no events") before detection starts.
     client.submit(_check_part, merged, pure=False).result()
-    anomalies = client.submit(_detect_part, config, merged, start, end, pure=False).result()
-    groups = group(anomalies)
+    # All history is grouped, then incidents are selected by onset, as vigil.run does.
+    anomalies = client.submit(_detect_part, config, merged, None, None, pure=False).result()
+    groups = group(anomalies, start=start, end=end)
     if not groups:
         return []
     tasks = explain_tasks or max(1, len(client.scheduler_info()["workers"]))

@@ -6,22 +6,64 @@ namespace vigil {
 namespace internal {
 namespace {
 
-// The zone of a slice: the zone of its zone_dimension value when it fixes one, else the default.
-Result<const TimeZone*> ZoneFor(const Config& c, const Slice& slice, TimeZoneCache* zones) {
-  std::string name = c.detect.timezone;
-  if (!c.detect.zone_dimension.empty()) {
-    for (const auto& [d, v] : slice) {
-      if (d != c.detect.zone_dimension) continue;
-      auto it = c.detect.timezones.find(v);
-      if (it != c.detect.timezones.end()) name = it->second;
-    }
-  }
+Result<const TimeZone*> LoadZone(const std::string& name, TimeZoneCache* zones) {
   auto it = zones->find(name);
   if (it == zones->end()) {
     VIGIL_ASSIGN_OR_RETURN(TimeZone tz, TimeZone::Load(name));
     it = zones->emplace(name, std::move(tz)).first;
   }
   return &it->second;
+}
+
+// The zone of a slice: the zone of its zone_dimension value when it fixes one, else the default.
+Result<const TimeZone*> ZoneFor(const Config& c, const Slice& slice, TimeZoneCache* zones) {
+  std::string name = c.detect.timezone;
+  if (!c.detect.zone_dimension.empty()) {
+    for (const auto& [d, v] : slice)
+      if (d == c.detect.zone_dimension) name = ZoneOfValue(c, v);
+  }
+  return LoadZone(name, zones);
+}
+
+bool IsWeekend(TimeMs local) {
+  int64_t day = local >= 0 ? local / kDayMs : (local - kDayMs + 1) / kDayMs;
+  return ((day + 3) % 7 + 7) % 7 >= 5;  // Monday = 0
+}
+
+// The share of a mix of zones' traffic that lives in a weekend at a UTC time, each zone weighted
+// by its traffic at that hour of the day.
+struct MixedWeekend {
+  std::vector<const TimeZone*> zones;
+  std::vector<std::array<double, 24>> weights;
+
+  double operator()(TimeMs t) const {
+    size_t hour = static_cast<size_t>(((t % kDayMs + kDayMs) % kDayMs) / kHourMs);
+    double total = 0, weekend = 0;
+    for (size_t z = 0; z < zones.size(); ++z) {
+      total += weights[z][hour];
+      if (IsWeekend(t + zones[z]->OffsetAt(t))) weekend += weights[z][hour];
+    }
+    return total > 0 ? weekend / total : 0;
+  }
+};
+
+// Sets the options' clock from the slice's zone, or from the zones its traffic lives in.
+Status SetClock(const Config& c, const Slice& slice, const ZoneMix& mix, TimeZoneCache* zones,
+                DetectorOptions* opt) {
+  VIGIL_ASSIGN_OR_RETURN(const TimeZone* tz, ZoneFor(c, slice, zones));
+  MixedWeekend mixed;
+  for (const ZoneShare& share : mix) {
+    double events = 0;
+    for (double e : share.events) events += e;
+    if (events <= 0) continue;
+    VIGIL_ASSIGN_OR_RETURN(const TimeZone* zone, LoadZone(share.zone, zones));
+    mixed.zones.push_back(zone);
+    mixed.weights.push_back(share.events);
+  }
+  if (mixed.zones.size() == 1) tz = mixed.zones[0];  // a slice used in one zone lives there
+  opt->utc_offset = [tz](TimeMs t) { return tz->OffsetAt(t); };
+  if (mixed.zones.size() > 1) opt->weekend_share = std::move(mixed);
+  return Status::Ok();
 }
 
 bool InCalendar(const Config& c, const Slice& slice, TimeMs t, int64_t g) {
@@ -46,15 +88,15 @@ bool EnoughSample(const MetricSpec& spec, const MonitorSpec& m, const SeriesPoin
 }
 
 Result<std::vector<Assessment>> ReplaySeries(const Config& c, const MonitorSpec& m,
-                                             const SliceSeries& series, int64_t g,
-                                             TimeZoneCache* zones, std::vector<bool>* judged) {
+                                             const SliceSeries& series, const ZoneMix& mix,
+                                             int64_t g, TimeZoneCache* zones,
+                                             std::vector<bool>* judged) {
   DetectorOptions opt;
   opt.bucket_ms = g;
   opt.direction = m.direction;
   opt.warmup_ms = c.detect.warmup_ms;
   opt.members = c.detect.detectors;
-  VIGIL_ASSIGN_OR_RETURN(const TimeZone* tz, ZoneFor(c, series.slice, zones));
-  opt.utc_offset = [tz](TimeMs t) { return tz->OffsetAt(t); };
+  VIGIL_RETURN_IF_ERROR(SetClock(c, series.slice, mix, zones, &opt));
   VIGIL_ASSIGN_OR_RETURN(auto detector, Detector::Create("ensemble", opt));
   const size_t n = series.points.size();
   std::vector<Assessment> out(n);
@@ -87,8 +129,9 @@ Result<std::vector<Assessment>> ReplaySeries(const Config& c, const MonitorSpec&
 
 Status JudgeSeries(const Config& c, SeriesJob* job, TimeZoneCache* zones) {
   std::vector<bool> judged;
-  VIGIL_ASSIGN_OR_RETURN(job->assessments, ReplaySeries(c, *job->monitor, job->series,
-                                                        job->granularity_ms, zones, &judged));
+  VIGIL_ASSIGN_OR_RETURN(job->assessments,
+                         ReplaySeries(c, *job->monitor, job->series, job->zone_mix,
+                                      job->granularity_ms, zones, &judged));
   size_t n = job->series.points.size();
   job->p.assign(n, 1.0);
   job->by_cohort.assign(n, false);
@@ -121,11 +164,13 @@ const MonitorSpec* MonitorFor(const Config& c, std::string_view metric, const Sl
   return first;
 }
 
-Result<std::vector<Assessment>> ReplayDetection(const Config& config, const MonitorSpec& monitor,
+Result<std::vector<Assessment>> ReplayDetection(const Cube& cube, const MonitorSpec& monitor,
                                                 const SliceSeries& series, int64_t granularity_ms,
                                                 std::vector<bool>* judged) {
   internal::TimeZoneCache zones;
-  return internal::ReplaySeries(config, monitor, series, granularity_ms, &zones, judged);
+  VIGIL_ASSIGN_OR_RETURN(internal::ZoneMix mix, internal::ZoneMixOf(cube, series.slice, 0, 0));
+  return internal::ReplaySeries(cube.config(), monitor, series, mix, granularity_ms, &zones,
+                                judged);
 }
 
 }  // namespace vigil

@@ -23,7 +23,14 @@ SeasonalDetector::SeasonalDetector(const DetectorOptions& options) : options_(op
   scale_window_ = static_cast<size_t>(std::clamp<int64_t>(2 * day_buckets_, 48, 2000));
 }
 
-double SeasonalDetector::Expected(int64_t lb, bool weekend, bool* seasonal) {
+double SeasonalDetector::WeekendShare(TimeMs time) const {
+  if (options_.weekend_share) return options_.weekend_share(time);
+  int64_t local = time + (options_.utc_offset ? options_.utc_offset(time) : 0);
+  int64_t day = local >= 0 ? local / kDayMs : (local - kDayMs + 1) / kDayMs;
+  return ((day + 3) % 7 + 7) % 7 >= 5 ? 1 : 0;  // Monday = 0
+}
+
+double SeasonalDetector::Expected(int64_t lb, TimeMs time, double weekend_share, bool* seasonal) {
   scratch_.clear();
   auto take = [&](int64_t key) {
     auto it = by_local_bucket_.find(key);
@@ -31,13 +38,12 @@ double SeasonalDetector::Expected(int64_t lb, bool weekend, bool* seasonal) {
     scratch_.push_back(it->second);
     return true;
   };
-  // Same local time on the last 7 days of the same kind, with the neighbouring buckets.
+  // Same local time on the last 7 days of the same kind, with the neighbouring buckets. In a mix
+  // of zones, Friday evening in UTC is Saturday morning in Asia: it is like no weekday.
   int days = 0;
   for (int64_t k = 1; k <= 7; ++k) {
     int64_t key = lb - k * day_buckets_;
-    int64_t day = (key * options_.bucket_ms) / kDayMs;
-    int weekday = static_cast<int>(((day + 3) % 7 + 7) % 7);  // Monday = 0
-    if ((weekday >= 5) != weekend) continue;
+    if (std::abs(WeekendShare(time - k * kDayMs) - weekend_share) > 0.2) continue;
     bool any = false;
     for (int64_t d = -1; d <= 1; ++d) any = take(key + d) || any;
     days += any;
@@ -69,10 +75,8 @@ Assessment SeasonalDetector::Update(const Observation& o) {
   int64_t local = o.time + offset;
   int64_t lb = local >= 0 ? local / options_.bucket_ms
                           : (local - options_.bucket_ms + 1) / options_.bucket_ms;
-  int64_t day = (lb * options_.bucket_ms) / kDayMs;
-  bool weekend = ((day + 3) % 7 + 7) % 7 >= 5;
   bool seasonal = false;
-  a.expected = Expected(lb, weekend, &seasonal);
+  a.expected = Expected(lb, o.time, WeekendShare(o.time), &seasonal);
   bool has_value = !std::isnan(o.value);
   double sigma = std::nan("");
   if (!std::isnan(a.expected) && residuals_.size() >= 12) {

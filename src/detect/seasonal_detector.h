@@ -4,8 +4,9 @@
 // sample size explains, plus the point's own sampling error.
 //
 // Assumptions: daily and weekly cycles in one time zone (DST followed through the zone's
-// offsets); calendar periods (skip) stay out of the baseline; missing buckets are gaps.
-// Before a day of history (or three seasonal neighbours) it falls back to a rolling median.
+// offsets), or in a known mix of zones (a day is then compared with days whose share of traffic
+// in a weekend is alike); calendar periods (skip) stay out of the baseline; missing buckets are
+// gaps. Before a day of history (or three seasonal neighbours) it falls back to a rolling median.
 // Cost: O(1) memory per bucket of history, O(W) every W/24 updates for a W-bucket scale window.
 #pragma once
 
@@ -23,7 +24,8 @@ class SeasonalDetector : public Detector {
   const char* name() const override { return "seasonal"; }
 
  private:
-  double Expected(int64_t local_bucket, bool weekend, bool* seasonal);
+  double Expected(int64_t local_bucket, TimeMs time, double weekend_share, bool* seasonal);
+  double WeekendShare(TimeMs time) const;
 
   DetectorOptions options_;
   int64_t day_buckets_;

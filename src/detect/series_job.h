@@ -4,6 +4,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <map>
 #include <string>
 #include <vector>
@@ -12,6 +13,14 @@
 
 namespace vigil::internal {
 
+/// One time zone of a series' traffic: the series' events at each UTC hour of day.
+struct ZoneShare {
+  std::string zone;
+  std::array<double, 24> events{};
+};
+/// The zones a series lives in; empty when it fixes the zone dimension (or none is configured).
+using ZoneMix = std::vector<ZoneShare>;
+
 /// One monitored series and what detection says of each of its points.
 struct SeriesJob {
   const MonitorSpec* monitor = nullptr;
@@ -19,6 +28,7 @@ struct SeriesJob {
   int64_t granularity_ms = 0;
   bool cohort_group = false;  ///< a value of a one-dimension selector: compared with its siblings
   size_t group = 0;           ///< jobs of the same selector share a group id
+  ZoneMix zone_mix;
   std::vector<Assessment> assessments;
   std::vector<double> p;        ///< final p-value per point (1: not judged)
   std::vector<bool> by_cohort;  ///< the p-value came from the cohort comparison
@@ -32,15 +42,34 @@ using TimeZoneCache = std::map<std::string, TimeZone>;
 /// monitors and their selectors (series_jobs.cc).
 Result<std::vector<SeriesJob>> BuildSeriesJobs(const Cube& cube, const DetectOptions& options);
 
+/// The zone a value of the zone dimension lives in: the config's timezones, else its country's
+/// zone from tzdata (a locale such as th-TH), else the default zone (zone_names.cc).
+const std::string& ZoneOfValue(const Config& config, const std::string& value);
+
+/// The slice fixes a value of the config's zone dimension (zone_mix.cc).
+bool FixesZone(const Config& config, const Slice& slice);
+
+/// `slice` without `dimension`, sorted (zone_mix.cc).
+Slice WithoutDimension(const Slice& slice, const std::string& dimension);
+
+/// The zone mix of every slice over `dims` (keyed by the sorted slice), from one pass over the
+/// cube; empty when `dims` holds the zone dimension or no zones are configured (zone_mix.cc).
+Result<std::map<Slice, ZoneMix>> ZoneMixes(const Cube& cube, const std::vector<std::string>& dims,
+                                           TimeMs from, TimeMs to);
+
+/// The zone mix of one slice (zone_mix.cc).
+Result<ZoneMix> ZoneMixOf(const Cube& cube, const Slice& slice, TimeMs from, TimeMs to);
+
 /// Enough sample to judge a point: min_volume on the sample behind the value, and for a quantile
 /// at least 5 values beyond it (judging.cc).
 bool EnoughSample(const MetricSpec& spec, const MonitorSpec& monitor, const SeriesPoint& point);
 
-/// The ensemble over one series with a monitor's settings; `judged` (when given) says which
-/// points were judged (judging.cc).
+/// The ensemble over one series with a monitor's settings, in the series' zone or mix of zones;
+/// `judged` (when given) says which points were judged (judging.cc).
 Result<std::vector<Assessment>> ReplaySeries(const Config& config, const MonitorSpec& monitor,
-                                             const SliceSeries& series, int64_t granularity_ms,
-                                             TimeZoneCache* zones, std::vector<bool>* judged);
+                                             const SliceSeries& series, const ZoneMix& mix,
+                                             int64_t granularity_ms, TimeZoneCache* zones,
+                                             std::vector<bool>* judged);
 
 /// Fills the job's assessments and the p-value of every judged point (judging.cc).
 Status JudgeSeries(const Config& config, SeriesJob* job, TimeZoneCache* zones);

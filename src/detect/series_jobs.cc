@@ -19,6 +19,19 @@ Result<std::vector<SeriesJob>> BuildSeriesJobs(const Cube& cube, const DetectOpt
   std::vector<SeriesJob> jobs;
   std::set<std::string> seen;
   size_t group = 0;
+  // Zone mixes depend on the slices, not the metric: one pass per set of dimensions. The mix is
+  // read over the whole cube, as a plot of the series reads it.
+  std::map<std::vector<std::string>, std::map<Slice, ZoneMix>> mixes;
+  auto mix_of = [&](const SliceSelector& sel, const Slice& slice) -> Result<ZoneMix> {
+    if (sel.kind == SliceSelector::Kind::kExplicit) return ZoneMixOf(cube, slice, 0, 0);
+    auto it = mixes.find(sel.dimensions);
+    if (it == mixes.end()) {
+      VIGIL_ASSIGN_OR_RETURN(auto found, ZoneMixes(cube, sel.dimensions, 0, 0));
+      it = mixes.emplace(sel.dimensions, std::move(found)).first;
+    }
+    auto mix = it->second.find(WithoutDimension(slice, c.detect.zone_dimension));
+    return mix != it->second.end() ? mix->second : ZoneMix{};
+  };
   for (const MonitorSpec& m : c.monitors) {
     int64_t g = m.granularity_ms ? m.granularity_ms : c.granularity_ms;
     for (const SliceSelector& sel : m.slices) {
@@ -49,6 +62,7 @@ Result<std::vector<SeriesJob>> BuildSeriesJobs(const Cube& cube, const DetectOpt
         job.granularity_ms = g;
         job.cohort_group = sel.kind == SliceSelector::Kind::kEachValue;
         job.group = group;
+        VIGIL_ASSIGN_OR_RETURN(job.zone_mix, mix_of(sel, job.series.slice));
         jobs.push_back(std::move(job));
       }
     }

@@ -44,6 +44,21 @@ std::string BacktestReportToJson(const BacktestReport& r) {
                                {"feedback_duplicate", m.feedback_duplicate},
                                {"precision_with_feedback", m.precision_with_feedback()}};
   }
+  // What paged for nothing, briefly: where to look first when false alarms rise.
+  j["false_incident_list"] = nlohmann::json::array();
+  for (const Incident& inc : r.false_incidents) {
+    std::string decoy;
+    for (const auto& [d, hit] : r.decoy_incidents)
+      if (hit.id == inc.id) decoy = d.kind;
+    j["false_incident_list"].push_back(
+        {{"id", inc.id},
+         {"metric", inc.primary.metric},
+         {"slice", FormatSlice(inc.primary.slice)},
+         {"start", FormatTimestamp(inc.start)},
+         {"end", inc.end ? nlohmann::json(FormatTimestamp(inc.end)) : nlohmann::json()},
+         {"relative_change", inc.primary.relative_change},
+         {"decoy", decoy}});
+  }
   for (const auto& [d, a] : r.decoy_hits) {
     j["decoy_hits"].push_back({{"kind", d.kind}, {"incident", IncidentToJson(a)}});
   }

@@ -15,32 +15,86 @@ bool IsAncestorOrSame(const Slice& ancestor, const Slice& slice) {
   return true;
 }
 
-// Re-judges anomaly `a` on `slice` (a part of its slice): the series of that slice through the
-// same detector, averaged over the anomaly's buckets. True, with `a` moved there, when the part
-// shows an effect that matters.
-bool Relocate(const Cube& cube, const MonitorSpec& monitor, const Slice& slice, Anomaly* a) {
-  auto series = cube.Series(a->metric, slice, 0, 0, a->granularity_ms);
+// The mean observed and expected value of `slice` over anomaly `a`'s buckets: the series of that
+// slice through the detector that judges `a`'s metric. False when no bucket has both.
+bool WindowMeans(const Cube& cube, const MonitorSpec& monitor, const Slice& slice, const Anomaly& a,
+                 double* observed, double* expected) {
+  auto series = cube.Series(a.metric, slice, 0, 0, a.granularity_ms);
   if (!series.ok()) return false;
   SliceSeries part{slice, std::move(*series)};
-  auto assessments = ReplayDetection(cube.config(), monitor, part, a->granularity_ms);
+  auto assessments = ReplayDetection(cube, monitor, part, a.granularity_ms);
   if (!assessments.ok()) return false;
   double sum_e = 0, sum_o = 0;
   size_t n = 0;
-  TimeMs end = a->end ? a->end : INT64_MAX;
+  TimeMs end = a.end ? a.end : INT64_MAX;
   for (size_t i = 0; i < part.points.size(); ++i) {
     const SeriesPoint& p = part.points[i];
-    if (p.time < a->detected || p.time >= end) continue;
+    if (p.time < a.detected || p.time >= end) continue;
     if (std::isnan(p.value) || std::isnan((*assessments)[i].expected)) continue;
     sum_e += (*assessments)[i].expected;
     sum_o += p.value;
     ++n;
   }
-  if (n == 0 || !EffectMatters(monitor, sum_o / n, sum_e / n)) return false;
-  a->slice = slice;
-  a->baseline = sum_e / n;
-  a->observed = sum_o / n;
-  a->relative_change = a->baseline != 0 ? (a->observed - a->baseline) / std::abs(a->baseline) : 0;
+  if (n == 0) return false;
+  *observed = sum_o / static_cast<double>(n);
+  *expected = sum_e / static_cast<double>(n);
   return true;
+}
+
+// Re-judges anomaly `a` on `slice` (a part of its slice). True, with `a` moved there, when the
+// part shows an effect that matters.
+bool Relocate(const Cube& cube, const MonitorSpec& monitor, const Slice& slice, Anomaly* a) {
+  double observed = 0, expected = 0;
+  if (!WindowMeans(cube, monitor, slice, *a, &observed, &expected)) return false;
+  if (!EffectMatters(monitor, observed, expected)) return false;
+  a->slice = slice;
+  a->baseline = expected;
+  a->observed = observed;
+  a->relative_change = expected != 0 ? (observed - expected) / std::abs(expected) : 0;
+  return true;
+}
+
+// The slice under both `a` and `b`; false when they fix one dimension to two values (disjoint).
+bool Intersect(const Slice& a, const Slice& b, Slice* both) {
+  *both = a;
+  for (const auto& [d, v] : b) {
+    const std::string& dimension = d;  // clang 14 cannot capture a structured binding
+    auto it = std::find_if(both->begin(), both->end(),
+                           [&](const auto& kv) { return kv.first == dimension; });
+    if (it == both->end())
+      both->emplace_back(d, v);
+    else if (it->second != v)
+      return false;
+  }
+  return true;
+}
+
+const MonitorSpec* LastMonitorOf(const Config& c, const std::string& metric) {
+  const MonitorSpec* monitor = nullptr;
+  for (const MonitorSpec& m : c.monitors) {
+    if (m.metric == metric) monitor = &m;
+  }
+  return monitor;
+}
+
+// Explained: less than a third of the deviation remains (or it flipped sign).
+bool Explained(double residual, double deviation) {
+  return residual * deviation <= 0 || std::abs(residual) < std::abs(deviation) / 3;
+}
+
+// A count is additive: X without Y is X minus (X and Y), observed and expected alike. A holiday in
+// one locale lowers every platform that locale uses; each platform without the locale holds.
+bool CountExplainedBy(const Cube& cube, const Anomaly& x, const Anomaly& y) {
+  Slice both;
+  if (y.metric != x.metric || !Intersect(x.slice, y.slice, &both)) return false;
+  const MonitorSpec* monitor = MonitorFor(cube.config(), x.metric, x.slice);
+  double observed = 0, expected = 0, observed_both = 0, expected_both = 0;
+  if (!monitor || !WindowMeans(cube, *monitor, x.slice, x, &observed, &expected) ||
+      !WindowMeans(cube, *monitor, both, x, &observed_both, &expected_both)) {
+    return false;
+  }
+  double residual = (observed - observed_both) - (expected - expected_both);
+  return Explained(residual, observed - expected);
 }
 
 }  // namespace
@@ -51,7 +105,8 @@ bool Relocate(const Cube& cube, const MonitorSpec& monitor, const Slice& slice, 
 // regression lies in Y. When Y is the same metric, Y already carries it and X is dropped; when Y
 // is another metric (good_turn_rate on watchOS explaining asr_final_p95 on asr-42), X moves to
 // the intersection of both slices, re-judged there. Works for every metric type, quantiles
-// included; counts are left alone (removing traffic always lowers them).
+// included; a count is taken apart by subtraction (X without Y is X minus X-and-Y), and only
+// another count of the same metric explains it.
 std::vector<Anomaly> ExplainAway(const Cube& cube, std::vector<Anomaly> all) {
   const Config& c = cube.config();
   std::vector<bool> drop(all.size(), false);
@@ -59,10 +114,8 @@ std::vector<Anomaly> ExplainAway(const Cube& cube, std::vector<Anomaly> all) {
   for (size_t x = 0; x < all.size(); ++x) {
     Anomaly& ax = all[x];
     int metric = c.FindMetric(ax.metric);
-    if (metric < 0 || ax.slice.empty() || c.metrics[metric].type == MetricType::kCount ||
-        c.metrics[metric].type == MetricType::kDistinct) {
-      continue;
-    }
+    if (metric < 0 || ax.slice.empty() || c.metrics[metric].type == MetricType::kDistinct) continue;
+    bool count = c.metrics[metric].type == MetricType::kCount;
     double deviation = ax.observed - ax.baseline;
     if (deviation == 0) continue;
     TimeMs from = ax.detected;
@@ -71,32 +124,25 @@ std::vector<Anomaly> ExplainAway(const Cube& cube, std::vector<Anomaly> all) {
       if (x == y || drop[y] || moved[y] || !Overlap(ax, all[y]) || all[y].slice.empty()) continue;
       if (IsAncestorOrSame(ax.slice, all[y].slice) || IsAncestorOrSame(all[y].slice, ax.slice))
         continue;
+      if (count) {
+        if (CountExplainedBy(cube, ax, all[y])) {
+          drop[x] = true;
+          break;
+        }
+        continue;
+      }
       auto rest = cube.TotalExcluding(ax.slice, all[y].slice, from, to);
       if (!rest.ok() || rest->count == 0) continue;
       double without = cube.MetricValue(metric, *rest);
       if (std::isnan(without)) continue;
-      double residual = without - ax.baseline;
-      // Explained: less than a third of the deviation remains (or it flipped sign).
-      if (!(residual * deviation <= 0 || std::abs(residual) < std::abs(deviation) / 3)) continue;
+      if (!Explained(without - ax.baseline, deviation)) continue;
       if (all[y].metric == ax.metric) {
         drop[x] = true;
         break;
       }
-      Slice both = ax.slice;
-      bool consistent = true;
-      for (const auto& [d, v] : all[y].slice) {
-        const std::string& dimension = d;  // clang 14 cannot capture a structured binding
-        auto it = std::find_if(both.begin(), both.end(),
-                               [&](const auto& kv) { return kv.first == dimension; });
-        if (it == both.end())
-          both.emplace_back(d, v);
-        else if (it->second != v)
-          consistent = false;
-      }
-      const MonitorSpec* monitor = nullptr;
-      for (const MonitorSpec& m : c.monitors) {
-        if (m.metric == ax.metric) monitor = &m;
-      }
+      Slice both;
+      bool consistent = Intersect(ax.slice, all[y].slice, &both);
+      const MonitorSpec* monitor = LastMonitorOf(c, ax.metric);
       if (consistent && monitor && Relocate(cube, *monitor, both, &ax)) {
         moved[x] = true;
         break;

@@ -223,4 +223,11 @@ void LinkRelatedIncidents(std::vector<Incident>* incidents) {
   }
 }
 
+std::vector<Incident> IncidentsStartingIn(std::vector<Incident> incidents, TimeMs from, TimeMs to) {
+  std::erase_if(incidents, [&](const Incident& inc) {
+    return (from && inc.start < from) || (to && inc.start >= to);
+  });
+  return incidents;
+}
+
 }  // namespace vigil

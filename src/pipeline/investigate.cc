@@ -33,13 +33,8 @@ Status ExplainIncidents(const Cube& cube, const std::vector<std::string>& files,
 Result<Investigation> Investigate(const Cube& cube, const InvestigateOptions& options) {
   Investigation out;
   VIGIL_ASSIGN_OR_RETURN(out.detection, FindAnomalies(cube));
-  std::vector<Anomaly> kept;
-  for (const Anomaly& a : out.detection.anomalies) {
-    if (options.from && a.start < options.from) continue;
-    if (options.to && a.start >= options.to) continue;
-    kept.push_back(a);
-  }
-  out.incidents = GroupIncidents(kept);
+  out.incidents =
+      IncidentsStartingIn(GroupIncidents(out.detection.anomalies), options.from, options.to);
   VIGIL_RETURN_IF_ERROR(
       ExplainIncidents(cube, options.files, &out.incidents, options.max_examples));
   return out;

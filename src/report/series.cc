@@ -21,7 +21,7 @@ Result<ExpectedSeries> SeriesWithBand(const Cube& cube, std::string_view metric,
   const MetricSpec& spec = c.metrics[index];
   SliceSeries series{slice, std::move(points)};
   VIGIL_ASSIGN_OR_RETURN(std::vector<Assessment> assessments,
-                         ReplayDetection(c, *monitor, series, g));
+                         ReplayDetection(cube, *monitor, series, g));
 
   ExpectedSeries out;
   out.metric = std::string(metric);

@@ -56,6 +56,23 @@ TEST(GroupIncidentsTest, ARecurrenceSoonAfterOnTheSameSliceStaysOneIncident) {
   EXPECT_EQ(incidents[1].end, 0);  // still open
 }
 
+// Selecting a range groups all history first: a regression that began before the range and comes
+// back inside it is the incident that began before, not a new one.
+TEST(IncidentsStartingInTest, AnIncidentThatBeganBeforeTheRangeIsNotSplit) {
+  std::vector<Anomaly> found = {
+      Make("failure_rate", {{"region", "eu-west"}}, "2026-03-05T06:00:00Z", 2 * kHourMs),
+      Make("failure_rate", {{"region", "eu-west"}}, "2026-03-05T10:00:00Z", 2 * kHourMs),
+      Make("e2e_p95", {{"locale", "de-DE"}}, "2026-03-05T11:00:00Z", kHourMs)};
+  TimeMs from = *ParseTimestamp("2026-03-05T09:00:00Z");
+  auto selected = IncidentsStartingIn(GroupIncidents(found), from, 0);
+  ASSERT_EQ(selected.size(), 1u);
+  EXPECT_EQ(selected[0].primary.metric, "e2e_p95");
+  TimeMs to = *ParseTimestamp("2026-03-05T11:00:00Z");
+  auto before = IncidentsStartingIn(GroupIncidents(found), 0, to);
+  ASSERT_EQ(before.size(), 1u);
+  EXPECT_EQ(before[0].members().size(), 2u);
+}
+
 // A week-long step on one platform x model: the effect dips below what matters at lunch and in
 // the small hours (up to five hours), and shows on the platform as well. One regression is one
 // incident for as long as it lasts, led by one stable id.
