@@ -25,6 +25,20 @@ py::list Documents(const std::vector<Incident>& incidents) {
   return out;
 }
 
+// Incident documents explained apart (in several tasks) linked as one list would have been.
+py::list LinkRelated(const py::iterable& documents) {
+  py::object dumps = py::module_::import("json").attr("dumps");
+  std::vector<Incident> incidents;
+  for (py::handle d : documents) {
+    std::string text = dumps(d).cast<std::string>();
+    Incident inc = ValueOrThrow(ParseIncidentJson(text));
+    inc.related_incidents.clear();
+    incidents.push_back(std::move(inc));
+  }
+  LinkRelatedIncidents(&incidents);
+  return Documents(incidents);
+}
+
 // An incident rebuilt from its members (primary first), with GroupIncidents's id and span.
 Incident IncidentOf(std::vector<Anomaly> members) {
   Incident inc;
@@ -162,6 +176,10 @@ void init_incident(py::module_& m) {
         "(DESIGN §5). Given a list, returns a list. With `files` (the events behind the cube), "
         "also example request ids and error templates, read in one pass over the files for "
         "the whole list, as `vigil run` does. Releases the GIL.");
+  m.def("link_related", &LinkRelated, py::arg("incidents"),
+        "Links incident documents explained apart (in several Dask tasks) as `vigil run` links "
+        "one list: `related` names the incidents of one time that look like one cause. Returns "
+        "new documents in the same order.");
   m.def("group", &Group, py::arg("anomalies"), py::kw_only(), py::arg("start") = py::none(),
         py::arg("end") = py::none(),
         "Groups anomalies (dicts from vigil.detect) into incidents as `vigil detect` does, and "

@@ -47,8 +47,12 @@ def test_run_gives_the_single_process_incidents(client, workdir, parts, scenario
     expected = vigil.run(cfg, [str(scenario)])
     assert len(expected) >= 3
     assert vigil.dask.run(cfg, parts, client) == expected
-    later = [i for i in expected if i["start"] >= expected[1]["start"]]
-    assert vigil.dask.run(cfg, parts, client, start=expected[1]["start"]) == later
+    # From a start: the same incidents as the whole run from there (none split at the start),
+    # linked among themselves, as vigil.run with that start gives them.
+    start = expected[1]["start"]
+    later = vigil.dask.run(cfg, parts, client, start=start)
+    assert later == vigil.run(cfg, [str(scenario)], start=start)
+    assert [i["id"] for i in later] == [i["id"] for i in expected if i["start"] >= start]
 
 
 def test_bad_input_fails_the_task_not_the_worker(client, config, frame, tmp_path):

@@ -39,6 +39,7 @@ from vigil._vigil import (
     explain,
     find_incidents,
     group,
+    link_related,
     run,
 )
 
@@ -60,5 +61,6 @@ __all__ = [
     "explain",
     "find_incidents",
     "group",
+    "link_related",
     "run",
 ]

@@ -24,7 +24,7 @@ import dask
 import dask.dataframe as dd
 from distributed import Client, get_client
 
-from vigil._vigil import Config, Cube, DataError, detect, explain, group
+from vigil._vigil import Config, Cube, DataError, detect, explain, group, link_related
 
 __all__ = ["build_cube", "run"]
 
@@ -206,4 +206,5 @@ def run(config, data, client: Client | None = None, *, start=None, end=None,
     out = [None] * len(groups)
     for i, docs in enumerate(explained):
         out[i::tasks] = docs
-    return out
+    # Incidents in different tasks may look like one cause: link them over the whole list.
+    return link_related(out)

@@ -77,25 +77,71 @@ const MonitorSpec* LastMonitorOf(const Config& c, const std::string& metric) {
   return monitor;
 }
 
-// Explained: less than a third of the deviation remains (or it flipped sign).
-bool Explained(double residual, double deviation) {
-  return residual * deviation <= 0 || std::abs(residual) < std::abs(deviation) / 3;
+// The share of a deviation that remains: 0 when none does or it flipped sign.
+double ShareLeft(double residual, double deviation) {
+  if (deviation == 0 || residual * deviation <= 0) return 0;
+  return std::abs(residual) / std::abs(deviation);
 }
 
 // A count is additive: X without Y is X minus (X and Y), observed and expected alike. A holiday in
 // one locale lowers every platform that locale uses; each platform without the locale holds.
-bool CountExplainedBy(const Cube& cube, const Anomaly& x, const Anomaly& y) {
-  Slice both;
-  if (y.metric != x.metric || !Intersect(x.slice, y.slice, &both)) return false;
+double CountLeftWithout(const Cube& cube, const Anomaly& x, const Slice& both) {
   const MonitorSpec* monitor = MonitorFor(cube.config(), x.metric, x.slice);
   double observed = 0, expected = 0, observed_both = 0, expected_both = 0;
   if (!monitor || !WindowMeans(cube, *monitor, x.slice, x, &observed, &expected) ||
       !WindowMeans(cube, *monitor, both, x, &observed_both, &expected_both)) {
-    return false;
+    return std::nan("");
   }
-  double residual = (observed - observed_both) - (expected - expected_both);
-  return Explained(residual, observed - expected);
+  return ShareLeft((observed - observed_both) - (expected - expected_both), observed - expected);
 }
+
+// The value of `metric` on X without Y over [from, to); NaN when nothing is left.
+double ValueWithout(const Cube& cube, int metric, const Slice& x, const Slice& y, TimeMs from,
+                    TimeMs to) {
+  auto rest = cube.TotalExcluding(x, y, from, to);
+  if (!rest.ok() || rest->count == 0) return std::nan("");
+  return cube.MetricValue(metric, *rest);
+}
+
+// A rate or quantile of X without Y, against what X without Y usually is: X's baseline moved by
+// how far X without Y stood from X at the same hours the day before (Y may fail more, or be
+// slower, than the rest of X every day).
+double RatioLeftWithout(const Cube& cube, int metric, const Anomaly& x, const Slice& y) {
+  TimeMs from = x.detected;
+  TimeMs to = x.end ? x.end : std::max(cube.last_bucket() + cube.config().granularity_ms, from + 1);
+  to = std::min(to, from + kDayMs);
+  double without = ValueWithout(cube, metric, x.slice, y, from, to);
+  if (std::isnan(without)) return std::nan("");
+  // X's own value over the same buckets: the deviation to account for (the anomaly's observed
+  // value averages only its buckets beyond the band, and would overstate it).
+  auto now = cube.Total(x.slice, from, to);
+  if (!now.ok() || now->count == 0) return std::nan("");
+  double deviation = cube.MetricValue(metric, *now) - x.baseline;
+  double baseline = x.baseline;
+  double before = ValueWithout(cube, metric, x.slice, y, from - kDayMs, to - kDayMs);
+  auto whole = cube.Total(x.slice, from - kDayMs, to - kDayMs);
+  if (!std::isnan(before) && whole.ok() && whole->count > 0) {
+    double x_before = cube.MetricValue(metric, *whole);
+    if (!std::isnan(x_before)) baseline += before - x_before;
+  }
+  return ShareLeft(without - baseline, deviation);
+}
+
+// What remains of X's deviation once Y's traffic is taken out of X; NaN when it cannot be told.
+double LeftWithout(const Cube& cube, const Anomaly& x, const Anomaly& y) {
+  const Config& c = cube.config();
+  int metric = c.FindMetric(x.metric);
+  if (metric < 0) return std::nan("");
+  if (c.metrics[metric].type == MetricType::kCount) {
+    Slice both;
+    if (y.metric != x.metric || !Intersect(x.slice, y.slice, &both)) return std::nan("");
+    return CountLeftWithout(cube, x, both);
+  }
+  return RatioLeftWithout(cube, metric, x, y.slice);
+}
+
+// Explained: less than a third of the deviation remains.
+constexpr double kExplained = 1.0 / 3;
 
 }  // namespace
 
@@ -115,31 +161,22 @@ std::vector<Anomaly> ExplainAway(const Cube& cube, std::vector<Anomaly> all) {
     Anomaly& ax = all[x];
     int metric = c.FindMetric(ax.metric);
     if (metric < 0 || ax.slice.empty() || c.metrics[metric].type == MetricType::kDistinct) continue;
-    bool count = c.metrics[metric].type == MetricType::kCount;
-    double deviation = ax.observed - ax.baseline;
-    if (deviation == 0) continue;
-    TimeMs from = ax.detected;
-    TimeMs to = ax.end ? ax.end : 0;
+    if (ax.observed == ax.baseline) continue;
     for (size_t y = 0; y < all.size(); ++y) {
       if (x == y || drop[y] || moved[y] || !Overlap(ax, all[y]) || all[y].slice.empty()) continue;
       if (IsAncestorOrSame(ax.slice, all[y].slice) || IsAncestorOrSame(all[y].slice, ax.slice))
         continue;
-      if (count) {
-        if (CountExplainedBy(cube, ax, all[y])) {
-          drop[x] = true;
-          break;
-        }
-        continue;
-      }
-      auto rest = cube.TotalExcluding(ax.slice, all[y].slice, from, to);
-      if (!rest.ok() || rest->count == 0) continue;
-      double without = cube.MetricValue(metric, *rest);
-      if (std::isnan(without)) continue;
-      if (!Explained(without - ax.baseline, deviation)) continue;
+      double left = LeftWithout(cube, ax, all[y]);
+      if (!(left < kExplained)) continue;
       if (all[y].metric == ax.metric) {
+        // Each may explain the other (most of a platform's traffic at night is one region's):
+        // the one that explains the other better carries the regression.
+        double back = LeftWithout(cube, all[y], ax);
+        if (back < left) continue;
         drop[x] = true;
         break;
       }
+      if (c.metrics[metric].type == MetricType::kCount) continue;
       Slice both;
       bool consistent = Intersect(ax.slice, all[y].slice, &both);
       const MonitorSpec* monitor = LastMonitorOf(c, ax.metric);

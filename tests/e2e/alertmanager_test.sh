@@ -37,7 +37,7 @@ for _ in $(seq 1 100); do
 done
 curl -sf "http://127.0.0.1:$port/-/ready" >/dev/null || fail "alertmanager did not start: $(cat "$work/am.log")"
 
-"$VIGIL" simulate --scenario demo --days 3 --events-per-day 150000 --seed 5 --out "$work/sim" 2>/dev/null ||
+"$VIGIL" simulate --scenario demo --days 4 --events-per-day 150000 --seed 5 --out "$work/sim" 2>/dev/null ||
   fail "simulate"
 write_config() {  # write_config RESOLVE_AFTER
   sed '/^# Incidents:/,$d' "$SRC/examples/speech/vigil.yaml" >"$work/vigil.yaml"  # its own alert section
@@ -55,8 +55,8 @@ alert:
 YML
 }
 
-# While every incident counts as ongoing (resolve_after 1d), each fires once.
-write_config 1d
+# While every incident counts as ongoing (resolve_after 2d), each fires once.
+write_config 2d
 "$VIGIL" run --config "$work/vigil.yaml" "$work/sim/events.jsonl" --quiet --json "$work/firing.json" \
   >"$work/run1.out" 2>&1 || fail "run: $(cat "$work/run1.out")"
 curl -sf "http://127.0.0.1:$port/api/v2/alerts" >"$work/alerts1.json" || fail "GET alerts"
