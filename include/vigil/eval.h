@@ -95,6 +95,19 @@ struct BacktestReport {
   std::map<std::string, MonitorScore> by_monitor;
   /// Per incident given to ScoreIncidents, in order: 1 true or collateral, 0 false, -1 quiet.
   std::vector<int> incident_truth;
+  /// Per incident, in order: what it says and what the truth makes of it (where to look when a
+  /// figure moves: which incidents a regression became, which paged for nothing).
+  struct ScoredIncident {
+    std::string id;
+    std::string metric;
+    Slice slice;
+    TimeMs start = 0;
+    TimeMs end = 0;
+    std::string verdict;   ///< "true", "collateral", "quiet" or "false"
+    std::string truth_id;  ///< the truth incident it holds (true), else empty
+    Slice root_cause;      ///< its top root cause, when it has one
+  };
+  std::vector<ScoredIncident> scored_incidents;
 
   /// (true + collateral) / all anomalies.
   double precision() const;

@@ -168,9 +168,11 @@ std::vector<ParameterSpec> BuildTable() {
       {"detect.timezone", "string", c.detect.timezone,
        "IANA time zone of the daily and weekly cycles (e.g. America/New_York)."},
       {"detect.zone_dimension", "string", "",
-       "A dimension (e.g. locale) whose value picks the zone of a slice that fixes it."},
+       "A dimension (e.g. locale) whose value picks the zone of a slice that fixes it; a slice "
+       "that does not (all traffic, a platform) follows the zones its traffic lives in."},
       {"detect.timezones", "map", "",
-       "`value: zone` for zone_dimension (e.g. `de-DE: Europe/Berlin`)."},
+       "`value: zone` for zone_dimension (e.g. `de-DE: Europe/Berlin`). A locale not listed "
+       "takes its country's zone from tzdata (th-TH: Asia/Bangkok), else `detect.timezone`."},
       {"detect.timezones.<name>", "string", "", "The IANA zone of one value."},
       {"detect.calendar", "list", "",
        "Periods baselines skip: holidays, planned events. Each: name, start, end, slice."},

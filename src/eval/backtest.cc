@@ -208,12 +208,25 @@ void ScoreIncidents(const std::vector<Incident>& incidents, const Truth& truth, 
     }
   }
   r->incident_truth.clear();
+  r->scored_incidents.clear();
   for (const Incident& inc : incidents) {
     bool matched = false, collateral = false;
+    BacktestReport::ScoredIncident scored{
+        inc.id, inc.primary.metric, inc.primary.slice, inc.start, inc.end, "", "", {}};
+    if (!inc.evidence.root_causes.empty()) {
+      scored.root_cause =
+          Slice(inc.evidence.root_causes[0].slice.begin(), inc.evidence.root_causes[0].slice.end());
+    }
     for (const Anomaly* a : inc.members()) {
-      for (const TruthIncident& t : truth.incidents) matched = matched || Matches(*a, t);
+      for (const TruthIncident& t : truth.incidents) {
+        if (!Matches(*a, t)) continue;
+        if (!matched) scored.truth_id = t.id;
+        matched = true;
+      }
       collateral = collateral || Collateral(*a, truth);
     }
+    scored.verdict = matched ? "true" : collateral ? "collateral" : inc.paging ? "false" : "quiet";
+    r->scored_incidents.push_back(scored);
     BacktestReport::MonitorScore& score = r->by_monitor[inc.primary.metric];
     ++score.incidents;
     if (matched || collateral) {

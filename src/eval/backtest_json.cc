@@ -59,6 +59,18 @@ std::string BacktestReportToJson(const BacktestReport& r) {
          {"relative_change", inc.primary.relative_change},
          {"decoy", decoy}});
   }
+  j["incident_list"] = nlohmann::json::array();
+  for (const BacktestReport::ScoredIncident& inc : r.scored_incidents) {
+    j["incident_list"].push_back(
+        {{"id", inc.id},
+         {"metric", inc.metric},
+         {"slice", FormatSlice(inc.slice)},
+         {"start", FormatTimestamp(inc.start)},
+         {"end", inc.end ? nlohmann::json(FormatTimestamp(inc.end)) : nlohmann::json()},
+         {"verdict", inc.verdict},
+         {"truth", inc.truth_id},
+         {"root_cause", FormatSlice(inc.root_cause)}});
+  }
   for (const auto& [d, a] : r.decoy_hits) {
     j["decoy_hits"].push_back({{"kind", d.kind}, {"incident", IncidentToJson(a)}});
   }

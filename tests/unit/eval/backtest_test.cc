@@ -113,6 +113,16 @@ TEST(BacktestTest, PrecisionPerMonitorTakesPeoplesFeedbackOverTheTruth) {
   ASSERT_EQ(r.by_monitor.size(), 2u);
   EXPECT_DOUBLE_EQ(r.by_monitor["asr_final_p95"].precision(), 0.5);
   EXPECT_DOUBLE_EQ(r.by_monitor["volume"].precision(), 0.0);
+  // Each incident with its verdict and the regression it holds, in the JSON too.
+  ASSERT_EQ(r.scored_incidents.size(), 4u);
+  for (const auto& scored : r.scored_incidents) {
+    bool watch = scored.slice == Slice{{"platform", "watchOS"}, {"asr_model", "asr-42"}};
+    EXPECT_EQ(scored.verdict, watch ? "true" : "false") << FormatSlice(scored.slice);
+    EXPECT_EQ(scored.truth_id, watch ? "t1" : "");
+  }
+  std::string json = BacktestReportToJson(r);
+  EXPECT_NE(json.find("\"verdict\": \"true\""), std::string::npos) << json;
+  EXPECT_NE(json.find("\"false_incident_list\""), std::string::npos);
   std::map<std::string, Verdict> verdicts;
   for (const Incident& inc : incidents) {
     if (inc.primary.slice == Slice{{"platform", "iOS"}})
