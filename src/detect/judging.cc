@@ -96,6 +96,9 @@ Result<std::vector<Assessment>> ReplaySeries(const Config& c, const MonitorSpec&
   opt.direction = m.direction;
   opt.warmup_ms = c.detect.warmup_ms;
   opt.members = c.detect.detectors;
+  int index = c.FindMetric(m.metric);
+  MetricType type = index >= 0 ? c.metrics[index].type : MetricType::kCount;
+  bool countable = type == MetricType::kCount || type == MetricType::kDistinct;
   VIGIL_RETURN_IF_ERROR(SetClock(c, series.slice, mix, zones, &opt));
   VIGIL_ASSIGN_OR_RETURN(auto detector, Detector::Create("ensemble", opt));
   const size_t n = series.points.size();
@@ -104,9 +107,6 @@ Result<std::vector<Assessment>> ReplaySeries(const Config& c, const MonitorSpec&
   // A rate or quantile from too small a sample is noise: it neither feeds the baseline nor is
   // judged (a new build's first five turns must not set its failure-rate baseline to 0 %).
   // Counts are data at any size: an outage is a count near zero.
-  int index = c.FindMetric(m.metric);
-  MetricType type = index >= 0 ? c.metrics[index].type : MetricType::kCount;
-  bool countable = type == MetricType::kCount || type == MetricType::kDistinct;
   for (size_t i = 0; i < n; ++i) {
     const SeriesPoint& pt = series.points[i];
     bool enough = index >= 0 && EnoughSample(c.metrics[index], m, pt);
