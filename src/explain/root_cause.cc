@@ -19,6 +19,8 @@ constexpr double kMinSigma = 1e-6;
 constexpr double kUnshifted = 2.0;
 // ... or whose mean shift is below this share of the shifted children's.
 constexpr double kSmallShift = 0.2;
+// Children without a shift must hold at least this share of a slice's expected traffic to split it.
+constexpr double kRealPart = 0.1;
 // Side noise scales within this ratio are taken as one symmetric noise.
 constexpr double kSidesAgree = 1.3;
 // Beyond this many dimensions a search over every depth costs 2^dims per cell; cap the depth.
@@ -317,18 +319,22 @@ std::vector<Element> Search::Refine(Element e) {
   if (size_t(q.depth) >= max_depth_) return {e};
   std::vector<std::vector<int32_t>> n(dims_);
   std::vector<std::vector<double>> sum(dims_);
+  std::vector<std::vector<double>> volume(dims_);  // expected traffic of each child
   for (size_t d = 0; d < dims_; ++d) {
     if (q.mask >> d & 1) continue;
     n[d].assign(t_.values[d].size(), 0);
     sum[d].assign(t_.values[d].size(), 0);
+    volume[d].assign(t_.values[d].size(), 0);
   }
   for (size_t i = 0; i < t_.size(); ++i) {
     if (!live_[i] || !Contains(e, i)) continue;
     const uint32_t* codes = &t_.codes[i * dims_];
+    double expected = std::abs(o_.ratio ? t_.expected_den[i] : t_.expected[i]);
     for (size_t d = 0; d < dims_; ++d) {
       if (q.mask >> d & 1) continue;
       n[d][codes[d]] += 1;
       sum[d][codes[d]] += x_[i];
+      volume[d][codes[d]] += expected;
     }
   }
   const double t_parent = threshold_[q.depth], t_child = threshold_[q.depth + 1];
@@ -336,11 +342,12 @@ std::vector<Element> Search::Refine(Element e) {
   int best_dim = -1;
   for (size_t d = 0; d < dims_; ++d) {
     if (q.mask >> d & 1) continue;
-    double gain = 0, rest_sum = 0, shifted_sum = 0;
+    double gain = 0, rest_sum = 0, shifted_sum = 0, rest_volume = 0, all_volume = 0;
     int32_t rest_n = 0, shifted_n = 0;
     for (size_t v = 0; v < n[d].size(); ++v) {
       if (n[d][v] == 0) continue;
       double z = Z(n[d][v], sum[d][v]);
+      all_volume += volume[d][v];
       if (z > t_child) {
         gain += z * z - t_child * t_child;
         shifted_n += n[d][v];
@@ -348,10 +355,14 @@ std::vector<Element> Search::Refine(Element e) {
       } else {
         rest_n += n[d][v];
         rest_sum += sum[d][v];
+        rest_volume += volume[d][v];
       }
     }
-    // The rest must look unshifted: not significant, or small beside the shifted children.
+    // The rest must look unshifted: not significant, or small beside the shifted children. And
+    // it must be a real part of the slice's traffic: a few small leaves that a forecast happened
+    // to match (one leaf of 1 turn in a slice of 740) do not make one cause several.
     if (rest_n == 0 || shifted_n == 0) continue;
+    if (rest_volume < kRealPart * all_volume) continue;
     if (Z(rest_n, rest_sum) > kUnshifted &&
         rest_sum / rest_n > kSmallShift * shifted_sum / shifted_n)
       continue;

@@ -160,6 +160,40 @@ TEST(RootCause, RegressionConfinedToOneLeafIsThatLeaf) {
   }
 }
 
+// As in the Squeeze benchmark: a forecast with its own error on every leaf, leaves of every size
+// (many tiny, some empty), and a cause that combines dimensions. A tiny leaf that the injection
+// leaves as it was (1 turn forecast, 1 seen) must not split the cause into its children.
+TEST(RootCause, MultiDimensionalCausesWithTinyUnshiftedLeavesStayWhole) {
+  for (const char* cause : {"a=a2&c=c3", "a=a5&b=b4&d=d2", "b=b7&c=c1;a=a3&d=d4"}) {
+    for (uint64_t seed = 1; seed <= 3; ++seed) {
+      std::vector<RootCauseCell> cells = Grid({6, 8, 5, 4}, 0.03, seed);
+      std::mt19937_64 rng(seed);
+      std::uniform_real_distribution<double> u(0, 1);
+      for (RootCauseCell& c : cells) {
+        double size = u(rng);
+        if (size < 0.15)
+          c.actual = c.expected = 0;  // an empty leaf
+        else if (size < 0.3)
+          c.actual = c.expected = 1;  // a tiny one, forecast exactly
+      }
+      std::string set = cause;
+      size_t start = 0;
+      while (start < set.size()) {
+        size_t semi = set.find(';', start);
+        std::string element =
+            set.substr(start, semi == std::string::npos ? std::string::npos : semi - start);
+        // The injection scales the leaves; a leaf of 1 stays 1 after rounding.
+        std::vector<RootCauseCell> before = cells;
+        Scale(&cells, element, 0.4);
+        for (size_t i = 0; i < cells.size(); ++i)
+          if (before[i].actual == 1) cells[i].actual = 1;
+        start = semi == std::string::npos ? set.size() : semi + 1;
+      }
+      EXPECT_EQ(Sorted(Localize(cells, 4)), Sorted(cause)) << "seed " << seed;
+    }
+  }
+}
+
 TEST(RootCause, NoiseAloneRarelyHasARootCause) {
   // Each depth's threshold sits above the largest score noise reaches there; on small tables
   // the estimate of the noise is rough, so a few percent of noise-only tables still get a slice.
