@@ -4,6 +4,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "vigil/cube.h"
@@ -169,5 +170,21 @@ Result<BacktestReport> RunBacktest(const Cube& cube, const Truth& truth,
 /// (`decoy_hits`, each with the anomaly as a DESIGN §5 incident). Two-space indented, no final
 /// newline.
 std::string BacktestReportToJson(const BacktestReport& report);
+
+/// Elements of a found root-cause set against the true one, counted as the published
+/// evaluations of Squeeze and RiskLoc count them: an element is one slice, equal when it fixes
+/// the same values whatever their order.
+struct RootCauseScore {
+  size_t cases = 0;
+  size_t true_positives = 0, false_positives = 0, false_negatives = 0;
+  double precision() const;
+  double recall() const;
+  /// 2TP / (2TP + FP + FN); 1 when there is nothing to find and nothing was found.
+  double f1() const;
+  void Add(const RootCauseScore& other);
+};
+
+/// Scores one case: both sets in the `a=a1&b=b2;c=c3` notation (FormatRootCauseSet's).
+RootCauseScore ScoreRootCauseSet(std::string_view found, std::string_view truth);
 
 }  // namespace vigil

@@ -68,6 +68,23 @@ check "rate set" last_line_is "$work/out" "b=b2"
 check "one denominator is usage" run 2 "$work/out" rca --cells "$work/rate.csv" --dims a,b --actual fail \
   --expected fail_exp --actual-den turns
 
+# Batch: a folder in the Squeeze benchmark's layout, two settings, scored per element.
+mkdir -p "$work/bench/s1" "$work/bench/s2"
+cp "$work/cells.csv" "$work/bench/s1/100.csv"
+cp "$work/cells.csv" "$work/bench/s2/200.csv"
+printf 'x,set,timestamp\r\n1,a=a2&b=b4;c=c3,100\r\n' >"$work/bench/s1/injection_info.csv"
+printf 'set,timestamp\nb=b4&a=a2;c=c3;d=d1,200\n' >"$work/bench/s2/injection_info.csv"
+check "batch ok" run 0 "$work/out" rca --batch "$work/bench" --dims a,b,c,d
+check "batch: a setting found exactly" grep -Eq '^s1 +1 +2 +0 +0 +1.000 +1.000 +1.000' "$work/out"
+check "batch: a missed element counts" grep -Eq '^s2 +1 +2 +0 +1 +1.000 +0.667 +0.800' "$work/out"
+check "batch: overall" grep -Eq '^all +2 +4 +0 +1 ' "$work/out"
+check "one setting folder" run 0 "$work/out" rca --batch "$work/bench/s1" --dims a,b,c,d
+check "one setting scored" grep -Eq '^s1 +1 +2 +0 +0' "$work/out"
+printf 'set,time\n' >"$work/bench/s2/injection_info.csv"
+check "batch: bad case list exits 1" run 1 "$work/out" rca --batch "$work/bench" --dims a,b,c,d
+check "batch: bad case list named" contains "$work/out.err" "injection_info.csv:1: expected the columns 'set' and 'timestamp'"
+check "batch: nothing to score exits 2" run 2 "$work/out" rca --batch "$work/bench/s1/100.csv" --dims a
+
 # Errors.
 check "missing file exits 2" run 2 "$work/out" rca --cells "$work/nope.csv" --dims a,b
 check "missing file named" contains "$work/out.err" "nope.csv: cannot open"
