@@ -11,10 +11,13 @@
 // dataset (rca_dataset.h), runs the search on each and prints precision, recall and F1 per
 // dataset (add `--by_setting` for each broken down by anomaly depth and element count, and
 // `--significance=X` to override RootCauseOptions::significance).
+// `--b0=DIR` scores the Squeeze benchmark's layout (../shared/benchmarks/rca-b0-sample) per
+// setting, as the published evaluations count it.
 // `--methods=vigil,adtributor,hotspot,squeeze,riskloc` scores the published methods
 // (rca_baselines.h) on the same instances; `name:X` sets a method's threshold to X.
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -27,13 +30,14 @@
 
 #include "rca_baselines.h"
 #include "support/rca_dataset.h"
+#include "vigil/eval.h"
 #include "vigil/explain.h"
 
 namespace {
 
+using vigil::RootCauseScore;
 using vigil::testing::RcaDatasetSpec;
 using vigil::testing::RcaInstance;
-using vigil::testing::RcaScore;
 
 RcaDatasetSpec BigSpec() {
   RcaDatasetSpec s = vigil::testing::RcaDatasetS();
@@ -139,12 +143,11 @@ struct Method {
 };
 
 // The method's answer in benchmark notation, or false with a message.
-bool RunMethod(const Method& m, const RcaInstance& inst, const RcaDatasetSpec& spec,
-               double significance, std::string* answer) {
-  const auto& t = inst.table;
+bool RunMethod(const Method& m, const vigil::RootCauseTable& t, bool ratio, double significance,
+               std::string* answer) {
   if (m.name == "vigil") {
     vigil::RootCauseOptions options;
-    options.ratio = spec.ratio;
+    options.ratio = ratio;
     if (significance > 0) options.significance = significance;
     auto r = vigil::LocalizeRootCauses(t, options);
     if (!r.ok()) {
@@ -209,7 +212,7 @@ int Evaluate(const std::string& list, const std::string& method_list, bool by_se
         }
     }
     for (const auto& [label, spec] : runs) {
-      std::vector<RcaScore> scores(methods.size());
+      std::vector<RootCauseScore> scores(methods.size());
       std::vector<double> ms(methods.size(), 0.0);
       for (int i = 0; i < count; ++i) {
         // Every method sees the same instance.
@@ -220,26 +223,22 @@ int Evaluate(const std::string& list, const std::string& method_list, bool by_se
             continue;  // the baselines take additive measures
           std::string got;
           auto t0 = std::chrono::steady_clock::now();
-          if (!RunMethod(methods[m], inst, spec, significance, &got)) return 1;
+          if (!RunMethod(methods[m], inst.table, spec.ratio, significance, &got)) return 1;
           ms[m] += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
                        .count();
-          RcaScore one;
-          vigil::testing::ScoreRootCauseSet(got, inst.truth, &one);
-          scores[m].tp += one.tp;
-          scores[m].fp += one.fp;
-          scores[m].fn += one.fn;
-          if (std::getenv("VIGIL_RCA_VERBOSE") && (one.fp || one.fn))
+          RootCauseScore one = vigil::ScoreRootCauseSet(got, inst.truth);
+          scores[m].Add(one);
+          if (std::getenv("VIGIL_RCA_VERBOSE") && (one.false_positives || one.false_negatives))
             std::fprintf(stderr, "%s %s #%d truth=%s got=%s\n", label.c_str(),
                          methods[m].label.c_str(), i, inst.truth.c_str(), got.c_str());
         }
       }
       for (size_t m = 0; m < methods.size(); ++m) {
         if (spec.ratio && methods[m].name != "vigil") continue;
-        const RcaScore& score = scores[m];
-        double p = score.tp + score.fp ? double(score.tp) / double(score.tp + score.fp) : 0;
-        double r = score.tp + score.fn ? double(score.tp) / double(score.tp + score.fn) : 0;
+        const RootCauseScore& score = scores[m];
         std::printf("%-8s %-12s %9d %9.3f %9.3f %9.3f %12.1f\n", label.c_str(),
-                    methods[m].label.c_str(), count, p, r, score.F1(), ms[m] / count);
+                    methods[m].label.c_str(), count, score.precision(), score.recall(), score.f1(),
+                    ms[m] / count);
       }
       std::fflush(stdout);
     }
@@ -247,16 +246,85 @@ int Evaluate(const std::string& list, const std::string& method_list, bool by_se
   return 0;
 }
 
+// --b0=DIR: the Squeeze benchmark's layout (a folder per setting, injection_info.csv with the
+// true sets, <timestamp>.csv with real,predict,a,b,c,d per leaf): F1 and time per setting and
+// method, every method on the same cases.
+int EvaluateB0(const std::string& root, const std::string& method_list) {
+  namespace fs = std::filesystem;
+  std::vector<Method> methods;
+  for (const std::string& item : SplitList(method_list)) {
+    size_t colon = item.find(':');
+    methods.push_back({item, item.substr(0, colon),
+                       colon == std::string::npos ? 0 : std::atof(item.c_str() + colon + 1)});
+  }
+  std::vector<std::string> settings;
+  for (const auto& e : fs::directory_iterator(root))
+    if (fs::exists(e.path() / "injection_info.csv")) settings.push_back(e.path().string());
+  std::sort(settings.begin(), settings.end());
+  vigil::RootCauseCsvColumns cols;
+  cols.dimensions = {"a", "b", "c", "d"};
+  cols.actual = "real";
+  cols.expected = "predict";
+  std::printf("%-26s %-12s %6s %9s %9s %9s %9s\n", "setting", "method", "cases", "precision",
+              "recall", "F1", "ms/case");
+  std::vector<RootCauseScore> all(methods.size());
+  std::vector<double> all_ms(methods.size(), 0.0);
+  for (const std::string& dir : settings) {
+    std::ifstream in(dir + "/injection_info.csv");
+    std::string line;
+    std::getline(in, line);  // header: ...,set,...,timestamp
+    std::vector<std::pair<std::string, std::string>> cases;
+    while (std::getline(in, line)) {
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      std::vector<std::string> f = SplitList(line);
+      if (f.size() >= 5) cases.emplace_back(dir + "/" + f[4] + ".csv", f[2]);
+    }
+    std::vector<RootCauseScore> scores(methods.size());
+    std::vector<double> ms(methods.size(), 0.0);
+    for (const auto& [file, truth] : cases) {
+      auto table = vigil::ReadRootCauseCsv(file, cols);
+      if (!table.ok()) {
+        std::fprintf(stderr, "%s\n", table.status().message().c_str());
+        return 1;
+      }
+      for (size_t m = 0; m < methods.size(); ++m) {
+        std::string got;
+        auto t0 = std::chrono::steady_clock::now();
+        if (!RunMethod(methods[m], *table, false, 0, &got)) return 1;
+        ms[m] += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
+                     .count();
+        scores[m].Add(vigil::ScoreRootCauseSet(got, truth));
+      }
+    }
+    for (size_t m = 0; m < methods.size(); ++m) {
+      all[m].Add(scores[m]);
+      all_ms[m] += ms[m];
+      std::printf("%-26s %-12s %6zu %9.3f %9.3f %9.3f %9.1f\n",
+                  fs::path(dir).filename().string().c_str(), methods[m].label.c_str(),
+                  scores[m].cases, scores[m].precision(), scores[m].recall(), scores[m].f1(),
+                  scores[m].cases ? ms[m] / double(scores[m].cases) : 0.0);
+    }
+    std::fflush(stdout);
+  }
+  for (size_t m = 0; m < methods.size(); ++m)
+    std::printf("%-26s %-12s %6zu %9.3f %9.3f %9.3f %9.1f\n", "all", methods[m].label.c_str(),
+                all[m].cases, all[m].precision(), all[m].recall(), all[m].f1(),
+                all[m].cases ? all_ms[m] / double(all[m].cases) : 0.0);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string eval, methods = "vigil";
+  std::string eval, b0, methods = "vigil";
   bool by_setting = false;
   double significance = 0;
   std::vector<char*> rest;
   for (int i = 0; i < argc; ++i) {
     if (std::strncmp(argv[i], "--eval=", 7) == 0) {
       eval = argv[i] + 7;
+    } else if (std::strncmp(argv[i], "--b0=", 5) == 0) {
+      b0 = argv[i] + 5;
     } else if (std::strncmp(argv[i], "--methods=", 10) == 0) {
       methods = argv[i] + 10;
     } else if (std::strncmp(argv[i], "--significance=", 15) == 0) {
@@ -268,6 +336,7 @@ int main(int argc, char** argv) {
     }
   }
   if (!eval.empty()) return Evaluate(eval, methods, by_setting, significance);
+  if (!b0.empty()) return EvaluateB0(b0, methods);
   int n = int(rest.size());
   benchmark::Initialize(&n, rest.data());
   if (benchmark::ReportUnrecognizedArguments(n, rest.data())) return 1;

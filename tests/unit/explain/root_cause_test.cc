@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "support/rca_dataset.h"
+#include "vigil/eval.h"
 #include "vigil/explain.h"
 
 namespace vigil {
@@ -336,14 +337,15 @@ TEST(RootCauseAccuracy, GeneratedInstancesScoreWell) {
   // A floor, not the evaluation (bench/rca_bench.cc --eval): small S-style instances.
   testing::RcaDatasetSpec spec = testing::RcaDatasetS();
   spec.dims = {8, 6, 6, 5};
-  testing::RcaScore score;
+  RootCauseScore score;
   for (uint64_t seed = 1; seed <= 60; ++seed) {
     testing::RcaInstance inst = testing::GenerateRcaInstance(spec, seed);
     auto r = LocalizeRootCauses(inst.table);
     ASSERT_TRUE(r.ok());
-    testing::ScoreRootCauseSet(FormatRootCauseSet(*r), inst.truth, &score);
+    score.Add(ScoreRootCauseSet(FormatRootCauseSet(*r), inst.truth));
   }
-  EXPECT_GT(score.F1(), 0.8) << "tp " << score.tp << " fp " << score.fp << " fn " << score.fn;
+  EXPECT_GT(score.f1(), 0.8) << "tp " << score.true_positives << " fp " << score.false_positives
+                             << " fn " << score.false_negatives;
 }
 
 TEST(RootCauseDataset, SameSeedSameInstance) {
@@ -353,11 +355,10 @@ TEST(RootCauseDataset, SameSeedSameInstance) {
   EXPECT_EQ(x.truth, y.truth);
   EXPECT_EQ(x.table.actual, y.table.actual);
   EXPECT_FALSE(x.truth.empty());
-  testing::RcaScore s;
-  testing::ScoreRootCauseSet("b=b1&a=a2;c=c1", "a=a2&b=b1;c=c2", &s);
-  EXPECT_EQ(s.tp, 1);
-  EXPECT_EQ(s.fp, 1);
-  EXPECT_EQ(s.fn, 1);
+  RootCauseScore s = ScoreRootCauseSet("b=b1&a=a2;c=c1", "a=a2&b=b1;c=c2");
+  EXPECT_EQ(s.true_positives, 1u);
+  EXPECT_EQ(s.false_positives, 1u);
+  EXPECT_EQ(s.false_negatives, 1u);
 }
 
 }  // namespace

@@ -256,15 +256,4 @@ RcaDatasetSpec RcaDatasetR() {
   return s;
 }
 
-void ScoreRootCauseSet(const std::string& predicted, const std::string& truth, RcaScore* score) {
-  std::set<std::string> want, got;
-  for (const std::string& e : Split(truth, ';')) want.insert(Normalize(e));
-  for (const std::string& e : Split(predicted, ';')) got.insert(Normalize(e));
-  int64_t tp = 0;
-  for (const std::string& e : want) tp += got.count(e);
-  score->tp += tp;
-  score->fp += int64_t(got.size()) - tp;
-  score->fn += int64_t(want.size()) - tp;
-}
-
 }  // namespace vigil::testing

@@ -45,14 +45,4 @@ RcaDatasetSpec RcaDatasetL();
 RcaDatasetSpec RcaDatasetH();
 RcaDatasetSpec RcaDatasetR();
 
-/// Counts of an evaluation, summed over instances.
-struct RcaScore {
-  int64_t tp = 0, fp = 0, fn = 0;
-  double F1() const { return tp ? 2.0 * tp / (2.0 * tp + fp + fn) : 0.0; }
-};
-
-/// Adds the comparison of a predicted set with the true set (both in benchmark notation; the
-/// order of elements and of attributes does not matter) to `score`.
-void ScoreRootCauseSet(const std::string& predicted, const std::string& truth, RcaScore* score);
-
 }  // namespace vigil::testing
