@@ -195,6 +195,35 @@ TEST(RootCause, MultiDimensionalCausesWithTinyUnshiftedLeavesStayWhole) {
   }
 }
 
+// Many leaves hold nothing (real and forecast both 0): they are no evidence either way, and a
+// two-element cause spanning them is found exactly.
+TEST(RootCause, EmptyLeavesAreNoEvidence) {
+  for (uint64_t seed = 1; seed <= 3; ++seed) {
+    std::vector<RootCauseCell> cells = Grid({6, 10, 8, 4}, 0.03, seed);
+    std::mt19937_64 rng(seed + 100);
+    std::uniform_real_distribution<double> u(0, 1);
+    for (RootCauseCell& c : cells)
+      if (u(rng) < 0.4) c.actual = c.expected = 0;
+    Scale(&cells, "b=b3&c=c2", 0.3);
+    Scale(&cells, "d=d4", 0.5);
+    EXPECT_EQ(Sorted(Localize(cells, 4)), Sorted("b=b3&c=c2;d=d4")) << "seed " << seed;
+  }
+}
+
+// When one value of a implies one value of b and of d (a platform's only OS version and model),
+// a=a1 and a=a1&b=b1&d=d2 hold the same cells: the most succinct is the answer.
+TEST(RootCause, CorrelatedDimensionsGiveTheMostSuccinctSlice) {
+  for (uint64_t seed = 1; seed <= 5; ++seed) {
+    std::vector<RootCauseCell> cells;
+    for (RootCauseCell& c : Grid({6, 5, 4, 3}, 0.05, seed)) {
+      if (c.values[0] == "a1" && (c.values[1] != "b1" || c.values[3] != "d2")) continue;
+      cells.push_back(c);
+    }
+    Scale(&cells, "a=a1", 0.4);
+    EXPECT_EQ(Localize(cells, 4), "a=a1") << "seed " << seed;
+  }
+}
+
 TEST(RootCause, NoiseAloneRarelyHasARootCause) {
   // Each depth's threshold sits above the largest score noise reaches there; on small tables
   // the estimate of the noise is rough, so a few percent of noise-only tables still get a slice.
