@@ -1,34 +1,39 @@
 // Root-cause sets scored per element, the way the Squeeze and RiskLoc evaluations count them.
 #include <algorithm>
 #include <set>
+#include <string_view>
+#include <vector>
 
 #include "vigil/eval.h"
 
 namespace vigil {
 namespace {
 
+// The non-empty parts of `text` between `separator`s.
+std::vector<std::string_view> Parts(std::string_view text, char separator) {
+  std::vector<std::string_view> out;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t cut = text.find(separator, start);
+    if (cut == std::string_view::npos) cut = text.size();
+    if (cut > start) out.push_back(text.substr(start, cut - start));
+    start = cut + 1;
+  }
+  return out;
+}
+
 // `a=a1&b=b2;c=c3` as a set of elements, each with its attribute values in a canonical order.
 std::set<std::string> Elements(std::string_view set) {
   std::set<std::string> out;
-  size_t start = 0;
-  while (start < set.size()) {
-    size_t semi = set.find(';', start);
-    std::string_view element =
-        set.substr(start, semi == std::string_view::npos ? std::string_view::npos : semi - start);
-    std::vector<std::string> parts;
-    size_t from = 0;
-    while (from < element.size()) {
-      size_t amp = element.find('&', from);
-      std::string_view part =
-          element.substr(from, amp == std::string_view::npos ? std::string_view::npos : amp - from);
-      if (!part.empty()) parts.emplace_back(part);
-      from = amp == std::string_view::npos ? element.size() : amp + 1;
-    }
-    std::sort(parts.begin(), parts.end());
+  for (std::string_view element : Parts(set, ';')) {
+    std::vector<std::string_view> attributes = Parts(element, '&');
+    std::sort(attributes.begin(), attributes.end());
     std::string canonical;
-    for (const std::string& p : parts) canonical += (canonical.empty() ? "" : "&") + p;
+    for (std::string_view a : attributes) {
+      if (!canonical.empty()) canonical += '&';
+      canonical += a;
+    }
     if (!canonical.empty()) out.insert(canonical);
-    start = semi == std::string_view::npos ? set.size() : semi + 1;
   }
   return out;
 }
