@@ -251,7 +251,11 @@ Result<bool> DetectFormat(const std::string& origin, const char* data, size_t si
       return true;
     }
   }
-  if (json_votes > 0 || !LooksLikeText(lines[0].text, lines[0].length)) {
+  size_t binary_lines = 0;
+  for (const Sampled& l : lines) binary_lines += !LooksLikeText(l.text, l.length);
+  // Binary data is judged by most sampled lines, not the first: a short random line can be
+  // printable by chance, and a text file with one damaged line is still text.
+  if (json_votes > 0 || 2 * binary_lines > lines.size()) {
     // JSON Lines; binary data that is neither is read so, and its lines are counted as bad.
     out->json = true;
     out->body = 0;

@@ -407,6 +407,20 @@ TEST(IngestRobustnessTest, AnEndlessDeviceEndsWithAWarningNamingIt) {
   EXPECT_EQ(cube.event_count(), 0u);
 }
 
+TEST(IngestRobustnessTest, BinaryDataWhoseFirstLineIsPrintableByChanceIsStillBinary) {
+  TempDir dir;
+  std::string text = "x7\n";  // a short run of random bytes can be printable
+  for (int i = 0; i < 20; ++i) text += std::string("\x01\xff\xfe\x00\x9c\x02", 6) + "\n";
+  Cube cube(testing::SmallConfig());
+  auto s = IngestFiles({dir.Write("noise.bin", text)}, &cube);
+  std::string said = s.ok() ? Joined(s->warnings) : s.status().message();
+  EXPECT_FALSE(Contains(said, "neither CSV nor JSON Lines")) << said;
+  if (s.ok()) {
+    EXPECT_EQ(s->bad_lines, 21u);
+  }
+  EXPECT_EQ(cube.event_count(), 0u);
+}
+
 TEST(IngestRobustnessTest, ADecompressionBombIsReadNoFurtherThanItsGoodEvents) {
   TempDir dir;
   auto config = testing::SmallConfig();
