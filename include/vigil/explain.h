@@ -34,8 +34,10 @@ struct RootCauseCell {
   std::vector<std::string> values;
   double actual = 0;
   double expected = 0;
-  double actual_den = 0;    ///< used when RootCauseOptions::ratio
-  double expected_den = 0;  ///< used when RootCauseOptions::ratio
+  double actual_den = 0;     ///< used when RootCauseOptions::ratio
+  double expected_den = 0;   ///< used when RootCauseOptions::ratio
+  double reference = 0;      ///< used when RootCauseOptions::against_reference
+  double reference_den = 0;  ///< used when both against_reference and ratio
 };
 
 /// The same cells, dictionary-encoded and columnar (what the cube holds): cell i has value
@@ -46,6 +48,7 @@ struct RootCauseTable {
   std::vector<std::vector<std::string>> values;
   std::vector<uint32_t> codes;
   std::vector<double> actual, expected, actual_den, expected_den;
+  std::vector<double> reference, reference_den;  ///< empty unless against_reference
 
   size_t size() const { return actual.size(); }
 };
@@ -68,6 +71,12 @@ struct RootCauseOptions {
   /// Significance: an element must beat the largest score that noise reaches at its depth by
   /// this factor (1 = the expected maximum of the noise).
   double significance = 1.3;
+  /// Each slice is compared with itself in a reference window (`reference`, and for a ratio
+  /// `reference_den`, per cell): a test of the slice's sums, counts as Poisson and ratios as
+  /// proportions, instead of cell-by-cell deviations from `expected`. For cells that hold a
+  /// handful of events each (telemetry leaves), where a cell's own deviation is mostly noise and a
+  /// cell's own past says little. `expected` still measures the explained share.
+  bool against_reference = false;
 };
 
 /// One element of the root-cause set: a slice and what it carries.

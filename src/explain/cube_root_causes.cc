@@ -38,48 +38,65 @@ std::vector<RootCause> LeafRootCauses(const Cube& cube, const Anomaly& a, int me
     for (int d : free_dims) k += cell.values[d] + '\x1f';
     return k;
   };
-  std::map<std::string, const Aggregate*> before;
-  for (const LeafCell& cell : before_cells) before[key_of(cell)] = &cell.aggregate;
+  // Every leaf of either window: a leaf that fell silent is evidence too.
+  std::map<std::string, std::pair<const LeafCell*, const LeafCell*>> leaves;
   double now_total = 0, before_total = 0;
-  for (const LeafCell& cell : now_cells) now_total += cell.aggregate.count;
-  for (const LeafCell& cell : before_cells) before_total += cell.aggregate.count;
+  for (const LeafCell& cell : now_cells) {
+    leaves[key_of(cell)].first = &cell;
+    now_total += cell.aggregate.count;
+  }
+  for (const LeafCell& cell : before_cells) {
+    leaves[key_of(cell)].second = &cell;
+    before_total += cell.aggregate.count;
+  }
   double level = before_total > 0 ? now_total / before_total : 1;
   std::vector<RootCauseCell> cells;
-  for (const LeafCell& cell : now_cells) {
+  for (const auto& [key, pair] : leaves) {
     RootCauseCell rc;
-    for (int d : free_dims) rc.values.push_back(cell.values[d]);
-    auto it = before.find(key_of(cell));
-    const Aggregate* ref = it == before.end() ? nullptr : it->second;
-    const Aggregate& now = cell.aggregate;
+    const LeafCell& any = pair.first ? *pair.first : *pair.second;
+    for (int d : free_dims) rc.values.push_back(any.values[d]);
+    const Aggregate* now = pair.first ? &pair.first->aggregate : nullptr;
+    const Aggregate* ref = pair.second ? &pair.second->aggregate : nullptr;
     switch (m.type) {
       case MetricType::kCount:
-        rc.actual = static_cast<double>(now.count);
+        rc.actual = now ? static_cast<double>(now->count) : 0;
         rc.expected = ref ? level * static_cast<double>(ref->count) : 0;
+        rc.reference = ref ? static_cast<double>(ref->count) : 0;
         break;
       case MetricType::kRate: {
         // Numerator and denominator as derived measures; the cell's own past rate, or the
         // anomaly's baseline rate for a cell that had no traffic then.
-        double den = static_cast<double>(cube.MetricSupport(metric, now));
-        double rate = cube.MetricValue(metric, now);
-        double past = ref && cube.MetricSupport(metric, *ref) > 0 ? cube.MetricValue(metric, *ref)
-                                                                  : a.baseline;
+        double den = now ? static_cast<double>(cube.MetricSupport(metric, *now)) : 0;
+        double rate = den > 0 ? cube.MetricValue(metric, *now) : 0;
+        double ref_den = ref ? static_cast<double>(cube.MetricSupport(metric, *ref)) : 0;
+        double past = ref_den > 0 ? cube.MetricValue(metric, *ref) : a.baseline;
         rc.actual = std::isnan(rate) ? 0 : rate * den;
         rc.actual_den = den;
         rc.expected = (std::isnan(past) ? a.baseline : past) * den;
         rc.expected_den = den;
+        rc.reference = ref_den > 0 && !std::isnan(past) ? past * ref_den : 0;
+        rc.reference_den = ref_den;
         break;
       }
       case MetricType::kQuantile: {
-        const QuantileSketch& s = now.measures[m.measure];
-        double n = static_cast<double>(s.count());
-        rc.actual = n - s.CountAtOrBelow(a.baseline);
-        rc.actual_den = n;
-        rc.expected = (1 - m.q) * n;
-        rc.expected_den = n;
+        if (now) {
+          const QuantileSketch& s = now->measures[m.measure];
+          double n = static_cast<double>(s.count());
+          rc.actual = n - s.CountAtOrBelow(a.baseline);
+          rc.actual_den = n;
+          rc.expected = (1 - m.q) * n;
+          rc.expected_den = n;
+        }
+        if (ref) {
+          const QuantileSketch& r = ref->measures[m.measure];
+          rc.reference_den = static_cast<double>(r.count());
+          rc.reference = rc.reference_den - r.CountAtOrBelow(a.baseline);
+        }
         break;
       }
       case MetricType::kMean: {
-        const QuantileSketch& s = now.measures[m.measure];
+        if (!now) continue;
+        const QuantileSketch& s = now->measures[m.measure];
         double n = static_cast<double>(s.count());
         double past = ref && ref->measures[m.measure].count() > 0 ? ref->measures[m.measure].mean()
                                                                   : a.baseline;
@@ -92,11 +109,16 @@ std::vector<RootCause> LeafRootCauses(const Cube& cube, const Anomaly& a, int me
       default:
         break;
     }
-    if (rc.actual_den == 0 && m.type != MetricType::kCount) continue;
+    if (m.type == MetricType::kCount ? rc.actual == 0 && rc.reference == 0
+                                     : rc.actual_den == 0 && rc.reference_den == 0)
+      continue;
     cells.push_back(std::move(rc));
   }
   RootCauseOptions options;
   options.ratio = m.type != MetricType::kCount;
+  // A leaf holds a handful of turns: each slice is judged on its own sums against the reference
+  // window, not leaf by leaf (docs/root_cause.md). A mean has no proportion to test.
+  options.against_reference = m.type != MetricType::kMean;
   options.direction = a.observed >= a.baseline ? 1 : -1;
   options.max_elements = 5;
   auto found = LocalizeRootCauses(names, cells, options);

@@ -27,10 +27,30 @@ constexpr double kSidesAgree = 1.3;
 constexpr size_t kAllDepthsUpTo = 8;
 constexpr size_t kCappedDepth = 4;
 constexpr size_t kMaxDimensions = 24;
+// Against a reference: a slice's reference share counts as this many more events of the whole
+// table's share, so a slice with little or no past (a new build) is judged against the whole.
+constexpr double kPriorEvents = 50;
+
+// What a slice accumulates from its cells: their number and summed deviations (the cell-by-cell
+// test), and their totals now and in the reference window (the test against the reference).
+struct Sums {
+  int32_t n = 0;
+  double sum = 0;
+  double now = 0, now_den = 0, ref = 0, ref_den = 0;
+
+  void Add(const Sums& o, double sign = 1) {
+    n += static_cast<int32_t>(sign) * o.n;
+    sum += sign * o.sum;
+    now += sign * o.now;
+    now_den += sign * o.now_den;
+    ref += sign * o.ref;
+    ref_den += sign * o.ref_den;
+  }
+};
 
 // The slices that fix one subset of the dimensions. A slice is named by its mixed-radix key over
-// the cuboid's dimensions; its running count and sum of deviations live in `n`/`sum`, indexed
-// directly by key when the key space is small (dense) or through an open-addressing table.
+// the cuboid's dimensions; its running sums live in `sums`, indexed directly by key when the key
+// space is small (dense) or through an open-addressing table.
 struct Cuboid {
   uint32_t mask = 0;
   int depth = 0;
@@ -40,8 +60,7 @@ struct Cuboid {
   int top_dim = 0;        // the last of `dims`
   uint64_t stride = 1;    // size of the parent: the key weight of `top_dim`
   bool dense = false;
-  std::vector<int32_t> n;
-  std::vector<double> sum;
+  std::vector<Sums> sums;
   std::vector<uint64_t> keys;  // sparse: slot -> key
   std::vector<int32_t> table;  // sparse: hash -> slot, -1 when empty
   int shift = 64;
@@ -65,8 +84,7 @@ struct Cuboid {
       if (table[h] < 0) {
         table[h] = static_cast<int32_t>(keys.size());
         keys.push_back(key);
-        n.push_back(0);
-        sum.push_back(0);
+        sums.emplace_back();
         return table[h];
       }
       if (keys[table[h]] == key) return table[h];
@@ -91,13 +109,16 @@ class Search {
 
  private:
   void ComputeDeviations();
+  void ReferenceSums();
   void ChooseDirection();
   Status BuildCuboids();
   void Aggregate();
   void Thresholds();
   bool BestCandidate(Element* best);
   std::vector<Element> Refine(Element e);
-  void Remove(const Element& e, double* exclusive_dev);
+  Element Generalize(Element e) const;
+  int CuboidOf(uint32_t mask) const;
+  void Remove(const Element& e, double* exclusive_dev, Sums* claimed);
   bool Contains(const Element& e, size_t leaf) const {
     const uint32_t* c = &t_.codes[leaf * dims_];
     const Cuboid& q = cuboids_[e.cuboid];
@@ -114,8 +135,48 @@ class Search {
     }
     return e;
   }
-  double Z(int32_t n, double sum) const {
-    return n > 0 ? sum / (sigma_ * std::sqrt(double(n))) : 0;
+  // Evidence of a shift in the explained direction, in noise standard deviations.
+  double Z(const Sums& s) const {
+    if (s.n <= 0) return 0;
+    if (!o_.against_reference) return direction_ * s.sum / (sigma_ * std::sqrt(double(s.n)));
+    return direction_ * ReferenceZ(s);
+  }
+  double ReferenceZ(const Sums& s) const;
+  // Against a reference: evidence, in standard deviations, that `s` moved by less than `shift`
+  // (its relative change); negative when it did.
+  // The rest of a slice looks unshifted beside its shifted part: not significant, or small beside
+  // it. Against a reference a sparse rest is seldom significant either way, so it must also be
+  // shown to have moved less than the shifted part (succinct until the data say otherwise).
+  bool Unshifted(const Sums& rest, const Sums& shifted) const {
+    if (Z(rest) > kUnshifted && Shift(rest) > kSmallShift * Shift(shifted)) return false;
+    return !o_.against_reference || LessShifted(rest, Shift(shifted)) < -kUnshifted;
+  }
+  double LessShifted(const Sums& s, double shift) const {
+    double expected, variance;
+    Expectation(s, &expected, &variance);
+    double scaled = expected * (1 + direction_ * shift);
+    if (o_.ratio && s.now_den > 0) scaled = std::clamp(scaled, 0.0, s.now_den);
+    double sd =
+        std::sqrt(std::max(o_.ratio && s.now_den > 0 ? scaled * (1 - scaled / s.now_den) + variance
+                                                     : std::abs(scaled) + variance,
+                           kMinSigma));
+    return direction_ * (s.now - scaled) / sd;
+  }
+  // The mean shift of a slice's cells: their mean deviation, or the relative change of the
+  // slice's total against its reference.
+  double Shift(const Sums& s) const {
+    if (s.n <= 0) return 0;
+    if (!o_.against_reference) return direction_ * s.sum / s.n;
+    double expected, variance;
+    Expectation(s, &expected, &variance);
+    return direction_ * (s.now - expected) / std::max(std::abs(expected), kMinSigma);
+  }
+  void Expectation(const Sums& s, double* expected, double* variance) const;
+  // Against a reference: what the slice holds beyond its expectation, in the explained direction.
+  double Excess(const Sums& s) const {
+    double expected, variance;
+    Expectation(s, &expected, &variance);
+    return direction_ * (s.now - expected);
   }
 
   const RootCauseTable& t_;
@@ -125,12 +186,87 @@ class Search {
   double direction_ = 1;  // +1: explaining a rise, -1: a fall
   double sigma_ = kMinSigma;
   double total_dev_ = 0;
+  double reference_share_ = 0;  // against a reference: the whole table's ratio then
+  double level_ = 1;            // ... or its total now over then
+  std::vector<Sums> leaf_;      // each cell's own sums
   std::vector<double> x_;      // signed relative deviation per cell (positive: the aggregate's way)
   std::vector<double> dev_;    // contribution of each cell to the total deviation
   std::vector<uint8_t> live_;  // not yet explained and not a zero cell
   std::vector<Cuboid> cuboids_;
   std::vector<double> threshold_;  // per depth
 };
+
+// Against a reference every cell with traffic in either window is evidence (a cell that falls
+// to zero most of all), and the whole table's ratio or level is what a slice without a past of
+// its own is expected to follow.
+void Search::ReferenceSums() {
+  const size_t n = t_.size();
+  const bool ratio = o_.ratio;
+  double now = 0, ref = 0, ref_den = 0, expected = 0, expected_den = 0;
+  for (size_t i = 0; i < n; ++i) {
+    Sums c{1,
+           0,
+           t_.actual[i],
+           ratio ? t_.actual_den[i] : 0,
+           t_.reference[i],
+           ratio ? t_.reference_den[i] : 0};
+    bool finite = std::isfinite(c.now) && std::isfinite(c.now_den) && std::isfinite(c.ref) &&
+                  std::isfinite(c.ref_den);
+    bool traffic = ratio ? c.now_den > 0 || c.ref_den > 0 : c.now > 0 || c.ref > 0;
+    live_[i] = finite && traffic && c.now >= 0 && c.ref >= 0 && c.now_den >= 0 && c.ref_den >= 0;
+    if (!live_[i]) continue;
+    leaf_[i] = c;
+    now += c.now;
+    ref += c.ref;
+    ref_den += c.ref_den;
+    expected += t_.expected[i];
+    if (ratio) expected_den += t_.expected_den[i];
+  }
+  if (ratio) {
+    reference_share_ = ref_den > 0 ? ref / ref_den : expected_den > 0 ? expected / expected_den : 0;
+  } else {
+    level_ = ref > 0 ? now / ref : 1;
+  }
+  sigma_ = 1;
+}
+
+// A ratio is a proportion: the slice's share now against its reference share (shrunk towards the
+// whole table's by kPriorEvents), with the binomial variance of both windows. A count is Poisson
+// in both windows, the reference scaled by the table's level.
+void Search::Expectation(const Sums& s, double* expected, double* variance) const {
+  if (o_.ratio) {
+    double m = s.ref_den + kPriorEvents;
+    double p = std::clamp((s.ref + kPriorEvents * reference_share_) / m, 0.5 / m, 1 - 0.5 / m);
+    *expected = s.now_den * p;
+    *variance = std::max(s.now_den * p * (1 - p) * (1 + s.now_den / m), kMinSigma);
+  } else {
+    *expected = level_ * s.ref;
+    *variance = s.now + level_ * level_ * s.ref + level_;
+  }
+}
+
+// The signed root of the likelihood-ratio statistic of "now and the reference share one rate":
+// unlike (observed - expected) / sd, it stays calibrated for slices of a few events, where a
+// single event beyond the threshold would otherwise read as four standard deviations.
+double Search::ReferenceZ(const Sums& s) const {
+  auto xlogx = [](double o, double e) { return o > 0 && e > 0 ? o * std::log(o / e) : 0.0; };
+  double g2 = 0, sign = 0;
+  if (o_.ratio) {
+    double m = s.ref_den + kPriorEvents;
+    double r = s.ref + kPriorEvents * reference_share_;
+    double pooled = (s.now + r) / (s.now_den + m);
+    g2 =
+        2 * (xlogx(s.now, s.now_den * pooled) + xlogx(s.now_den - s.now, s.now_den * (1 - pooled)) +
+             xlogx(r, m * pooled) + xlogx(m - r, m * (1 - pooled)));
+    sign = s.now_den > 0 ? s.now / s.now_den - r / m : 0;
+  } else {
+    double both = s.now + s.ref, share_now = level_ / (1 + level_);
+    g2 = 2 * (xlogx(s.now, both * share_now) + xlogx(s.ref, both * (1 - share_now)));
+    sign = s.now - level_ * s.ref;
+  }
+  double z = std::sqrt(std::max(g2, 0.0));
+  return sign > 0 ? z : sign < 0 ? -z : 0;
+}
 
 void Search::ComputeDeviations() {
   const size_t n = t_.size();
@@ -157,6 +293,14 @@ void Search::ComputeDeviations() {
     live_[i] = 1;
   }
   for (double d : dev_) total_dev_ += d;
+  leaf_.assign(n, Sums{});
+  if (o_.against_reference) {
+    ReferenceSums();
+    return;
+  }
+  for (size_t i = 0; i < n; ++i) {
+    if (live_[i]) leaf_[i] = Sums{1, x_[i], 0, 0, 0, 0};
+  }
 
   // Noise scale from the half-normal median of |x|. Anomalies push one side only: when the two
   // sides disagree, the quieter side is the noise; when they agree, all cells are pooled (less
@@ -190,9 +334,9 @@ void Search::ChooseDirection() {
     std::vector<double> up(max_depth_ + 1, 0), down(max_depth_ + 1, 0);
     for (const Cuboid& c : cuboids_)
       for (size_t k = 0; k < c.slots(); ++k) {
-        if (c.n[k] <= 0) continue;
+        if (c.sums[k].n <= 0) continue;
         ++count[c.depth];
-        double z = Z(c.n[k], c.sum[k]);
+        double z = Z(c.sums[k]);
         up[c.depth] = std::max(up[c.depth], z);
         down[c.depth] = std::max(down[c.depth], -z);
       }
@@ -204,10 +348,6 @@ void Search::ChooseDirection() {
     }
     direction_ = best_up > best_down || (best_up == best_down && total_dev_ >= 0) ? 1 : -1;
   }
-  if (direction_ > 0) return;
-  for (double& v : x_) v = -v;
-  for (Cuboid& c : cuboids_)
-    for (double& v : c.sum) v = -v;
 }
 
 Status Search::BuildCuboids() {
@@ -216,6 +356,7 @@ Status Search::BuildCuboids() {
   std::vector<int> index(size_t(1) << dims_, -1);
   size_t live = std::count(live_.begin(), live_.end(), 1);
   uint64_t dense_cap = std::max<uint64_t>(4 * live, 1 << 16);
+
   for (uint32_t mask = 1; mask < (1u << dims_); ++mask) {
     int depth = __builtin_popcount(mask);
     if (size_t(depth) > max_depth_) continue;
@@ -234,8 +375,7 @@ Status Search::BuildCuboids() {
     c.size = c.stride * card;
     c.dense = c.size <= dense_cap;
     if (c.dense) {
-      c.n.assign(c.size, 0);
-      c.sum.assign(c.size, 0);
+      c.sums.assign(c.size, Sums{});
     } else {
       size_t cap = 16;
       while (cap < 2 * live) cap <<= 1;
@@ -253,14 +393,11 @@ void Search::Aggregate() {
   for (size_t i = 0; i < t_.size(); ++i) {
     if (!live_[i]) continue;
     const uint32_t* codes = &t_.codes[i * dims_];
-    const double x = x_[i];
     for (size_t q = 0; q < cuboids_.size(); ++q) {
       Cuboid& c = cuboids_[q];
       uint64_t k = (c.parent < 0 ? 0 : key[c.parent]) + codes[c.top_dim] * c.stride;
       key[q] = k;
-      int64_t slot = c.FindOrInsert(k);
-      c.n[slot] += 1;
-      c.sum[slot] += x;
+      c.sums[c.FindOrInsert(k)].Add(leaf_[i]);
     }
   }
 }
@@ -274,9 +411,9 @@ void Search::Thresholds() {
   std::vector<double> opposite(max_depth_ + 1, 0);
   for (const Cuboid& c : cuboids_) {
     for (size_t s = 0; s < c.slots(); ++s) {
-      if (c.n[s] <= 0) continue;
+      if (c.sums[s].n <= 0) continue;
       ++count[c.depth];
-      opposite[c.depth] = std::max(opposite[c.depth], -Z(c.n[s], c.sum[s]));
+      opposite[c.depth] = std::max(opposite[c.depth], -Z(c.sums[s]));
     }
   }
   threshold_.assign(max_depth_ + 2, std::numeric_limits<double>::infinity());
@@ -287,17 +424,24 @@ void Search::Thresholds() {
   }
 }
 
+// Cell by cell, the most significant slice: its score is its cells' mean shift, so it is large
+// for the slice that gathers the shifted cells. Against a reference, significance also grows with
+// a slice's traffic (a tenth of a big region's turns shifted can outscore a new build whose every
+// turn is), so among the significant slices the one that carries the most excess is taken.
 bool Search::BestCandidate(Element* best) {
-  double best_z = 0;
+  double best_rank = 0, best_z = 0;
   int best_cuboid = -1;
   uint64_t best_key = 0;
   for (size_t q = 0; q < cuboids_.size(); ++q) {
     const Cuboid& c = cuboids_[q];
     const double t = threshold_[c.depth];
     for (size_t s = 0; s < c.slots(); ++s) {
-      if (c.n[s] <= 0) continue;
-      double z = Z(c.n[s], c.sum[s]);
-      if (z > t && z > best_z) {
+      if (c.sums[s].n <= 0) continue;
+      double z = Z(c.sums[s]);
+      if (!(z > t)) continue;
+      double rank = o_.against_reference ? Excess(c.sums[s]) : z;
+      if (rank > best_rank) {
+        best_rank = rank;
         best_z = z;
         best_cuboid = int(q);
         best_key = c.KeyOfSlot(s);
@@ -317,13 +461,11 @@ bool Search::BestCandidate(Element* best) {
 std::vector<Element> Search::Refine(Element e) {
   const Cuboid& q = cuboids_[e.cuboid];
   if (size_t(q.depth) >= max_depth_) return {e};
-  std::vector<std::vector<int32_t>> n(dims_);
-  std::vector<std::vector<double>> sum(dims_);
+  std::vector<std::vector<Sums>> children(dims_);
   std::vector<std::vector<double>> volume(dims_);  // expected traffic of each child
   for (size_t d = 0; d < dims_; ++d) {
     if (q.mask >> d & 1) continue;
-    n[d].assign(t_.values[d].size(), 0);
-    sum[d].assign(t_.values[d].size(), 0);
+    children[d].assign(t_.values[d].size(), Sums{});
     volume[d].assign(t_.values[d].size(), 0);
   }
   for (size_t i = 0; i < t_.size(); ++i) {
@@ -332,40 +474,40 @@ std::vector<Element> Search::Refine(Element e) {
     double expected = std::abs(o_.ratio ? t_.expected_den[i] : t_.expected[i]);
     for (size_t d = 0; d < dims_; ++d) {
       if (q.mask >> d & 1) continue;
-      n[d][codes[d]] += 1;
-      sum[d][codes[d]] += x_[i];
+      children[d][codes[d]].Add(leaf_[i]);
       volume[d][codes[d]] += expected;
     }
   }
   const double t_parent = threshold_[q.depth], t_child = threshold_[q.depth + 1];
-  double best_gain = e.z * e.z - t_parent * t_parent;
+  double best_gain = o_.against_reference ? -std::numeric_limits<double>::infinity()
+                                          : e.z * e.z - t_parent * t_parent;
   int best_dim = -1;
   for (size_t d = 0; d < dims_; ++d) {
     if (q.mask >> d & 1) continue;
-    double gain = 0, rest_sum = 0, shifted_sum = 0, rest_volume = 0, all_volume = 0;
-    int32_t rest_n = 0, shifted_n = 0;
-    for (size_t v = 0; v < n[d].size(); ++v) {
-      if (n[d][v] == 0) continue;
-      double z = Z(n[d][v], sum[d][v]);
+    double gain = 0, rest_volume = 0, all_volume = 0;
+    Sums rest, shifted;
+    for (size_t v = 0; v < children[d].size(); ++v) {
+      if (children[d][v].n == 0) continue;
+      double z = Z(children[d][v]);
       all_volume += volume[d][v];
       if (z > t_child) {
         gain += z * z - t_child * t_child;
-        shifted_n += n[d][v];
-        shifted_sum += sum[d][v];
+        shifted.Add(children[d][v]);
       } else {
-        rest_n += n[d][v];
-        rest_sum += sum[d][v];
+        rest.Add(children[d][v]);
         rest_volume += volume[d][v];
       }
     }
     // The rest must look unshifted: not significant, or small beside the shifted children. And
     // it must be a real part of the slice's traffic: a few small leaves that a forecast happened
     // to match (one leaf of 1 turn in a slice of 740) do not make one cause several.
-    if (rest_n == 0 || shifted_n == 0) continue;
+    if (rest.n == 0 || shifted.n == 0) continue;
     if (rest_volume < kRealPart * all_volume) continue;
-    if (Z(rest_n, rest_sum) > kUnshifted &&
-        rest_sum / rest_n > kSmallShift * shifted_sum / shifted_n)
-      continue;
+    if (!Unshifted(rest, shifted)) continue;
+    // Against a reference the parent's significance grows with its unshifted traffic, so it is
+    // no measure of the children's: the split goes along the dimension whose shifted children
+    // keep most excess.
+    if (o_.against_reference) gain = Excess(shifted) - Excess(rest);
     if (gain > best_gain) {
       best_gain = gain;
       best_dim = int(d);
@@ -373,13 +515,10 @@ std::vector<Element> Search::Refine(Element e) {
   }
   if (best_dim < 0) return {e};
   // Name the children in their own cuboid and refine them in turn.
-  uint32_t child_mask = q.mask | (1u << best_dim);
-  int child_cuboid = -1;
-  for (size_t c = 0; c < cuboids_.size(); ++c)
-    if (cuboids_[c].mask == child_mask) child_cuboid = int(c);
+  int child_cuboid = CuboidOf(q.mask | (1u << best_dim));
   std::vector<Element> out;
-  for (size_t v = 0; v < n[best_dim].size(); ++v) {
-    double z = Z(n[best_dim][v], sum[best_dim][v]);
+  for (size_t v = 0; v < children[best_dim].size(); ++v) {
+    double z = Z(children[best_dim][v]);
     if (!(z > t_child)) continue;
     Element child{child_cuboid, 0, z, {}};
     size_t k = 0;
@@ -390,20 +529,52 @@ std::vector<Element> Search::Refine(Element e) {
   return out;
 }
 
-void Search::Remove(const Element& e, double* exclusive_dev) {
+// Correlated dimensions name one set of cells twice: `model=m2` and `model=m2 & region=r3` when m2
+// runs only in r3. A refined element drops a dimension when the wider slice adds less than
+// kRealPart of its own traffic (the mirror of rule (iii) of Refine), so the most succinct name
+// of the cells is reported.
+Element Search::Generalize(Element e) const {
+  for (bool widened = true; widened && cuboids_[e.cuboid].depth > 1;) {
+    widened = false;
+    const Cuboid& q = cuboids_[e.cuboid];
+    for (size_t j = 0; j < q.dims.size() && !widened; ++j) {
+      Element wider{CuboidOf(q.mask & ~(1u << q.dims[j])), 0, e.z, {}};
+      for (size_t k = 0; k < q.dims.size(); ++k)
+        if (k != j) wider.codes.push_back(e.codes[k]);
+      double inside = 0, outside = 0;
+      for (size_t i = 0; i < t_.size(); ++i) {
+        if (!live_[i] || !Contains(wider, i)) continue;
+        double volume = std::abs(o_.ratio ? t_.expected_den[i] : t_.expected[i]);
+        (Contains(e, i) ? inside : outside) += volume;
+      }
+      if (inside > 0 && outside < kRealPart * (inside + outside)) {
+        e = std::move(wider);
+        widened = true;
+      }
+    }
+  }
+  return e;
+}
+
+int Search::CuboidOf(uint32_t mask) const {
+  for (size_t c = 0; c < cuboids_.size(); ++c)
+    if (cuboids_[c].mask == mask) return int(c);
+  return -1;
+}
+
+void Search::Remove(const Element& e, double* exclusive_dev, Sums* claimed) {
   std::vector<uint64_t> key(cuboids_.size());
   for (size_t i = 0; i < t_.size(); ++i) {
     if (!live_[i] || !Contains(e, i)) continue;
     live_[i] = 0;
     *exclusive_dev += dev_[i];
+    claimed->Add(leaf_[i]);
     const uint32_t* codes = &t_.codes[i * dims_];
     for (size_t q = 0; q < cuboids_.size(); ++q) {
       Cuboid& c = cuboids_[q];
       uint64_t k = (c.parent < 0 ? 0 : key[c.parent]) + codes[c.top_dim] * c.stride;
       key[q] = k;
-      int64_t slot = c.Find(k);
-      c.n[slot] -= 1;
-      c.sum[slot] -= x_[i];
+      c.sums[c.Find(k)].Add(leaf_[i], -1);
     }
   }
 }
@@ -417,15 +588,44 @@ Result<std::vector<RootCause>> Search::Run() {
   // every aggregate, thresholds recomputed on what is left.
   std::vector<Element> chosen;
   std::vector<double> exclusive;
+  Sums everything, claimed;
+  for (size_t i = 0; i < t_.size(); ++i)
+    if (live_[i]) everything.Add(leaf_[i]);
   while (chosen.size() < o_.max_elements) {
     Thresholds();
     Element best;
     if (!BestCandidate(&best)) break;
-    for (Element& e : Refine(std::move(best))) {
+    for (Element& refined : Refine(std::move(best))) {
+      // Cell by cell, a deeper element already had to beat its wider parent on the scores of the
+      // same cells; widening by traffic would merge causes whose other leaves are merely small.
+      Element e = o_.against_reference ? Generalize(std::move(refined)) : std::move(refined);
       double dev = 0;
-      Remove(e, &dev);
+      Remove(e, &dev, &claimed);
       exclusive.push_back(dev);
       chosen.push_back(std::move(e));
+    }
+  }
+  if (o_.against_reference && !chosen.empty()) {
+    // What the elements leave is the test of "leaves nothing unexplained": when it is shifted
+    // too, as much as they are, or when they leave almost nothing, the shift is the whole
+    // table's (the caller's own slice), and the elements were only its largest parts.
+    Sums rest = everything;
+    rest.Add(claimed, -1);
+    auto traffic = [&](const Sums& x) { return o_.ratio ? x.now_den + x.ref_den : x.now + x.ref; };
+    bool rest_shifted = !Unshifted(rest, claimed);
+    if (rest_shifted || traffic(rest) < kRealPart * traffic(everything)) {
+      chosen.clear();
+      exclusive.clear();
+      RootCause whole;
+      whole.explained_fraction = 1;
+      whole.score = Z(everything);
+      double expected, variance;
+      Expectation(everything, &expected, &variance);
+      whole.actual = o_.ratio ? (everything.now_den > 0 ? everything.now / everything.now_den : 0)
+                              : everything.now;
+      whole.expected =
+          o_.ratio ? (everything.now_den > 0 ? expected / everything.now_den : 0) : expected;
+      return std::vector<RootCause>{whole};
     }
   }
 
@@ -489,6 +689,10 @@ Result<std::vector<RootCause>> LocalizeRootCauses(const RootCauseTable& table,
   if (options.ratio && (table.actual_den.size() != n || table.expected_den.size() != n))
     return InvalidArgument(
         "root-cause table: a ratio measure needs both denominators for every cell");
+  if (options.against_reference &&
+      (table.reference.size() != n || (options.ratio && table.reference_den.size() != n)))
+    return InvalidArgument(
+        "root-cause table: a search against a reference needs its value for every cell");
   for (size_t i = 0; i < n; ++i)
     for (size_t d = 0; d < dims; ++d)
       if (table.codes[i * dims + d] >= table.values[d].size())
@@ -526,6 +730,10 @@ Result<std::vector<RootCause>> LocalizeRootCauses(const std::vector<std::string>
     if (options.ratio) {
       t.actual_den.push_back(c.actual_den);
       t.expected_den.push_back(c.expected_den);
+    }
+    if (options.against_reference) {
+      t.reference.push_back(c.reference);
+      if (options.ratio) t.reference_den.push_back(c.reference_den);
     }
   }
   return LocalizeRootCauses(t, options);
