@@ -7,7 +7,7 @@ packages=(
   g++ cmake make pkg-config
   libgtest-dev libgmock-dev libbenchmark-dev
   libsimdjson-dev libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libfmt-dev
-  libsqlite3-dev zlib1g-dev libzstd-dev
+  libsqlite3-dev zlib1g-dev libzstd-dev libxxhash-dev
   libcpp-httplib-dev
   clang libclang-rt-14-dev zstd  # make fuzz (libFuzzer, sanitizers); zstd for the mutation campaign
   clang-format clang-tidy        # make format-check, make tidy

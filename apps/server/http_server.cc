@@ -47,6 +47,7 @@ HttpRequest HeadOf(const httplib::Request& req) {
   if (q != std::string::npos) r.params = ParseQuery(std::string_view(req.target).substr(q + 1));
   r.authorization = req.get_header_value("Authorization");
   r.content_type = req.get_header_value("Content-Type");
+  r.idempotency_key = req.get_header_value("Idempotency-Key");
   return r;
 }
 

@@ -2,6 +2,9 @@
 // store, all or nothing.
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <chrono>
+
 #include "server/api_common.h"
 #include "server/server.h"
 #include "vigil/ingest.h"
@@ -12,6 +15,14 @@ using internal::Dump;
 using internal::Json;
 using internal::JsonResponse;
 
+namespace {
+TimeMs NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+}  // namespace
+
 HttpResponse Service::Ingest(const HttpRequest& r) {
   if (auto refused = CheckToken(r)) return *refused;
   if (static_cast<int64_t>(r.body.size()) > config_->server.max_body_bytes) {
@@ -20,6 +31,17 @@ HttpResponse Service::Ingest(const HttpRequest& r) {
         413, fmt::format("the body has {} bytes; the limit is {} (server.max_body_bytes)",
                          r.body.size(), config_->server.max_body_bytes));
   }
+  // A retry of a body the store holds is answered from the ledger, not counted again.
+  constexpr size_t kMaxKeyBytes = 256;
+  if (r.idempotency_key.size() > kMaxKeyBytes ||
+      std::any_of(r.idempotency_key.begin(), r.idempotency_key.end(),
+                  [](unsigned char c) { return c < 0x21 || c > 0x7e; })) {
+    ++rejected_bodies_;
+    return ErrorResponse(400, fmt::format("the Idempotency-Key header must be 1-{} printable "
+                                          "ASCII characters without spaces",
+                                          kMaxKeyBytes));
+  }
+  const std::string ledger_key = r.idempotency_key.empty() ? "" : "key:" + r.idempotency_key;
   if (r.body.find_first_not_of(" \t\r\n") == std::string::npos) {
     ++rejected_bodies_;
     return ErrorResponse(400, "the body is empty; send JSON Lines, one event per line");
@@ -60,7 +82,22 @@ HttpResponse Service::Ingest(const HttpRequest& r) {
     // All or nothing, in memory and in the store alike: a body past limits.max_cells, or one
     // whose save fails, leaves both as they were.
     std::lock_guard store_lock(store_mutex_);
-    Status saved = store_->cube().SaveMerged(&cube_, scratch);
+    std::vector<IngestedInput> ledger;
+    if (!ledger_key.empty()) {
+      auto known = store_->cube().FindIngested(ledger_key);
+      if (!known.ok())
+        return ErrorResponse(HttpStatusFor(known.status().code()), known.status().message());
+      if (known->has_value()) {
+        ++repeated_bodies_;
+        return JsonResponse({{"events", (*known)->events},
+                             {"lines", stats->lines},
+                             {"cube_events", cube_.event_count()},
+                             {"repeated", true},
+                             {"first_ingested", FormatTimestamp((*known)->at)}});
+      }
+      ledger.push_back({ledger_key, "POST /api/ingest", r.body.size(), stats->events, NowMs()});
+    }
+    Status saved = store_->cube().SaveMerged(&cube_, scratch, ledger);
     if (!saved.ok()) {
       ++rejected_bodies_;
       std::string message = saved.message();

@@ -52,6 +52,9 @@ HttpResponse Service::Prometheus() {
   family("vigil_ingest_rejected_bodies_total", "counter",
          "Ingest bodies refused (bad lines, empty, too large).");
   out += fmt::format("vigil_ingest_rejected_bodies_total {}\n", rejected_bodies_.load());
+  family("vigil_ingest_repeated_bodies_total", "counter",
+         "Ingest bodies whose Idempotency-Key the store already held (answered, not counted).");
+  out += fmt::format("vigil_ingest_repeated_bodies_total {}\n", repeated_bodies_.load());
   family("vigil_feedback_total", "counter", "Verdicts stored through the API.");
   out += fmt::format("vigil_feedback_total {}\n", feedback_.load());
   {

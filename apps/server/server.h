@@ -40,6 +40,8 @@ struct HttpRequest {
   std::string authorization;                       ///< the Authorization header ("" when absent)
   std::string body;
   std::string content_type;  ///< the Content-Type header ("" when absent)
+  /// The Idempotency-Key header ("" when absent): a retried ingest body is counted once.
+  std::string idempotency_key;
 };
 
 struct HttpResponse {
@@ -201,7 +203,7 @@ class Service {
   std::map<std::tuple<std::string, std::string, int>, RouteCounter>
       requests_;  // route, method, status
   std::atomic<uint64_t> ingested_events_{0}, ingested_lines_{0}, bad_lines_{0}, rejected_bodies_{0},
-      feedback_{0};
+      repeated_bodies_{0}, feedback_{0};
   std::atomic<int64_t> open_connections_{0};
   std::atomic<uint64_t> connections_{0}, refused_connections_{0}, evicted_connections_{0},
       heads_too_large_{0}, head_timeouts_{0};

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -77,7 +79,7 @@ void PrintSummary(const IngestStats& s, const Cube& cube, const Config& config) 
 }  // namespace
 
 Result<IngestStats> IngestIntoStore(StoredCube* stored, const std::vector<std::string>& files,
-                                    int threads, bool quiet) {
+                                    int threads, bool quiet, bool force) {
   Cube* cube = &stored->cube;
   IngestOptions options;
   options.threads = threads;
@@ -94,10 +96,47 @@ Result<IngestStats> IngestIntoStore(StoredCube* stored, const std::vector<std::s
       drew = true;
     };
   }
-  auto stats = IngestFiles(files, cube, options);
+  // The ingest ledger: a regular file the store already holds (same content, whatever its name)
+  // is skipped, so running the same command twice does not count its events twice. Streams
+  // (pipes, devices) have no fingerprint and are always read.
+  std::vector<std::string> to_read;
+  std::vector<IngestedInput> ledger;
+  const TimeMs now = static_cast<TimeMs>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                             std::chrono::system_clock::now().time_since_epoch())
+                                             .count());
+  for (const std::string& file : files) {
+    auto fingerprint = FingerprintFile(file);
+    if (!fingerprint.ok()) {
+      // A stream, or an input IngestFiles reports (missing, unreadable) before reading any.
+      to_read.push_back(file);
+      continue;
+    }
+    bool repeated = std::any_of(ledger.begin(), ledger.end(), [&](const IngestedInput& in) {
+      return in.fingerprint == fingerprint->hash;
+    });
+    VIGIL_ASSIGN_OR_RETURN(auto known, stored->store->cube().FindIngested(fingerprint->hash));
+    if ((known || repeated) && !force) {
+      Warn(known ? fmt::format("{}: skipped: its content was ingested on {} (from {}, {} events); "
+                               "--force ingests it again",
+                               file, FormatTimestamp(known->at), known->path,
+                               Thousands(known->events))
+                 : fmt::format("{}: skipped: the same content is listed twice", file));
+      continue;
+    }
+    to_read.push_back(file);
+    ledger.push_back({fingerprint->hash, file, fingerprint->bytes, 0, now});
+  }
+  if (to_read.empty()) {
+    if (!quiet)
+      std::fprintf(stderr, "store %s: nothing new to ingest; it holds %s events\n",
+                   stored->store->path().c_str(), Thousands(cube->event_count()).c_str());
+    return IngestStats{};
+  }
+  auto stats = IngestFiles(to_read, cube, options);
   if (drew) std::fputs("\r\033[K", stderr);
   VIGIL_RETURN_IF_ERROR(stats.status());
-  VIGIL_RETURN_IF_ERROR(stored->store->cube().Save(cube));
+  for (IngestedInput& in : ledger) in.events = stats->events;  // of the ingest it came in
+  VIGIL_RETURN_IF_ERROR(stored->store->cube().Save(cube, ledger));
   if (!quiet) {
     PrintSummary(*stats, *cube, *stored->config);
     std::fprintf(stderr, "store %s: %s events in %s cells, %s to %s\n",

@@ -30,9 +30,10 @@ struct StoredCube {
 Result<StoredCube> OpenStoredCube(const std::string& config_path, bool require_events);
 
 /// Ingests `files` into the stored cube and saves it, printing the summary, bad lines and
-/// warnings on stderr (a progress line on a terminal) unless `quiet`.
+/// warnings on stderr (a progress line on a terminal) unless `quiet`. A file whose content the
+/// store already holds (its ingest ledger) is skipped with a warning unless `force`.
 Result<IngestStats> IngestIntoStore(StoredCube* stored, const std::vector<std::string>& files,
-                                    int threads, bool quiet);
+                                    int threads, bool quiet, bool force = false);
 
 /// Writes `text` next to `path` and renames it over it, so a reader never sees half a file.
 Status WriteFileAtomically(const std::string& path, const std::string& text);

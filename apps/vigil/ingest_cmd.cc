@@ -13,6 +13,7 @@ struct Options {
   std::vector<std::string> files;
   int threads = 0;
   bool quiet = false;
+  bool force = false;
 };
 
 Action Setup(CLI::App* app) {
@@ -22,10 +23,12 @@ Action Setup(CLI::App* app) {
   app->add_option("--threads", o->threads,
                   "Parser threads (default: ingest.threads or one per core)");
   app->add_flag("--quiet", o->quiet, "Print only errors");
+  app->add_flag("--force", o->force,
+                "Ingest files whose content the store already holds (counted again)");
   return [o]() -> int {
     auto opened = OpenStoredCube(o->config, /*require_events=*/false);
     if (!opened.ok()) return ReportError(opened.status());
-    auto stats = IngestIntoStore(&*opened, o->files, o->threads, o->quiet);
+    auto stats = IngestIntoStore(&*opened, o->files, o->threads, o->quiet, o->force);
     if (!stats.ok()) return ReportError(stats.status());
     return 0;
   };

@@ -24,6 +24,7 @@ struct Options {
   std::vector<std::string> files;
   int threads = 0;
   bool quiet = false;
+  bool force = false;
 };
 
 Action Setup(CLI::App* app) {
@@ -44,11 +45,13 @@ Action Setup(CLI::App* app) {
       "Wall-clock time of this run (RFC 3339; default: the system clock), for silences");
   app->add_option("--threads", o->threads, "Parser threads");
   app->add_flag("--quiet", o->quiet, "Print only the summary lines and notifications");
+  app->add_flag("--force", o->force,
+                "Ingest files whose content the store already holds (counted again)");
   return [o]() -> int {
     auto opened = OpenStoredCube(o->config, /*require_events=*/o->files.empty());
     if (!opened.ok()) return ReportError(opened.status());
     if (!o->files.empty()) {
-      auto stats = IngestIntoStore(&*opened, o->files, o->threads, o->quiet);
+      auto stats = IngestIntoStore(&*opened, o->files, o->threads, o->quiet, o->force);
       if (!stats.ok()) return ReportError(stats.status());
     }
     const Config& config = *opened->config;

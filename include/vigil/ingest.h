@@ -53,6 +53,16 @@ struct IngestOptions {
   uint64_t max_bytes_without_event = uint64_t{256} << 20;
 };
 
+/// What identifies a file's content: its length and a 128-bit hash of its bytes.
+struct FileFingerprint {
+  uint64_t bytes = 0;
+  std::string hash;  ///< "xxh128:" and 32 hex digits
+};
+
+/// The fingerprint of a regular file, read once in blocks. Errors name the file: kNotFound,
+/// kIoError, and kInvalidArgument for a pipe or a device (a stream cannot be recognized again).
+Result<FileFingerprint> FingerprintFile(const std::string& path);
+
 /// Reads every file and adds its events to `cube`. Compression by magic bytes (gzip, zstd).
 /// Format by content: a vote over the first 64 non-blank lines (after a UTF-8 byte order mark)
 /// between lines that are JSON objects and a CSV header naming the mapped time field with the

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -91,6 +92,17 @@ struct IncidentCount {
   int64_t incidents = 0;
 };
 
+/// An entry of the ingest ledger: an input whose events the stored cube holds, so that offering
+/// it again does not count it twice. A file is known by its content fingerprint
+/// (FingerprintFile), an HTTP body by its Idempotency-Key ("key:" and the key).
+struct IngestedInput {
+  std::string fingerprint;
+  std::string path;  ///< where it was read from (a file's path as given, or the endpoint)
+  uint64_t bytes = 0;
+  uint64_t events = 0;
+  TimeMs at = 0;  ///< wall-clock time of the ingest
+};
+
 /// The cube side of a store: the cube bucket by bucket with its dictionaries, written through
 /// the cube's persistence methods (changed buckets, a bucket's bytes, the dictionary delta).
 class CubeStore {
@@ -100,13 +112,17 @@ class CubeStore {
   Result<Cube> Load(const std::shared_ptr<const Config>& config);
   /// Writes the buckets `cube` changed since it was loaded, in one transaction, then marks them
   /// saved. Ingesting A then B gives the same stored cube as ingesting A and B together.
-  Status Save(Cube* cube);
+  /// `inputs` enter the ingest ledger in the same transaction: both or neither.
+  Status Save(Cube* cube, const std::vector<IngestedInput>& inputs = {});
   /// Adds `addition` to `cube` in memory and in the store, both or neither: the buckets the
   /// addition touches are written merged first, and `cube` takes the addition only once they
   /// are committed. A failed write leaves `cube` as it was (and in step with the store); an
   /// addition that would pass limits.max_cells is refused (kLimitExceeded) before anything is
   /// written. `cube` must be in step with the store (loaded from it, every change saved).
-  Status SaveMerged(Cube* cube, const Cube& addition);
+  Status SaveMerged(Cube* cube, const Cube& addition,
+                    const std::vector<IngestedInput>& inputs = {});
+  /// The ledger's entry for `fingerprint`, if the store holds that input.
+  Result<std::optional<IngestedInput>> FindIngested(const std::string& fingerprint);
   /// Number of stored buckets and events (for summaries).
   Result<StoredCubeSize> Size();
 

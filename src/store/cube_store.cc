@@ -1,5 +1,6 @@
 // The store's cube side: the cube bucket by bucket (a blob of cells each) with its dictionaries,
 // written incrementally from the buckets the cube changed.
+#include <optional>
 #include <vector>
 
 #include "store/sql.h"
@@ -73,7 +74,7 @@ Result<Cube> CubeStore::Load(const std::shared_ptr<const Config>& config) {
   return cube;
 }
 
-Status CubeStore::Save(Cube* cube) {
+Status CubeStore::Save(Cube* cube, const std::vector<IngestedInput>& inputs) {
   VIGIL_ASSIGN_OR_RETURN(Transaction transaction, Transaction::Begin(db_));
   {
     VIGIL_ASSIGN_OR_RETURN(Statement st,
@@ -130,15 +131,47 @@ Status CubeStore::Save(Cube* cube) {
           .Run();
     }));
   }
+  if (!inputs.empty()) {
+    VIGIL_ASSIGN_OR_RETURN(Statement put,
+                           db_->Prepare("INSERT OR REPLACE INTO ingested VALUES(?, ?, ?, ?, ?)",
+                                        "writing the ingest ledger"));
+    for (const IngestedInput& in : inputs) {
+      put.Reset();
+      VIGIL_RETURN_IF_ERROR(put.Bind(1, in.fingerprint)
+                                .Bind(2, in.path)
+                                .Bind(3, static_cast<int64_t>(in.bytes))
+                                .Bind(4, static_cast<int64_t>(in.events))
+                                .Bind(5, in.at)
+                                .Run());
+    }
+  }
   VIGIL_RETURN_IF_ERROR(transaction.Commit());
   cube->MarkSaved();
   return Status::Ok();
 }
 
-Status CubeStore::SaveMerged(Cube* cube, const Cube& addition) {
+Result<std::optional<IngestedInput>> CubeStore::FindIngested(const std::string& fingerprint) {
+  VIGIL_ASSIGN_OR_RETURN(
+      Statement st,
+      db_->Prepare("SELECT path, bytes, events, at FROM ingested WHERE fingerprint = ?",
+                   "reading the ingest ledger"));
+  st.Bind(1, fingerprint);
+  VIGIL_ASSIGN_OR_RETURN(bool found, st.Step());
+  if (!found) return std::optional<IngestedInput>();
+  IngestedInput in;
+  in.fingerprint = fingerprint;
+  in.path = st.Text(0);
+  in.bytes = static_cast<uint64_t>(st.Int(1));
+  in.events = static_cast<uint64_t>(st.Int(2));
+  in.at = st.Int(3);
+  return std::optional<IngestedInput>(std::move(in));
+}
+
+Status CubeStore::SaveMerged(Cube* cube, const Cube& addition,
+                             const std::vector<IngestedInput>& inputs) {
   // What the touched buckets hold after the merge, with the dictionaries the merge will give.
   VIGIL_ASSIGN_OR_RETURN(Cube merged, cube->MergedBuckets(addition));
-  VIGIL_RETURN_IF_ERROR(Save(&merged));
+  VIGIL_RETURN_IF_ERROR(Save(&merged, inputs));
   // Committed: the cube takes the same addition (MergedBuckets checked that it fits), already
   // stored.
   VIGIL_RETURN_IF_ERROR(cube->Merge(addition));

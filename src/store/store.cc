@@ -16,7 +16,8 @@ namespace {
 //    feedback, silences, deliveries.
 // 2: the incident index (incident_index, incident_members), filled from the stored incidents
 //    when a version 1 store is opened.
-constexpr int kSchemaVersion = 2;
+// 3: the ingest ledger (ingested): the files and request keys whose events the cube holds.
+constexpr int kSchemaVersion = 3;
 
 constexpr const char* kTables =
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
@@ -36,7 +37,9 @@ constexpr const char* kTables =
     "CREATE TABLE IF NOT EXISTS silences(id INTEGER PRIMARY KEY AUTOINCREMENT, matchers TEXT NOT "
     "NULL, starts INTEGER NOT NULL, ends INTEGER NOT NULL, comment TEXT NOT NULL);"
     "CREATE TABLE IF NOT EXISTS deliveries(incident TEXT NOT NULL, sink TEXT NOT NULL, state TEXT "
-    "NOT NULL, at INTEGER NOT NULL, PRIMARY KEY(incident, sink));";
+    "NOT NULL, at INTEGER NOT NULL, PRIMARY KEY(incident, sink));"
+    "CREATE TABLE IF NOT EXISTS ingested(fingerprint TEXT PRIMARY KEY, path TEXT NOT NULL, bytes "
+    "INTEGER NOT NULL, events INTEGER NOT NULL, at INTEGER NOT NULL);";
 
 // The schema version of the store; none for a new (empty) database.
 Result<std::optional<int>> SchemaVersion(const StoreConnection& db) {

@@ -66,6 +66,20 @@ check "incremental csv" run 0 "$work/csv2" query --config "$work/inc.yaml" --met
 "$VIGIL" query --config "$work/vigil.yaml" --metric e2e_p95 --csv >"$work/csv1" 2>/dev/null
 check "incremental equals whole" cmp -s "$work/csv1" "$work/csv2"
 
+# The ingest ledger: the same content again (under any name) is skipped, --force counts it again,
+# a stream is always read.
+check "again is skipped" run 0 "$work/out" ingest --config "$work/inc.yaml" "$work/b.jsonl"
+check "skip says why" contains "$work/out" "b.jsonl: skipped: its content was ingested on"
+check "nothing new" contains "$work/out" "nothing new to ingest; it holds 2,995 events"
+cp "$work/a.jsonl" "$work/a-copy.jsonl"
+check "a copy is skipped" run 0 "$work/out" ingest --config "$work/inc.yaml" "$work/a-copy.jsonl"
+check "incremental still equals whole" run 0 "$work/csv3" query --config "$work/inc.yaml" --metric e2e_p95 --csv
+check "nothing counted twice" cmp -s "$work/csv1" "$work/csv3"
+check "force counts again" run 0 "$work/out" ingest --config "$work/inc.yaml" "$work/a.jsonl" --force
+check "forced summary" contains "$work/out" "ingested 1,500 events from 1 file"
+check "a stream is read" run 0 "$work/out" ingest --config "$work/inc.yaml" /dev/stdin < <(cat "$work/b.jsonl")
+check "stream summary" contains "$work/out" "ingested 1,495 events from 1 file"
+
 # Bad input: reported as file:line: reason, good lines kept, exit 0.
 sed 's#path: vigil.db#path: bad.db#' "$work/vigil.yaml" >"$work/bad.yaml"
 {

@@ -74,10 +74,12 @@ def check(name, ok, detail=""):
     if not ok:
         print("FAIL:", name, detail)
 
-def call(method, path, body=None, auth=None, raw=False):
+def call(method, path, body=None, auth=None, raw=False, key=None):
     headers = {"Content-Type": "application/json"}
     if auth is not None:
         headers["Authorization"] = auth
+    if key is not None:
+        headers["Idempotency-Key"] = key
     req = urllib.request.Request(base + path, data=body, method=method, headers=headers)
     try:
         with urllib.request.urlopen(req, timeout=30) as r:
@@ -181,6 +183,13 @@ status, _, body = call("POST", "/api/ingest", good, auth=bearer)
 check("a good body is ingested", status == 200 and body["events"] == 100 and body["cube_events"] == events + 100, body)
 status, _, body = call("GET", "/api/ingest")
 check("GET on the ingest endpoint is a 405", status == 405 and is_error(body, 405))
+# A retry with the same Idempotency-Key is answered, not counted again.
+status, _, body = call("POST", "/api/ingest", good, auth=bearer, key="e2e-retry-1")
+check("a keyed body is ingested", status == 200 and body["cube_events"] == events + 200, body)
+status, _, body = call("POST", "/api/ingest", good, auth=bearer, key="e2e-retry-1")
+check("its retry is not counted", status == 200 and body.get("repeated") is True and
+      body["cube_events"] == events + 200, body)
+events += 100
 
 # Concurrent readers while a writer ingests.
 errors = []
@@ -206,7 +215,7 @@ status, headers, text = call("GET", "/metrics", raw=True)
 text = text.decode()
 check("/metrics is the Prometheus text format", status == 200 and headers.get("Content-Type", "").startswith("text/plain"))
 check("request counters by route pattern", re.search(r'vigil_http_requests_total\{route="/api/incidents/\{id\}",method="GET",code="200"\} \d+', text) is not None)
-check("ingested events counted", f"vigil_ingested_events_total {4 * 100}\n" in text, text)
+check("ingested events counted", f"vigil_ingested_events_total {5 * 100}\n" in text, text)
 check("bad lines counted", "vigil_ingest_bad_lines_total 1\n" in text)
 check("incidents by status", re.search(r'vigil_incidents\{status="resolved"\} \d+', text) is not None)
 check("feedback counted", "vigil_feedback_total 1\n" in text)

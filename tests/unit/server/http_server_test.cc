@@ -212,7 +212,7 @@ TEST_F(HttpServerTest, SlowClientsFillingTheServerMakeRoomForNewOnes) {
   EXPECT_EQ(StatusOf(evicted), 503) << evicted;
   EXPECT_NE(evicted.find("server.max_connections"), std::string::npos);
   EXPECT_EQ(slow[1]->Receive(0.1), "");  // the others are still waiting
-  HttpResponse metrics = service_->Handle({"GET", "/metrics", {}, "", "", ""});
+  HttpResponse metrics = service_->Handle({"GET", "/metrics", {}, "", "", "", ""});
   EXPECT_NE(metrics.text().find("vigil_http_evicted_connections_total 1\n"), std::string::npos)
       << metrics.text();
 }

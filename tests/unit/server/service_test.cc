@@ -20,11 +20,17 @@ using vigil::testing::TempDir;
 constexpr TimeMs kStart = 1772409600000;  // 2026-03-02T00:00:00Z
 
 HttpRequest Get(const std::string& path, std::multimap<std::string, std::string> params = {}) {
-  return {"GET", path, std::move(params), "", "", ""};
+  return {"GET", path, std::move(params), "", "", "", ""};
 }
 
 HttpRequest Post(const std::string& path, const std::string& body, const std::string& token) {
-  return {"POST", path, {}, token.empty() ? "" : "Bearer " + token, body, ""};
+  return {"POST", path, {}, token.empty() ? "" : "Bearer " + token, body, "", ""};
+}
+
+HttpRequest PostWithKey(const std::string& body, const std::string& key) {
+  HttpRequest r = Post("/api/ingest", body, "s3cret");
+  r.idempotency_key = key;
+  return r;
 }
 
 json Body(const HttpResponse& r) { return json::parse(r.text()); }
@@ -273,6 +279,37 @@ TEST_F(ServiceTest, IncidentsFoundByDetectOnlyAreListedButTakeNoFeedback) {
       Post("/api/incidents/inc-d/feedback", "{\"verdict\": \"true_positive\"}", "s3cret"));
   EXPECT_EQ(r.status, 409);
   EXPECT_NE(Body(r)["error"]["message"].get<std::string>().find("vigil run"), std::string::npos);
+}
+
+TEST_F(ServiceTest, ARetriedBodyWithItsIdempotencyKeyIsCountedOnce) {
+  Open();
+  std::string body =
+      vigil::testing::ToJsonLines(vigil::testing::RandomEvents(5, 4, kStart + 2 * kDayMs));
+  json first = Body(service_->Handle(PostWithKey(body, "batch-0001")));
+  EXPECT_EQ(first["events"], 5);
+  EXPECT_EQ(first["cube_events"], 30005);
+  // The client did not see the answer and sends it again: answered, not counted.
+  HttpResponse again = service_->Handle(PostWithKey(body, "batch-0001"));
+  EXPECT_EQ(again.status, 200);
+  EXPECT_EQ(Body(again)["repeated"], true);
+  EXPECT_EQ(Body(again)["events"], 5);
+  EXPECT_EQ(service_->event_count(), 30005u);
+  // Another key, or none, is another body.
+  EXPECT_EQ(Body(service_->Handle(PostWithKey(body, "batch-0002")))["cube_events"], 30010);
+  EXPECT_EQ(Body(service_->Handle(Post("/api/ingest", body, "s3cret")))["cube_events"], 30015);
+  // The ledger is in the store: a restarted server still knows the key.
+  service_.reset();
+  auto store = Store::Open(dir_.Path("v.db"));
+  ASSERT_TRUE(store.ok());
+  auto cube = (*store)->cube().Load(config_);
+  ASSERT_TRUE(cube.ok());
+  service_ = std::make_unique<Service>(config_, std::move(*store), std::move(*cube), "s3cret");
+  EXPECT_EQ(Body(service_->Handle(PostWithKey(body, "batch-0001")))["repeated"], true);
+  EXPECT_EQ(service_->event_count(), 30015u);
+  // A key that is not a token is refused before anything is read.
+  EXPECT_EQ(service_->Handle(PostWithKey(body, "two words")).status, 400);
+  EXPECT_EQ(service_->Handle(PostWithKey(body, std::string(300, 'k'))).status, 400);
+  EXPECT_EQ(service_->event_count(), 30015u);
 }
 
 TEST_F(ServiceTest, PrometheusExpositionCountsRequestsAndIngests) {

@@ -69,6 +69,41 @@ TEST(StoreTest, IngestingAThenBEqualsIngestingBothTogether) {
   }
 }
 
+TEST(StoreTest, TheIngestLedgerKnowsAFileByItsContentWithTheCubeThatHoldsIt) {
+  TempDir dir;
+  auto config = testing::SmallConfig();
+  std::string text = testing::ToJsonLines(testing::RandomEvents(500, 7));
+  std::string file = dir.Write("e.jsonl", text);
+  auto fingerprint = FingerprintFile(file);
+  ASSERT_TRUE(fingerprint.ok()) << fingerprint.status().message();
+  EXPECT_EQ(fingerprint->bytes, text.size());
+  // The same bytes under another name are the same input; one more byte is another.
+  EXPECT_EQ(FingerprintFile(dir.Write("copy.jsonl", text))->hash, fingerprint->hash);
+  EXPECT_NE(FingerprintFile(dir.Write("more.jsonl", text + "\n"))->hash, fingerprint->hash);
+  EXPECT_EQ(FingerprintFile(dir.Path("missing.jsonl")).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(FingerprintFile("/dev/null").status().code(), StatusCode::kInvalidArgument);
+
+  std::string path = dir.Path("v.db");
+  {
+    auto store = Store::Open(path);
+    ASSERT_TRUE(store.ok());
+    Cube cube = Ingested(config, dir, "e.jsonl", testing::RandomEvents(500, 7));
+    IngestedInput in{fingerprint->hash, file, fingerprint->bytes, 500, 1772409600000};
+    ASSERT_TRUE((*store)->cube().Save(&cube, {in}).ok());
+  }
+  auto store = Store::Open(path);  // reopened: the ledger is stored with the cube
+  ASSERT_TRUE(store.ok());
+  auto known = (*store)->cube().FindIngested(fingerprint->hash);
+  ASSERT_TRUE(known.ok()) << known.status().message();
+  ASSERT_TRUE(known->has_value());
+  EXPECT_EQ((*known)->path, file);
+  EXPECT_EQ((*known)->events, 500u);
+  EXPECT_EQ((*known)->at, 1772409600000);
+  auto unknown = (*store)->cube().FindIngested("xxh128:0");
+  ASSERT_TRUE(unknown.ok());
+  EXPECT_FALSE(unknown->has_value());
+}
+
 TEST(StoreTest, AStoreOfAnotherConfigurationIsRefusedWithAdvice) {
   TempDir dir;
   Cube cube = Ingested(testing::SmallConfig(), dir, "e.jsonl", testing::RandomEvents(100, 1));
