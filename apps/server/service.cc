@@ -59,7 +59,9 @@ Result<std::unique_ptr<Service>> Service::Open(const std::string& config_path) {
     }
     token = value;
   }
-  VIGIL_ASSIGN_OR_RETURN(auto store, Store::Open(config->StorePath()));
+  // The server writes the store (ingest, feedback) as its one writer while it runs.
+  VIGIL_ASSIGN_OR_RETURN(
+      auto store, Store::OpenForWriting(config->StorePath(), "vigil serve, config " + config_path));
   VIGIL_ASSIGN_OR_RETURN(Cube cube, store->cube().Load(config));
   return std::make_unique<Service>(std::move(config), std::move(store), std::move(cube),
                                    std::move(token));

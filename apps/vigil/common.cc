@@ -18,9 +18,12 @@ Result<std::shared_ptr<const Config>> LoadConfig(const std::string& path) {
   return std::make_shared<const Config>(std::move(config));
 }
 
-Result<StoredCube> OpenStoredCube(const std::string& config_path, bool require_events) {
+Result<StoredCube> OpenStoredCube(const std::string& config_path, bool require_events,
+                                  const std::string& writer) {
   VIGIL_ASSIGN_OR_RETURN(auto config, LoadConfig(config_path));
-  VIGIL_ASSIGN_OR_RETURN(auto store, Store::Open(config->StorePath()));
+  VIGIL_ASSIGN_OR_RETURN(auto store, writer.empty()
+                                         ? Store::Open(config->StorePath())
+                                         : Store::OpenForWriting(config->StorePath(), writer));
   VIGIL_ASSIGN_OR_RETURN(Cube cube, store->cube().Load(config));
   if (require_events && cube.event_count() == 0) {
     return DataError("the store " + store->path() +

@@ -27,7 +27,10 @@ struct StoredCube {
 
 /// Loads the config, opens its store and loads the cube. With `require_events`, a store that
 /// holds no events yet is a kDataError that says to run `vigil ingest` first.
-Result<StoredCube> OpenStoredCube(const std::string& config_path, bool require_events);
+/// With a `writer` (e.g. "vigil ingest"), the store is opened as its one writer
+/// (Store::OpenForWriting): refused while another process writes it.
+Result<StoredCube> OpenStoredCube(const std::string& config_path, bool require_events,
+                                  const std::string& writer = "");
 
 /// Ingests `files` into the stored cube and saves it, printing the summary, bad lines and
 /// warnings on stderr (a progress line on a terminal) unless `quiet`. A file whose content the

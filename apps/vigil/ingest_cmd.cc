@@ -26,7 +26,7 @@ Action Setup(CLI::App* app) {
   app->add_flag("--force", o->force,
                 "Ingest files whose content the store already holds (counted again)");
   return [o]() -> int {
-    auto opened = OpenStoredCube(o->config, /*require_events=*/false);
+    auto opened = OpenStoredCube(o->config, /*require_events=*/false, "vigil ingest");
     if (!opened.ok()) return ReportError(opened.status());
     auto stats = IngestIntoStore(&*opened, o->files, o->threads, o->quiet, o->force);
     if (!stats.ok()) return ReportError(stats.status());

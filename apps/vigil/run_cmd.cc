@@ -48,7 +48,7 @@ Action Setup(CLI::App* app) {
   app->add_flag("--force", o->force,
                 "Ingest files whose content the store already holds (counted again)");
   return [o]() -> int {
-    auto opened = OpenStoredCube(o->config, /*require_events=*/o->files.empty());
+    auto opened = OpenStoredCube(o->config, /*require_events=*/o->files.empty(), "vigil run");
     if (!opened.ok()) return ReportError(opened.status());
     if (!o->files.empty()) {
       auto stats = IngestIntoStore(&*opened, o->files, o->threads, o->quiet, o->force);

@@ -1,6 +1,13 @@
 // Opening a store: the connection, and the schema created or brought up to date.
 #include "vigil/store.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <optional>
 
 #include "store/incident_index.h"
@@ -94,10 +101,50 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path) {
   return std::unique_ptr<Store>(new Store(std::move(db)));
 }
 
+Result<std::unique_ptr<Store>> Store::OpenForWriting(const std::string& path,
+                                                     const std::string& writer) {
+  // The lock is taken before the database is opened, so that not even a schema upgrade runs
+  // beside another writer. flock is released by the kernel when the process ends.
+  std::error_code ignored;
+  std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent, ignored);
+  const std::string lock_path = path + ".lock";
+  int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0)
+    return IoError(lock_path + ": cannot open the store's writer lock: " + std::strerror(errno));
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    int err = errno;
+    std::string holder(512, '\0');
+    ssize_t n = ::pread(fd, holder.data(), holder.size(), 0);
+    holder.resize(n > 0 ? static_cast<size_t>(n) : 0);
+    while (!holder.empty() && (holder.back() == '\n' || holder.back() == '\0')) holder.pop_back();
+    ::close(fd);
+    if (err != EWOULDBLOCK)
+      return IoError(lock_path + ": cannot lock the store for writing: " + std::strerror(err));
+    return IoError(path + ": the store has a writer already (" +
+                   (holder.empty() ? std::string("another process") : holder) +
+                   "); one process writes a store: send events to that server "
+                   "(POST /api/ingest), or stop it first");
+  }
+  std::string me = writer + " (pid " + std::to_string(::getpid()) + ")\n";
+  if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, me.data(), me.size(), 0) < 0) {
+    // The lock holds without its description; a refused writer then names no holder.
+  }
+  auto opened = Open(path);
+  if (!opened.ok()) {
+    ::close(fd);
+    return opened.status();
+  }
+  (*opened)->writer_lock_ = fd;
+  return opened;
+}
+
 Store::Store(std::unique_ptr<StoreConnection> db)
     : db_(std::move(db)), cube_(db_.get()), incidents_(db_.get()) {}
 
-Store::~Store() = default;
+Store::~Store() {
+  if (writer_lock_ >= 0) ::close(writer_lock_);
+}
 
 const std::string& Store::path() const { return db_->path(); }
 

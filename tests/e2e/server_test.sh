@@ -65,6 +65,13 @@ check "the server says it stopped" contains "$work/serve1.log" "stopped (SIGTERM
 "$VIGIL" run --config "$work/vigil.yaml" --quiet >/dev/null 2>&1 || fail "run"
 start_server "$work/vigil.yaml" "$work/serve2.log" || fail "serve: $(cat "$work/serve2.log")"
 head -n 100 "$work/sim/events.jsonl" >"$work/good.jsonl"
+# One writer: while the server owns the store, `vigil ingest` is refused and says how.
+"$VIGIL" ingest --config "$work/vigil.yaml" "$work/good.jsonl" >"$work/second.log" 2>&1
+check "a second writer is refused" [ $? != 0 ]
+check "the refusal names the server" contains "$work/second.log" "the store has a writer already (vigil serve"
+check "and says how to send events" contains "$work/second.log" "POST /api/ingest"
+"$VIGIL" query --config "$work/vigil.yaml" >/dev/null 2>&1
+check "a reader is welcome" [ $? = 0 ]
 /usr/bin/python3 - "$BASE" "$VIGIL_TEST_TOKEN" "$work/good.jsonl" <<'PY' || failures=$((failures + 1))
 import json, re, sys, threading, urllib.parse, urllib.request
 base, token, good_path = sys.argv[1:4]

@@ -104,6 +104,22 @@ TEST(StoreTest, TheIngestLedgerKnowsAFileByItsContentWithTheCubeThatHoldsIt) {
   EXPECT_FALSE(unknown->has_value());
 }
 
+TEST(StoreTest, ASecondWriterIsRefusedNamingTheFirst) {
+  TempDir dir;
+  std::string path = dir.Path("v.db");
+  auto first = Store::OpenForWriting(path, "vigil serve, config a.yaml");
+  ASSERT_TRUE(first.ok()) << first.status().message();
+  auto second = Store::OpenForWriting(path, "vigil ingest");
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), StatusCode::kIoError);
+  EXPECT_NE(second.status().message().find("vigil serve, config a.yaml (pid "), std::string::npos)
+      << second.status().message();
+  EXPECT_NE(second.status().message().find("POST /api/ingest"), std::string::npos);
+  EXPECT_TRUE(Store::Open(path).ok());  // readers are welcome
+  first->reset();                       // the writer goes: the next one may come
+  EXPECT_TRUE(Store::OpenForWriting(path, "vigil ingest").ok());
+}
+
 TEST(StoreTest, AStoreOfAnotherConfigurationIsRefusedWithAdvice) {
   TempDir dir;
   Cube cube = Ingested(testing::SmallConfig(), dir, "e.jsonl", testing::RandomEvents(100, 1));
