@@ -116,4 +116,23 @@ HttpResponse Service::Ingest(const HttpRequest& r) {
                        {"to", FormatTimestamp(scratch.last_bucket() + config_->granularity_ms)}});
 }
 
+Result<IngestStats> Service::IngestStream(std::string_view lines, const std::string& origin) {
+  Cube scratch(config_);
+  IngestOptions options;
+  options.threads = 1;
+  VIGIL_ASSIGN_OR_RETURN(IngestStats stats, IngestBuffer(lines, origin, &scratch, options));
+  bad_lines_ += stats.bad_lines;
+  if (stats.events == 0) return stats;
+  std::unique_lock cube_lock(cube_mutex_);
+  {
+    std::lock_guard store_lock(store_mutex_);
+    VIGIL_RETURN_IF_ERROR(store_->cube().SaveMerged(&cube_, scratch));
+  }
+  ++cube_version_;
+  cube_events_ = cube_.event_count();
+  ingested_events_ += stats.events;
+  ingested_lines_ += stats.lines;
+  return stats;
+}
+
 }  // namespace vigil::server

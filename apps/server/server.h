@@ -20,6 +20,7 @@
 #include "vigil/config.h"
 #include "vigil/cube.h"
 #include "vigil/detect.h"
+#include "vigil/ingest.h"
 #include "vigil/report.h"
 #include "vigil/status.h"
 #include "vigil/store.h"
@@ -109,6 +110,11 @@ class Service {
 
   /// Answers one request. Never throws; unexpected failures are 500 with a JSON error.
   HttpResponse Handle(const HttpRequest& request);
+
+  /// Adds a batch of a stream's JSON Lines (whole lines; `origin` names it in messages) to the
+  /// cube and the store, both or neither. Unlike a POST body, a stream's bad lines cannot be
+  /// sent again: they are counted and reported, and its good lines kept. For `serve --stdin`.
+  Result<IngestStats> IngestStream(std::string_view lines, const std::string& origin);
 
   /// Answers a request from its head alone when its body must not be read: a body for a route
   /// that takes none (404, 405), a write without the right token (401, 403), a declared body

@@ -1,12 +1,20 @@
 // `vigil serve --config C [--listen 127.0.0.1:8080]`: the JSON API and the web dashboard over the
 // stored cube and incidents, until SIGINT or SIGTERM.
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
+#include <functional>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "command.h"
 #include "common.h"
@@ -19,7 +27,72 @@ struct Options {
   std::string config;
   std::string listen = "127.0.0.1:8080";
   int threads = 8;
+  bool stdin_events = false;
 };
+
+// `--stdin`: JSON Lines from standard input, ingested in batches of whole lines: when a batch
+// reaches kBatchBytes, or input has paused for kBatchWait, or at the end of input. Each batch is
+// written to the store before the next is read, so `producer | vigil serve --stdin` loses at
+// most the batch being read when the server is killed, and a slow producer's events are
+// queryable within a second.
+constexpr size_t kBatchBytes = 4 << 20;
+constexpr int kBatchWaitMs = 1000;
+
+void FollowStdin(server::Service* service, const std::atomic<bool>& stopping) {
+  std::string pending;  // read, not yet a whole line or not yet flushed
+  uint64_t first_line = 1, lines_in_batch = 0, events = 0, bad = 0;
+  auto flush = [&](size_t upto) {
+    if (upto == 0) return;
+    std::string origin = "stdin (lines " + std::to_string(first_line) + "-" +
+                         std::to_string(first_line + lines_in_batch - 1) + ")";
+    auto stats = service->IngestStream(std::string_view(pending.data(), upto), origin);
+    if (!stats.ok()) {
+      Warn(origin + ": " + stats.status().message() + "; these lines were not ingested");
+    } else {
+      events += stats->events;
+      bad += stats->bad_lines;
+      for (const BadLine& b : stats->first_bad_lines)
+        Warn(b.file + ":" + std::to_string(b.line) + ": " + b.reason);
+    }
+    pending.erase(0, upto);
+    first_line += lines_in_batch;
+    lines_in_batch = 0;
+  };
+  std::vector<char> block(1 << 16);
+  bool open = true;
+  while (open && !stopping) {
+    pollfd p{STDIN_FILENO, POLLIN, 0};
+    int ready = ::poll(&p, 1, kBatchWaitMs);
+    size_t whole = pending.rfind('\n');
+    whole = whole == std::string::npos ? 0 : whole + 1;
+    if (ready == 0) {  // a pause: what is whole goes in now
+      flush(whole);
+      continue;
+    }
+    if (ready < 0 && errno == EINTR) continue;
+    ssize_t n = ready < 0 ? -1 : ::read(STDIN_FILENO, block.data(), block.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      if (n < 0) Warn(std::string("stdin: ") + std::strerror(errno));
+      open = false;
+      if (!pending.empty() && pending.back() != '\n') {  // a last line without its newline
+        pending += '\n';
+        ++lines_in_batch;
+      }
+      flush(pending.size());
+      break;
+    }
+    lines_in_batch += std::count(block.data(), block.data() + n, '\n');
+    pending.append(block.data(), static_cast<size_t>(n));
+    if (pending.size() >= kBatchBytes) {
+      // Every counted newline is in the flushed part; an unended tail waits for its newline.
+      whole = pending.rfind('\n');
+      if (whole != std::string::npos) flush(whole + 1);
+    }
+  }
+  std::fprintf(stderr, "vigil: stdin ended: %s events ingested from it (%s bad lines)\n",
+               Thousands(events).c_str(), Thousands(bad).c_str());
+}
 
 Action Setup(CLI::App* app) {
   auto o = std::make_shared<Options>();
@@ -31,6 +104,9 @@ Action Setup(CLI::App* app) {
          "Threads kept ready for connections (more start on demand, one per connection, up to "
          "server.max_connections)")
       ->capture_default_str();
+  app->add_flag("--stdin", o->stdin_events,
+                "Also ingest JSON Lines events from standard input as they arrive "
+                "(`producer | vigil serve --stdin`); the server keeps serving after it ends");
   return [o]() -> int {
     auto listen = server::ParseListen(o->listen);
     if (!listen.ok()) return ReportError(listen.status());
@@ -71,8 +147,14 @@ Action Setup(CLI::App* app) {
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
       }
     });
+    std::atomic<bool> stopping{false};
+    std::thread follower;
+    if (o->stdin_events) follower = std::thread(FollowStdin, (*service).get(), std::cref(stopping));
     Status ran = http.Run();
     done = true;
+    stopping = true;
+    // The follower notices within one poll wait; a producer that is still writing is cut there.
+    if (follower.joinable()) follower.join();
     int signalled = received;
     // Wakes the watcher from sigwait (the signal is blocked, so it ends nothing).
     // NOLINTNEXTLINE(bugprone-bad-signal-to-kill-thread)

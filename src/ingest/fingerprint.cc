@@ -14,7 +14,11 @@
 namespace vigil {
 
 Result<FileFingerprint> FingerprintFile(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // Looked at before it is opened: opening a FIFO would wait for its writer.
+  struct stat before {};
+  if (::stat(path.c_str(), &before) == 0 && !S_ISREG(before.st_mode))
+    return InvalidArgument(path + ": not a regular file; a stream has no fingerprint");
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
     int err = errno;
     std::string why = path + ": cannot open to fingerprint: " + std::strerror(err);

@@ -50,7 +50,7 @@ nul=$(config nul)
 check "nul: first ingest" run 0 "$work/out" ingest --config "$nul" "$work/nul.jsonl"
 check "nul: query after it" run 0 "$work/out" query --config "$nul"
 check "nul: three platforms and two with a NUL" contains "$work/out" "platform                5 values"
-check "nul: second ingest" run 0 "$work/out" ingest --config "$nul" "$work/nul.jsonl"
+check "nul: second ingest" run 0 "$work/out" ingest --config "$nul" "$work/nul.jsonl" --force
 check "nul: query after the second" run 0 "$work/out" query --config "$nul" --metric volume --granularity 1d --csv
 check "nul: every event counted" test "$(tail -n +2 "$work/out" | awk -F, '{s+=$2} END {print s}')" = 10
 

@@ -1,6 +1,7 @@
 #include "vigil/store.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include "support/test_data.h"
 #include "vigil/ingest.h"
@@ -82,6 +83,9 @@ TEST(StoreTest, TheIngestLedgerKnowsAFileByItsContentWithTheCubeThatHoldsIt) {
   EXPECT_NE(FingerprintFile(dir.Write("more.jsonl", text + "\n"))->hash, fingerprint->hash);
   EXPECT_EQ(FingerprintFile(dir.Path("missing.jsonl")).status().code(), StatusCode::kNotFound);
   EXPECT_EQ(FingerprintFile("/dev/null").status().code(), StatusCode::kInvalidArgument);
+  // A FIFO is not opened (that would wait for its writer): it is a stream at once.
+  ASSERT_EQ(::mkfifo(dir.Path("f.fifo").c_str(), 0600), 0);
+  EXPECT_EQ(FingerprintFile(dir.Path("f.fifo")).status().code(), StatusCode::kInvalidArgument);
 
   std::string path = dir.Path("v.db");
   {
