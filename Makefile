@@ -35,7 +35,7 @@ SAN_CMAKE = CC=clang CXX=clang++ cmake -S . -DCMAKE_BUILD_TYPE=Release -DVIGIL_P
 # The three longest end-to-end suites replay whole simulated fortnights through the CLI; the code
 # they drive runs under ASan+UBSan in the unit and golden suites, so the sanitizer run skips them.
 ASAN_SKIP = e2e.run_test|e2e.report_test|e2e.random_world_test
-TSAN_TESTS = ServiceTest|HttpServerTest|ResponseCacheTest|SharedCacheTest|ParseQuery|ParseListen|e2e.server_test|e2e.abuse_test|e2e.browser_test
+TSAN_TESTS = ServiceTest|HttpServerTest|ResponseCacheTest|SharedCacheTest|ParseQuery|ParseListen|e2e.server_test|e2e.stream_test|e2e.abuse_test|e2e.browser_test
 $(BUILD)-asan/CMakeCache.txt:
 	@$(SAN_CMAKE) -B $(BUILD)-asan -DVIGIL_SANITIZE=address,undefined -DVIGIL_FUZZ=ON >/dev/null
 $(BUILD)-tsan/CMakeCache.txt:
