@@ -27,8 +27,8 @@ struct StoredCube {
 
 /// Loads the config, opens its store and loads the cube. With `require_events`, a store that
 /// holds no events yet is a kDataError that says to run `vigil ingest` first.
-/// With a `writer` (e.g. "vigil ingest"), the store is opened as its one writer
-/// (Store::OpenForWriting): refused while another process writes it.
+/// With a `writer` (e.g. "vigil ingest"), the store is opened as its cube's one writer
+/// (Store::OpenForWriting): refused while another process writes that cube.
 Result<StoredCube> OpenStoredCube(const std::string& config_path, bool require_events,
                                   const std::string& writer = "");
 

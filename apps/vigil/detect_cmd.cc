@@ -30,7 +30,7 @@ Action Setup(CLI::App* app) {
   app->add_option("--json", o->json, "Write {\"incidents\": [...]} (DESIGN §5) to this file");
   app->add_flag("--quiet", o->quiet, "Print only the summary line");
   return [o]() -> int {
-    auto opened = OpenStoredCube(o->config, /*require_events=*/true, "vigil detect");
+    auto opened = OpenStoredCube(o->config, /*require_events=*/true);
     if (!opened.ok()) return ReportError(opened.status());
     auto& config = opened->config;
     auto& store = opened->store;

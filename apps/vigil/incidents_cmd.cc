@@ -19,12 +19,9 @@ TimeMs Now() {
       .count();
 }
 
-// Listing reads; ack, feedback and silences write, as the store's one writer (`writer`).
-Result<std::unique_ptr<Store>> OpenStore(const std::string& config_path,
-                                         const std::string& writer = "") {
+Result<std::unique_ptr<Store>> OpenStore(const std::string& config_path) {
   VIGIL_ASSIGN_OR_RETURN(auto config, LoadConfig(config_path));
-  if (writer.empty()) return Store::Open(config->StorePath());
-  return Store::OpenForWriting(config->StorePath(), writer);
+  return Store::Open(config->StorePath());
 }
 
 Action SetupIncidents(CLI::App* app) {
@@ -73,7 +70,7 @@ Action SetupAck(CLI::App* app) {
   app->add_option("--config", o->config, "The YAML config")->required();
   app->add_option("INCIDENT", o->id, "The incident id (inc-...)")->required();
   return [o]() -> int {
-    auto store = OpenStore(o->config, "vigil ack");
+    auto store = OpenStore(o->config);
     if (!store.ok()) return ReportError(store.status());
     Status acked = AcknowledgeIncident(store->get(), o->id, Now());
     if (!acked.ok()) return ReportError(acked);
@@ -96,7 +93,7 @@ Action SetupFeedback(CLI::App* app) {
       ->check(CLI::IsMember({"true_positive", "false_positive", "duplicate"}));
   app->add_option("--note", o->note, "Why, for whoever tunes the monitor");
   return [o]() -> int {
-    auto store = OpenStore(o->config, "vigil feedback");
+    auto store = OpenStore(o->config);
     if (!store.ok()) return ReportError(store.status());
     Status added = (*store)->incidents().AddFeedback({o->id, o->verdict, o->note, Now()});
     if (!added.ok()) return ReportError(added);
@@ -123,7 +120,7 @@ Action SetupSilence(CLI::App* app) {
   app->add_flag("--list", o->list, "List the silences instead");
   app->add_option("--remove", o->remove, "Remove the silence with this id instead");
   return [o]() -> int {
-    auto store = OpenStore(o->config, "vigil silence");
+    auto store = OpenStore(o->config);
     if (!store.ok()) return ReportError(store.status());
     if (o->remove > 0) {
       Status removed = (*store)->incidents().RemoveSilence(o->remove);

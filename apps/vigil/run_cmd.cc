@@ -48,7 +48,10 @@ Action Setup(CLI::App* app) {
   app->add_flag("--force", o->force,
                 "Ingest files whose content the store already holds (counted again)");
   return [o]() -> int {
-    auto opened = OpenStoredCube(o->config, /*require_events=*/o->files.empty(), "vigil run");
+    // Only a run that ingests writes the cube: one without files judges the store as it is (and
+    // writes incidents, which SQLite serializes), so it may run beside a server, e.g. from cron.
+    auto opened = OpenStoredCube(o->config, /*require_events=*/o->files.empty(),
+                                 o->files.empty() ? "" : "vigil run");
     if (!opened.ok()) return ReportError(opened.status());
     if (!o->files.empty()) {
       auto stats = IngestIntoStore(&*opened, o->files, o->threads, o->quiet, o->force);

@@ -191,11 +191,12 @@ class Store {
   /// Opens (creating when needed) the database at `path`; parent folders are created. A store
   /// of an older schema is upgraded in place; one of a newer schema is refused.
   static Result<std::unique_ptr<Store>> Open(const std::string& path);
-  /// Opens the store as its one writer: an exclusive lock on `<path>.lock`, held while the
-  /// Store lives and released however the process ends (kill -9 included). `writer` says who
-  /// holds it (e.g. "vigil serve on 127.0.0.1:8080"); a second writer is refused (kIoError)
-  /// with the holder's description and pid, so events are never written by two processes at
-  /// once. Readers use Open.
+  /// Opens the store as the one writer of its cube: an exclusive lock on `<path>.lock`, held
+  /// while the Store lives and released however the process ends (kill -9 included). `writer`
+  /// says who holds it (e.g. "vigil serve, config vigil.yaml"); a second cube writer is refused
+  /// (kIoError) with the holder's description and pid, so two processes never write buckets and
+  /// dictionaries over each other. Readers, and writers of incidents only (SQLite serializes
+  /// those), use Open.
   static Result<std::unique_ptr<Store>> OpenForWriting(const std::string& path,
                                                        const std::string& writer);
   ~Store();
