@@ -94,7 +94,8 @@ struct IncidentCount {
 
 /// An entry of the ingest ledger: an input whose events the stored cube holds, so that offering
 /// it again does not count it twice. A file is known by its content fingerprint
-/// (FingerprintFile), an HTTP body by its Idempotency-Key ("key:" and the key).
+/// (FingerprintFile) and kept for good; an HTTP body by its Idempotency-Key ("key:" and the
+/// key), kept for 7 days after its ingest.
 struct IngestedInput {
   std::string fingerprint;
   std::string path;  ///< where it was read from (a file's path as given, or the endpoint)

@@ -1,5 +1,6 @@
 // The store's cube side: the cube bucket by bucket (a blob of cells each) with its dictionaries,
 // written incrementally from the buckets the cube changed.
+#include <algorithm>
 #include <optional>
 #include <vector>
 
@@ -9,6 +10,10 @@
 namespace vigil {
 using internal::Statement;
 using internal::Transaction;
+
+namespace {
+constexpr TimeMs kKeyRetentionMs = 7 * kDayMs;
+}  // namespace
 
 Result<Cube> CubeStore::Load(const std::shared_ptr<const Config>& config) {
   const std::string& path = db_->path();
@@ -132,6 +137,15 @@ Status CubeStore::Save(Cube* cube, const std::vector<IngestedInput>& inputs) {
     }));
   }
   if (!inputs.empty()) {
+    // Request keys are kept for kKeyRetentionMs after their ingest (retries come within
+    // minutes), so the ledger does not grow with every keyed body; files are kept for good.
+    TimeMs newest = 0;
+    for (const IngestedInput& in : inputs) newest = std::max(newest, in.at);
+    VIGIL_ASSIGN_OR_RETURN(
+        Statement prune,
+        db_->Prepare("DELETE FROM ingested WHERE fingerprint LIKE 'key:%' AND at < ?",
+                     "pruning the ingest ledger"));
+    VIGIL_RETURN_IF_ERROR(prune.Bind(1, newest - kKeyRetentionMs).Run());
     VIGIL_ASSIGN_OR_RETURN(Statement put,
                            db_->Prepare("INSERT OR REPLACE INTO ingested VALUES(?, ?, ?, ?, ?)",
                                         "writing the ingest ledger"));

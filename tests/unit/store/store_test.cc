@@ -106,6 +106,17 @@ TEST(StoreTest, TheIngestLedgerKnowsAFileByItsContentWithTheCubeThatHoldsIt) {
   auto unknown = (*store)->cube().FindIngested("xxh128:0");
   ASSERT_TRUE(unknown.ok());
   EXPECT_FALSE(unknown->has_value());
+
+  // Request keys are kept a week after their ingest; files for good.
+  auto loaded = (*store)->cube().Load(config);
+  ASSERT_TRUE(loaded.ok());
+  IngestedInput old_key{"key:a", "POST /api/ingest", 10, 1, 1772409600000};
+  ASSERT_TRUE((*store)->cube().Save(&*loaded, {old_key}).ok());
+  IngestedInput new_key{"key:b", "POST /api/ingest", 10, 1, 1772409600000 + 8 * kDayMs};
+  ASSERT_TRUE((*store)->cube().Save(&*loaded, {new_key}).ok());
+  EXPECT_FALSE((*store)->cube().FindIngested("key:a")->has_value());
+  EXPECT_TRUE((*store)->cube().FindIngested("key:b")->has_value());
+  EXPECT_TRUE((*store)->cube().FindIngested(fingerprint->hash)->has_value());
 }
 
 TEST(StoreTest, ASecondWriterIsRefusedNamingTheFirst) {
