@@ -63,6 +63,26 @@ HttpResponse Service::Prometheus() {
     out += fmt::format("vigil_cube_events {}\n", cube_.event_count());
     family("vigil_cube_cells", "gauge", "Cells held in the cube.");
     out += fmt::format("vigil_cube_cells {}\n", cube_.cell_count());
+    // Cardinality guards: how close each dimension is to its limit, and what was folded.
+    const auto& dims = config_->input.dimensions;
+    family("vigil_dimension_values", "gauge", "Distinct values a dimension holds.");
+    for (size_t d = 0; d < dims.size(); ++d)
+      out += fmt::format("vigil_dimension_values{{dimension=\"{}\"}} {}\n", dims[d].name,
+                         cube_.DimensionValues(static_cast<int>(d)).size());
+    family("vigil_dimension_value_limit", "gauge",
+           "The cardinality limit of a dimension (limits.dimension_values).");
+    for (size_t d = 0; d < dims.size(); ++d)
+      out += fmt::format("vigil_dimension_value_limit{{dimension=\"{}\"}} {}\n", dims[d].name,
+                         config_->DimensionLimit(static_cast<int>(d)));
+    family("vigil_dimension_folded_events_total", "counter",
+           "Events whose value of a dimension was folded into __other__ at its limit.");
+    std::vector<uint64_t> folded(dims.size(), 0);
+    for (const FoldReport& f : cube_.Folds())
+      for (size_t d = 0; d < dims.size(); ++d)
+        if (dims[d].name == f.dimension) folded[d] += f.events;
+    for (size_t d = 0; d < dims.size(); ++d)
+      out += fmt::format("vigil_dimension_folded_events_total{{dimension=\"{}\"}} {}\n",
+                         dims[d].name, folded[d]);
   }
   family("vigil_http_open_connections", "gauge", "Connections open now.");
   out += fmt::format("vigil_http_open_connections {}\n", open_connections_.load());

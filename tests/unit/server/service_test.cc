@@ -312,6 +312,16 @@ TEST_F(ServiceTest, ARetriedBodyWithItsIdempotencyKeyIsCountedOnce) {
   EXPECT_EQ(service_->event_count(), 30015u);
 }
 
+TEST_F(ServiceTest, PrometheusShowsADimensionAtItsLimitAndWhatItFolded) {
+  Open("s3cret", "limits: {dimension_values: {a: 2}}\n");
+  const std::string t = service_->Handle(Get("/metrics")).text();
+  EXPECT_NE(t.find("vigil_dimension_value_limit{dimension=\"a\"} 2\n"), std::string::npos) << t;
+  // Two values kept, the rest of the events folded into __other__ (a third value, by code).
+  EXPECT_NE(t.find("vigil_dimension_values{dimension=\"a\"} 3\n"), std::string::npos) << t;
+  EXPECT_EQ(t.find("vigil_dimension_folded_events_total{dimension=\"a\"} 0\n"), std::string::npos)
+      << t;
+}
+
 TEST_F(ServiceTest, PrometheusExpositionCountsRequestsAndIngests) {
   Open();
   PutIncident("inc-1", "open", "major", "asr", kStart + kDayMs);
@@ -335,6 +345,10 @@ TEST_F(ServiceTest, PrometheusExpositionCountsRequestsAndIngests) {
   EXPECT_NE(t.find("vigil_ingest_bad_lines_total 1\n"), std::string::npos);
   EXPECT_NE(t.find("vigil_incidents{status=\"open\"} 1\n"), std::string::npos);
   EXPECT_NE(t.find("vigil_cube_events 30004\n"), std::string::npos);
+  // Cardinality guards per dimension: values held, the limit, and what was folded.
+  EXPECT_NE(t.find("vigil_dimension_values{dimension=\"a\"} "), std::string::npos) << t;
+  EXPECT_NE(t.find("vigil_dimension_value_limit{dimension=\"a\"} "), std::string::npos);
+  EXPECT_NE(t.find("vigil_dimension_folded_events_total{dimension=\"a\"} 0\n"), std::string::npos);
   // Every line is a comment or `name{labels} value`.
   std::regex sample(R"(^[a-z_]+(\{[a-z_]+="[^"]*"(,[a-z_]+="[^"]*")*\})? -?[0-9.e+]+$)");
   size_t start = 0;
