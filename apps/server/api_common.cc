@@ -16,12 +16,6 @@ HttpResponse JsonResponse(const Json& j, int status) {
   return r;
 }
 
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 std::string Param(const HttpRequest& r, const std::string& name) {
   auto it = r.params.find(name);
   return it == r.params.end() ? "" : it->second;

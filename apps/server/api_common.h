@@ -22,7 +22,6 @@ std::string Dump(const Json& j);
 HttpResponse JsonResponse(const Json& j, int status = 200);
 
 /// Wall-clock time in epoch milliseconds.
-int64_t NowMs();
 
 /// The first value of query parameter `name` ("" when absent).
 std::string Param(const HttpRequest& r, const std::string& name);

@@ -11,7 +11,6 @@ namespace {
 
 using internal::Json;
 using internal::JsonResponse;
-using internal::NowMs;
 using internal::OwnerOrNull;
 using internal::ParamSet;
 using internal::TimeOrNull;
@@ -134,7 +133,7 @@ HttpResponse Service::PostFeedback(const HttpRequest& r, const std::string& id) 
   if (body.contains("note") && !body["note"].is_string())
     return ErrorResponse(400, "'note' must be a string");
   FeedbackRecord f{id, body["verdict"].get<std::string>(), body.value("note", std::string()),
-                   NowMs()};
+                   WallClockNow()};
   std::lock_guard lock(store_mutex_);
   Status added = store_->incidents().AddFeedback(f);
   if (added.code() == StatusCode::kNotFound) {

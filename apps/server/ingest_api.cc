@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <chrono>
 
 #include "server/api_common.h"
 #include "server/server.h"
@@ -14,14 +13,6 @@ namespace vigil::server {
 using internal::Dump;
 using internal::Json;
 using internal::JsonResponse;
-
-namespace {
-TimeMs NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-}  // namespace
 
 HttpResponse Service::Ingest(const HttpRequest& r) {
   if (auto refused = CheckToken(r)) return *refused;
@@ -95,9 +86,10 @@ HttpResponse Service::Ingest(const HttpRequest& r) {
                              {"repeated", true},
                              {"first_ingested", FormatTimestamp((*known)->at)}});
       }
-      ledger.push_back({ledger_key, "POST /api/ingest", r.body.size(), stats->events, NowMs()});
+      ledger.push_back(
+          {ledger_key, "POST /api/ingest", r.body.size(), stats->events, WallClockNow()});
     }
-    Status saved = store_->cube().SaveMerged(&cube_, scratch, ledger);
+    Status saved = CommitLocked(scratch, *stats, ledger);
     if (!saved.ok()) {
       ++rejected_bodies_;
       std::string message = saved.message();
@@ -105,10 +97,6 @@ HttpResponse Service::Ingest(const HttpRequest& r) {
       return ErrorResponse(HttpStatusFor(saved.code()), message);
     }
   }
-  ++cube_version_;
-  cube_events_ = cube_.event_count();
-  ingested_events_ += stats->events;
-  ingested_lines_ += stats->lines;
   return JsonResponse({{"events", stats->events},
                        {"lines", stats->lines},
                        {"cube_events", cube_.event_count()},
@@ -124,15 +112,22 @@ Result<IngestStats> Service::IngestStream(std::string_view lines, const std::str
   bad_lines_ += stats.bad_lines;
   if (stats.events == 0) return stats;
   std::unique_lock cube_lock(cube_mutex_);
-  {
-    std::lock_guard store_lock(store_mutex_);
-    VIGIL_RETURN_IF_ERROR(store_->cube().SaveMerged(&cube_, scratch));
-  }
+  std::lock_guard store_lock(store_mutex_);
+  VIGIL_RETURN_IF_ERROR(CommitLocked(scratch, stats, {}));
+  return stats;
+}
+
+// The one way an addition enters: the store and the cube both or neither (SaveMerged), then the
+// counters. The caller holds cube_mutex_ and store_mutex_ (the HTTP path reads the ledger under
+// the same locks, so a retry racing its first delivery is still counted once).
+Status Service::CommitLocked(const Cube& addition, const IngestStats& stats,
+                             const std::vector<IngestedInput>& ledger) {
+  VIGIL_RETURN_IF_ERROR(store_->cube().SaveMerged(&cube_, addition, ledger));
   ++cube_version_;
   cube_events_ = cube_.event_count();
   ingested_events_ += stats.events;
   ingested_lines_ += stats.lines;
-  return stats;
+  return Status::Ok();
 }
 
 }  // namespace vigil::server

@@ -135,6 +135,8 @@ class Service {
 
  private:
   HttpResponse Route(const HttpRequest& request, std::string* route);
+  Status CommitLocked(const Cube& addition, const IngestStats& stats,
+                      const std::vector<IngestedInput>& ledger);
   HttpResponse Health();
   HttpResponse Metrics();
   HttpResponse Series(const HttpRequest& request);

@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -104,9 +103,7 @@ Result<IngestStats> IngestIntoStore(StoredCube* stored, const std::vector<std::s
   // (pipes, devices) have no fingerprint and are always read.
   std::vector<std::string> to_read;
   std::vector<IngestedInput> ledger;
-  const TimeMs now = static_cast<TimeMs>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                             std::chrono::system_clock::now().time_since_epoch())
-                                             .count());
+  const TimeMs now = WallClockNow();
   for (const std::string& file : files) {
     auto fingerprint = FingerprintFile(file);
     if (!fingerprint.ok()) {

@@ -13,12 +13,6 @@
 namespace vigil::cli {
 namespace {
 
-TimeMs Now() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 Result<std::unique_ptr<Store>> OpenStore(const std::string& config_path) {
   VIGIL_ASSIGN_OR_RETURN(auto config, LoadConfig(config_path));
   return Store::Open(config->StorePath());
@@ -72,7 +66,7 @@ Action SetupAck(CLI::App* app) {
   return [o]() -> int {
     auto store = OpenStore(o->config);
     if (!store.ok()) return ReportError(store.status());
-    Status acked = AcknowledgeIncident(store->get(), o->id, Now());
+    Status acked = AcknowledgeIncident(store->get(), o->id, WallClockNow());
     if (!acked.ok()) return ReportError(acked);
     auto record = (*store)->incidents().Find(o->id);
     if (!record.ok()) return ReportError(record.status());
@@ -95,7 +89,7 @@ Action SetupFeedback(CLI::App* app) {
   return [o]() -> int {
     auto store = OpenStore(o->config);
     if (!store.ok()) return ReportError(store.status());
-    Status added = (*store)->incidents().AddFeedback({o->id, o->verdict, o->note, Now()});
+    Status added = (*store)->incidents().AddFeedback({o->id, o->verdict, o->note, WallClockNow()});
     if (!added.ok()) return ReportError(added);
     std::printf("%s: %s recorded\n", o->id.c_str(), o->verdict.c_str());
     return 0;
@@ -153,7 +147,7 @@ Action SetupSilence(CLI::App* app) {
     }
     auto starts = ParseTimeFlag("--start", o->starts);
     if (!starts.ok()) return ReportError(starts.status());
-    s.starts = *starts ? *starts : Now();
+    s.starts = *starts ? *starts : WallClockNow();
     if (!o->ends.empty()) {
       auto ends = ParseTimeFlag("--end", o->ends);
       if (!ends.ok()) return ReportError(ends.status());

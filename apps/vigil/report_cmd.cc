@@ -26,9 +26,7 @@ Action Setup(CLI::App* app) {
     if (!opened.ok()) return ReportError(opened.status());
     ReportOptions options;
     options.title = o->title;
-    options.generated_at = std::chrono::duration_cast<std::chrono::milliseconds>(
-                               std::chrono::system_clock::now().time_since_epoch())
-                               .count();
+    options.generated_at = WallClockNow();
     auto html = RenderReport(opened->cube, opened->store.get(), options);
     if (!html.ok()) return ReportError(html.status());
     Status written = WriteFileAtomically(o->out, *html);

@@ -98,11 +98,7 @@ Action Setup(CLI::App* app) {
     }
     if (!o->report.empty()) {
       ReportOptions report_options;
-      report_options.generated_at = options.now
-                                        ? options.now
-                                        : std::chrono::duration_cast<std::chrono::milliseconds>(
-                                              std::chrono::system_clock::now().time_since_epoch())
-                                              .count();
+      report_options.generated_at = options.now ? options.now : WallClockNow();
       auto html = RenderReport(cube, opened->store.get(), report_options);
       if (!html.ok()) return ReportError(html.status());
       Status written = WriteFileAtomically(o->report, *html);

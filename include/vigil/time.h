@@ -34,6 +34,9 @@ constexpr bool InTimeRange(TimeMs t) { return t >= kMinTime && t < kMaxTime; }
 /// outside [kMinTime, kMaxTime) is an error that names the supported range.
 Result<TimeMs> ParseTimestamp(std::string_view text);
 
+/// The wall clock now, in epoch milliseconds (data time comes from events, never from here).
+TimeMs WallClockNow();
+
 /// RFC 3339 UTC: `2026-03-02T14:05:00Z`, with `.mmm` only when the milliseconds are not zero.
 std::string FormatTimestamp(TimeMs t);
 

@@ -10,12 +10,6 @@
 namespace vigil {
 namespace {
 
-TimeMs WallClock() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // An anomaly's identity across runs: later data may make another member the primary (and so
 // change the fresh id), but the members themselves stay put.
 std::string MemberKey(const Anomaly& member) {
@@ -94,7 +88,7 @@ Result<AlertReport> UpdateIncidents(Store* store, const Config& config,
                                     const std::vector<Incident>& incidents,
                                     const AlertOptions& options) {
   AlertReport report;
-  const TimeMs now = options.now ? options.now : WallClock();
+  const TimeMs now = options.now ? options.now : WallClockNow();
   VIGIL_ASSIGN_OR_RETURN(std::vector<IncidentRecord> stored, store->incidents().All());
   std::unordered_map<std::string, const IncidentRecord*> by_id;
   std::unordered_map<std::string, std::string> id_by_member;
@@ -325,7 +319,7 @@ Status AcknowledgeIncident(Store* store, const std::string& id, TimeMs now) {
   VIGIL_ASSIGN_OR_RETURN(IncidentRecord record, store->incidents().Find(id));
   if (record.status != ToString(IncidentStatus::kOpen)) return Status::Ok();
   record.status = ToString(IncidentStatus::kAcknowledged);
-  record.updated = now ? now : WallClock();
+  record.updated = now ? now : WallClockNow();
   if (Result<Incident> incident = ParseIncidentJson(record.document); incident.ok()) {
     incident->status = IncidentStatus::kAcknowledged;
     record.document = IncidentToJson(*incident).dump();

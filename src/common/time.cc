@@ -1,6 +1,7 @@
 #include "vigil/time.h"
 
 #include <charconv>
+#include <chrono>
 #include <cstdio>
 
 namespace vigil {
@@ -203,6 +204,12 @@ std::string FormatDuration(int64_t ms) {
     if (ms != 0 && ms % u.size == 0) return std::to_string(ms / u.size) + u.name;
   }
   return std::to_string(ms) + "ms";
+}
+
+TimeMs WallClockNow() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 }  // namespace vigil

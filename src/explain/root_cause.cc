@@ -152,14 +152,13 @@ class Search {
     return !o_.against_reference || LessShifted(rest, Shift(shifted)) < -kUnshifted;
   }
   double LessShifted(const Sums& s, double shift) const {
-    double expected, variance;
-    Expectation(s, &expected, &variance);
-    double scaled = expected * (1 + direction_ * shift);
+    const Expected e = Expect(s);
+    double scaled = e.value * (1 + direction_ * shift);
     if (o_.ratio && s.now_den > 0) scaled = std::clamp(scaled, 0.0, s.now_den);
-    double sd =
-        std::sqrt(std::max(o_.ratio && s.now_den > 0 ? scaled * (1 - scaled / s.now_den) + variance
-                                                     : std::abs(scaled) + variance,
-                           kMinSigma));
+    double sd = std::sqrt(std::max(o_.ratio && s.now_den > 0
+                                       ? scaled * (1 - scaled / s.now_den) + e.variance
+                                       : std::abs(scaled) + e.variance,
+                                   kMinSigma));
     return direction_ * (s.now - scaled) / sd;
   }
   // The mean shift of a slice's cells: their mean deviation, or the relative change of the
@@ -167,17 +166,16 @@ class Search {
   double Shift(const Sums& s) const {
     if (s.n <= 0) return 0;
     if (!o_.against_reference) return direction_ * s.sum / s.n;
-    double expected, variance;
-    Expectation(s, &expected, &variance);
+    const double expected = Expect(s).value;
     return direction_ * (s.now - expected) / std::max(std::abs(expected), kMinSigma);
   }
-  void Expectation(const Sums& s, double* expected, double* variance) const;
+  // Against a reference: a slice's expected total now, and the variance of (now - expected).
+  struct Expected {
+    double value = 0, variance = 0;
+  };
+  Expected Expect(const Sums& s) const;
   // Against a reference: what the slice holds beyond its expectation, in the explained direction.
-  double Excess(const Sums& s) const {
-    double expected, variance;
-    Expectation(s, &expected, &variance);
-    return direction_ * (s.now - expected);
-  }
+  double Excess(const Sums& s) const { return direction_ * (s.now - Expect(s).value); }
 
   const RootCauseTable& t_;
   const RootCauseOptions& o_;
@@ -233,16 +231,13 @@ void Search::ReferenceSums() {
 // A ratio is a proportion: the slice's share now against its reference share (shrunk towards the
 // whole table's by kPriorEvents), with the binomial variance of both windows. A count is Poisson
 // in both windows, the reference scaled by the table's level.
-void Search::Expectation(const Sums& s, double* expected, double* variance) const {
+Search::Expected Search::Expect(const Sums& s) const {
   if (o_.ratio) {
     double m = s.ref_den + kPriorEvents;
     double p = std::clamp((s.ref + kPriorEvents * reference_share_) / m, 0.5 / m, 1 - 0.5 / m);
-    *expected = s.now_den * p;
-    *variance = std::max(s.now_den * p * (1 - p) * (1 + s.now_den / m), kMinSigma);
-  } else {
-    *expected = level_ * s.ref;
-    *variance = s.now + level_ * level_ * s.ref + level_;
+    return {s.now_den * p, std::max(s.now_den * p * (1 - p) * (1 + s.now_den / m), kMinSigma)};
   }
+  return {level_ * s.ref, s.now + level_ * level_ * s.ref + level_};
 }
 
 // The signed root of the likelihood-ratio statistic of "now and the reference share one rate":
@@ -619,8 +614,7 @@ Result<std::vector<RootCause>> Search::Run() {
       RootCause whole;
       whole.explained_fraction = 1;
       whole.score = Z(everything);
-      double expected, variance;
-      Expectation(everything, &expected, &variance);
+      const double expected = Expect(everything).value;
       whole.actual = o_.ratio ? (everything.now_den > 0 ? everything.now / everything.now_den : 0)
                               : everything.now;
       whole.expected =
