@@ -51,13 +51,17 @@ void FollowStdin(server::Service* service, const std::atomic<bool>& stopping) {
     } else {
       events += stats->events;
       bad += stats->bad_lines;
-      for (const BadLine& b : stats->first_bad_lines)
-        Warn(b.file + ":" + std::to_string(b.line) + ": " + b.reason);
+      for (const BadLine& b : stats->first_bad_lines)  // numbered in the stream, not the batch
+        Warn("stdin:" + std::to_string(first_line + b.line - 1) + ": " + b.reason);
     }
     pending.erase(0, upto);
     first_line += lines_in_batch;
     lines_in_batch = 0;
   };
+  // A line longer than limits.max_line_bytes is dropped as it arrives (bounded memory, as for
+  // files), counted as a bad line; reading resumes after its newline.
+  const size_t max_line = static_cast<size_t>(service->config().limits.max_line_bytes);
+  bool skipping = false;
   std::vector<char> block(1 << 16);
   bool open = true;
   while (open && !stopping) {
@@ -82,12 +86,32 @@ void FollowStdin(server::Service* service, const std::atomic<bool>& stopping) {
       flush(pending.size());
       break;
     }
-    lines_in_batch += std::count(block.data(), block.data() + n, '\n');
-    pending.append(block.data(), static_cast<size_t>(n));
+    const char* data = block.data();
+    size_t length = static_cast<size_t>(n);
+    if (skipping) {
+      const char* end = static_cast<const char*>(std::memchr(data, '\n', length));
+      if (!end) continue;
+      length -= end + 1 - data;
+      data = end + 1;
+      skipping = false;
+      ++first_line;
+    }
+    lines_in_batch += std::count(data, data + length, '\n');
+    pending.append(data, length);
+    // Every counted newline is in a flushed part; an unended tail waits for its newline.
+    whole = pending.rfind('\n');
+    whole = whole == std::string::npos ? 0 : whole + 1;
     if (pending.size() >= kBatchBytes) {
-      // Every counted newline is in the flushed part; an unended tail waits for its newline.
-      whole = pending.rfind('\n');
-      if (whole != std::string::npos) flush(whole + 1);
+      flush(whole);
+      whole = 0;
+    }
+    if (pending.size() - whole > max_line) {
+      flush(whole);
+      Warn("stdin:" + std::to_string(first_line) + ": line of more than " +
+           std::to_string(max_line) + " bytes (limits.max_line_bytes); dropped");
+      ++bad;
+      pending.clear();
+      skipping = true;
     }
   }
   std::fprintf(stderr, "vigil: stdin ended: %s events ingested from it (%s bad lines)\n",

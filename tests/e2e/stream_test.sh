@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end test of `producer | vigil serve --stdin`: events arriving on standard input are
-# queryable while the producer still writes, a bad line costs that line only, and the served
-# store ends equal to a batch ingest of the same events.
+# queryable while the producer still writes, a bad or over-long line costs that line only, and
+# the served store ends equal to a batch ingest of the same events.
 # Usage: stream_test.sh VIGIL SOURCE_DIR
 set -u
 VIGIL=$1
@@ -44,12 +44,16 @@ check "the server starts with its store empty" [ "$(healthz_events)" = 0 ]
 cat "$work/first.jsonl" >&3
 check "events are queryable while the producer still writes" wait_for_events 1000
 echo '{"ts": "not a time"}' >&3
+head -c 3000000 /dev/zero | tr '\0' 'x' >&3  # a 3 MB line: over limits.max_line_bytes
+echo >&3
 cat "$work/rest.jsonl" >&3
 exec 3>&-
 check "every good event lands; the bad line costs that line only" wait_for_events "$events"
 for _ in $(seq 50); do grep -q "stdin ended: " "$work/serve.log" && break; sleep 0.1; done
 check "stdin's end is reported with its counts" contains "$work/serve.log" "bad lines)"
-check "the bad line is named" contains "$work/serve.log" "field 'ts'"
+check "the bad line is named with its line in the stream" contains "$work/serve.log" "stdin:1001: field 'ts'"
+check "an over-long line is dropped as it arrives, named" contains "$work/serve.log" "stdin:1002: line of more than 1048576 bytes"
+check "both bad lines are counted" contains "$work/serve.log" "(2 bad lines)"
 check "the server keeps serving after stdin ends" [ "$(healthz_events)" = "$events" ]
 stop_server TERM
 check "SIGTERM stops it" [ $? = 0 ]
