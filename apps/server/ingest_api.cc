@@ -104,17 +104,32 @@ HttpResponse Service::Ingest(const HttpRequest& r) {
                        {"to", FormatTimestamp(scratch.last_bucket() + config_->granularity_ms)}});
 }
 
-Result<IngestStats> Service::IngestStream(std::string_view lines, const std::string& origin) {
+Result<IngestStats> Service::IngestStream(std::string_view lines, const std::string& origin,
+                                          const std::vector<IngestedInput>& ledger) {
   Cube scratch(config_);
   IngestOptions options;
   options.threads = 1;
-  VIGIL_ASSIGN_OR_RETURN(IngestStats stats, IngestBuffer(lines, origin, &scratch, options));
+  IngestStats stats;
+  if (!lines.empty()) {
+    VIGIL_ASSIGN_OR_RETURN(stats, IngestBuffer(lines, origin, &scratch, options));
+  }
   bad_lines_ += stats.bad_lines;
-  if (stats.events == 0) return stats;
+  std::vector<IngestedInput> entries = ledger;
+  for (IngestedInput& e : entries) e.events += stats.events;
   std::unique_lock cube_lock(cube_mutex_);
   std::lock_guard store_lock(store_mutex_);
-  VIGIL_RETURN_IF_ERROR(CommitLocked(scratch, stats, {}));
+  if (stats.events == 0) {
+    // Nothing to merge, but a followed file's offset still moves past its bad lines.
+    if (!entries.empty()) VIGIL_RETURN_IF_ERROR(store_->cube().Save(&cube_, entries));
+    return stats;
+  }
+  VIGIL_RETURN_IF_ERROR(CommitLocked(scratch, stats, entries));
   return stats;
+}
+
+Result<std::optional<IngestedInput>> Service::LedgerEntry(const std::string& key) {
+  std::lock_guard store_lock(store_mutex_);
+  return store_->cube().FindIngested(key);
 }
 
 // The one way an addition enters: the store and the cube both or neither (SaveMerged), then the
@@ -127,6 +142,21 @@ Status Service::CommitLocked(const Cube& addition, const IngestStats& stats,
   cube_events_ = cube_.event_count();
   ingested_events_ += stats.events;
   ingested_lines_ += stats.lines;
+  // Events for buckets already judged are kept (the next round sees them) and counted as late.
+  late_events_ += addition.EventsBefore(judged_before_.load());
+  const auto now = std::chrono::steady_clock::now();
+  {
+    std::lock_guard lock(judge_mutex_);
+    last_ingest_ = now;
+  }
+  TimeMs closed = ClosedBeforeLocked(now);
+  std::lock_guard lock(judge_mutex_);
+  if (closed > newest_closed_) {
+    newest_closed_ = closed;
+    newest_closed_seen_ = now;
+    wake_ = true;
+    judge_wake_.notify_all();
+  }
   return Status::Ok();
 }
 

@@ -43,7 +43,7 @@ HttpResponse Service::Prometheus() {
     }
   }
   family("vigil_ingested_events_total", "counter",
-         "Events added to the cube through POST /api/ingest.");
+         "Events added to the cube through POST /api/ingest, standard input and followed files.");
   out += fmt::format("vigil_ingested_events_total {}\n", ingested_events_.load());
   family("vigil_ingested_lines_total", "counter", "Input lines accepted through POST /api/ingest.");
   out += fmt::format("vigil_ingested_lines_total {}\n", ingested_lines_.load());
@@ -55,6 +55,31 @@ HttpResponse Service::Prometheus() {
   family("vigil_ingest_repeated_bodies_total", "counter",
          "Ingest bodies whose Idempotency-Key the store already held (answered, not counted).");
   out += fmt::format("vigil_ingest_repeated_bodies_total {}\n", repeated_bodies_.load());
+  family("vigil_late_events_total", "counter",
+         "Events that arrived for buckets already judged (after server.lateness); kept, and judged "
+         "again by the next round.");
+  out += fmt::format("vigil_late_events_total {}\n", late_events_.load());
+  family("vigil_judge_rounds_total", "counter", "Rounds of detection run as buckets closed.");
+  out += fmt::format("vigil_judge_rounds_total {}\n", judge_rounds_.load());
+  family("vigil_judge_failures_total", "counter", "Rounds of detection that failed.");
+  out += fmt::format("vigil_judge_failures_total {}\n", judge_failures_.load());
+  family("vigil_judged_before_seconds", "gauge",
+         "Every bucket before this time (Unix seconds) has been judged.");
+  out += fmt::format("vigil_judged_before_seconds {}\n", judged_before_.load() / 1000);
+  family("vigil_judge_round_seconds", "gauge", "Duration of the last round of detection.");
+  out += fmt::format("vigil_judge_round_seconds {:.3f}\n", last_round_seconds_.load());
+  family("vigil_notification_lag_seconds", "gauge",
+         "From the ingest that closed a bucket to the end of the round that judged it: the last "
+         "round's, and the largest since the start.");
+  out += fmt::format("vigil_notification_lag_seconds{{round=\"last\"}} {:.3f}\n",
+                     last_lag_seconds_.load());
+  out += fmt::format("vigil_notification_lag_seconds{{round=\"max\"}} {:.3f}\n",
+                     max_lag_seconds_.load());
+  family("vigil_notifications_total", "counter", "Notifications sent by the service's rounds.");
+  out +=
+      fmt::format("vigil_notifications_total{{result=\"sent\"}} {}\n", notifications_sent_.load());
+  out += fmt::format("vigil_notifications_total{{result=\"failed\"}} {}\n",
+                     notifications_failed_.load());
   family("vigil_feedback_total", "counter", "Verdicts stored through the API.");
   out += fmt::format("vigil_feedback_total {}\n", feedback_.load());
   {

@@ -5,6 +5,8 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -17,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "vigil/alert.h"
 #include "vigil/config.h"
 #include "vigil/cube.h"
 #include "vigil/detect.h"
@@ -88,6 +91,17 @@ enum class ConnectionEvent {
   kEvicted,           ///< closed to make room: the server was full and it waited longest
 };
 
+/// One round of the service's detection (Service::JudgeClosedBuckets).
+struct JudgeRound {
+  TimeMs closed = 0;     ///< every bucket before it was judged
+  size_t incidents = 0;  ///< incidents found over the judged buckets
+  AlertReport alerts;    ///< what the lifecycle and the sinks did
+  double seconds = 0;    ///< detection, explanation and alerting
+  /// From the ingest that closed the newest judged bucket (the watermark passing its end plus
+  /// server.lateness) to the end of the round: how late its notifications are.
+  double lag_seconds = 0;
+};
+
 /// The JSON error body every failure is answered with:
 /// `{"error": {"status": 400, "code": "bad_request", "message": "...", "line": 3}}`
 /// (`line` only for a bad ingest line).
@@ -114,7 +128,31 @@ class Service {
   /// Adds a batch of a stream's JSON Lines (whole lines; `origin` names it in messages) to the
   /// cube and the store, both or neither. Unlike a POST body, a stream's bad lines cannot be
   /// sent again: they are counted and reported, and its good lines kept. For `serve --stdin`.
-  Result<IngestStats> IngestStream(std::string_view lines, const std::string& origin);
+  /// `ledger` entries enter the ingest ledger in the same transaction as the lines' events
+  /// (even when there are none), each with its `events` increased by theirs: a followed file's
+  /// read offset and its events so far.
+  Result<IngestStats> IngestStream(std::string_view lines, const std::string& origin,
+                                   const std::vector<IngestedInput>& ledger = {});
+
+  /// The start of the first bucket that is not closed: buckets before it ended at least
+  /// server.lateness before the newest event held (the watermark). 0 while nothing is held.
+  TimeMs ClosedBefore();
+  /// When a bucket closed since the last round: judges every closed bucket (Investigate over
+  /// the cube up to ClosedBefore), then updates the stored incidents and notifies their sinks
+  /// (UpdateIncidents; `alert` gives the wall clock, overriding sinks and where stdout sinks
+  /// write). Nothing when no bucket closed since. One round at a time; the cube is shared with
+  /// readers meanwhile, and ingests wait for the detection step.
+  Result<std::optional<JudgeRound>> JudgeClosedBuckets(const AlertOptions& alert = {});
+  /// Runs JudgeClosedBuckets whenever an ingest closes a bucket (and once at the start), until
+  /// `stopping`; failures and rounds are logged to stderr. For `vigil serve`.
+  void RunJudging(const std::atomic<bool>& stopping, std::ostream* out);
+  /// Wakes RunJudging (to notice `stopping`).
+  void WakeJudging();
+
+  /// The ingest ledger's entry under `key` (a followed file's stored offset), if any.
+  Result<std::optional<IngestedInput>> LedgerEntry(const std::string& key);
+  /// Counts a followed file's line that was too long to read (a bad line).
+  void CountBadLine() { ++bad_lines_; }
 
   /// Answers a request from its head alone when its body must not be read: a body for a route
   /// that takes none (404, 405), a write without the right token (401, 403), a declared body
@@ -213,6 +251,20 @@ class Service {
   std::atomic<uint64_t> ingested_events_{0}, ingested_lines_{0}, bad_lines_{0}, rejected_bodies_{0},
       repeated_bodies_{0}, feedback_{0};
   std::atomic<int64_t> open_connections_{0};
+  // The service's detection: the closed-bucket boundary judged last and the newest one seen,
+  // when it was first seen (steady clock, for the lag), and what the rounds did.
+  TimeMs ClosedBeforeLocked(std::chrono::steady_clock::time_point now);  // cube_mutex_ held
+  std::mutex round_mutex_;                                               // one round at a time
+  std::mutex judge_mutex_;  // guards the fields below it
+  std::condition_variable judge_wake_;
+  TimeMs newest_closed_ = 0;
+  std::chrono::steady_clock::time_point newest_closed_seen_,
+      last_ingest_ = std::chrono::steady_clock::now();
+  bool wake_ = false;
+  std::atomic<TimeMs> judged_before_{0};
+  std::atomic<uint64_t> late_events_{0}, judge_rounds_{0}, judge_failures_{0},
+      notifications_sent_{0}, notifications_failed_{0};
+  std::atomic<double> last_round_seconds_{0}, last_lag_seconds_{0}, max_lag_seconds_{0};
   std::atomic<uint64_t> connections_{0}, refused_connections_{0}, evicted_connections_{0},
       heads_too_large_{0}, head_timeouts_{0};
 };

@@ -1,5 +1,7 @@
-// `vigil serve --config C [--listen 127.0.0.1:8080]`: the JSON API and the web dashboard over the
-// stored cube and incidents, until SIGINT or SIGTERM.
+// `vigil serve --config C [--listen 127.0.0.1:8080]`: the service, until SIGINT or SIGTERM. It
+// ingests (POST /api/ingest, the followed files of server.follow, standard input with --stdin),
+// judges each bucket as it closes and notifies the sinks (server.detect), and answers the JSON
+// API and the web dashboard over the stored cube and incidents.
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -12,12 +14,14 @@
 #include <cstdio>
 #include <cstring>
 #include <functional>
+#include <iostream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "command.h"
 #include "common.h"
+#include "server/follow.h"
 #include "server/server.h"
 
 namespace vigil::cli {
@@ -172,13 +176,25 @@ Action Setup(CLI::App* app) {
       }
     });
     std::atomic<bool> stopping{false};
-    std::thread follower;
-    if (o->stdin_events) follower = std::thread(FollowStdin, (*service).get(), std::cref(stopping));
+    std::vector<std::thread> workers;
+    server::Service* svc = (*service).get();
+    const Config& config = svc->config();
+    if (o->stdin_events) workers.emplace_back(FollowStdin, svc, std::cref(stopping));
+    if (!config.server.follow.empty()) {
+      std::vector<std::string> paths;
+      for (const std::string& p : config.server.follow) paths.push_back(config.ResolvePath(p));
+      workers.emplace_back([svc, paths, &stopping] { server::Follower(svc, paths).Run(stopping); });
+    }
+    // Stdout sinks write to the server's standard output, one notification per line.
+    if (config.server.detect)
+      workers.emplace_back([svc, &stopping] { svc->RunJudging(stopping, &std::cout); });
     Status ran = http.Run();
     done = true;
     stopping = true;
-    // The follower notices within one poll wait; a producer that is still writing is cut there.
-    if (follower.joinable()) follower.join();
+    svc->WakeJudging();
+    // Each worker notices within one wait; a producer that is still writing is cut there, and a
+    // round of detection under way finishes first.
+    for (std::thread& w : workers) w.join();
     int signalled = received;
     // Wakes the watcher from sigwait (the signal is blocked, so it ends nothing).
     // NOLINTNEXTLINE(bugprone-bad-signal-to-kill-thread)

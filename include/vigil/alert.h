@@ -35,7 +35,8 @@ bool SilenceMatches(const SilenceRecord& silence, const Labels& labels, TimeMs n
 
 /// A change of an incident's state that its sinks hear about.
 struct Notification {
-  enum class Kind { kFiring, kEscalated, kReopened, kResolved };
+  /// kRepeated: still firing, told again after alert.repeat_interval.
+  enum class Kind { kFiring, kEscalated, kReopened, kResolved, kRepeated };
   Kind kind = Kind::kFiring;
   Incident incident;  ///< with its stored id, status and owner (its DESIGN §5 document)
   TimeMs now = 0;     ///< wall-clock time of sending
@@ -83,7 +84,8 @@ struct AlertOptions {
 /// incident resolves once its members ended at least `alert.resolve_after` before `data_end`;
 /// an acknowledged one stays acknowledged until then. Then routes every incident and notifies
 /// each sink of what changed since it was last told (firing, escalated severity, reopened,
-/// resolved), honouring silences; deliveries are stored so a re-run sends nothing twice. A
+/// resolved; again while still firing once alert.repeat_interval has passed since the last
+/// delivery), honouring silences; deliveries are stored so a re-run sends nothing twice. A
 /// stored open incident that is no longer found resolves with `"retracted": true`.
 Result<AlertReport> UpdateIncidents(Store* store, const Config& config,
                                     const std::vector<Incident>& incidents,

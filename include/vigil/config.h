@@ -186,6 +186,9 @@ struct AlertSpec {
   int64_t resolve_after_ms = 30 * kMinuteMs;
   /// Also notify incidents that page nobody by default (pure traffic-mix shifts).
   bool notify_non_paging = false;
+  /// A sink that was told an incident fires is told again after this long while it still does
+  /// (Alertmanager's repeat_interval).
+  int64_t repeat_interval_ms = 4 * kHourMs;
   /// The root of the routing tree; it keeps this owner and these sinks when the file leaves
   /// them out.
   RouteSpec route = [] {
@@ -213,6 +216,15 @@ struct ServerSpec {
   int64_t max_headers = 100;            ///< header lines of one request
   int64_t header_timeout_ms = 10000;    ///< a request's whole head, from its first byte
   int64_t request_timeout_ms = 60000;   ///< a request's body and answer, after its head
+  /// Judge each bucket as it closes, update incidents and notify their sinks (the service's
+  /// detection); false: the server ingests and answers queries only.
+  bool detect = true;
+  /// How long after a bucket ends its events may still arrive: a bucket is judged once the
+  /// newest event time is this far past its end (the watermark). Later events are still kept,
+  /// and counted as late.
+  int64_t lateness_ms = 5 * kMinuteMs;
+  /// JSON Lines files, or directories of them, followed like `tail -F` (relative to the config).
+  std::vector<std::string> follow;
 };
 
 /// Explicit limits; reaching one is reported, never silent.

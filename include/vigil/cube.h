@@ -116,6 +116,8 @@ class Cube {
 
   uint64_t event_count() const;
   size_t cell_count() const;
+  /// Events in buckets that start before `bucket`.
+  uint64_t EventsBefore(TimeMs bucket) const;
   /// Earliest and latest bucket start; 0 when empty.
   TimeMs first_bucket() const;
   TimeMs last_bucket() const;

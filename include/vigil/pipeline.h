@@ -35,6 +35,9 @@ struct InvestigateOptions {
   /// the baselines.
   TimeMs from = 0;
   TimeMs to = 0;
+  /// Judge only the buckets before it (0: every bucket): a service judges closed buckets, not
+  /// the one still filling. Each monitor judges its whole buckets before it.
+  TimeMs data_end = 0;
   /// The events behind the cube, read once more for examples, error templates and failure
   /// stages; empty: the cube's evidence only.
   std::vector<std::string> files;

@@ -80,6 +80,8 @@ const char* NotificationKindName(Notification::Kind kind) {
       return "reopened";
     case Notification::Kind::kResolved:
       return "resolved";
+    case Notification::Kind::kRepeated:
+      return "repeated";
   }
   return "firing";
 }
@@ -98,9 +100,9 @@ Result<AlertReport> UpdateIncidents(Store* store, const Config& config,
     if (!decoded.ok()) continue;
     for (const Anomaly* m : decoded->members()) id_by_member.emplace(MemberKey(*m), r.id);
   }
-  std::map<std::pair<std::string, std::string>, std::string> delivered;
+  std::map<std::pair<std::string, std::string>, const DeliveryRecord*> delivered;
   VIGIL_ASSIGN_OR_RETURN(auto deliveries, store->incidents().Deliveries());
-  for (const DeliveryRecord& d : deliveries) delivered[{d.incident, d.sink}] = d.state;
+  for (const DeliveryRecord& d : deliveries) delivered[{d.incident, d.sink}] = &d;
   VIGIL_ASSIGN_OR_RETURN(auto silences, store->incidents().Silences());
 
   // Sinks: the config's, with the caller's overrides.
@@ -141,9 +143,14 @@ Result<AlertReport> UpdateIncidents(Store* store, const Config& config,
       }
       Notification n{Notification::Kind::kFiring, incident, now};
       auto last = delivered.find({id, sink});
-      if (!Decide(last == delivered.end() ? "" : last->second, resolved, severity, &n.kind)) {
-        if (!resolved) still_firing[sink].push_back(n);
-        continue;
+      const DeliveryRecord* told = last == delivered.end() ? nullptr : last->second;
+      if (!Decide(told ? told->state : "", resolved, severity, &n.kind)) {
+        if (resolved) continue;
+        if (now - told->at < config.alert.repeat_interval_ms) {
+          still_firing[sink].push_back(n);
+          continue;
+        }
+        n.kind = Notification::Kind::kRepeated;
       }
       if (silenced) {
         ++report.silenced;

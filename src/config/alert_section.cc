@@ -139,6 +139,10 @@ Status ReadAlert(const YamlReader& r, const YAML::Node& node, Config* c) {
     VIGIL_RETURN_IF_ERROR(
         r.Scalar(node["notify_non_paging"], "alert.notify_non_paging", &a.notify_non_paging));
   }
+  if (node["repeat_interval"]) {
+    VIGIL_RETURN_IF_ERROR(
+        r.Duration(node["repeat_interval"], "alert.repeat_interval", &a.repeat_interval_ms));
+  }
   if (const YAML::Node& sinks = node["sinks"]) {
     if (!sinks.IsSequence()) return r.Error(sinks, "alert.sinks", "expected a list of sinks");
     a.sinks.clear();

@@ -75,6 +75,11 @@ Status ReadServer(const YamlReader& r, const YAML::Node& node, Config* c) {
     VIGIL_RETURN_IF_ERROR(r.Duration(node[name], std::string("server.") + name, out));
     if (*out <= 0) return r.Error(node[name], std::string("server.") + name, "must be positive");
   }
+  if (node["detect"]) VIGIL_RETURN_IF_ERROR(r.Scalar(node["detect"], "server.detect", &s.detect));
+  if (node["lateness"])
+    VIGIL_RETURN_IF_ERROR(r.Duration(node["lateness"], "server.lateness", &s.lateness_ms));
+  if (node["follow"])
+    VIGIL_RETURN_IF_ERROR(r.StringList(node["follow"], "server.follow", &s.follow));
   return Status::Ok();
 }
 

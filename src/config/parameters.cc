@@ -192,6 +192,8 @@ std::vector<ParameterSpec> BuildTable() {
        "An incident resolves once its slice has been normal this long (no flapping)."},
       {"alert.notify_non_paging", "boolean", Boolean(c.alert.notify_non_paging),
        "Also notify incidents that page nobody by default (pure traffic-mix shifts)."},
+      {"alert.repeat_interval", "duration", Duration(c.alert.repeat_interval_ms),
+       "A sink told that an incident fires is told again after this long while it still does."},
       {"alert.route", "map", Route(c.alert.route),
        "The routing tree's root. Labels: metric, severity, stage (the top stage), status, "
        "paging, owner and every dimension of the incident's slice."},
@@ -242,6 +244,16 @@ std::vector<ParameterSpec> BuildTable() {
        "close."},
       {"server.request_timeout", "duration", Seconds(c.server.request_timeout_ms),
        "Time a request's body and answer may take after its head; then the connection closes."},
+      {"server.detect", "boolean", Boolean(c.server.detect),
+       "Judge each bucket as it closes, update incidents and notify their sinks; false: ingest "
+       "and answer queries only."},
+      {"server.lateness", "duration", Duration(c.server.lateness_ms),
+       "How long after a bucket ends its events may still arrive: it is judged once the newest "
+       "event is this far past its end. Later events are kept and counted as late (/metrics)."},
+      {"server.follow", "list", "",
+       "JSON Lines files, or directories of them (`*.jsonl`, `*.json`), followed like `tail -F`: "
+       "new files and appended lines are ingested, and the read offset is stored with the cube, "
+       "so a restart resumes exactly. Relative to the config."},
       {"ingest", "map", "", "Ingestion."},
       {"ingest.threads", "integer", Integer(c.threads), "Parser threads; 0 uses one per core."},
   };

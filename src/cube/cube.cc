@@ -73,6 +73,17 @@ std::shared_ptr<const Config> Cube::shared_config() const { return impl_->config
 uint64_t Cube::event_count() const { return impl_->events; }
 size_t Cube::cell_count() const { return impl_->cell_bucket.size(); }
 TimeMs Cube::first_bucket() const { return impl_->first; }
+
+uint64_t Cube::EventsBefore(TimeMs bucket) const {
+  const Impl& m = *impl_;
+  if (m.events == 0 || m.first >= bucket) return 0;
+  if (m.last < bucket) return m.events;
+  uint64_t events = 0;
+  for (size_t i = 0; i < m.cell_bucket.size(); ++i) {
+    if (m.cell_bucket[i] < bucket) events += m.CellEvents(i);
+  }
+  return events;
+}
 TimeMs Cube::last_bucket() const { return impl_->last; }
 
 const std::vector<std::string>& Cube::DimensionValues(int dimension) const {

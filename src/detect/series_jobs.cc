@@ -34,6 +34,8 @@ Result<std::vector<SeriesJob>> BuildSeriesJobs(const Cube& cube, const DetectOpt
   };
   for (const MonitorSpec& m : c.monitors) {
     int64_t g = m.granularity_ms ? m.granularity_ms : c.granularity_ms;
+    // Whole buckets of the monitor only: a half-filled hour is not a drop in volume.
+    const TimeMs to = options.to ? BucketStart(options.to, g) : 0;
     for (const SliceSelector& sel : m.slices) {
       std::vector<SliceSeries> found;
       switch (sel.kind) {
@@ -41,12 +43,12 @@ Result<std::vector<SeriesJob>> BuildSeriesJobs(const Cube& cube, const DetectOpt
         case SliceSelector::Kind::kEachValue:
         case SliceSelector::Kind::kEachPair: {
           VIGIL_ASSIGN_OR_RETURN(
-              found, cube.GroupSeries(m.metric, {}, sel.dimensions, options.from, options.to, g));
+              found, cube.GroupSeries(m.metric, {}, sel.dimensions, options.from, to, g));
           break;
         }
         case SliceSelector::Kind::kExplicit: {
           Slice slice(sel.slice.begin(), sel.slice.end());
-          auto s = cube.Series(m.metric, slice, options.from, options.to, g);
+          auto s = cube.Series(m.metric, slice, options.from, to, g);
           if (s.status().code() == StatusCode::kNotFound) continue;  // no such value (yet)
           if (!s.ok()) return s.status();
           found.push_back({slice, std::move(*s)});

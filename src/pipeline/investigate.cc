@@ -32,7 +32,9 @@ Status ExplainIncidents(const Cube& cube, const std::vector<std::string>& files,
 
 Result<Investigation> Investigate(const Cube& cube, const InvestigateOptions& options) {
   Investigation out;
-  VIGIL_ASSIGN_OR_RETURN(out.detection, FindAnomalies(cube));
+  DetectOptions detect;
+  detect.to = options.data_end;
+  VIGIL_ASSIGN_OR_RETURN(out.detection, FindAnomalies(cube, detect));
   out.incidents =
       IncidentsStartingIn(GroupIncidents(out.detection.anomalies), options.from, options.to);
   VIGIL_RETURN_IF_ERROR(
