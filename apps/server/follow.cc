@@ -117,7 +117,8 @@ void Follower::ReadFile(const std::string& path, uint64_t max_bytes, FollowPass*
   const uint64_t max_line = static_cast<uint64_t>(service_->config().limits.max_line_bytes);
   std::string chunk;
   while (state.offset < size && max_bytes > 0) {
-    const uint64_t want = std::min<uint64_t>(size - state.offset, std::max(max_bytes, max_line + 1));
+    const uint64_t want =
+        std::min<uint64_t>(size - state.offset, std::max(max_bytes, max_line + 1));
     if (!ReadAt(file.fd, state.offset, want, &chunk)) {
       Warn(path, path + ": " + std::strerror(errno));
       return;
@@ -161,8 +162,8 @@ void Follower::ReadFile(const std::string& path, uint64_t max_bytes, FollowPass*
       return;
     }
     for (const BadLine& b : stats->first_bad_lines)
-      Warn(key + ":" + std::to_string(b.line), origin + ": line " + std::to_string(b.line) +
-                                                    " of the batch: " + b.reason);
+      Warn(key + ":" + std::to_string(b.line),
+           origin + ": line " + std::to_string(b.line) + " of the batch: " + b.reason);
     state.offset = next;
     state.events += stats->events;
     pass->events += stats->events;
@@ -175,8 +176,7 @@ void Follower::ReadFile(const std::string& path, uint64_t max_bytes, FollowPass*
 void Follower::Run(const std::atomic<bool>& stopping, int interval_ms) {
   while (!stopping) {
     FollowPass pass = Poll();
-    if (pass.bytes == 0)
-      std::this_thread::sleep_for(std::chrono::milliseconds(interval_ms));
+    if (pass.bytes == 0) std::this_thread::sleep_for(std::chrono::milliseconds(interval_ms));
   }
 }
 

@@ -45,7 +45,7 @@ class Follower {
 
   Service* service_;
   std::vector<std::string> paths_;
-  std::map<std::string, FileState> files_;    // by ledger key (device and inode)
+  std::map<std::string, FileState> files_;     // by ledger key (device and inode)
   std::map<std::string, std::string> warned_;  // the last warning per path, said once
 };
 

@@ -111,7 +111,23 @@ Result<IngestStats> Service::IngestStream(std::string_view lines, const std::str
   options.threads = 1;
   IngestStats stats;
   if (!lines.empty()) {
-    VIGIL_ASSIGN_OR_RETURN(stats, IngestBuffer(lines, origin, &scratch, options));
+    Result<IngestStats> parsed = IngestBuffer(lines, origin, &scratch, options);
+    if (parsed.ok()) {
+      stats = std::move(*parsed);
+    } else if (parsed.status().code() == StatusCode::kDataError) {
+      // A batch that reads as no format at all is a batch of bad lines: counted, reported and
+      // passed over, so a stream does not stall on it.
+      for (size_t at = 0; at < lines.size();) {
+        size_t end = std::min(lines.find('\n', at), lines.size());
+        if (lines.substr(at, end - at).find_first_not_of(" \t\r") != std::string_view::npos)
+          ++stats.lines;
+        at = end + 1;
+      }
+      stats.bad_lines = stats.lines;
+      stats.first_bad_lines.push_back({origin, 1, parsed.status().message()});
+    } else {
+      return parsed.status();
+    }
   }
   bad_lines_ += stats.bad_lines;
   std::vector<IngestedInput> entries = ledger;

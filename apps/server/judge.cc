@@ -76,8 +76,8 @@ Result<std::optional<JudgeRound>> Service::JudgeClosedBuckets(const AlertOptions
   round.seconds = SecondsSince(start);
   {
     std::lock_guard lock(judge_mutex_);
-    round.lag_seconds = newest_closed_ == round.closed ? SecondsSince(newest_closed_seen_)
-                                                        : round.seconds;
+    round.lag_seconds =
+        newest_closed_ == round.closed ? SecondsSince(newest_closed_seen_) : round.seconds;
   }
   ++judge_rounds_;
   notifications_sent_ += round.alerts.sent;

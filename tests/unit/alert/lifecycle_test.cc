@@ -249,6 +249,26 @@ TEST_F(LifecycleTest, SilencedIncidentsAreRecordedButNotSentUntilTheSilenceEnds)
   EXPECT_EQ(sink_->sent[1], "firing " + inc.id + " major open");
 }
 
+TEST_F(LifecycleTest, AStillFiringIncidentIsRepeatedAfterTheRepeatInterval) {
+  // The default interval: 4 hours after the last delivery.
+  Incident inc = MakeIncident(MakeAnomaly("lat_p95", {{"a", "a1"}}, kT0, 0, 0.4));
+  Update({inc}, kT0 + 60 * kMin, kT0);
+  Update({inc}, kT0 + 120 * kMin, kT0 + 239 * kMin);
+  ASSERT_EQ(sink_->sent.size(), 1u) << "not before the interval";
+  AlertReport repeat = Update({inc}, kT0 + 240 * kMin, kT0 + 240 * kMin);
+  EXPECT_EQ(repeat.sent, 1);
+  ASSERT_EQ(sink_->sent.size(), 2u);
+  EXPECT_EQ(sink_->sent[1], "repeated " + inc.id + " major open");
+  Update({inc}, kT0 + 300 * kMin, kT0 + 300 * kMin);
+  EXPECT_EQ(sink_->sent.size(), 2u) << "the interval counts from the repeat";
+  inc.end = kT0 + 300 * kMin;
+  Update({inc}, kT0 + 400 * kMin, kT0 + 400 * kMin);
+  ASSERT_EQ(sink_->sent.size(), 3u);
+  EXPECT_EQ(sink_->sent[2], "resolved " + inc.id + " major resolved");
+  Update({inc}, kT0 + 900 * kMin, kT0 + 900 * kMin);
+  EXPECT_EQ(sink_->sent.size(), 3u) << "a resolved incident is not repeated";
+}
+
 TEST_F(LifecycleTest, MixShiftsDoNotPageByDefault) {
   Incident inc = MakeIncident(MakeAnomaly("volume", {{"a", "a1"}}, kT0, 0, 0.4));
   inc.paging = false;

@@ -92,6 +92,18 @@ TEST(CubeTest, SliceSeriesMatchBruteForceOnRandomData) {
   }
 }
 
+TEST(CubeTest, EventsBeforeCountsTheEarlierBuckets) {
+  auto config = testing::SmallConfig();
+  auto events = testing::RandomEvents(3000, 11, 1772409600000, 60);
+  Cube cube = Build(config, events);
+  for (TimeMs t : {TimeMs{0}, TimeMs{1772409600000}, TimeMs{1772409600000 + 17 * kMinuteMs},
+                   TimeMs{1772409600000 + 59 * kMinuteMs}, TimeMs{1772409600000 + 2 * kHourMs}}) {
+    uint64_t expected = 0;
+    for (const RawEvent& e : events) expected += BucketStart(e.time, kMinuteMs) < t;
+    EXPECT_EQ(cube.EventsBefore(t), expected) << FormatTimestamp(t);
+  }
+}
+
 TEST(CubeTest, DistinctDevicesAreNearlyExactForSmallCounts) {
   auto events = testing::RandomEvents(5000, 9);
   Cube cube = Build(testing::SmallConfig(), events);

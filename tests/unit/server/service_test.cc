@@ -37,13 +37,14 @@ json Body(const HttpResponse& r) { return json::parse(r.text()); }
 
 class ServiceTest : public ::testing::Test {
  protected:
-  void Open(const std::string& token = "s3cret", const std::string& extra = "") {
+  void Open(const std::string& token = "s3cret", const std::string& extra = "",
+            const std::string& server_keys = "") {
     config_ = vigil::testing::SmallConfig(R"(
 monitors:
   - {metric: lat_p95, slices: [all, a], granularity: 1h}
 detect: {warmup: 1h}
-server: {max_body_bytes: 20000}
-)" + extra);
+server: {max_body_bytes: 20000)" + server_keys +
+                                          "}\n" + extra);
     auto store = Store::Open(dir_.Path("v.db"));
     ASSERT_TRUE(store.ok());
     Cube cube(config_);
@@ -601,6 +602,86 @@ TEST_F(ServiceTest, SeriesCutFromTheWholeHistoryEqualTheirDirectComputation) {
       }
     }
   }
+}
+
+}  // namespace
+}  // namespace vigil::server
+
+namespace vigil::server {
+namespace {
+
+// Events of the small config at `time`, one per minute from it, `n` of them.
+std::string EventsFrom(TimeMs time, int n) {
+  std::string lines;
+  for (int i = 0; i < n; ++i) {
+    lines +=
+        R"({"ts":")" + FormatTimestamp(time + i * kMinuteMs) +
+        R"(","id":"x","dev":"d1","a":"a1","b":"b1","c":"c1","lat":{"total":200},"outcome":"ok"})" +
+        "\n";
+  }
+  return lines;
+}
+
+uint64_t MetricValue(const std::string& exposition, const std::string& name) {
+  std::smatch m;
+  std::regex line("\n" + name + " ([0-9]+)");
+  return std::regex_search(exposition, m, line) ? std::stoull(m[1]) : ~uint64_t{0};
+}
+
+TEST_F(ServiceTest, JudgesTheClosedBucketsOnceAndAgainWhenMoreClose) {
+  Open("s3cret", "", ", lateness: 10m");
+  // The stored events end on the third day; the watermark is the newest bucket less 10 minutes.
+  const TimeMs last = kStart + 3 * kDayMs - kMinuteMs;
+  EXPECT_EQ(service_->ClosedBefore(), last - 10 * kMinuteMs);
+  auto round = service_->JudgeClosedBuckets();
+  ASSERT_TRUE(round.ok()) << round.status().message();
+  ASSERT_TRUE(round->has_value());
+  EXPECT_EQ((*round)->closed, last - 10 * kMinuteMs);
+  auto again = service_->JudgeClosedBuckets();
+  ASSERT_TRUE(again.ok());
+  EXPECT_FALSE(again->has_value()) << "nothing closed since the last round";
+
+  // Five more minutes of events close five more buckets.
+  ASSERT_TRUE(service_->IngestStream(EventsFrom(last + kMinuteMs, 5), "more").ok());
+  EXPECT_EQ(service_->ClosedBefore(), last - 5 * kMinuteMs);
+  auto next = service_->JudgeClosedBuckets();
+  ASSERT_TRUE(next.ok());
+  ASSERT_TRUE(next->has_value());
+  EXPECT_EQ((*next)->closed, last - 5 * kMinuteMs);
+  std::string metrics = service_->Handle(Get("/metrics")).text();
+  EXPECT_EQ(MetricValue(metrics, "vigil_judge_rounds_total"), 2u);
+  EXPECT_EQ(MetricValue(metrics, "vigil_judged_before_seconds"),
+            static_cast<uint64_t>((last - 5 * kMinuteMs) / 1000));
+}
+
+TEST_F(ServiceTest, EventsForJudgedBucketsAreKeptAndCountedLate) {
+  Open("s3cret", "", ", lateness: 10m");
+  ASSERT_TRUE(service_->JudgeClosedBuckets().ok());
+  const uint64_t before = service_->event_count();
+  // Three events of the first day (judged) and two of the open buckets at the end.
+  const TimeMs last = kStart + 3 * kDayMs - kMinuteMs;
+  auto stats =
+      service_->IngestStream(EventsFrom(kStart + kHourMs, 3) + EventsFrom(last, 2), "late");
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(service_->event_count(), before + 5) << "late events are kept";
+  std::string metrics = service_->Handle(Get("/metrics")).text();
+  EXPECT_EQ(MetricValue(metrics, "vigil_late_events_total"), 3u);
+}
+
+TEST_F(ServiceTest, AStreamLedgerEntryIsStoredWithItsEventsEvenWithoutAny) {
+  Open();
+  IngestedInput offset{"follow:1:2", "events.jsonl", 120, 7, kStart};
+  ASSERT_TRUE(service_->IngestStream(EventsFrom(kStart, 2), "part", {offset}).ok());
+  auto entry = service_->LedgerEntry("follow:1:2");
+  ASSERT_TRUE(entry.ok());
+  ASSERT_TRUE(entry->has_value());
+  EXPECT_EQ((*entry)->bytes, 120u);
+  EXPECT_EQ((*entry)->events, 9u) << "the entry's events grow by the lines'";
+  offset.bytes = 200;
+  offset.events = 9;
+  ASSERT_TRUE(service_->IngestStream("not json\n", "bad part", {offset}).ok());
+  EXPECT_EQ((*service_->LedgerEntry("follow:1:2"))->bytes, 200u)
+      << "an offset moves past bad lines too";
 }
 
 }  // namespace
