@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdio>
 
 #include "server/api_common.h"
 #include "server/server.h"
@@ -154,6 +155,12 @@ Result<std::optional<IngestedInput>> Service::LedgerEntry(const std::string& key
 Status Service::CommitLocked(const Cube& addition, const IngestStats& stats,
                              const std::vector<IngestedInput>& ledger) {
   VIGIL_RETURN_IF_ERROR(store_->cube().SaveMerged(&cube_, addition, ledger));
+  // The addition is committed whatever happens to the retention step (retried on the next one).
+  if (Result<uint64_t> expired = store_->cube().ApplyRetention(&cube_); expired.ok()) {
+    expired_events_ += *expired;
+  } else {
+    std::fprintf(stderr, "vigil: cube.retention: %s\n", expired.status().message().c_str());
+  }
   ++cube_version_;
   cube_events_ = cube_.event_count();
   ingested_events_ += stats.events;

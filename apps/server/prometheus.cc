@@ -59,6 +59,9 @@ HttpResponse Service::Prometheus() {
          "Events that arrived for buckets already judged (after server.lateness); kept, and judged "
          "again by the next round.");
   out += fmt::format("vigil_late_events_total {}\n", late_events_.load());
+  family("vigil_expired_events_total", "counter",
+         "Events dropped with their buckets past cube.retention.");
+  out += fmt::format("vigil_expired_events_total {}\n", expired_events_.load());
   family("vigil_judge_rounds_total", "counter", "Rounds of detection run as buckets closed.");
   out += fmt::format("vigil_judge_rounds_total {}\n", judge_rounds_.load());
   family("vigil_judge_failures_total", "counter", "Rounds of detection that failed.");

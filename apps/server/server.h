@@ -262,7 +262,7 @@ class Service {
       last_ingest_ = std::chrono::steady_clock::now();
   bool wake_ = false;
   std::atomic<TimeMs> judged_before_{0};
-  std::atomic<uint64_t> late_events_{0}, judge_rounds_{0}, judge_failures_{0},
+  std::atomic<uint64_t> expired_events_{0}, late_events_{0}, judge_rounds_{0}, judge_failures_{0},
       notifications_sent_{0}, notifications_failed_{0};
   std::atomic<double> last_round_seconds_{0}, last_lag_seconds_{0}, max_lag_seconds_{0};
   std::atomic<uint64_t> connections_{0}, refused_connections_{0}, evicted_connections_{0},

@@ -137,6 +137,10 @@ Result<IngestStats> IngestIntoStore(StoredCube* stored, const std::vector<std::s
   VIGIL_RETURN_IF_ERROR(stats.status());
   for (IngestedInput& in : ledger) in.events = stats->events;  // of the ingest it came in
   VIGIL_RETURN_IF_ERROR(stored->store->cube().Save(cube, ledger));
+  VIGIL_ASSIGN_OR_RETURN(uint64_t expired, stored->store->cube().ApplyRetention(cube));
+  if (expired > 0 && !quiet)
+    std::fprintf(stderr, "store %s: %s events past cube.retention dropped\n",
+                 stored->store->path().c_str(), Thousands(expired).c_str());
   if (!quiet) {
     PrintSummary(*stats, *cube, *stored->config);
     std::fprintf(stderr, "store %s: %s events in %s cells, %s to %s\n",

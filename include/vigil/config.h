@@ -243,6 +243,9 @@ struct Config {
   std::string base_dir;  ///< relative paths resolve against this
   InputMapping input;
   int64_t granularity_ms = 5 * kMinuteMs;
+  /// Buckets that start more than this before the newest one are dropped from the cube and the
+  /// store (0: kept for good), so memory and disk stay flat as history grows.
+  int64_t retention_ms = 0;
   std::vector<MetricSpec> metrics;
   std::vector<MonitorSpec> monitors;
   std::string store_path = "vigil.db";  ///< absolute or relative to base_dir; see StorePath()

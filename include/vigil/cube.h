@@ -116,6 +116,9 @@ class Cube {
 
   uint64_t event_count() const;
   size_t cell_count() const;
+  /// Drops every cell of the buckets that start before `bucket` (retention); returns the events
+  /// dropped. Dictionaries keep their values (codes stay stable for the store).
+  uint64_t DropBefore(TimeMs bucket);
   /// Events in buckets that start before `bucket`.
   uint64_t EventsBefore(TimeMs bucket) const;
   /// Earliest and latest bucket start; 0 when empty.

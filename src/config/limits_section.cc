@@ -8,6 +8,11 @@ Status ReadCube(const YamlReader& r, const YAML::Node& node, Config* c) {
   if (node && node["granularity"]) {
     VIGIL_RETURN_IF_ERROR(r.Duration(node["granularity"], "cube.granularity", &c->granularity_ms));
   }
+  if (node && node["retention"]) {
+    VIGIL_RETURN_IF_ERROR(r.Duration(node["retention"], "cube.retention", &c->retention_ms));
+    if (c->retention_ms < c->granularity_ms)
+      return r.Error(node["retention"], "cube.retention", "must be at least cube.granularity");
+  }
   return Status::Ok();
 }
 

@@ -116,6 +116,10 @@ std::vector<ParameterSpec> BuildTable() {
       {"cube", "map", "", "The aggregate cube."},
       {"cube.granularity", "duration", Duration(c.granularity_ms),
        "Width of the finest time bucket (e.g. 1m, 5m, 1h); queries may ask for coarser."},
+      {"cube.retention", "duration", "",
+       "Buckets that start more than this before the newest one are dropped from the cube and the "
+       "store (by `vigil serve` after each round, by `vigil ingest` and `vigil run` after each "
+       "ingest); unset keeps everything. Keep it longer than the longest baseline (weeks)."},
       {"metrics", "map", "", "Metrics by name, computed per time bucket for any slice."},
       {"metrics.<name>.type", "enum", "",
        "count | rate | quantile | mean | distinct | expression."},

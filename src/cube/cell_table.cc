@@ -46,6 +46,19 @@ void Cube::Impl::Grow() {
   slots.swap(bigger);
 }
 
+void Cube::Impl::Reindex() {
+  size_t size = 1024;
+  while (size < cell_bucket.size() * 2) size *= 2;
+  slots.assign(size, 0);
+  const size_t mask = size - 1;
+  for (size_t cell = 0; cell < cell_bucket.size(); ++cell) {
+    uint64_t h = HashKey(cell_bucket[cell], Codes(cell));
+    size_t s = h & mask;
+    while (slots[s] != 0) s = (s + 1) & mask;
+    slots[s] = Slot(cell, h >> 32);
+  }
+}
+
 int64_t Cube::Impl::FindCell(TimeMs bucket, const uint32_t* codes) const {
   uint64_t h = HashKey(bucket, codes);
   size_t mask = slots.size() - 1;

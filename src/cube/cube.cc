@@ -74,6 +74,51 @@ uint64_t Cube::event_count() const { return impl_->events; }
 size_t Cube::cell_count() const { return impl_->cell_bucket.size(); }
 TimeMs Cube::first_bucket() const { return impl_->first; }
 
+uint64_t Cube::DropBefore(TimeMs bucket) {
+  Impl& m = *impl_;
+  if (m.cell_bucket.empty() || m.first >= bucket) return 0;
+  const size_t n = m.cell_bucket.size();
+  uint64_t dropped = 0;
+  size_t kept = 0;
+  std::vector<Aggregate> full;
+  TimeMs first = 0;
+  for (size_t i = 0; i < n; ++i) {
+    if (m.cell_bucket[i] < bucket) {
+      dropped += m.CellEvents(i);
+      continue;
+    }
+    first = kept == 0 ? m.cell_bucket[i] : std::min(first, m.cell_bucket[i]);
+    m.cell_bucket[kept] = m.cell_bucket[i];
+    std::copy_n(m.cell_codes.begin() + i * m.ndims, m.ndims, m.cell_codes.begin() + kept * m.ndims);
+    std::copy_n(m.single_measures.begin() + i * m.nmeasures, m.nmeasures,
+                m.single_measures.begin() + kept * m.nmeasures);
+    m.single_bits[kept] = m.single_bits[i];
+    m.single_device[kept] = m.single_device[i];
+    if (m.cell_full[i] != 0) {
+      full.push_back(std::move(m.full_cells[m.cell_full[i] - 1]));
+      m.cell_full[kept] = static_cast<uint32_t>(full.size());
+    } else {
+      m.cell_full[kept] = 0;
+    }
+    ++kept;
+  }
+  m.cell_bucket.resize(kept);
+  m.cell_codes.resize(kept * m.ndims);
+  m.single_measures.resize(kept * m.nmeasures);
+  m.single_bits.resize(kept);
+  m.single_device.resize(kept);
+  m.cell_full.resize(kept);
+  m.full_cells = std::move(full);
+  m.cell_bucket.shrink_to_fit();
+  m.Reindex();
+  m.events -= dropped;
+  m.first = kept ? first : 0;
+  if (!kept) m.last = 0;
+  std::erase_if(m.dirty_buckets, [&](TimeMs b) { return b < bucket; });
+  m.last_dirty = INT64_MIN;
+  return dropped;
+}
+
 uint64_t Cube::EventsBefore(TimeMs bucket) const {
   const Impl& m = *impl_;
   if (m.events == 0 || m.first >= bucket) return 0;

@@ -57,6 +57,8 @@ struct Cube::Impl {
     dirty_buckets.clear();
     last_dirty = INT64_MIN;
   }
+  /// Rebuilds the index over the cells as they are (after cells were removed).
+  void Reindex();
   /// The cell of (bucket, codes), or -1; never inserts.
   int64_t FindCell(TimeMs bucket, const uint32_t* codes) const;
   uint64_t events = 0;

@@ -193,6 +193,23 @@ Status CubeStore::SaveMerged(Cube* cube, const Cube& addition,
   return Status::Ok();
 }
 
+Result<uint64_t> CubeStore::ApplyRetention(Cube* cube) {
+  const Config& config = cube->config();
+  if (config.retention_ms <= 0 || cube->event_count() == 0) return uint64_t{0};
+  const TimeMs horizon =
+      BucketStart(cube->last_bucket() - config.retention_ms, config.granularity_ms) +
+      config.granularity_ms;
+  if (cube->first_bucket() >= horizon) return uint64_t{0};
+  {
+    VIGIL_ASSIGN_OR_RETURN(Transaction transaction, Transaction::Begin(db_));
+    VIGIL_ASSIGN_OR_RETURN(Statement drop, db_->Prepare("DELETE FROM cube_buckets WHERE bucket < ?",
+                                                        "dropping buckets past cube.retention"));
+    VIGIL_RETURN_IF_ERROR(drop.Bind(1, horizon).Run());
+    VIGIL_RETURN_IF_ERROR(transaction.Commit());
+  }
+  return cube->DropBefore(horizon);
+}
+
 Result<StoredCubeSize> CubeStore::Size() {
   VIGIL_ASSIGN_OR_RETURN(Statement st,
                          db_->Prepare("SELECT COUNT(*), COALESCE(SUM(events), 0) FROM cube_buckets",

@@ -38,6 +38,44 @@ TEST(StoreTest, CubeRoundTripsThroughSqlite) {
   EXPECT_EQ(size->events, 3000);
 }
 
+TEST(StoreTest, RetentionDropsOldBucketsFromTheStoreAndTheCubeAlike) {
+  TempDir dir;
+  // One minute buckets over an hour; a retention of 20 minutes keeps the 20 newest.
+  std::string yaml = testing::SmallConfigYaml();
+  yaml.insert(yaml.find("granularity: 1m") + 15, "\n  retention: 20m");
+  auto parsed = Config::Parse(yaml, "<test>");
+  ASSERT_TRUE(parsed.ok()) << parsed.status().message();
+  auto config = std::make_shared<const Config>(std::move(*parsed));
+  auto events = testing::RandomEvents(5000, 9, 1772409600000, 60);
+  Cube cube = Ingested(config, dir, "e.jsonl", events);
+  auto store = Store::Open(dir.Path("v.db"));
+  ASSERT_TRUE(store.ok());
+  ASSERT_TRUE((*store)->cube().Save(&cube).ok());
+  const TimeMs horizon = cube.last_bucket() - 19 * kMinuteMs;
+  std::vector<testing::RawEvent> recent;
+  for (const auto& e : events)
+    if (BucketStart(e.time, kMinuteMs) >= horizon) recent.push_back(e);
+  auto dropped = (*store)->cube().ApplyRetention(&cube);
+  ASSERT_TRUE(dropped.ok()) << dropped.status().message();
+  EXPECT_EQ(*dropped, events.size() - recent.size());
+  EXPECT_EQ(cube.first_bucket(), horizon);
+  EXPECT_TRUE(cube.Equivalent(Ingested(config, dir, "recent.jsonl", recent)))
+      << "what is left is exactly the recent events";
+  auto loaded = (*store)->cube().Load(config);
+  ASSERT_TRUE(loaded.ok());
+  EXPECT_TRUE(loaded->Equivalent(cube)) << "the store dropped the same buckets";
+  // New events still merge after a drop (the index was rebuilt).
+  Cube more = Ingested(config, dir, "more.jsonl", testing::RandomEvents(500, 10, horizon, 25));
+  ASSERT_TRUE((*store)->cube().SaveMerged(&cube, more).ok());
+  auto reloaded = (*store)->cube().Load(config);
+  ASSERT_TRUE(reloaded.ok());
+  EXPECT_TRUE(reloaded->Equivalent(cube));
+  EXPECT_EQ(cube.event_count(), recent.size() + 500);
+  auto again = (*store)->cube().ApplyRetention(&cube);
+  ASSERT_TRUE(again.ok());
+  EXPECT_GT(*again, 0u) << "five newer minutes push five more out";
+}
+
 TEST(StoreTest, IngestingAThenBEqualsIngestingBothTogether) {
   TempDir dir;
   auto config = testing::SmallConfig();
