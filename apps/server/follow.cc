@@ -22,6 +22,15 @@ bool LooksLikeJsonLines(const std::string& name) {
   return name.find(".jsonl") != std::string::npos || name.find(".json") != std::string::npos;
 }
 
+// The bytes of a file's start that identify it (its first line, or this much of it).
+constexpr size_t kHeadBytes = 4096;
+
+uint64_t Fnv1a(std::string_view bytes) {
+  uint64_t h = 0xcbf29ce484222325ULL;
+  for (unsigned char c : bytes) h = (h ^ c) * 0x100000001b3ULL;
+  return h;
+}
+
 // Closes a descriptor when it goes out of scope.
 struct Descriptor {
   int fd = -1;
@@ -93,8 +102,19 @@ void Follower::ReadFile(const std::string& path, uint64_t max_bytes, FollowPass*
     return;
   }
   if (!S_ISREG(info.st_mode)) return;
-  const std::string key = fmt::format("follow:{}:{}", static_cast<uint64_t>(info.st_dev),
-                                      static_cast<uint64_t>(info.st_ino));
+  // A file is known by device, inode and its first line: a rename keeps all three, while a new
+  // file that reuses a deleted one's inode, or a truncated file written anew, starts afresh.
+  std::string head;
+  if (!ReadAt(file.fd, 0, kHeadBytes, &head)) {
+    Warn(path, path + ": " + std::strerror(errno));
+    return;
+  }
+  size_t first_newline = head.find('\n');
+  if (first_newline == std::string::npos && head.size() < kHeadBytes) return;  // no line yet
+  const std::string key =
+      fmt::format("follow:{}:{}:{:016x}", static_cast<uint64_t>(info.st_dev),
+                  static_cast<uint64_t>(info.st_ino),
+                  Fnv1a(std::string_view(head).substr(0, std::min(first_newline, head.size()))));
   auto known = files_.find(key);
   if (known == files_.end()) {
     FileState state;

@@ -22,9 +22,10 @@ struct FollowPass {
 
 /// Follows `paths` (files or directories; in a directory, every regular file whose name holds
 /// `.jsonl` or `.json`, so `events.jsonl.1` left by a rotation is read to its end). A file is
-/// known by device and inode, so a rename keeps its offset and a new file at the old name starts
-/// at 0; a file shorter than its offset was truncated and is read again from 0. A line is read
-/// once its newline is written. Not thread-safe: one follower per service.
+/// known by device, inode and first line, so a rename keeps its offset, while a new file at the
+/// old name, a new file that reuses a deleted one's inode, or a truncated file written anew
+/// starts at 0; a file shorter than its offset was truncated and is read again from 0. A line is
+/// read once its newline is written. Not thread-safe: one follower per service.
 class Follower {
  public:
   Follower(Service* service, std::vector<std::string> paths);

@@ -101,6 +101,20 @@ TEST_F(FollowerTest, ATruncatedFileIsReadAgainFromItsStart) {
   EXPECT_EQ(service_->event_count(), 8u);
 }
 
+TEST_F(FollowerTest, AFileDeletedOnceReadAndANewOneAtItsNameAreBothReadWhole) {
+  // What a log shipper does; the new file often reuses the deleted one's inode.
+  OpenService();
+  std::filesystem::create_directory(dir_.Path("in"));
+  std::string file = dir_.Path("in/day.jsonl");
+  Append(file, Lines(0, 10));
+  Follower follower(service_.get(), {dir_.Path("in")});
+  EXPECT_EQ(follower.Poll().events, 10u);
+  std::filesystem::remove(file);
+  Append(file, Lines(100, 3));
+  EXPECT_EQ(follower.Poll().events, 3u);
+  EXPECT_EQ(service_->event_count(), 13u);
+}
+
 TEST_F(FollowerTest, AnOverLongLineIsSkippedAndCountedAndTheRestRead) {
   OpenService();
   std::string file = dir_.Path("events.jsonl");
