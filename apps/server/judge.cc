@@ -52,9 +52,19 @@ Result<std::optional<JudgeRound>> Service::JudgeClosedBuckets(const AlertOptions
     round.closed = ClosedBeforeLocked(start);
     if (round.closed <= judged_before_.load() || round.closed <= cube_.first_bucket())
       return std::optional<JudgeRound>();
+    {
+      std::lock_guard lock(judge_mutex_);
+      if (abandoned_) return std::optional<JudgeRound>();
+      detecting_ = true;
+    }
     InvestigateOptions options;
     options.data_end = round.closed;
     search = Investigate(cube_, options);
+  }
+  {
+    std::lock_guard lock(judge_mutex_);
+    if (abandoned_) return std::optional<JudgeRound>();  // the process is ending
+    detecting_ = false;
   }
   if (!search.ok()) {
     ++judge_failures_;
@@ -86,6 +96,12 @@ Result<std::optional<JudgeRound>> Service::JudgeClosedBuckets(const AlertOptions
   last_lag_seconds_ = round.lag_seconds;
   if (round.lag_seconds > max_lag_seconds_) max_lag_seconds_ = round.lag_seconds;
   return std::optional<JudgeRound>(std::move(round));
+}
+
+bool Service::AbandonRounds() {
+  std::lock_guard lock(judge_mutex_);
+  abandoned_ = true;
+  return detecting_;
 }
 
 void Service::WakeJudging() {

@@ -148,6 +148,10 @@ class Service {
   void RunJudging(const std::atomic<bool>& stopping, std::ostream* out);
   /// Wakes RunJudging (to notice `stopping`).
   void WakeJudging();
+  /// For a prompt stop: no round alerts after this call. True when a round is in its detection
+  /// step, which writes nothing, so the process may end without waiting for it (a round that is
+  /// alerting must be waited for: it stores deliveries as it sends).
+  bool AbandonRounds();
 
   /// The ingest ledger's entry under `key` (a followed file's stored offset), if any.
   Result<std::optional<IngestedInput>> LedgerEntry(const std::string& key);
@@ -261,6 +265,7 @@ class Service {
   std::chrono::steady_clock::time_point newest_closed_seen_,
       last_ingest_ = std::chrono::steady_clock::now();
   bool wake_ = false;
+  bool detecting_ = false, abandoned_ = false;
   std::atomic<TimeMs> judged_before_{0};
   std::atomic<uint64_t> expired_events_{0}, late_events_{0}, judge_rounds_{0}, judge_failures_{0},
       notifications_sent_{0}, notifications_failed_{0};

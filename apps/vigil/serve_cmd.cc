@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <iostream>
@@ -186,15 +187,28 @@ Action Setup(CLI::App* app) {
       workers.emplace_back([svc, paths, &stopping] { server::Follower(svc, paths).Run(stopping); });
     }
     // Stdout sinks write to the server's standard output, one notification per line.
+    std::thread judge;
     if (config.server.detect)
-      workers.emplace_back([svc, &stopping] { svc->RunJudging(stopping, &std::cout); });
+      judge = std::thread([svc, &stopping] { svc->RunJudging(stopping, &std::cout); });
     Status ran = http.Run();
     done = true;
     stopping = true;
     svc->WakeJudging();
-    // Each worker notices within one wait; a producer that is still writing is cut there, and a
-    // round of detection under way finishes first.
+    // Each worker notices within one wait; a producer that is still writing is cut there.
     for (std::thread& w : workers) w.join();
+    if (judge.joinable()) {
+      if (svc->AbandonRounds()) {
+        // A round in its detection step has written nothing: end now rather than wait for it
+        // (the next start judges again). Every accepted write is already committed.
+        std::fprintf(stderr, "vigil: stopped (%s)\n",
+                     received == SIGINT    ? "SIGINT"
+                     : received == SIGTERM ? "SIGTERM"
+                                           : "done");
+        std::fflush(nullptr);
+        std::_Exit(ran.ok() ? 0 : 1);
+      }
+      judge.join();  // a round that is notifying finishes, so its deliveries are stored
+    }
     int signalled = received;
     // Wakes the watcher from sigwait (the signal is blocked, so it ends nothing).
     // NOLINTNEXTLINE(bugprone-bad-signal-to-kill-thread)
