@@ -34,6 +34,9 @@ TimeMs Service::ClosedBeforeLocked(std::chrono::steady_clock::time_point now) {
   }
   const int64_t lateness = config_->server.lateness_ms;
   TimeMs watermark = cube_.last_bucket() - lateness + std::max<int64_t>(0, idle_ms - lateness);
+  // One event stamped in the future (a device with a wrong clock) must not close every bucket
+  // before it: the watermark never passes the wall clock.
+  watermark = std::min(watermark, WallClockNow());
   return BucketStart(watermark, config_->granularity_ms);
 }
 

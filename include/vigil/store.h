@@ -123,9 +123,9 @@ class CubeStore {
   Status SaveMerged(Cube* cube, const Cube& addition,
                     const std::vector<IngestedInput>& inputs = {});
   /// Applies the config's cube.retention: the buckets that start more than it before `cube`'s
-  /// newest are dropped from the store (one transaction), then from `cube`. Returns the events
-  /// dropped (0 without a retention). The freed pages are reused by later buckets, so the file
-  /// stops growing.
+  /// newest (or the wall clock, when that is earlier) are dropped from the store (one transaction),
+  /// then from `cube`. Returns the events dropped (0 without a retention). The freed pages are
+  /// reused by later buckets, so the file stops growing.
   Result<uint64_t> ApplyRetention(Cube* cube);
   /// The ledger's entry for `fingerprint`, if the store holds that input.
   Result<std::optional<IngestedInput>> FindIngested(const std::string& fingerprint);

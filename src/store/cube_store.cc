@@ -196,9 +196,11 @@ Status CubeStore::SaveMerged(Cube* cube, const Cube& addition,
 Result<uint64_t> CubeStore::ApplyRetention(Cube* cube) {
   const Config& config = cube->config();
   if (config.retention_ms <= 0 || cube->event_count() == 0) return uint64_t{0};
+  // Counted from the newest bucket, but never from past the wall clock: one event stamped a year
+  // ahead must not expire everything else.
+  const TimeMs newest = std::min(cube->last_bucket(), WallClockNow());
   const TimeMs horizon =
-      BucketStart(cube->last_bucket() - config.retention_ms, config.granularity_ms) +
-      config.granularity_ms;
+      BucketStart(newest - config.retention_ms, config.granularity_ms) + config.granularity_ms;
   if (cube->first_bucket() >= horizon) return uint64_t{0};
   {
     VIGIL_ASSIGN_OR_RETURN(Transaction transaction, Transaction::Begin(db_));

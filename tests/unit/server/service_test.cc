@@ -654,6 +654,15 @@ TEST_F(ServiceTest, JudgesTheClosedBucketsOnceAndAgainWhenMoreClose) {
             static_cast<uint64_t>((last - 5 * kMinuteMs) / 1000));
 }
 
+TEST_F(ServiceTest, AnEventFromTheFutureDoesNotCloseTheBucketsBeforeIt) {
+  Open("s3cret", "", ", lateness: 10m");
+  const TimeMs before = service_->ClosedBefore();
+  const TimeMs future = WallClockNow() + 365 * kDayMs;
+  ASSERT_TRUE(service_->IngestStream(EventsFrom(future, 1), "skewed clock").ok());
+  EXPECT_LE(service_->ClosedBefore(), WallClockNow());
+  EXPECT_GE(service_->ClosedBefore(), before);
+}
+
 TEST_F(ServiceTest, EventsForJudgedBucketsAreKeptAndCountedLate) {
   Open("s3cret", "", ", lateness: 10m");
   ASSERT_TRUE(service_->JudgeClosedBuckets().ok());
