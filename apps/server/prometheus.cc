@@ -14,6 +14,11 @@ HttpResponse Service::Prometheus() {
   auto family = [&](const char* name, const char* type, const char* help) {
     out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
   };
+  // A family with one unlabelled sample.
+  auto single = [&](const char* name, const char* type, const char* help, uint64_t value) {
+    family(name, type, help);
+    out += fmt::format("{} {}\n", name, value);
+  };
   auto escape = [](const std::string& v) {  // label values: backslash, quote and newline
     std::string e;
     for (char c : v) {
@@ -42,30 +47,30 @@ HttpResponse Service::Prometheus() {
                          seconds);
     }
   }
-  family("vigil_ingested_events_total", "counter",
-         "Events added to the cube through POST /api/ingest, standard input and followed files.");
-  out += fmt::format("vigil_ingested_events_total {}\n", ingested_events_.load());
-  family("vigil_ingested_lines_total", "counter", "Input lines accepted through POST /api/ingest.");
-  out += fmt::format("vigil_ingested_lines_total {}\n", ingested_lines_.load());
-  family("vigil_ingest_bad_lines_total", "counter", "Bad input lines seen by POST /api/ingest.");
-  out += fmt::format("vigil_ingest_bad_lines_total {}\n", bad_lines_.load());
-  family("vigil_ingest_rejected_bodies_total", "counter",
-         "Ingest bodies refused (bad lines, empty, too large).");
-  out += fmt::format("vigil_ingest_rejected_bodies_total {}\n", rejected_bodies_.load());
-  family("vigil_ingest_repeated_bodies_total", "counter",
-         "Ingest bodies whose Idempotency-Key the store already held (answered, not counted).");
-  out += fmt::format("vigil_ingest_repeated_bodies_total {}\n", repeated_bodies_.load());
-  family("vigil_late_events_total", "counter",
+  single("vigil_ingested_events_total", "counter",
+         "Events added to the cube through POST /api/ingest, standard input and followed files.",
+         ingested_events_.load());
+  single("vigil_ingested_lines_total", "counter",
+         "Input lines accepted through POST /api/ingest, standard input and followed files.",
+         ingested_lines_.load());
+  single("vigil_ingest_bad_lines_total", "counter",
+         "Bad input lines seen by POST /api/ingest, standard input and followed files.",
+         bad_lines_.load());
+  single("vigil_ingest_rejected_bodies_total", "counter",
+         "Ingest bodies refused (bad lines, empty, too large).", rejected_bodies_.load());
+  single("vigil_ingest_repeated_bodies_total", "counter",
+         "Ingest bodies whose Idempotency-Key the store already held (answered, not counted).",
+         repeated_bodies_.load());
+  single("vigil_late_events_total", "counter",
          "Events that arrived for buckets already judged (after server.lateness); kept, and judged "
-         "again by the next round.");
-  out += fmt::format("vigil_late_events_total {}\n", late_events_.load());
-  family("vigil_expired_events_total", "counter",
-         "Events dropped with their buckets past cube.retention.");
-  out += fmt::format("vigil_expired_events_total {}\n", expired_events_.load());
-  family("vigil_judge_rounds_total", "counter", "Rounds of detection run as buckets closed.");
-  out += fmt::format("vigil_judge_rounds_total {}\n", judge_rounds_.load());
-  family("vigil_judge_failures_total", "counter", "Rounds of detection that failed.");
-  out += fmt::format("vigil_judge_failures_total {}\n", judge_failures_.load());
+         "again by the next round.",
+         late_events_.load());
+  single("vigil_expired_events_total", "counter",
+         "Events dropped with their buckets past cube.retention.", expired_events_.load());
+  single("vigil_judge_rounds_total", "counter", "Rounds of detection run as buckets closed.",
+         judge_rounds_.load());
+  single("vigil_judge_failures_total", "counter", "Rounds of detection that failed.",
+         judge_failures_.load());
   family("vigil_judged_before_seconds", "gauge",
          "Every bucket before this time (Unix seconds) has been judged.");
   out += fmt::format("vigil_judged_before_seconds {}\n", judged_before_.load() / 1000);
@@ -83,8 +88,7 @@ HttpResponse Service::Prometheus() {
       fmt::format("vigil_notifications_total{{result=\"sent\"}} {}\n", notifications_sent_.load());
   out += fmt::format("vigil_notifications_total{{result=\"failed\"}} {}\n",
                      notifications_failed_.load());
-  family("vigil_feedback_total", "counter", "Verdicts stored through the API.");
-  out += fmt::format("vigil_feedback_total {}\n", feedback_.load());
+  single("vigil_feedback_total", "counter", "Verdicts stored through the API.", feedback_.load());
   {
     std::shared_lock lock(cube_mutex_);
     family("vigil_cube_events", "gauge", "Events held in the cube.");
@@ -112,17 +116,15 @@ HttpResponse Service::Prometheus() {
       out += fmt::format("vigil_dimension_folded_events_total{{dimension=\"{}\"}} {}\n",
                          dims[d].name, folded[d]);
   }
-  family("vigil_http_open_connections", "gauge", "Connections open now.");
-  out += fmt::format("vigil_http_open_connections {}\n", open_connections_.load());
-  family("vigil_http_connections_total", "counter", "Connections accepted.");
-  out += fmt::format("vigil_http_connections_total {}\n", connections_.load());
-  family("vigil_http_refused_connections_total", "counter",
-         "Connections answered 503 because server.max_connections were open and busy.");
-  out += fmt::format("vigil_http_refused_connections_total {}\n", refused_connections_.load());
-  family("vigil_http_evicted_connections_total", "counter",
+  single("vigil_http_open_connections", "gauge", "Connections open now.", open_connections_.load());
+  single("vigil_http_connections_total", "counter", "Connections accepted.", connections_.load());
+  single("vigil_http_refused_connections_total", "counter",
+         "Connections answered 503 because server.max_connections were open and busy.",
+         refused_connections_.load());
+  single("vigil_http_evicted_connections_total", "counter",
          "Connections closed to make room, when server.max_connections were open, because they had "
-         "waited longest for a request or its head.");
-  out += fmt::format("vigil_http_evicted_connections_total {}\n", evicted_connections_.load());
+         "waited longest for a request or its head.",
+         evicted_connections_.load());
   family("vigil_http_refused_heads_total", "counter",
          "Request heads cut short: too large (server.max_header_bytes, server.max_headers) or too "
          "slow "
