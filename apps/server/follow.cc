@@ -181,9 +181,9 @@ void Follower::ReadFile(const std::string& path, uint64_t max_bytes, FollowPass*
       Warn(key, origin + ": " + stats.status().message() + "; retried on the next pass");
       return;
     }
+    // Keyed by the file, not the line: a stream of bad lines must not grow the warning memory.
     for (const BadLine& b : stats->first_bad_lines)
-      Warn(key + ":" + std::to_string(b.line),
-           origin + ": line " + std::to_string(b.line) + " of the batch: " + b.reason);
+      Warn(key, origin + ": line " + std::to_string(b.line) + " of the batch: " + b.reason);
     state.offset = next;
     state.events += stats->events;
     pass->events += stats->events;
