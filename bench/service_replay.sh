@@ -55,5 +55,5 @@ for day in $(seq 0 $((DAYS - 1))); do
   rm -f "$work/incoming/day-$(printf %03d "$day").jsonl"  # as a log shipper would, once read
 done
 sleep 3
-echo "last round: $(metric vigil_judge_round_seconds) s; notifications: $(wc -l <"$work/alerts.jsonl" 2>/dev/null || echo 0)"
+echo "last round: $(metric vigil_judge_round_seconds) s; notifications: $(cat "$work/alerts.jsonl" 2>/dev/null | wc -l)"
 echo "rounds: $(grep -c 'judged buckets' "$work/serve.err"); failures: $(metric vigil_judge_failures_total); expired events: $(metric vigil_expired_events_total)"

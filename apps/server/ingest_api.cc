@@ -109,7 +109,10 @@ Result<IngestStats> Service::IngestStream(std::string_view lines, const std::str
                                           const std::vector<IngestedInput>& ledger) {
   Cube scratch(config_);
   IngestOptions options;
-  options.threads = 1;
+  // A follower's batch of megabytes is parsed on every core (0: the config's threads); a
+  // trickle is not worth the threads.
+  constexpr size_t kParallelBatchBytes = 1 << 20;
+  options.threads = lines.size() >= kParallelBatchBytes ? 0 : 1;
   IngestStats stats;
   if (!lines.empty()) {
     Result<IngestStats> parsed = IngestBuffer(lines, origin, &scratch, options);

@@ -140,8 +140,8 @@ class Service {
   /// When a bucket closed since the last round: judges every closed bucket (Investigate over
   /// the cube up to ClosedBefore), then updates the stored incidents and notifies their sinks
   /// (UpdateIncidents; `alert` gives the wall clock, overriding sinks and where stdout sinks
-  /// write). Nothing when no bucket closed since. One round at a time; the cube is shared with
-  /// readers meanwhile, and ingests wait for the detection step.
+  /// write). Nothing when no bucket closed since. One round at a time, over a copy of the cube:
+  /// ingests wait only while it is copied.
   Result<std::optional<JudgeRound>> JudgeClosedBuckets(const AlertOptions& alert = {});
   /// Runs JudgeClosedBuckets whenever an ingest closes a bucket (and once at the start), until
   /// `stopping`; failures and rounds are logged to stderr. For `vigil serve`.

@@ -98,6 +98,9 @@ class Cube {
   ~Cube();
   Cube(Cube&&) noexcept;
   Cube& operator=(Cube&&) noexcept;
+  /// A copy holding the same cells and dictionaries (same codes); its changes are its own. For
+  /// a reader that must not hold the cube while it works (the service's rounds of detection).
+  Cube Clone() const;
 
   const Config& config() const;
   std::shared_ptr<const Config> shared_config() const;

@@ -68,6 +68,12 @@ Cube::~Cube() = default;
 Cube::Cube(Cube&&) noexcept = default;
 Cube& Cube::operator=(Cube&&) noexcept = default;
 
+Cube Cube::Clone() const {
+  Cube copy(impl_->config);
+  *copy.impl_ = *impl_;
+  return copy;
+}
+
 const Config& Cube::config() const { return *impl_->config; }
 std::shared_ptr<const Config> Cube::shared_config() const { return impl_->config; }
 uint64_t Cube::event_count() const { return impl_->events; }
