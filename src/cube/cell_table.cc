@@ -51,12 +51,23 @@ void Cube::Impl::Reindex() {
   while (size < cell_bucket.size() * 2) size *= 2;
   slots.assign(size, 0);
   const size_t mask = size - 1;
+  bucket_cells.clear();
+  last_bucket_cells = bucket_cells.end();
   for (size_t cell = 0; cell < cell_bucket.size(); ++cell) {
     uint64_t h = HashKey(cell_bucket[cell], Codes(cell));
     size_t s = h & mask;
     while (slots[s] != 0) s = (s + 1) & mask;
     slots[s] = Slot(cell, h >> 32);
+    IndexCell(cell);
   }
+}
+
+void Cube::Impl::IndexCell(size_t cell) {
+  const TimeMs bucket = cell_bucket[cell];
+  // Cells mostly come in time order: the bucket of the last one is tried first.
+  if (last_bucket_cells == bucket_cells.end() || last_bucket_cells->first != bucket)
+    last_bucket_cells = bucket_cells.try_emplace(bucket).first;
+  last_bucket_cells->second.push_back(static_cast<uint32_t>(cell));
 }
 
 int64_t Cube::Impl::FindCell(TimeMs bucket, const uint32_t* codes) const {
@@ -96,6 +107,7 @@ int64_t Cube::Impl::FindOrAddCell(TimeMs bucket, const uint32_t* codes, bool* cr
   single_measures.resize(single_measures.size() + nmeasures, std::nan(""));
   single_bits.push_back(0);
   single_device.push_back(0);
+  IndexCell(cell);
   if (cell == 0) {
     first = last = bucket;
   } else {

@@ -71,6 +71,7 @@ Cube& Cube::operator=(Cube&&) noexcept = default;
 Cube Cube::Clone() const {
   Cube copy(impl_->config);
   *copy.impl_ = *impl_;
+  copy.impl_->last_bucket_cells = copy.impl_->bucket_cells.end();  // pointed into the original
   return copy;
 }
 

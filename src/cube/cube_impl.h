@@ -3,6 +3,7 @@
 // persists a cube through Cube's public persistence methods.
 #pragma once
 
+#include <map>
 #include <unordered_set>
 #include <utility>
 #include <vector>
@@ -59,6 +60,19 @@ struct Cube::Impl {
   }
   /// Rebuilds the index over the cells as they are (after cells were removed).
   void Reindex();
+  // The cells of each bucket, ascending: a query over a few buckets visits their cells only,
+  // in the same order as a pass over all cells would (so sums come out bit for bit the same).
+  std::map<TimeMs, std::vector<uint32_t>> bucket_cells;
+  std::map<TimeMs, std::vector<uint32_t>>::iterator last_bucket_cells = bucket_cells.end();
+  void IndexCell(size_t cell);
+  /// Calls `visit(cell)` for every cell of the buckets in [from, to), by bucket then cell.
+  template <typename Visit>
+  void ForEachCellIn(TimeMs from, TimeMs to, Visit visit) const {
+    for (auto it = bucket_cells.lower_bound(from); it != bucket_cells.end() && it->first < to;
+         ++it) {
+      for (uint32_t cell : it->second) visit(static_cast<size_t>(cell));
+    }
+  }
   /// The cell of (bucket, codes), or -1; never inserts.
   int64_t FindCell(TimeMs bucket, const uint32_t* codes) const;
   uint64_t events = 0;

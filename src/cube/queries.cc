@@ -78,11 +78,10 @@ Result<std::vector<SeriesPoint>> Cube::Series(std::string_view metric, const Sli
   const Impl::Parts parts = m.PartsOf(idx);
   std::vector<Aggregate> buckets(n, m.EmptyAggregate());
   if (!nothing) {
-    for (size_t i = 0; i < m.cell_bucket.size(); ++i) {
-      TimeMs b = m.cell_bucket[i];
-      if (b < from || b >= to || !m.CellMatches(i, required)) continue;
-      Impl::AccumulateCell(m, i, &parts, &buckets[(b - from) / g]);
-    }
+    m.ForEachCellIn(from, to, [&](size_t i) {
+      if (m.CellMatches(i, required))
+        Impl::AccumulateCell(m, i, &parts, &buckets[(m.cell_bucket[i] - from) / g]);
+    });
   }
   std::vector<SeriesPoint> out(n);
   for (int64_t k = 0; k < n; ++k) {
@@ -126,9 +125,9 @@ Result<std::vector<SliceSeries>> Cube::GroupSeries(std::string_view metric, cons
   std::vector<std::vector<std::vector<Aggregate>>> buckets;  // group, page, bucket in page
   const int64_t pages = (n + kPage - 1) / kPage;
   std::string key;
-  for (size_t i = 0; i < m.cell_bucket.size(); ++i) {
-    TimeMs b = m.cell_bucket[i];
-    if (b < from || b >= to || !m.CellMatches(i, required)) continue;
+  m.ForEachCellIn(from, to, [&](size_t i) {
+    if (!m.CellMatches(i, required)) return;
+    const TimeMs b = m.cell_bucket[i];
     key.clear();
     const uint32_t* codes = m.Codes(i);
     for (int d : dims) key.append(reinterpret_cast<const char*>(&codes[d]), sizeof(uint32_t));
@@ -144,7 +143,7 @@ Result<std::vector<SliceSeries>> Cube::GroupSeries(std::string_view metric, cons
     std::vector<Aggregate>& page = buckets[it->second][k / kPage];
     if (page.empty()) page.assign(kPage, m.EmptyAggregate());
     Impl::AccumulateCell(m, i, &parts, &page[k % kPage]);
-  }
+  });
   const Aggregate empty = m.EmptyAggregate();
   std::vector<size_t> order(buckets.size());
   for (size_t k = 0; k < order.size(); ++k) order[k] = k;
