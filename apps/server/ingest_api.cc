@@ -168,8 +168,14 @@ Status Service::CommitLocked(const Cube& addition, const IngestStats& stats,
   cube_events_ = cube_.event_count();
   ingested_events_ += stats.events;
   ingested_lines_ += stats.lines;
-  // Events for buckets already judged are kept (the next round sees them) and counted as late.
-  late_events_ += addition.EventsBefore(judged_before_.load());
+  // Events for buckets already judged (or being judged) are kept and counted as late; the next
+  // round reads every bucket again, so it sees them.
+  if (const uint64_t late =
+          addition.EventsBefore(std::max(judged_before_.load(), reading_before_.load()));
+      late > 0) {
+    late_events_ += late;
+    detection_stale_ = true;
+  }
   const auto now = std::chrono::steady_clock::now();
   {
     std::lock_guard lock(judge_mutex_);

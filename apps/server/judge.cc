@@ -49,7 +49,7 @@ Result<std::optional<JudgeRound>> Service::JudgeClosedBuckets(const AlertOptions
   std::lock_guard round_lock(round_mutex_);
   const auto start = std::chrono::steady_clock::now();
   JudgeRound round;
-  std::optional<Cube> snapshot;
+  Result<Investigation> search = Investigation{};
   {
     std::shared_lock cube_lock(cube_mutex_);
     round.closed = ClosedBeforeLocked(start);
@@ -60,14 +60,15 @@ Result<std::optional<JudgeRound>> Service::JudgeClosedBuckets(const AlertOptions
       if (abandoned_) return std::optional<JudgeRound>();
       detecting_ = true;
     }
-    // The round judges a copy, so ingests go on meanwhile: copying takes a fraction of the time
-    // a round takes (memory bandwidth, not arithmetic), and ingests wait only for that.
-    snapshot.emplace(cube_.Clone());
+    // Detection carried from the last round reads only the buckets closed since; events that
+    // arrived for buckets it had read make it read everything again.
+    reading_before_ = round.closed;
+    if (detection_stale_.exchange(false)) detection_.Reset();
+    InvestigateOptions investigate;
+    investigate.data_end = round.closed;
+    investigate.state = &detection_;
+    search = Investigate(cube_, investigate);
   }
-  InvestigateOptions investigate;
-  investigate.data_end = round.closed;
-  Result<Investigation> search = Investigate(*snapshot, investigate);
-  snapshot.reset();
   {
     std::lock_guard lock(judge_mutex_);
     if (abandoned_) return std::optional<JudgeRound>();  // the process is ending

@@ -140,8 +140,10 @@ class Service {
   /// When a bucket closed since the last round: judges every closed bucket (Investigate over
   /// the cube up to ClosedBefore), then updates the stored incidents and notifies their sinks
   /// (UpdateIncidents; `alert` gives the wall clock, overriding sinks and where stdout sinks
-  /// write). Nothing when no bucket closed since. One round at a time, over a copy of the cube:
-  /// ingests wait only while it is copied.
+  /// write). Nothing when no bucket closed since. One round at a time; detection is carried
+  /// from round to round (DetectionState), so a round reads and judges only the buckets closed
+  /// since the last; the cube is shared with readers meanwhile, and ingests wait for the
+  /// detection step.
   Result<std::optional<JudgeRound>> JudgeClosedBuckets(const AlertOptions& alert = {});
   /// Runs JudgeClosedBuckets whenever an ingest closes a bucket (and once at the start), until
   /// `stopping`; failures and rounds are logged to stderr. For `vigil serve`.
@@ -267,6 +269,12 @@ class Service {
   bool wake_ = false;
   bool detecting_ = false, abandoned_ = false;
   std::atomic<TimeMs> judged_before_{0};
+  // What detection carried from the last round (guarded by round_mutex_), the buckets the
+  // running round reads, and whether events arrived for buckets it already read (then it reads
+  // everything again).
+  DetectionState detection_;
+  std::atomic<TimeMs> reading_before_{0};
+  std::atomic<bool> detection_stale_{false};
   std::atomic<uint64_t> expired_events_{0}, late_events_{0}, judge_rounds_{0}, judge_failures_{0},
       notifications_sent_{0}, notifications_failed_{0};
   std::atomic<double> last_round_seconds_{0}, last_lag_seconds_{0}, max_lag_seconds_{0};

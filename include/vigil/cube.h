@@ -98,9 +98,6 @@ class Cube {
   ~Cube();
   Cube(Cube&&) noexcept;
   Cube& operator=(Cube&&) noexcept;
-  /// A copy holding the same cells and dictionaries (same codes); its changes are its own. For
-  /// a reader that must not hold the cube while it works (the service's rounds of detection).
-  Cube Clone() const;
 
   const Config& config() const;
   std::shared_ptr<const Config> shared_config() const;
@@ -139,6 +136,8 @@ class Cube {
   Result<std::vector<SeriesPoint>> Series(std::string_view metric, const Slice& slice,
                                           TimeMs from = 0, TimeMs to = 0,
                                           int64_t granularity_ms = 0) const;
+  /// The point Series gives `metric` for a bucket at `time` without events.
+  Result<SeriesPoint> EmptyPoint(std::string_view metric, TimeMs time) const;
   /// The series of `metric` for every slice that adds one value of each of `dimensions` to
   /// `base` (values that occur under `base` in the range), in one pass over the cells. Slices
   /// are ordered by their values. Same range and granularity rules as Series.

@@ -17,6 +17,10 @@
 
 namespace vigil {
 
+namespace internal {
+struct DetectionStateAccess;
+}  // namespace internal
+
 /// One point of a series as a detector sees it.
 struct Observation {
   TimeMs time = 0;
@@ -105,8 +109,36 @@ struct DetectionReport {
   /// pipeline, pipeline.h, orders them by start, metric and slice once they are explained).
   std::vector<Anomaly> anomalies;
   size_t series = 0;      ///< monitored series evaluated
-  size_t points = 0;      ///< points judged
+  size_t points = 0;      ///< points judged (with a DetectionState: in this round)
   size_t candidates = 0;  ///< significant runs before hierarchy deduplication
+};
+
+/// What detection keeps from one round to the next over a cube that grows at its end (the
+/// service's rounds): every monitored series read so far, its assessments and its detectors'
+/// state, so a round reads and judges only the buckets that closed since the last one and costs
+/// the series, not the history. The first round (or the first after Reset) reads the whole cube,
+/// as Detect without a state does. Series keep their detectors across cube.retention, so a
+/// baseline outlives the buckets it was learned on. Not thread-safe: one round at a time.
+class DetectionState {
+ public:
+  DetectionState();
+  ~DetectionState();
+  DetectionState(DetectionState&&) noexcept;
+  DetectionState& operator=(DetectionState&&) noexcept;
+
+  /// Forgets everything: the next round reads the whole cube again. Needed after events were
+  /// added to buckets already read (late events), or when the cube was replaced.
+  void Reset();
+  /// Monitored series held.
+  size_t series() const;
+  /// The end of the buckets read (the earliest over the monitors); 0 before the first round.
+  TimeMs read_to() const;
+
+  struct Impl;
+
+ private:
+  friend struct internal::DetectionStateAccess;
+  std::unique_ptr<Impl> impl_;
 };
 
 struct DetectOptions {
@@ -115,6 +147,9 @@ struct DetectOptions {
   /// Also return every monitored series with its assessments (memory heavy).
   bool keep_series = false;
   std::vector<MonitoredSeries>* series_out = nullptr;
+  /// Carried from the previous round (see DetectionState); null: judge the whole range. With a
+  /// state, `to` must be set and `from` 0.
+  DetectionState* state = nullptr;
 };
 
 /// Runs every monitor of the config over the cube: builds the monitored series, judges each

@@ -42,6 +42,9 @@ struct InvestigateOptions {
   /// stages; empty: the cube's evidence only.
   std::vector<std::string> files;
   size_t max_examples = 5;  ///< request ids per incident
+  /// Detection carried from the previous round (DetectionState; needs data_end): the service's
+  /// rounds judge only what closed since. Null: judge every bucket.
+  DetectionState* state = nullptr;
 };
 
 /// What Investigate found.

@@ -68,13 +68,6 @@ Cube::~Cube() = default;
 Cube::Cube(Cube&&) noexcept = default;
 Cube& Cube::operator=(Cube&&) noexcept = default;
 
-Cube Cube::Clone() const {
-  Cube copy(impl_->config);
-  *copy.impl_ = *impl_;
-  copy.impl_->last_bucket_cells = copy.impl_->bucket_cells.end();  // pointed into the original
-  return copy;
-}
-
 const Config& Cube::config() const { return *impl_->config; }
 std::shared_ptr<const Config> Cube::shared_config() const { return impl_->config; }
 uint64_t Cube::event_count() const { return impl_->events; }
@@ -278,7 +271,11 @@ Status Cube::Merge(const Cube& other) {
     for (const std::string& v : od.values()) remap[d].push_back(m.dictionaries[d].Encode(v));
     m.dictionaries[d].add_folded_events(od.folded_events());
   }
-  Reserve(m.cell_bucket.size() + o.cell_bucket.size());
+  // Room grows geometrically: a service merges many small additions into one large cube, and an
+  // exact reservation each time would copy every cell per merge.
+  const size_t needed = m.cell_bucket.size() + o.cell_bucket.size();
+  if (needed > m.cell_bucket.capacity())
+    Reserve(std::max(needed, m.cell_bucket.capacity() + m.cell_bucket.capacity() / 2));
   std::vector<uint32_t> codes(m.ndims);
   for (size_t i = 0; i < o.cell_bucket.size(); ++i) {
     const uint32_t* oc = o.Codes(i);
@@ -307,19 +304,22 @@ Result<Cube> Cube::MergedBuckets(const Cube& addition) const {
   Cube merged(m.config);
   Impl& p = *merged.impl_;
   p.dictionaries = m.dictionaries;
-  std::unordered_set<TimeMs> touched(a.cell_bucket.begin(), a.cell_bucket.end());
-  for (size_t i = 0; i < m.cell_bucket.size(); ++i) {
-    if (!touched.count(m.cell_bucket[i])) continue;
-    bool created;
-    int64_t cell = p.FindOrAddCell(m.cell_bucket[i], m.Codes(i), &created);
-    if (cell < 0) return LimitExceeded("limits.max_cells reached while saving the cube");
-    if (m.IsFull(i)) {
-      p.AbsorbFull(cell, created, m.full_cells[m.cell_full[i] - 1]);
-    } else {
-      p.AbsorbSingle(cell, created, &m.single_measures[i * m.nmeasures], m.single_bits[i],
-                     m.single_device[i]);
+  // Only the touched buckets' cells are visited (the time index), not the whole cube.
+  for (const auto& [bucket, added] : a.bucket_cells) {
+    auto held = m.bucket_cells.find(bucket);
+    if (held == m.bucket_cells.end()) continue;
+    for (uint32_t i : held->second) {
+      bool created;
+      int64_t cell = p.FindOrAddCell(bucket, m.Codes(i), &created);
+      if (cell < 0) return LimitExceeded("limits.max_cells reached while saving the cube");
+      if (m.IsFull(i)) {
+        p.AbsorbFull(cell, created, m.full_cells[m.cell_full[i] - 1]);
+      } else {
+        p.AbsorbSingle(cell, created, &m.single_measures[i * m.nmeasures], m.single_bits[i],
+                       m.single_device[i]);
+      }
+      p.events += m.CellEvents(i);
     }
-    p.events += m.CellEvents(i);
   }
   VIGIL_RETURN_IF_ERROR(merged.Merge(addition));
   return merged;

@@ -94,6 +94,17 @@ Result<std::vector<SeriesPoint>> Cube::Series(std::string_view metric, const Sli
   return out;
 }
 
+Result<SeriesPoint> Cube::EmptyPoint(std::string_view metric, TimeMs time) const {
+  VIGIL_ASSIGN_OR_RETURN(int idx, ResolveMetric(config(), metric));
+  const Aggregate empty = impl_->EmptyAggregate();
+  SeriesPoint p;
+  p.time = time;
+  p.value = MetricValue(idx, empty);
+  p.support = MetricSupport(idx, empty);
+  p.sampling_error = MetricSamplingError(idx, empty);
+  return p;
+}
+
 Result<std::vector<SliceSeries>> Cube::GroupSeries(std::string_view metric, const Slice& base,
                                                    const std::vector<std::string>& dimensions,
                                                    TimeMs from, TimeMs to,

@@ -27,12 +27,17 @@ Result<DetectionReport> Detect(const Cube& cube, const DetectOptions& options) {
   const Config& c = cube.config();
   DetectionReport report;
   if (cube.cell_count() == 0) return report;
-  VIGIL_ASSIGN_OR_RETURN(std::vector<internal::SeriesJob> jobs,
-                         internal::BuildSeriesJobs(cube, options));
-  internal::TimeZoneCache zones;
-  for (internal::SeriesJob& job : jobs) {
-    VIGIL_RETURN_IF_ERROR(internal::JudgeSeries(c, &job, &zones));
-    report.points += job.series.points.size();
+  std::vector<internal::SeriesJob> jobs;
+  if (options.state) {
+    VIGIL_ASSIGN_OR_RETURN(
+        jobs, internal::ContinueSeriesJobs(cube, options, options.state, &report.points));
+  } else {
+    VIGIL_ASSIGN_OR_RETURN(jobs, internal::BuildSeriesJobs(cube, options));
+    internal::TimeZoneCache zones;
+    for (internal::SeriesJob& job : jobs) {
+      VIGIL_RETURN_IF_ERROR(internal::JudgeSeries(c, &job, &zones));
+      report.points += job.series.points.size();
+    }
   }
   internal::CompareCohorts(c, &jobs);
   internal::ControlFalseDiscoveries(&jobs, c.detect.fdr);

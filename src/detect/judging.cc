@@ -87,44 +87,74 @@ bool EnoughSample(const MetricSpec& spec, const MonitorSpec& m, const SeriesPoin
   return true;
 }
 
-Result<std::vector<Assessment>> ReplaySeries(const Config& c, const MonitorSpec& m,
-                                             const SliceSeries& series, const ZoneMix& mix,
-                                             int64_t g, TimeZoneCache* zones,
-                                             std::vector<bool>* judged) {
+Result<std::unique_ptr<SeriesJudge>> SeriesJudge::Create(const Config& c, const MonitorSpec& m,
+                                                         const Slice& slice, const ZoneMix& mix,
+                                                         int64_t g, TimeZoneCache* zones) {
   DetectorOptions opt;
   opt.bucket_ms = g;
   opt.direction = m.direction;
   opt.warmup_ms = c.detect.warmup_ms;
   opt.members = c.detect.detectors;
-  int index = c.FindMetric(m.metric);
-  MetricType type = index >= 0 ? c.metrics[index].type : MetricType::kCount;
-  bool countable = type == MetricType::kCount || type == MetricType::kDistinct;
-  VIGIL_RETURN_IF_ERROR(SetClock(c, series.slice, mix, zones, &opt));
-  VIGIL_ASSIGN_OR_RETURN(auto detector, Detector::Create("ensemble", opt));
-  const size_t n = series.points.size();
-  std::vector<Assessment> out(n);
-  if (judged) judged->assign(n, false);
+  VIGIL_RETURN_IF_ERROR(SetClock(c, slice, mix, zones, &opt));
+  auto judge = std::unique_ptr<SeriesJudge>(new SeriesJudge());
+  judge->config_ = &c;
+  judge->monitor_ = &m;
+  judge->slice_ = slice;
+  judge->granularity_ms_ = g;
+  judge->metric_ = c.FindMetric(m.metric);
+  MetricType type = judge->metric_ >= 0 ? c.metrics[judge->metric_].type : MetricType::kCount;
+  judge->countable_ = type == MetricType::kCount || type == MetricType::kDistinct;
+  VIGIL_ASSIGN_OR_RETURN(judge->detector_, Detector::Create("ensemble", opt));
+  return judge;
+}
+
+void SeriesJudge::Judge(const std::vector<SeriesPoint>& points, size_t from,
+                        std::vector<Assessment>* out, std::vector<bool>* judged) {
+  const Config& c = *config_;
+  const MonitorSpec& m = *monitor_;
+  out->resize(points.size());
+  judged->resize(points.size(), false);
   // A rate or quantile from too small a sample is noise: it neither feeds the baseline nor is
   // judged (a new build's first five turns must not set its failure-rate baseline to 0 %).
   // Counts are data at any size: an outage is a count near zero.
-  for (size_t i = 0; i < n; ++i) {
-    const SeriesPoint& pt = series.points[i];
-    bool enough = index >= 0 && EnoughSample(c.metrics[index], m, pt);
+  for (size_t i = from; i < points.size(); ++i) {
+    const SeriesPoint& pt = points[i];
+    bool enough = metric_ >= 0 && EnoughSample(c.metrics[metric_], m, pt);
     Observation o;
     o.time = pt.time;
-    o.value = !countable && (pt.events == 0 || !enough) ? std::nan("") : pt.value;
+    o.value = !countable_ && (pt.events == 0 || !enough) ? std::nan("") : pt.value;
     o.sampling_error = pt.sampling_error;
     o.support = pt.support;
-    o.skip = InCalendar(c, series.slice, pt.time, g);
-    out[i] = detector->Update(o);
+    o.skip = InCalendar(c, slice_, pt.time, granularity_ms_);
+    Assessment& a = (*out)[i];
+    a = detector_->Update(o);
     // A count is judged by the volume it should have had: a slice whose traffic falls to zero
     // is the loudest anomaly there is, not a bucket too small to judge.
-    bool expected_enough = countable && index >= 0 && !std::isnan(out[i].expected) &&
-                           out[i].expected >= static_cast<double>(m.min_volume);
-    if (judged)
-      (*judged)[i] = out[i].warm && !o.skip && !std::isnan(o.value) && (enough || expected_enough);
+    bool expected_enough = countable_ && metric_ >= 0 && !std::isnan(a.expected) &&
+                           a.expected >= static_cast<double>(m.min_volume);
+    (*judged)[i] = a.warm && !o.skip && !std::isnan(o.value) && (enough || expected_enough);
   }
+}
+
+Result<std::vector<Assessment>> ReplaySeries(const Config& c, const MonitorSpec& m,
+                                             const SliceSeries& series, const ZoneMix& mix,
+                                             int64_t g, TimeZoneCache* zones,
+                                             std::vector<bool>* judged) {
+  VIGIL_ASSIGN_OR_RETURN(auto judge, SeriesJudge::Create(c, m, series.slice, mix, g, zones));
+  std::vector<Assessment> out;
+  std::vector<bool> flags;
+  judge->Judge(series.points, 0, &out, &flags);
+  if (judged) *judged = std::move(flags);
   return out;
+}
+
+void SetPValues(const std::vector<bool>& judged, SeriesJob* job) {
+  size_t n = job->series.points.size();
+  job->p.assign(n, 1.0);
+  job->by_cohort.assign(n, false);
+  job->significant.assign(n, false);
+  for (size_t i = 0; i < n; ++i)
+    if (judged[i]) job->p[i] = job->assessments[i].p_value;
 }
 
 Status JudgeSeries(const Config& c, SeriesJob* job, TimeZoneCache* zones) {
@@ -132,12 +162,7 @@ Status JudgeSeries(const Config& c, SeriesJob* job, TimeZoneCache* zones) {
   VIGIL_ASSIGN_OR_RETURN(job->assessments,
                          ReplaySeries(c, *job->monitor, job->series, job->zone_mix,
                                       job->granularity_ms, zones, &judged));
-  size_t n = job->series.points.size();
-  job->p.assign(n, 1.0);
-  job->by_cohort.assign(n, false);
-  job->significant.assign(n, false);
-  for (size_t i = 0; i < n; ++i)
-    if (judged[i]) job->p[i] = job->assessments[i].p_value;
+  SetPValues(judged, job);
   return Status::Ok();
 }
 

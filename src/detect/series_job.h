@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,27 @@ struct SeriesJob {
 
 /// Loaded time zones by name, shared by the series of one run.
 using TimeZoneCache = std::map<std::string, TimeZone>;
+
+/// The key of a monitored series: metric, slice (sorted) and granularity (series_jobs.cc).
+std::string SeriesKey(const std::string& metric, const Slice& slice, int64_t granularity_ms);
+
+/// The series a selector of a monitor names over [from, to) (series_jobs.cc): one per value or
+/// pair seen in the range, or the explicit slice (none when its value is unknown).
+Result<std::vector<SliceSeries>> SelectorSeries(const Cube& cube, const MonitorSpec& monitor,
+                                                const SliceSelector& selector, TimeMs from,
+                                                TimeMs to, int64_t granularity_ms);
+
+/// The zone mixes of the slices selectors name, each set of dimensions read over the whole cube
+/// once (series_jobs.cc).
+class ZoneMixReader {
+ public:
+  explicit ZoneMixReader(const Cube& cube) : cube_(&cube) {}
+  Result<ZoneMix> Of(const SliceSelector& selector, const Slice& slice);
+
+ private:
+  const Cube* cube_;
+  std::map<std::vector<std::string>, std::map<Slice, ZoneMix>> mixes_;
+};
 
 /// Every (metric, slice, granularity) the config's monitors name, once each, in the order of the
 /// monitors and their selectors (series_jobs.cc).
@@ -71,8 +93,41 @@ Result<std::vector<Assessment>> ReplaySeries(const Config& config, const Monitor
                                              int64_t granularity_ms, TimeZoneCache* zones,
                                              std::vector<bool>* judged);
 
+/// The ensemble of one series with a monitor's settings, fed a point at a time and kept between
+/// rounds (judging.cc).
+class SeriesJudge {
+ public:
+  static Result<std::unique_ptr<SeriesJudge>> Create(const Config& config,
+                                                     const MonitorSpec& monitor, const Slice& slice,
+                                                     const ZoneMix& mix, int64_t granularity_ms,
+                                                     TimeZoneCache* zones);
+  /// Judges points[from...] (each once, in order), filling the same entries of `out` and of
+  /// `judged` (whether the point was judged); both are resized to the points.
+  void Judge(const std::vector<SeriesPoint>& points, size_t from, std::vector<Assessment>* out,
+             std::vector<bool>* judged);
+
+ private:
+  SeriesJudge() = default;
+  const Config* config_ = nullptr;
+  const MonitorSpec* monitor_ = nullptr;
+  Slice slice_;
+  int64_t granularity_ms_ = 0;
+  int metric_ = -1;
+  bool countable_ = false;
+  std::unique_ptr<Detector> detector_;
+};
+
 /// Fills the job's assessments and the p-value of every judged point (judging.cc).
 Status JudgeSeries(const Config& config, SeriesJob* job, TimeZoneCache* zones);
+
+/// The p-value of every point `judged` from the job's assessments; 1 for the others (judging.cc).
+void SetPValues(const std::vector<bool>& judged, SeriesJob* job);
+
+/// Continues the series jobs of the previous round (detection_state.cc): reads the buckets
+/// closed since, judges them with the kept detectors, and returns every job judged, in the order
+/// BuildSeriesJobs gives.
+Result<std::vector<SeriesJob>> ContinueSeriesJobs(const Cube& cube, const DetectOptions& options,
+                                                  DetectionState* state, size_t* points_judged);
 
 /// New values of a one-dimension selector judged against their siblings (cohorts.cc).
 void CompareCohorts(const Config& config, std::vector<SeriesJob>* jobs);

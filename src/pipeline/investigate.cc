@@ -34,6 +34,7 @@ Result<Investigation> Investigate(const Cube& cube, const InvestigateOptions& op
   Investigation out;
   DetectOptions detect;
   detect.to = options.data_end;
+  detect.state = options.state;
   VIGIL_ASSIGN_OR_RETURN(out.detection, FindAnomalies(cube, detect));
   out.incidents =
       IncidentsStartingIn(GroupIncidents(out.detection.anomalies), options.from, options.to);

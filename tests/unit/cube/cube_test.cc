@@ -104,24 +104,6 @@ TEST(CubeTest, EventsBeforeCountsTheEarlierBuckets) {
   }
 }
 
-TEST(CubeTest, ACloneHoldsTheSameEventsAndChangesApart) {
-  auto config = testing::SmallConfig();
-  auto events = testing::RandomEvents(3000, 12, 1772409600000, 60);
-  std::vector<RawEvent> first(events.begin(), events.begin() + 2000);
-  std::vector<RawEvent> rest(events.begin() + 2000, events.end());
-  Cube cube = Build(config, first);
-  Cube clone = cube.Clone();
-  EXPECT_TRUE(clone.Equivalent(cube));
-  EXPECT_EQ(clone.cell_count(), cube.cell_count());
-  // What is added to the original after the copy is not in the copy, and the other way round.
-  ASSERT_TRUE(cube.Merge(Build(config, rest)).ok());
-  EXPECT_EQ(clone.event_count(), 2000u);
-  EXPECT_TRUE(clone.Equivalent(Build(config, first)));
-  EXPECT_TRUE(cube.Equivalent(Build(config, events)));
-  clone.DropBefore(1772409600000 + 30 * kMinuteMs);
-  EXPECT_EQ(cube.event_count(), 3000u);
-}
-
 TEST(CubeTest, DistinctDevicesAreNearlyExactForSmallCounts) {
   auto events = testing::RandomEvents(5000, 9);
   Cube cube = Build(testing::SmallConfig(), events);
