@@ -67,6 +67,10 @@ Result<std::optional<JudgeRound>> Service::JudgeClosedBuckets(const AlertOptions
     InvestigateOptions investigate;
     investigate.data_end = round.closed;
     investigate.state = &detection_;
+    // What ended long ago was explained and told in earlier rounds: a round explains what is
+    // still moving. Past twice alert.resolve_after (and a day), every incident is resolved.
+    investigate.settled_before =
+        round.closed - std::max<int64_t>(kDayMs, 2 * config_->alert.resolve_after_ms);
     search = Investigate(cube_, investigate);
   }
   {

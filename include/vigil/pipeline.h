@@ -17,8 +17,10 @@ namespace vigil {
 
 /// The anomalies of `cube` as people see them: Detect, then the anomalies that another one's
 /// slice explains moved there or dropped (ExplainAway), ordered by start, then metric and slice.
-/// Deterministic.
-Result<DetectionReport> FindAnomalies(const Cube& cube, const DetectOptions& options = {});
+/// Deterministic. With `settled_before`, anomalies that ended before it are left out before
+/// explain-away (see InvestigateOptions::settled_before).
+Result<DetectionReport> FindAnomalies(const Cube& cube, const DetectOptions& options = {},
+                                      TimeMs settled_before = 0);
 
 /// Explains grouped incidents: each one's evidence from the cube (CollectEvidence of its primary,
 /// with the stages of a related latency anomaly when it has none), paging (not for a pure mix
@@ -45,12 +47,19 @@ struct InvestigateOptions {
   /// Detection carried from the previous round (DetectionState; needs data_end): the service's
   /// rounds judge only what closed since. Null: judge every bucket.
   DetectionState* state = nullptr;
+  /// Anomalies that ended before it are settled: their incidents resolved and were told in
+  /// earlier rounds, so they are left out of explain-away, grouping and explanation, and a
+  /// round costs what is still moving rather than the whole history (0: none are). The
+  /// service's rounds set it a day back (or twice alert.resolve_after), so an incident still
+  /// open is never among them.
+  TimeMs settled_before = 0;
 };
 
 /// What Investigate found.
 struct Investigation {
   std::vector<Incident> incidents;  ///< ordered by start
-  DetectionReport detection;        ///< every anomaly found (FindAnomalies), before the time filter
+  /// Every anomaly found (FindAnomalies) but the settled ones, before the time filter.
+  DetectionReport detection;
 };
 
 /// The one pipeline call: FindAnomalies, the anomalies with an onset in [from, to) grouped into

@@ -93,12 +93,12 @@ Result<AlertReport> UpdateIncidents(Store* store, const Config& config,
   const TimeMs now = options.now ? options.now : WallClockNow();
   VIGIL_ASSIGN_OR_RETURN(std::vector<IncidentRecord> stored, store->incidents().All());
   std::unordered_map<std::string, const IncidentRecord*> by_id;
-  std::unordered_map<std::string, std::string> id_by_member;
+  std::unordered_map<std::string, std::vector<std::string>> ids_by_member;
   for (const IncidentRecord& r : stored) {
     by_id[r.id] = &r;
     Result<Incident> decoded = ParseIncidentJson(r.document);
     if (!decoded.ok()) continue;
-    for (const Anomaly* m : decoded->members()) id_by_member.emplace(MemberKey(*m), r.id);
+    for (const Anomaly* m : decoded->members()) ids_by_member[MemberKey(*m)].push_back(r.id);
   }
   std::map<std::pair<std::string, std::string>, const DeliveryRecord*> delivered;
   VIGIL_ASSIGN_OR_RETURN(auto deliveries, store->incidents().Deliveries());
@@ -164,19 +164,26 @@ Result<AlertReport> UpdateIncidents(Store* store, const Config& config,
   std::vector<std::string> ids;
   std::map<std::string, std::string> final_id;
   for (const Incident& inc : incidents) {
-    std::string id = inc.id;
-    if (!by_id.count(id)) {
-      for (const Anomaly* m : inc.members()) {
-        auto it = id_by_member.find(MemberKey(*m));
-        if (it != id_by_member.end()) {
-          id = it->second;
-          break;
-        }
+    // The stored incidents this one continues: its own id, then every one sharing a member
+    // anomaly. The first still open and not taken by an earlier incident of this run wins, else
+    // the first not taken: so when later data split what was one incident, each part keeps the
+    // id it had since the split, run after run, rather than a new one each time.
+    std::vector<std::string> candidates;
+    if (by_id.count(inc.id)) candidates.push_back(inc.id);
+    for (const Anomaly* m : inc.members()) {
+      auto it = ids_by_member.find(MemberKey(*m));
+      if (it == ids_by_member.end()) continue;
+      candidates.insert(candidates.end(), it->second.begin(), it->second.end());
+    }
+    std::string id;
+    for (bool open_only : {true, false}) {
+      for (const std::string& c : candidates) {
+        if (!id.empty() || seen_ids.count(c)) continue;
+        if (!open_only || StatusOf(*by_id[c]) != IncidentStatus::kResolved) id = c;
       }
     }
-    if (seen_ids.count(id)) {
-      // Later data split what was one incident: the first part keeps the stored id, the rest
-      // are new incidents of their own.
+    if (id.empty()) {
+      // A new incident, or a part split off one whose every stored part is taken.
       id = inc.id;
       for (int n = 2; seen_ids.count(id) || (by_id.count(id) && id != inc.id); ++n)
         id = inc.id + "-" + std::to_string(n);

@@ -124,9 +124,8 @@ uint64_t Cube::EventsBefore(TimeMs bucket) const {
   if (m.events == 0 || m.first >= bucket) return 0;
   if (m.last < bucket) return m.events;
   uint64_t events = 0;
-  for (size_t i = 0; i < m.cell_bucket.size(); ++i) {
-    if (m.cell_bucket[i] < bucket) events += m.CellEvents(i);
-  }
+  m.ForEachCellIn(std::numeric_limits<TimeMs>::min(), bucket,
+                  [&](size_t i) { events += m.CellEvents(i); });
   return events;
 }
 TimeMs Cube::last_bucket() const { return impl_->last; }

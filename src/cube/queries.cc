@@ -204,12 +204,11 @@ Result<Aggregate> Cube::TotalExcluding(const Slice& slice, const Slice& exclude,
   if (nothing) return total;
   if (to == 0) to = std::numeric_limits<TimeMs>::max();
   if (from == 0) from = std::numeric_limits<TimeMs>::min();
-  for (size_t i = 0; i < m.cell_bucket.size(); ++i) {
-    TimeMs b = m.cell_bucket[i];
-    if (b < from || b >= to || !m.CellMatches(i, required)) continue;
-    if (!excludes_nothing && !exclude.empty() && m.CellMatches(i, excluded)) continue;
+  m.ForEachCellIn(from, to, [&](size_t i) {
+    if (!m.CellMatches(i, required)) return;
+    if (!excludes_nothing && !exclude.empty() && m.CellMatches(i, excluded)) return;
     Impl::AccumulateCell(m, i, nullptr, &total);
-  }
+  });
   return total;
 }
 
@@ -217,12 +216,14 @@ Result<TimeMs> Cube::FirstBucketOf(const Slice& slice) const {
   const Impl& m = *impl_;
   bool nothing = false;
   VIGIL_ASSIGN_OR_RETURN(auto required, m.ResolveSlice(slice, /*strict=*/false, &nothing));
-  TimeMs first = std::numeric_limits<TimeMs>::max();
   if (nothing) return TimeMs{0};
-  for (size_t i = 0; i < m.cell_bucket.size(); ++i) {
-    if (m.cell_bucket[i] < first && m.CellMatches(i, required)) first = m.cell_bucket[i];
+  // Buckets in time order: the first with a matching cell is the answer.
+  for (const auto& [bucket, cells] : m.bucket_cells) {
+    for (uint32_t i : cells) {
+      if (m.CellMatches(i, required)) return bucket;
+    }
   }
-  return first == std::numeric_limits<TimeMs>::max() ? TimeMs{0} : first;
+  return TimeMs{0};
 }
 
 Result<std::vector<LeafCell>> Cube::Cells(const Slice& slice, TimeMs from, TimeMs to) const {
@@ -234,9 +235,8 @@ Result<std::vector<LeafCell>> Cube::Cells(const Slice& slice, TimeMs from, TimeM
   if (to == 0) to = std::numeric_limits<TimeMs>::max();
   if (from == 0) from = std::numeric_limits<TimeMs>::min();
   std::unordered_map<std::string, size_t> index;
-  for (size_t i = 0; i < m.cell_bucket.size(); ++i) {
-    TimeMs b = m.cell_bucket[i];
-    if (b < from || b >= to || !m.CellMatches(i, required)) continue;
+  m.ForEachCellIn(from, to, [&](size_t i) {
+    if (!m.CellMatches(i, required)) return;
     std::string key(reinterpret_cast<const char*>(m.Codes(i)), m.ndims * sizeof(uint32_t));
     auto [it, added] = index.emplace(std::move(key), out.size());
     if (added) {
@@ -247,7 +247,7 @@ Result<std::vector<LeafCell>> Cube::Cells(const Slice& slice, TimeMs from, TimeM
       out.push_back(std::move(leaf));
     }
     Impl::AccumulateCell(m, i, nullptr, &out[it->second].aggregate);
-  }
+  });
   return out;
 }
 

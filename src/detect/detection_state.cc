@@ -158,8 +158,7 @@ Result<std::vector<SeriesJob>> Continue(const Cube& cube, const DetectOptions& o
         }
         t.series.points.insert(t.series.points.end(), s->points.begin(), s->points.end());
         VIGIL_ASSIGN_OR_RETURN(t.zone_mix, mixes.Of(sel, slice));
-        VIGIL_ASSIGN_OR_RETURN(t.judge,
-                               SeriesJudge::Create(c, m, slice, t.zone_mix, g, &st.zones));
+        VIGIL_ASSIGN_OR_RETURN(t.judge, SeriesJudge::Create(c, m, slice, t.zone_mix, g, &st.zones));
         st.keys.insert(SeriesKey(m.metric, slice, g));
         held.emplace(slice, std::move(t));
       }

@@ -4,8 +4,13 @@
 
 namespace vigil {
 
-Result<DetectionReport> FindAnomalies(const Cube& cube, const DetectOptions& options) {
+Result<DetectionReport> FindAnomalies(const Cube& cube, const DetectOptions& options,
+                                      TimeMs settled_before) {
   VIGIL_ASSIGN_OR_RETURN(DetectionReport report, Detect(cube, options));
+  if (settled_before != 0) {
+    std::erase_if(report.anomalies,
+                  [&](const Anomaly& a) { return a.end != 0 && a.end < settled_before; });
+  }
   // Explain-away depends on the order Detect found the anomalies in; people read them by time.
   report.anomalies = ExplainAway(cube, std::move(report.anomalies));
   SortAnomalies(&report.anomalies);
@@ -35,7 +40,7 @@ Result<Investigation> Investigate(const Cube& cube, const InvestigateOptions& op
   DetectOptions detect;
   detect.to = options.data_end;
   detect.state = options.state;
-  VIGIL_ASSIGN_OR_RETURN(out.detection, FindAnomalies(cube, detect));
+  VIGIL_ASSIGN_OR_RETURN(out.detection, FindAnomalies(cube, detect, options.settled_before));
   out.incidents =
       IncidentsStartingIn(GroupIncidents(out.detection.anomalies), options.from, options.to);
   VIGIL_RETURN_IF_ERROR(

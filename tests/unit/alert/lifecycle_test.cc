@@ -231,6 +231,32 @@ TEST_F(LifecycleTest, ASplitIncidentKeepsItsIdForThePartAndOpensTheRest) {
   EXPECT_EQ(StatusOf(second.id), "open");
 }
 
+TEST_F(LifecycleTest, ThePartsOfASplitIncidentKeepTheirIdsRunAfterRun) {
+  Anomaly a = MakeAnomaly("lat_p95", {{"a", "a1"}}, kT0, 0, 0.4);
+  Anomaly b = MakeAnomaly("lat_p50", {{"a", "a2"}}, kT0 + 30 * kMin, 0, 0.4);
+  Incident together = MakeIncident(a);
+  together.related = {b};
+  Update({together}, kT0 + 60 * kMin);
+  // Later data split it: b's part claims the stored incident through b, and a's part comes
+  // under the id it always had, which is now taken, so it opens as a new incident once.
+  Incident part_b = MakeIncident(b), part_a = MakeIncident(a);
+  AlertReport split = Update({part_b, part_a}, kT0 + 90 * kMin);
+  EXPECT_EQ(split.opened, 1);
+  const size_t told = sink_->sent.size();
+  // Every later run finds the same two parts: nothing opens or resolves, nobody is told again.
+  for (int run = 0; run < 3; ++run) {
+    AlertReport again = Update({part_b, part_a}, kT0 + (100 + 10 * run) * kMin);
+    EXPECT_EQ(again.opened, 0) << "run " << run;
+    EXPECT_EQ(again.resolved, 0) << "run " << run;
+    EXPECT_EQ(again.unchanged, 2) << "run " << run;
+  }
+  EXPECT_EQ(sink_->sent.size(), told);
+  auto all = store_->incidents().All();
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->size(), 2u);
+  for (const IncidentRecord& r : *all) EXPECT_EQ(r.status, "open") << r.id;
+}
+
 TEST_F(LifecycleTest, SilencedIncidentsAreRecordedButNotSentUntilTheSilenceEnds) {
   SilenceRecord s;
   s.matchers = {{"a", "a1"}};
