@@ -118,8 +118,9 @@ std::vector<ParameterSpec> BuildTable() {
        "Width of the finest time bucket (e.g. 1m, 5m, 1h); queries may ask for coarser."},
       {"cube.retention", "duration", "",
        "Buckets that start more than this before the newest one are dropped from the cube and the "
-       "store (by `vigil serve` after each round, by `vigil ingest` and `vigil run` after each "
-       "ingest); unset keeps everything. Keep it longer than the longest baseline (weeks)."},
+       "store (by `vigil serve` after each ingest, by `vigil ingest` and `vigil run` after "
+       "theirs), in steps of a 24th of it; unset keeps everything. Keep it longer than the "
+       "longest baseline (weeks)."},
       {"metrics", "map", "", "Metrics by name, computed per time bucket for any slice."},
       {"metrics.<name>.type", "enum", "",
        "count | rate | quantile | mean | distinct | expression."},
