@@ -3,20 +3,28 @@
 # `vigil serve` follows (server.follow), as fast as it takes them (an accelerated clock), with a
 # retention. After each day: the service's resident memory, the store's size, the ingest rate of
 # that day, the rounds of detection and the largest notification lag so far (from /metrics).
-# Usage: bench/service_replay.sh VIGIL [DAYS] [TURNS_PER_DAY] [RETENTION]
+# Usage: bench/service_replay.sh VIGIL [DAYS] [TURNS_PER_DAY] [RETENTION] [TIERS]
 #   e.g. bench/service_replay.sh build/vigil 30 1000000 7d
+#        bench/service_replay.sh build/vigil 8 300000 1d 1h:3d   (cube.tiers: hourly for 3 days)
 set -euo pipefail
 VIGIL=$(realpath "$1")
 DAYS=${2:-10}
 PER_DAY=${3:-100000}
 RETENTION=${4:-3d}
+TIERS=${5:-}
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
+pid=
 trap 'kill "$pid" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
 
 sed 's/^  granularity: 5m$/  granularity: 5m\n  retention: '"$RETENTION"'/' "$SRC/examples/speech/vigil.yaml" |
   sed 's/sinks: \[stdout, log\]/sinks: [log]/' >"$work/vigil.yaml"
 grep -q "retention: $RETENTION" "$work/vigil.yaml" || { echo "cannot set cube.retention" >&2; exit 1; }
+if [ -n "$TIERS" ]; then
+  tiers=$(echo "$TIERS" | tr ',' '\n' | awk -F: '{ printf "%s{granularity: %s, retention: %s}", (NR > 1 ? ", " : ""), $1, $2 }')
+  sed -i "s/^  retention: $RETENTION\$/  retention: $RETENTION\n  tiers: [$tiers]/" "$work/vigil.yaml"
+  grep -q "tiers: \[" "$work/vigil.yaml" || { echo "cannot set cube.tiers" >&2; exit 1; }
+fi
 cat >>"$work/vigil.yaml" <<'YML'
 
 server:
@@ -34,7 +42,7 @@ done
 metric() { curl -s "$base/metrics" | awk -v m="$1" '$1 == m { print $2 }'; }
 ingested() { metric vigil_ingested_events_total; }
 
-echo "replay: $DAYS days x $PER_DAY turns/day, cube.retention $RETENTION, lateness 5m"
+echo "replay: $DAYS days x $PER_DAY turns/day, cube.retention $RETENTION${TIERS:+, tiers $TIERS}, lateness 5m"
 printf '%4s %10s %10s %12s %9s %9s %8s %10s\n' day turns "turns/s" "held" "rss_MB" "store_MB" rounds "max_lag_s"
 total=0
 for day in $(seq 0 $((DAYS - 1))); do

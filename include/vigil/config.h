@@ -244,8 +244,17 @@ struct Config {
   InputMapping input;
   int64_t granularity_ms = 5 * kMinuteMs;
   /// Buckets that start more than this before the newest one are dropped from the cube and the
-  /// store (0: kept for good), so memory and disk stay flat as history grows.
+  /// store (0: kept for good), so memory and disk stay flat as history grows; with `tiers`, they
+  /// are rolled up into the first tier instead.
   int64_t retention_ms = 0;
+  /// A coarser tier of the cube (`cube.tiers`): what passed the previous tier's retention is
+  /// rolled up to this granularity (the same cells by dimension values, sketches merged) and
+  /// kept for this retention, counted from the newest bucket.
+  struct RetentionTier {
+    int64_t granularity_ms = 0;
+    int64_t retention_ms = 0;
+  };
+  std::vector<RetentionTier> tiers;  ///< coarser and longer each
   std::vector<MetricSpec> metrics;
   std::vector<MonitorSpec> monitors;
   std::string store_path = "vigil.db";  ///< absolute or relative to base_dir; see StorePath()

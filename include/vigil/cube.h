@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -119,6 +120,21 @@ class Cube {
   /// Drops every cell of the buckets that start before `bucket` (retention); returns the events
   /// dropped. Dictionaries keep their values (codes stay stable for the store).
   uint64_t DropBefore(TimeMs bucket);
+  /// Retention tiers (cube.tiers). A cube whose cells in [from, before) are rolled up to
+  /// `granularity_ms` (same dimension values, merged), with this cube's dictionaries, every
+  /// bucket changed: what a store writes before ReplaceWithRolled.
+  Result<Cube> RolledBuckets(TimeMs from, TimeMs before, int64_t granularity_ms) const;
+  /// Replaces the cells in [from, before) with `rolled` (from RolledBuckets) and records that
+  /// data before `before` is held at `granularity_ms`.
+  Status ReplaceWithRolled(TimeMs from, TimeMs before, int64_t granularity_ms, const Cube& rolled);
+  /// Records a rolled-up range (as read back from a store).
+  void SetRolledUp(int64_t granularity_ms, TimeMs before);
+  /// By granularity, the bucket before which data is held at that granularity or coarser.
+  const std::map<int64_t, TimeMs>& RolledUp() const;
+  /// The first bucket from which a series at `granularity_ms` reads true values: past every range
+  /// rolled up to a granularity that does not divide it (0: all of it). Series and GroupSeries
+  /// start no earlier.
+  TimeMs ExactFrom(int64_t granularity_ms) const;
   /// Events in buckets that start before `bucket`.
   uint64_t EventsBefore(TimeMs bucket) const;
   /// Earliest and latest bucket start; 0 when empty.
@@ -136,6 +152,10 @@ class Cube {
   Result<std::vector<SeriesPoint>> Series(std::string_view metric, const Slice& slice,
                                           TimeMs from = 0, TimeMs to = 0,
                                           int64_t granularity_ms = 0) const;
+  /// Where a series at `granularity_ms` ending at `to` starts when no start is given: the first
+  /// bucket, or limits.max_series_points before `to`, and never in a range rolled up coarser
+  /// (ExactFrom).
+  TimeMs SeriesStart(TimeMs to, int64_t granularity_ms) const;
   /// The point Series gives `metric` for a bucket at `time` without events.
   Result<SeriesPoint> EmptyPoint(std::string_view metric, TimeMs time) const;
   /// The series of `metric` for every slice that adds one value of each of `dimensions` to

@@ -122,10 +122,11 @@ class CubeStore {
   /// written. `cube` must be in step with the store (loaded from it, every change saved).
   Status SaveMerged(Cube* cube, const Cube& addition,
                     const std::vector<IngestedInput>& inputs = {});
-  /// Applies the config's cube.retention: the buckets that start more than it before `cube`'s
-  /// newest (or the wall clock, when that is earlier) are dropped from the store (one transaction),
-  /// then from `cube`. Returns the events dropped (0 without a retention). The freed pages are
-  /// reused by later buckets, so the file stops growing.
+  /// Applies the config's cube.retention and cube.tiers, counted from `cube`'s newest bucket (or
+  /// the wall clock, when that is earlier): what passed a tier's retention is rolled up into the
+  /// next tier, and what passed the last one is dropped, each step in the store first (one
+  /// transaction) and then in `cube`. Returns the events dropped (0 without a retention). The
+  /// freed pages are reused by later buckets, so the file stops growing.
   Result<uint64_t> ApplyRetention(Cube* cube);
   /// The ledger's entry for `fingerprint`, if the store holds that input.
   Result<std::optional<IngestedInput>> FindIngested(const std::string& fingerprint);
@@ -135,6 +136,10 @@ class CubeStore {
  private:
   friend class Store;
   explicit CubeStore(internal::StoreConnection* db) : db_(db) {}
+  /// Writes every bucket `cube` changed (inside the caller's transaction).
+  Status WriteChangedBuckets(const Cube& cube);
+  /// Rolls the buckets in [from, before) up to `granularity_ms`, in the store then in `cube`.
+  Status RollUp(Cube* cube, TimeMs from, TimeMs before, int64_t granularity_ms);
   internal::StoreConnection* db_;
 };
 

@@ -13,6 +13,38 @@ Status ReadCube(const YamlReader& r, const YAML::Node& node, Config* c) {
     if (c->retention_ms < c->granularity_ms)
       return r.Error(node["retention"], "cube.retention", "must be at least cube.granularity");
   }
+  if (node && node["tiers"]) {
+    const YAML::Node& tiers = node["tiers"];
+    if (!tiers.IsSequence())
+      return r.Error(tiers, "cube.tiers", "expected a list of {granularity, retention}");
+    if (c->retention_ms <= 0)
+      return r.Error(tiers, "cube.tiers",
+                     "needs cube.retention (how long the finest grain is kept)");
+    int64_t granularity = c->granularity_ms, retention = c->retention_ms;
+    for (const YAML::Node& item : tiers) {
+      VIGIL_RETURN_IF_ERROR(r.CheckKeys(item, "cube.tiers[]", {"granularity", "retention"}));
+      if (!item["granularity"] || !item["retention"])
+        return r.Error(item, "cube.tiers[]", "needs both granularity and retention");
+      Config::RetentionTier tier;
+      VIGIL_RETURN_IF_ERROR(
+          r.Duration(item["granularity"], "cube.tiers[].granularity", &tier.granularity_ms));
+      VIGIL_RETURN_IF_ERROR(
+          r.Duration(item["retention"], "cube.tiers[].retention", &tier.retention_ms));
+      if (tier.granularity_ms <= granularity || tier.granularity_ms % granularity != 0) {
+        return r.Error(item["granularity"], "cube.tiers[].granularity",
+                       "must be a multiple of the finer tier's granularity (" +
+                           FormatDuration(granularity) + "), and larger");
+      }
+      if (tier.retention_ms <= retention) {
+        return r.Error(
+            item["retention"], "cube.tiers[].retention",
+            "must be longer than the finer tier's retention (" + FormatDuration(retention) + ")");
+      }
+      granularity = tier.granularity_ms;
+      retention = tier.retention_ms;
+      c->tiers.push_back(tier);
+    }
+  }
   return Status::Ok();
 }
 

@@ -121,6 +121,15 @@ std::vector<ParameterSpec> BuildTable() {
        "store (by `vigil serve` after each ingest, by `vigil ingest` and `vigil run` after "
        "theirs), in steps of a 24th of it; unset keeps everything. Keep it longer than the "
        "longest baseline (weeks)."},
+      {"cube.tiers", "list", "",
+       "Coarser tiers kept longer, e.g. [{granularity: 1h, retention: 35d}, {granularity: 1d, "
+       "retention: 400d}]: what passed the finer tier's retention is rolled up (same cells by "
+       "dimension values, sketches merged) instead of dropped, in steps of a 24th of that "
+       "retention. Monitors and queries read a tier whose granularity divides theirs, so an "
+       "hourly baseline reaches weeks back while 5-minute series cover cube.retention."},
+      {"cube.tiers[].granularity", "duration", "", "Bucket width of the tier."},
+      {"cube.tiers[].retention", "duration", "",
+       "How long the tier is kept, counted from the newest bucket."},
       {"metrics", "map", "", "Metrics by name, computed per time bucket for any slice."},
       {"metrics.<name>.type", "enum", "",
        "count | rate | quantile | mean | distinct | expression."},

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <unordered_set>
 
 #include "common/hash.h"
@@ -75,48 +76,98 @@ size_t Cube::cell_count() const { return impl_->cell_bucket.size(); }
 TimeMs Cube::first_bucket() const { return impl_->first; }
 
 uint64_t Cube::DropBefore(TimeMs bucket) {
-  Impl& m = *impl_;
-  if (m.cell_bucket.empty() || m.first >= bucket) return 0;
-  const size_t n = m.cell_bucket.size();
+  if (impl_->cell_bucket.empty() || impl_->first >= bucket) return 0;
+  return impl_->DropRange(std::numeric_limits<TimeMs>::min(), bucket);
+}
+
+uint64_t Cube::Impl::DropRange(TimeMs from, TimeMs before) {
+  const size_t n = cell_bucket.size();
   uint64_t dropped = 0;
   size_t kept = 0;
   std::vector<Aggregate> full;
-  TimeMs first = 0;
+  TimeMs new_first = 0, new_last = 0;
   for (size_t i = 0; i < n; ++i) {
-    if (m.cell_bucket[i] < bucket) {
-      dropped += m.CellEvents(i);
+    if (cell_bucket[i] >= from && cell_bucket[i] < before) {
+      dropped += CellEvents(i);
       continue;
     }
-    first = kept == 0 ? m.cell_bucket[i] : std::min(first, m.cell_bucket[i]);
-    m.cell_bucket[kept] = m.cell_bucket[i];
-    std::copy_n(m.cell_codes.begin() + i * m.ndims, m.ndims, m.cell_codes.begin() + kept * m.ndims);
-    std::copy_n(m.single_measures.begin() + i * m.nmeasures, m.nmeasures,
-                m.single_measures.begin() + kept * m.nmeasures);
-    m.single_bits[kept] = m.single_bits[i];
-    m.single_device[kept] = m.single_device[i];
-    if (m.cell_full[i] != 0) {
-      full.push_back(std::move(m.full_cells[m.cell_full[i] - 1]));
-      m.cell_full[kept] = static_cast<uint32_t>(full.size());
+    new_first = kept == 0 ? cell_bucket[i] : std::min(new_first, cell_bucket[i]);
+    new_last = kept == 0 ? cell_bucket[i] : std::max(new_last, cell_bucket[i]);
+    cell_bucket[kept] = cell_bucket[i];
+    std::copy_n(cell_codes.begin() + i * ndims, ndims, cell_codes.begin() + kept * ndims);
+    std::copy_n(single_measures.begin() + i * nmeasures, nmeasures,
+                single_measures.begin() + kept * nmeasures);
+    single_bits[kept] = single_bits[i];
+    single_device[kept] = single_device[i];
+    if (cell_full[i] != 0) {
+      full.push_back(std::move(full_cells[cell_full[i] - 1]));
+      cell_full[kept] = static_cast<uint32_t>(full.size());
     } else {
-      m.cell_full[kept] = 0;
+      cell_full[kept] = 0;
     }
     ++kept;
   }
-  m.cell_bucket.resize(kept);
-  m.cell_codes.resize(kept * m.ndims);
-  m.single_measures.resize(kept * m.nmeasures);
-  m.single_bits.resize(kept);
-  m.single_device.resize(kept);
-  m.cell_full.resize(kept);
-  m.full_cells = std::move(full);
-  m.cell_bucket.shrink_to_fit();
-  m.Reindex();
-  m.events -= dropped;
-  m.first = kept ? first : 0;
-  if (!kept) m.last = 0;
-  std::erase_if(m.dirty_buckets, [&](TimeMs b) { return b < bucket; });
-  m.last_dirty = INT64_MIN;
+  cell_bucket.resize(kept);
+  cell_codes.resize(kept * ndims);
+  single_measures.resize(kept * nmeasures);
+  single_bits.resize(kept);
+  single_device.resize(kept);
+  cell_full.resize(kept);
+  full_cells = std::move(full);
+  cell_bucket.shrink_to_fit();
+  Reindex();
+  events -= dropped;
+  first = new_first;
+  last = new_last;
+  std::erase_if(dirty_buckets, [&](TimeMs b) { return b >= from && b < before; });
+  last_dirty = INT64_MIN;
   return dropped;
+}
+
+Result<Cube> Cube::RolledBuckets(TimeMs from, TimeMs before, int64_t granularity_ms) const {
+  const Impl& m = *impl_;
+  Cube rolled(m.config);
+  Impl& p = *rolled.impl_;
+  p.dictionaries = m.dictionaries;
+  m.ForEachCellIn(from, before, [&](size_t i) {
+    bool created;
+    const int64_t cell =
+        p.FindOrAddCell(BucketStart(m.cell_bucket[i], granularity_ms), m.Codes(i), &created);
+    // Fewer cells than the range held: the limit cannot be reached.
+    if (m.IsFull(i)) {
+      p.AbsorbFull(cell, created, m.full_cells[m.cell_full[i] - 1]);
+    } else {
+      p.AbsorbSingle(cell, created, &m.single_measures[i * m.nmeasures], m.single_bits[i],
+                     m.single_device[i]);
+    }
+    p.events += m.CellEvents(i);
+  });
+  return rolled;
+}
+
+Status Cube::ReplaceWithRolled(TimeMs from, TimeMs before, int64_t granularity_ms,
+                               const Cube& rolled) {
+  Impl& m = *impl_;
+  m.DropRange(from, before);
+  VIGIL_RETURN_IF_ERROR(Merge(rolled));
+  TimeMs& bound = m.rolled_up[granularity_ms];
+  bound = std::max(bound, before);
+  return Status::Ok();
+}
+
+void Cube::SetRolledUp(int64_t granularity_ms, TimeMs before) {
+  TimeMs& bound = impl_->rolled_up[granularity_ms];
+  bound = std::max(bound, before);
+}
+
+const std::map<int64_t, TimeMs>& Cube::RolledUp() const { return impl_->rolled_up; }
+
+TimeMs Cube::ExactFrom(int64_t granularity_ms) const {
+  TimeMs from = 0;
+  for (const auto& [g, before] : impl_->rolled_up) {
+    if (granularity_ms % g != 0) from = std::max(from, before);
+  }
+  return from;
 }
 
 uint64_t Cube::EventsBefore(TimeMs bucket) const {

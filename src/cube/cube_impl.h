@@ -60,6 +60,11 @@ struct Cube::Impl {
   }
   /// Rebuilds the index over the cells as they are (after cells were removed).
   void Reindex();
+  /// Drops the cells of the buckets in [from, before); returns their events.
+  uint64_t DropRange(TimeMs from, TimeMs before);
+  // Rolled-up ranges: by granularity, the bucket before which data is held at that granularity
+  // (or a coarser one).
+  std::map<int64_t, TimeMs> rolled_up;
   // The cells of each bucket, ascending: a query over a few buckets visits their cells only,
   // in the same order as a pass over all cells would (so sums come out bit for bit the same).
   std::map<TimeMs, std::vector<uint32_t>> bucket_cells;

@@ -24,11 +24,10 @@ Status ResolveRange(const Cube& cube, int64_t g, TimeMs* from, TimeMs* to) {
   if (*to == 0)
     *to = empty ? (explicit_from ? *from : cube.first_bucket())
                 : cube.last_bucket() + c.granularity_ms;
-  if (!explicit_from) {
-    int64_t span = max_points > kMaxDurationMs / g ? kMaxDurationMs : max_points * g;
-    *from = *to - cube.first_bucket() > span ? *to - span : cube.first_bucket();
-  }
-  *from = BucketStart(*from, g);
+  *from = explicit_from ? BucketStart(*from, g) : cube.SeriesStart(*to, g);
+  // Rolled-up history reads true only at the granularities its tier divides.
+  if (const TimeMs exact = cube.ExactFrom(g); *from < exact)
+    *from = std::min(BucketStart(exact + g - 1, g), std::max(*to, *from));
   if (*to < *from) return InvalidArgument("--to is before --from");
   int64_t n = (*to - *from) / g;
   if (n > max_points) {
@@ -92,6 +91,16 @@ Result<std::vector<SeriesPoint>> Cube::Series(std::string_view metric, const Sli
     out[k].sampling_error = MetricSamplingError(idx, buckets[k]);
   }
   return out;
+}
+
+TimeMs Cube::SeriesStart(TimeMs to, int64_t granularity_ms) const {
+  const int64_t g = granularity_ms;
+  const int64_t max_points = config().limits.max_series_points;
+  const int64_t span = max_points > kMaxDurationMs / g ? kMaxDurationMs : max_points * g;
+  TimeMs from = BucketStart(to - first_bucket() > span ? to - span : first_bucket(), g);
+  if (const TimeMs exact = ExactFrom(g); from < exact)
+    from = std::min(BucketStart(exact + g - 1, g), std::max(to, from));
+  return from;
 }
 
 Result<SeriesPoint> Cube::EmptyPoint(std::string_view metric, TimeMs time) const {

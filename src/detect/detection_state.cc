@@ -52,15 +52,6 @@ namespace {
 
 using Tracked = DetectionState::Impl::Tracked;
 
-// Where a series read over [.., to) starts when `from` is left to the cube (Cube::Series): its
-// first bucket, or limits.max_series_points before `to`.
-TimeMs SeriesStart(const Cube& cube, TimeMs to, int64_t g) {
-  const int64_t max_points = cube.config().limits.max_series_points;
-  const int64_t span = max_points > kMaxDurationMs / g ? kMaxDurationMs : max_points * g;
-  const TimeMs first = cube.first_bucket();
-  return BucketStart(to - first > span ? to - span : first, g);
-}
-
 // Drops what lies before `start` (expired by cube.retention, or past the longest series read).
 void TrimBefore(TimeMs start, Tracked* t) {
   std::vector<SeriesPoint>& points = t->series.points;
@@ -113,7 +104,7 @@ Result<std::vector<SeriesJob>> Continue(const Cube& cube, const DetectOptions& o
     const int64_t g = m.granularity_ms ? m.granularity_ms : c.granularity_ms;
     // Whole buckets of the monitor only: a half-filled hour is not a drop in volume.
     const TimeMs to = BucketStart(options.to, g);
-    const TimeMs start = SeriesStart(cube, to, g);
+    const TimeMs start = cube.SeriesStart(to, g);
     const TimeMs from = std::max(st.read_to[mi], start);
     VIGIL_ASSIGN_OR_RETURN(const SeriesPoint empty, cube.EmptyPoint(m.metric, 0));
     st.monitors[mi].resize(m.slices.size());

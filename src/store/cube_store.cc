@@ -1,6 +1,7 @@
 // The store's cube side: the cube bucket by bucket (a blob of cells each) with its dictionaries,
 // written incrementally from the buckets the cube changed.
 #include <algorithm>
+#include <cstdlib>
 #include <optional>
 #include <vector>
 
@@ -66,6 +67,21 @@ Result<Cube> CubeStore::Load(const std::shared_ptr<const Config>& config) {
   }
   Status loaded = cube.LoadDictionary(dictionary);
   if (!loaded.ok()) return Corruption(path + ": " + loaded.message());
+  {
+    VIGIL_ASSIGN_OR_RETURN(Statement st,
+                           db_->Prepare("SELECT key, value FROM meta WHERE key LIKE 'rolled_up:%'",
+                                        "reading the rolled-up tiers"));
+    VIGIL_RETURN_IF_ERROR(st.ForEachRow([&](const Statement& row) {
+      // rolled_up:<granularity ms> = the bucket (ms) before which data is at that granularity.
+      std::string key = row.Text(0);
+      char* end = nullptr;
+      const long long granularity = std::strtoll(key.c_str() + 10, &end, 10);
+      const long long before = std::strtoll(row.Text(1).c_str(), nullptr, 10);
+      if (granularity <= 0 || *end != '\0') return Corruption(path + ": bad meta key " + key);
+      cube.SetRolledUp(granularity, before);
+      return Status::Ok();
+    }));
+  }
   VIGIL_ASSIGN_OR_RETURN(
       Statement st,
       db_->Prepare("SELECT bucket, cells FROM cube_buckets ORDER BY bucket", "reading the cube"));
@@ -77,6 +93,19 @@ Result<Cube> CubeStore::Load(const std::shared_ptr<const Config>& config) {
   }));
   cube.MarkSaved();
   return cube;
+}
+
+Status CubeStore::WriteChangedBuckets(const Cube& cube) {
+  VIGIL_ASSIGN_OR_RETURN(
+      Statement put,
+      db_->Prepare("INSERT OR REPLACE INTO cube_buckets VALUES(?, ?, ?)", "writing cube bucket"));
+  return cube.ForEachChangedBucket([&](const BucketBytes& bucket) {
+    put.Reset();
+    return put.Bind(1, bucket.bucket)
+        .Bind(2, static_cast<int64_t>(bucket.events))
+        .BindBlob(3, bucket.cells)
+        .Run();
+  });
 }
 
 Status CubeStore::Save(Cube* cube, const std::vector<IngestedInput>& inputs) {
@@ -124,18 +153,7 @@ Status CubeStore::Save(Cube* cube, const std::vector<IngestedInput>& inputs) {
                                 .Run());
     }
   }
-  {
-    VIGIL_ASSIGN_OR_RETURN(
-        Statement put,
-        db_->Prepare("INSERT OR REPLACE INTO cube_buckets VALUES(?, ?, ?)", "writing cube bucket"));
-    VIGIL_RETURN_IF_ERROR(cube->ForEachChangedBucket([&](const BucketBytes& bucket) {
-      put.Reset();
-      return put.Bind(1, bucket.bucket)
-          .Bind(2, static_cast<int64_t>(bucket.events))
-          .BindBlob(3, bucket.cells)
-          .Run();
-    }));
-  }
+  VIGIL_RETURN_IF_ERROR(WriteChangedBuckets(*cube));
   if (!inputs.empty()) {
     // Request keys are kept for kKeyRetentionMs after their ingest (retries come within
     // minutes), so the ledger does not grow with every keyed body; files are kept for good.
@@ -193,17 +211,53 @@ Status CubeStore::SaveMerged(Cube* cube, const Cube& addition,
   return Status::Ok();
 }
 
+Status CubeStore::RollUp(Cube* cube, TimeMs from, TimeMs before, int64_t granularity_ms) {
+  VIGIL_ASSIGN_OR_RETURN(Cube rolled, cube->RolledBuckets(from, before, granularity_ms));
+  {
+    VIGIL_ASSIGN_OR_RETURN(Transaction transaction, Transaction::Begin(db_));
+    VIGIL_ASSIGN_OR_RETURN(Statement drop,
+                           db_->Prepare("DELETE FROM cube_buckets WHERE bucket >= ? AND bucket < ?",
+                                        "rolling up buckets (cube.tiers)"));
+    VIGIL_RETURN_IF_ERROR(drop.Bind(1, from).Bind(2, before).Run());
+    VIGIL_RETURN_IF_ERROR(WriteChangedBuckets(rolled));
+    VIGIL_ASSIGN_OR_RETURN(Statement mark, db_->Prepare("INSERT OR REPLACE INTO meta VALUES(?, ?)",
+                                                        "writing the rolled-up tiers"));
+    VIGIL_RETURN_IF_ERROR(mark.Bind(1, "rolled_up:" + std::to_string(granularity_ms))
+                              .Bind(2, std::to_string(before))
+                              .Run());
+    VIGIL_RETURN_IF_ERROR(transaction.Commit());
+  }
+  // Committed: the cube takes the same roll-up, already stored.
+  VIGIL_RETURN_IF_ERROR(cube->ReplaceWithRolled(from, before, granularity_ms, rolled));
+  cube->MarkSaved();
+  return Status::Ok();
+}
+
 Result<uint64_t> CubeStore::ApplyRetention(Cube* cube) {
   const Config& config = cube->config();
   if (config.retention_ms <= 0 || cube->event_count() == 0) return uint64_t{0};
   // Counted from the newest bucket, but never from past the wall clock: one event stamped a year
   // ahead must not expire everything else.
   const TimeMs newest = std::min(cube->last_bucket(), WallClockNow());
-  const TimeMs horizon =
-      BucketStart(newest - config.retention_ms, config.granularity_ms) + config.granularity_ms;
-  // Dropped in steps of a 24th of the retention: dropping compacts the cube and rebuilds its
-  // index, which a service must not pay on every commit (at most 1/24 more is held).
-  const int64_t step = std::max(config.granularity_ms, config.retention_ms / 24);
+  // Each tier rolls up what passed the finer one's retention; the steps are a 24th of that
+  // retention: rewriting buckets compacts the cube and rebuilds its index, which a service must
+  // not pay on every commit (at most 1/24 more is held at the finer grain).
+  int64_t granularity = config.granularity_ms, retention = config.retention_ms;
+  for (const Config::RetentionTier& tier : config.tiers) {
+    const TimeMs before = BucketStart(newest - retention, tier.granularity_ms);
+    // From where this tier's last roll-up ended (or the start), past what is already coarser.
+    TimeMs from = cube->first_bucket();
+    for (const auto& [g, bound] : cube->RolledUp())
+      if (g >= tier.granularity_ms) from = std::max(from, bound);
+    const int64_t step = std::max(tier.granularity_ms, retention / 24);
+    if (before - from >= step)
+      VIGIL_RETURN_IF_ERROR(RollUp(cube, from, before, tier.granularity_ms));
+    granularity = tier.granularity_ms;
+    retention = tier.retention_ms;
+  }
+  // Past the last retention, buckets are dropped.
+  const TimeMs horizon = BucketStart(newest - retention, granularity) + granularity;
+  const int64_t step = std::max(granularity, retention / 24);
   if (cube->first_bucket() > horizon - step) return uint64_t{0};
   {
     VIGIL_ASSIGN_OR_RETURN(Transaction transaction, Transaction::Begin(db_));

@@ -50,6 +50,31 @@ TEST(ConfigTest, UnknownKeysNameTheLineAndSuggestTheNearestKey) {
   EXPECT_NE(m.find("did you mean 'metrics'"), std::string::npos) << m;
 }
 
+TEST(ConfigTest, RetentionTiersAreCoarserAndLongerEach) {
+  const std::string base = "input: {dimensions: [a]}\n";
+  auto c = Config::Parse(base +
+                             "cube:\n  granularity: 5m\n  retention: 3d\n  tiers:\n"
+                             "    - {granularity: 1h, retention: 35d}\n"
+                             "    - {granularity: 1d, retention: 400d}\n",
+                         "test.yaml");
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  ASSERT_EQ(c->tiers.size(), 2u);
+  EXPECT_EQ(c->tiers[0].granularity_ms, kHourMs);
+  EXPECT_EQ(c->tiers[1].retention_ms, 400 * kDayMs);
+  EXPECT_NE(ErrorOf(base + "cube: {tiers: [{granularity: 1h, retention: 35d}]}\n")
+                .find("needs cube.retention"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(base + "cube: {retention: 3d, tiers: [{granularity: 7m, retention: 35d}]}\n")
+                .find("must be a multiple of the finer tier's granularity (5m)"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(base + "cube: {retention: 3d, tiers: [{granularity: 1h, retention: 2d}]}\n")
+                .find("must be longer than the finer tier's retention (3d)"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(base + "cube: {retention: 3d, tiers: [{granularity: 1h, keep: 35d}]}\n")
+                .find("cube.tiers[].keep"),
+            std::string::npos);
+}
+
 TEST(ConfigTest, MetricDefinitionsAreValidated) {
   const std::string base = "input: {dimensions: [a], measures: {lat: lat}, attributes: {o: o}}\n";
   EXPECT_NE(ErrorOf(base + "metrics: {x: {type: quantil, measure: lat, q: 0.5}}\n")

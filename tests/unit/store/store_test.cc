@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <cmath>
+
 #include "support/test_data.h"
 #include "vigil/ingest.h"
 
@@ -74,6 +76,79 @@ TEST(StoreTest, RetentionDropsOldBucketsFromTheStoreAndTheCubeAlike) {
   auto again = (*store)->cube().ApplyRetention(&cube);
   ASSERT_TRUE(again.ok());
   EXPECT_GT(*again, 0u) << "five newer minutes push five more out";
+}
+
+TEST(StoreTest, TiersRollOldBucketsUpAndCoarseSeriesStayExact) {
+  TempDir dir;
+  // One-minute buckets for 20 minutes, then 10-minute buckets for 2 hours, then hourly for a day.
+  std::string yaml = testing::SmallConfigYaml();
+  yaml.insert(yaml.find("granularity: 1m") + 15,
+              "\n  retention: 20m\n  tiers:\n    - {granularity: 10m, retention: 2h}\n"
+              "    - {granularity: 1h, retention: 1d}");
+  auto parsed = Config::Parse(yaml, "<test>");
+  ASSERT_TRUE(parsed.ok()) << parsed.status().message();
+  auto config = std::make_shared<const Config>(std::move(*parsed));
+  constexpr TimeMs kStart = 1772409600000;
+  auto events = testing::RandomEvents(8000, 11, kStart, 6 * 60);
+  Cube whole = Ingested(config, dir, "e.jsonl", events);
+  Cube cube = Ingested(config, dir, "e.jsonl", events);
+  auto store = Store::Open(dir.Path("v.db"));
+  ASSERT_TRUE(store.ok());
+  ASSERT_TRUE((*store)->cube().Save(&cube).ok());
+  auto dropped = (*store)->cube().ApplyRetention(&cube);
+  ASSERT_TRUE(dropped.ok()) << dropped.status().message();
+  EXPECT_EQ(*dropped, 0u) << "nothing is older than a day";
+  EXPECT_EQ(cube.event_count(), events.size());
+  EXPECT_LT(cube.cell_count(), whole.cell_count());
+  const TimeMs newest = cube.last_bucket();
+  EXPECT_EQ(cube.RolledUp().at(10 * kMinuteMs),
+            BucketStart(newest - 20 * kMinuteMs, 10 * kMinuteMs));
+  EXPECT_EQ(cube.RolledUp().at(kHourMs), BucketStart(newest - 2 * kHourMs, kHourMs));
+  // Hourly series read every tier and equal the series of the cube that was never rolled up;
+  // ten-minute series start where the hourly tier ends; one-minute ones where the finest begins.
+  auto same_series = [&](const Cube& c, int64_t g) {
+    for (const char* metric : {"volume", "fail_rate", "lat_p95", "devices"}) {
+      auto rolled = c.GroupSeries(metric, {}, {"a"}, 0, 0, g);
+      auto exact = whole.GroupSeries(metric, {}, {"a"}, c.SeriesStart(newest + kMinuteMs, g), 0, g);
+      ASSERT_TRUE(rolled.ok() && exact.ok());
+      ASSERT_EQ(rolled->size(), exact->size());
+      for (size_t i = 0; i < exact->size(); ++i) {
+        ASSERT_EQ((*rolled)[i].points.size(), (*exact)[i].points.size()) << metric;
+        for (size_t k = 0; k < (*exact)[i].points.size(); ++k) {
+          const SeriesPoint& x = (*rolled)[i].points[k];
+          const SeriesPoint& y = (*exact)[i].points[k];
+          EXPECT_EQ(x.time, y.time);
+          EXPECT_EQ(x.events, y.events) << metric << " at " << FormatTimestamp(y.time);
+          if (!std::isnan(y.value)) {
+            EXPECT_NEAR(x.value, y.value, 1e-9 * std::abs(y.value));
+          }
+        }
+      }
+    }
+  };
+  same_series(cube, kHourMs);
+  EXPECT_EQ(cube.SeriesStart(newest + kMinuteMs, kHourMs), kStart);
+  EXPECT_EQ(cube.SeriesStart(newest + kMinuteMs, 10 * kMinuteMs), cube.RolledUp().at(kHourMs));
+  EXPECT_EQ(cube.SeriesStart(newest + kMinuteMs, kMinuteMs), cube.RolledUp().at(10 * kMinuteMs));
+  same_series(cube, 10 * kMinuteMs);
+  same_series(cube, kMinuteMs);
+  // The store holds the same, and says which tier each range is in.
+  auto loaded = (*store)->cube().Load(config);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+  EXPECT_TRUE(loaded->Equivalent(cube));
+  EXPECT_EQ(loaded->RolledUp(), cube.RolledUp());
+  same_series(*loaded, kHourMs);
+  // A day later everything before the last day is gone.
+  Cube later = Ingested(config, dir, "later.jsonl",
+                        testing::RandomEvents(500, 12, kStart + kDayMs + 5 * kHourMs, 60));
+  ASSERT_TRUE((*store)->cube().SaveMerged(&cube, later).ok());
+  auto expired = (*store)->cube().ApplyRetention(&cube);
+  ASSERT_TRUE(expired.ok()) << expired.status().message();
+  EXPECT_GT(*expired, 0u);
+  EXPECT_GE(cube.first_bucket(), cube.last_bucket() - kDayMs);
+  auto reloaded = (*store)->cube().Load(config);
+  ASSERT_TRUE(reloaded.ok());
+  EXPECT_TRUE(reloaded->Equivalent(cube));
 }
 
 TEST(StoreTest, IngestingAThenBEqualsIngestingBothTogether) {
