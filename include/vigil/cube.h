@@ -167,12 +167,15 @@ class Cube {
                                                int64_t granularity_ms = 0) const;
   /// The merged aggregate of the cells under `slice` but not under `exclude` over [from, to):
   /// what a slice looks like without one of its parts (used to tell which slice explains which).
+  /// With `metric` (an index of config().metrics), only what that metric reads is merged, which
+  /// is several times faster; the rest of the aggregate stays empty.
   Result<Aggregate> TotalExcluding(const Slice& slice, const Slice& exclude, TimeMs from = 0,
-                                   TimeMs to = 0) const;
+                                   TimeMs to = 0, int metric = -1) const;
   /// The first bucket with events under `slice`; 0 when none.
   Result<TimeMs> FirstBucketOf(const Slice& slice) const;
-  /// The merged aggregate of `slice` over [from, to).
-  Result<Aggregate> Total(const Slice& slice, TimeMs from = 0, TimeMs to = 0) const;
+  /// The merged aggregate of `slice` over [from, to) (`metric` as for TotalExcluding).
+  Result<Aggregate> Total(const Slice& slice, TimeMs from = 0, TimeMs to = 0,
+                          int metric = -1) const;
   /// The leaf cells under `slice` over [from, to), each merged across time.
   Result<std::vector<LeafCell>> Cells(const Slice& slice, TimeMs from = 0, TimeMs to = 0) const;
   /// The value of metric `index` for an aggregate (NaN when undefined).

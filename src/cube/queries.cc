@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <optional>
 #include <unordered_map>
 
 #include "common/text.h"
@@ -198,12 +199,12 @@ Result<std::vector<SliceSeries>> Cube::GroupSeries(std::string_view metric, cons
   return out;
 }
 
-Result<Aggregate> Cube::Total(const Slice& slice, TimeMs from, TimeMs to) const {
-  return TotalExcluding(slice, {}, from, to);
+Result<Aggregate> Cube::Total(const Slice& slice, TimeMs from, TimeMs to, int metric) const {
+  return TotalExcluding(slice, {}, from, to, metric);
 }
 
 Result<Aggregate> Cube::TotalExcluding(const Slice& slice, const Slice& exclude, TimeMs from,
-                                       TimeMs to) const {
+                                       TimeMs to, int metric) const {
   const Impl& m = *impl_;
   bool nothing = false, excludes_nothing = false;
   VIGIL_ASSIGN_OR_RETURN(auto required, m.ResolveSlice(slice, /*strict=*/false, &nothing));
@@ -213,10 +214,14 @@ Result<Aggregate> Cube::TotalExcluding(const Slice& slice, const Slice& exclude,
   if (nothing) return total;
   if (to == 0) to = std::numeric_limits<TimeMs>::max();
   if (from == 0) from = std::numeric_limits<TimeMs>::min();
+  if (metric >= static_cast<int>(config().metrics.size()))
+    return InvalidArgument("no metric #" + std::to_string(metric));
+  std::optional<Impl::Parts> parts;
+  if (metric >= 0) parts = m.PartsOf(metric);
   m.ForEachCellIn(from, to, [&](size_t i) {
     if (!m.CellMatches(i, required)) return;
     if (!excludes_nothing && !exclude.empty() && m.CellMatches(i, excluded)) return;
-    Impl::AccumulateCell(m, i, nullptr, &total);
+    Impl::AccumulateCell(m, i, parts ? &*parts : nullptr, &total);
   });
   return total;
 }

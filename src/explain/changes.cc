@@ -50,7 +50,7 @@ void FindChanges(const Cube& cube, const Anomaly& a, int metric, TimeMs from, Ti
       cv.metric_value = cube.MetricValue(metric, agg);
       Slice with = a.slice;
       with.emplace_back(dim, value);
-      auto rest = cube.TotalExcluding(a.slice, {{dim, value}}, from, to);
+      auto rest = cube.TotalExcluding(a.slice, {{dim, value}}, from, to, metric);
       cv.siblings_value = rest.ok() ? cube.MetricValue(metric, *rest) : std::nan("");
       auto first = cube.FirstBucketOf(with);
       cv.first_seen = first.ok() ? *first : 0;

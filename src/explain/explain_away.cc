@@ -98,7 +98,7 @@ double CountLeftWithout(const Cube& cube, const Anomaly& x, const Slice& both) {
 // The value of `metric` on X without Y over [from, to); NaN when nothing is left.
 double ValueWithout(const Cube& cube, int metric, const Slice& x, const Slice& y, TimeMs from,
                     TimeMs to) {
-  auto rest = cube.TotalExcluding(x, y, from, to);
+  auto rest = cube.TotalExcluding(x, y, from, to, metric);
   if (!rest.ok() || rest->count == 0) return std::nan("");
   return cube.MetricValue(metric, *rest);
 }
@@ -114,12 +114,12 @@ double RatioLeftWithout(const Cube& cube, int metric, const Anomaly& x, const Sl
   if (std::isnan(without)) return std::nan("");
   // X's own value over the same buckets: the deviation to account for (the anomaly's observed
   // value averages only its buckets beyond the band, and would overstate it).
-  auto now = cube.Total(x.slice, from, to);
+  auto now = cube.Total(x.slice, from, to, metric);
   if (!now.ok() || now->count == 0) return std::nan("");
   double deviation = cube.MetricValue(metric, *now) - x.baseline;
   double baseline = x.baseline;
   double before = ValueWithout(cube, metric, x.slice, y, from - kDayMs, to - kDayMs);
-  auto whole = cube.Total(x.slice, from - kDayMs, to - kDayMs);
+  auto whole = cube.Total(x.slice, from - kDayMs, to - kDayMs, metric);
   if (!std::isnan(before) && whole.ok() && whole->count > 0) {
     double x_before = cube.MetricValue(metric, *whole);
     if (!std::isnan(x_before)) baseline += before - x_before;
