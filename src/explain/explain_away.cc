@@ -2,6 +2,11 @@
 // answers exactly which anomaly explains which (take one slice's traffic out of the other).
 #include <algorithm>
 #include <cmath>
+#include <map>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <vector>
 
 #include "vigil/explain.h"
 
@@ -15,23 +20,52 @@ bool IsAncestorOrSame(const Slice& ancestor, const Slice& slice) {
   return true;
 }
 
+// A slice's series through the detector of a monitor, replayed once per explain-away pass: one
+// slice is compared with many others, and a replay reads the slice's whole history.
+class Replays {
+ public:
+  struct Replay {
+    SliceSeries series;
+    std::vector<Assessment> assessments;
+  };
+  explicit Replays(const Cube& cube) : cube_(cube) {}
+  const Replay* Of(const MonitorSpec& monitor, const Anomaly& a, const Slice& slice) {
+    auto key = std::make_tuple(&monitor, a.metric, slice, a.granularity_ms);
+    auto it = done_.find(key);
+    if (it == done_.end()) it = done_.emplace(key, Run(monitor, a, slice)).first;
+    return it->second ? &*it->second : nullptr;
+  }
+
+ private:
+  std::optional<Replay> Run(const MonitorSpec& monitor, const Anomaly& a, const Slice& slice) {
+    auto series = cube_.Series(a.metric, slice, 0, 0, a.granularity_ms);
+    if (!series.ok()) return std::nullopt;
+    Replay r{{slice, std::move(*series)}, {}};
+    auto assessments = ReplayDetection(cube_, monitor, r.series, a.granularity_ms);
+    if (!assessments.ok()) return std::nullopt;
+    r.assessments = std::move(*assessments);
+    return r;
+  }
+  const Cube& cube_;
+  std::map<std::tuple<const MonitorSpec*, std::string, Slice, int64_t>, std::optional<Replay>>
+      done_;
+};
+
 // The mean observed and expected value of `slice` over anomaly `a`'s buckets: the series of that
 // slice through the detector that judges `a`'s metric. False when no bucket has both.
-bool WindowMeans(const Cube& cube, const MonitorSpec& monitor, const Slice& slice, const Anomaly& a,
+bool WindowMeans(Replays* replays, const MonitorSpec& monitor, const Slice& slice, const Anomaly& a,
                  double* observed, double* expected) {
-  auto series = cube.Series(a.metric, slice, 0, 0, a.granularity_ms);
-  if (!series.ok()) return false;
-  SliceSeries part{slice, std::move(*series)};
-  auto assessments = ReplayDetection(cube, monitor, part, a.granularity_ms);
-  if (!assessments.ok()) return false;
+  const Replays::Replay* replay = replays->Of(monitor, a, slice);
+  if (!replay) return false;
+  const std::vector<SeriesPoint>& points = replay->series.points;
   double sum_e = 0, sum_o = 0;
   size_t n = 0;
   TimeMs end = a.end ? a.end : INT64_MAX;
-  for (size_t i = 0; i < part.points.size(); ++i) {
-    const SeriesPoint& p = part.points[i];
+  for (size_t i = 0; i < points.size(); ++i) {
+    const SeriesPoint& p = points[i];
     if (p.time < a.detected || p.time >= end) continue;
-    if (std::isnan(p.value) || std::isnan((*assessments)[i].expected)) continue;
-    sum_e += (*assessments)[i].expected;
+    if (std::isnan(p.value) || std::isnan(replay->assessments[i].expected)) continue;
+    sum_e += replay->assessments[i].expected;
     sum_o += p.value;
     ++n;
   }
@@ -43,9 +77,9 @@ bool WindowMeans(const Cube& cube, const MonitorSpec& monitor, const Slice& slic
 
 // Re-judges anomaly `a` on `slice` (a part of its slice). True, with `a` moved there, when the
 // part shows an effect that matters.
-bool Relocate(const Cube& cube, const MonitorSpec& monitor, const Slice& slice, Anomaly* a) {
+bool Relocate(Replays* replays, const MonitorSpec& monitor, const Slice& slice, Anomaly* a) {
   double observed = 0, expected = 0;
-  if (!WindowMeans(cube, monitor, slice, *a, &observed, &expected)) return false;
+  if (!WindowMeans(replays, monitor, slice, *a, &observed, &expected)) return false;
   if (!EffectMatters(monitor, observed, expected)) return false;
   a->slice = slice;
   a->baseline = expected;
@@ -85,11 +119,11 @@ double ShareLeft(double residual, double deviation) {
 
 // A count is additive: X without Y is X minus (X and Y), observed and expected alike. A holiday in
 // one locale lowers every platform that locale uses; each platform without the locale holds.
-double CountLeftWithout(const Cube& cube, const Anomaly& x, const Slice& both) {
+double CountLeftWithout(const Cube& cube, Replays* replays, const Anomaly& x, const Slice& both) {
   const MonitorSpec* monitor = MonitorFor(cube.config(), x.metric, x.slice);
   double observed = 0, expected = 0, observed_both = 0, expected_both = 0;
-  if (!monitor || !WindowMeans(cube, *monitor, x.slice, x, &observed, &expected) ||
-      !WindowMeans(cube, *monitor, both, x, &observed_both, &expected_both)) {
+  if (!monitor || !WindowMeans(replays, *monitor, x.slice, x, &observed, &expected) ||
+      !WindowMeans(replays, *monitor, both, x, &observed_both, &expected_both)) {
     return std::nan("");
   }
   return ShareLeft((observed - observed_both) - (expected - expected_both), observed - expected);
@@ -128,14 +162,14 @@ double RatioLeftWithout(const Cube& cube, int metric, const Anomaly& x, const Sl
 }
 
 // What remains of X's deviation once Y's traffic is taken out of X; NaN when it cannot be told.
-double LeftWithout(const Cube& cube, const Anomaly& x, const Anomaly& y) {
+double LeftWithout(const Cube& cube, Replays* replays, const Anomaly& x, const Anomaly& y) {
   const Config& c = cube.config();
   int metric = c.FindMetric(x.metric);
   if (metric < 0) return std::nan("");
   if (c.metrics[metric].type == MetricType::kCount) {
     Slice both;
     if (y.metric != x.metric || !Intersect(x.slice, y.slice, &both)) return std::nan("");
-    return CountLeftWithout(cube, x, both);
+    return CountLeftWithout(cube, replays, x, both);
   }
   return RatioLeftWithout(cube, metric, x, y.slice);
 }
@@ -157,6 +191,7 @@ std::vector<Anomaly> ExplainAway(const Cube& cube, std::vector<Anomaly> all) {
   const Config& c = cube.config();
   std::vector<bool> drop(all.size(), false);
   std::vector<bool> moved(all.size(), false);  // a moved anomaly neither moves again nor explains
+  Replays replays(cube);
   for (size_t x = 0; x < all.size(); ++x) {
     Anomaly& ax = all[x];
     int metric = c.FindMetric(ax.metric);
@@ -166,12 +201,12 @@ std::vector<Anomaly> ExplainAway(const Cube& cube, std::vector<Anomaly> all) {
       if (x == y || drop[y] || moved[y] || !Overlap(ax, all[y]) || all[y].slice.empty()) continue;
       if (IsAncestorOrSame(ax.slice, all[y].slice) || IsAncestorOrSame(all[y].slice, ax.slice))
         continue;
-      double left = LeftWithout(cube, ax, all[y]);
+      double left = LeftWithout(cube, &replays, ax, all[y]);
       if (!(left < kExplained)) continue;
       if (all[y].metric == ax.metric) {
         // Each may explain the other (most of a platform's traffic at night is one region's):
         // the one that explains the other better carries the regression.
-        double back = LeftWithout(cube, all[y], ax);
+        double back = LeftWithout(cube, &replays, all[y], ax);
         if (back < left) continue;
         drop[x] = true;
         break;
@@ -180,7 +215,7 @@ std::vector<Anomaly> ExplainAway(const Cube& cube, std::vector<Anomaly> all) {
       Slice both;
       bool consistent = Intersect(ax.slice, all[y].slice, &both);
       const MonitorSpec* monitor = LastMonitorOf(c, ax.metric);
-      if (consistent && monitor && Relocate(cube, *monitor, both, &ax)) {
+      if (consistent && monitor && Relocate(&replays, *monitor, both, &ax)) {
         moved[x] = true;
         break;
       }
