@@ -1,5 +1,7 @@
 // The `monitors` section: which metric, over which slices, at which granularity and how large a
 // change must be to count.
+#include <algorithm>
+
 #include "config/names.h"
 #include "config/sections.h"
 #include "vigil/time.h"
@@ -50,6 +52,47 @@ Status ReadSlices(const YamlReader& r, const YAML::Node& node, const std::string
   return Status::Ok();
 }
 
+// `each: [a, b, c]` with `depth: 2`: every value of each dimension and every pair of them,
+// added to `slices` (all traffic by default), so a config watches thousands of slices without
+// listing them; false discoveries are controlled across all of them at once.
+Status ReadEach(const YamlReader& r, const YAML::Node& item, const Config& c, MonitorSpec* m) {
+  if (!item["each"]) return r.Error(item["depth"], "monitors[].depth", "needs `each`");
+  std::vector<std::string> dims;
+  VIGIL_RETURN_IF_ERROR(r.StringList(item["each"], "monitors[].each", &dims));
+  if (dims.empty()) return r.Error(item["each"], "monitors[].each", "name at least one dimension");
+  for (size_t i = 0; i < dims.size(); ++i) {
+    if (c.FindDimension(dims[i]) < 0) {
+      std::vector<std::string> names;
+      for (const auto& d : c.input.dimensions) names.push_back(d.name);
+      return r.Error(item["each"][i], "monitors[].each",
+                     "unknown dimension '" + dims[i] + "'" + DidYouMean(dims[i], names));
+    }
+    if (std::find(dims.begin(), dims.begin() + static_cast<std::ptrdiff_t>(i), dims[i]) !=
+        dims.begin() + static_cast<std::ptrdiff_t>(i))
+      return r.Error(item["each"][i], "monitors[].each", "'" + dims[i] + "' is named twice");
+  }
+  int64_t depth = 1;
+  if (item["depth"]) {
+    VIGIL_RETURN_IF_ERROR(r.Scalar(item["depth"], "monitors[].depth", &depth));
+    // Pairs are the deepest slices a selector names (the cube groups by up to two dimensions).
+    if (depth < 1 || depth > 2)
+      return r.Error(item["depth"], "monitors[].depth", "must be 1 (values) or 2 (and pairs)");
+  }
+  auto add = [&](SliceSelector s) {
+    bool known = std::any_of(m->slices.begin(), m->slices.end(), [&](const SliceSelector& o) {
+      return o.kind == s.kind && o.dimensions == s.dimensions;
+    });
+    if (!known) m->slices.push_back(std::move(s));
+  };
+  for (const std::string& d : dims) add({SliceSelector::Kind::kEachValue, {d}, {}});
+  if (depth >= 2) {
+    for (size_t i = 0; i < dims.size(); ++i)
+      for (size_t j = i + 1; j < dims.size(); ++j)
+        add({SliceSelector::Kind::kEachPair, {dims[i], dims[j]}, {}});
+  }
+  return Status::Ok();
+}
+
 Status ReadMonitor(const YamlReader& r, const YAML::Node& item, const Config& c, MonitorSpec* m) {
   if (!item.IsMap()) return r.Error(item, "monitors[]", "expected a map with `metric`");
   m->line = item.Mark().line + 1;
@@ -65,6 +108,7 @@ Status ReadMonitor(const YamlReader& r, const YAML::Node& item, const Config& c,
     m->slices.clear();  // the file's selectors replace the default
     VIGIL_RETURN_IF_ERROR(ReadSlices(r, item["slices"], "monitors[].slices", c, &m->slices));
   }
+  if (item["each"] || item["depth"]) VIGIL_RETURN_IF_ERROR(ReadEach(r, item, c, m));
   if (item["granularity"]) {
     VIGIL_RETURN_IF_ERROR(
         r.Duration(item["granularity"], "monitors[].granularity", &m->granularity_ms));

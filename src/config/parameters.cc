@@ -149,6 +149,11 @@ std::vector<ParameterSpec> BuildTable() {
       {"monitors[].slices", "list", Slices(monitor.slices),
        "Slices to watch: `all` (all traffic), a dimension name (each of its values), a list of "
        "two dimension names (each pair of values), or a map `{dim: value, ...}` (one slice)."},
+      {"monitors[].each", "list", "",
+       "Dimensions whose every value is watched (added to slices), e.g. [platform, os_version, "
+       "device_model]; with depth: 2, every pair of them too."},
+      {"monitors[].depth", "integer", "1",
+       "With each: 1 watches every value of each dimension, 2 also every pair of them."},
       {"monitors[].granularity", "duration", "cube.granularity", "Bucket width judged."},
       {"monitors[].direction", "enum",
        internal::NameOf(internal::kDirectionNames, monitor.direction),
