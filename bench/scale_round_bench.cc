@@ -43,7 +43,8 @@ detect: {warmup: 2h}
   return std::make_shared<const vigil::Config>(std::move(*c));
 }
 
-// Events of buckets [first, last): `per_bucket` each, a uniform over 8 values, b over nb, c over nc.
+// Events of buckets [first, last): `per_bucket` each, a uniform over 8 values, b over nb, c over
+// nc.
 void AddEvents(Cube* cube, int64_t first, int64_t last, int per_bucket, int nb, int nc,
                std::mt19937* rng) {
   for (int64_t k = first; k < last; ++k) {

@@ -46,6 +46,8 @@ Result<DetectionReport> Detect(const Cube& cube, const DetectOptions& options) {
   report.series = jobs.size();
   report.candidates = candidates.size();
   report.anomalies = internal::KeepMostSpecific(std::move(candidates));
+  if (options.state)
+    internal::ReturnSeriesJobs(&jobs, options.state, /*copy=*/options.series_out != nullptr);
   if (options.series_out) {
     for (internal::SeriesJob& job : jobs) {
       options.series_out->push_back({job.monitor->metric, job.series.slice, job.granularity_ms,

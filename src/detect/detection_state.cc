@@ -26,6 +26,9 @@ struct DetectionState::Impl {
   std::set<std::string> keys;                   ///< SeriesKey of every series held (each once)
   std::vector<TimeMs> read_to;                  ///< per monitor: the end of the buckets read
   TimeMs first_bucket = 0;                      ///< the cube's first bucket at the last round
+  /// The series whose points and assessments the running round's jobs hold, in job order (null:
+  /// the job holds a copy): lent rather than copied, so a round does not copy the history.
+  std::vector<Tracked*> lent;
 };
 
 DetectionState::DetectionState() : impl_(std::make_unique<Impl>()) {}
@@ -53,15 +56,16 @@ namespace {
 using Tracked = DetectionState::Impl::Tracked;
 
 // Drops what lies before `start` (expired by cube.retention, or past the longest series read).
-void TrimBefore(TimeMs start, Tracked* t) {
+bool TrimBefore(TimeMs start, Tracked* t) {
   std::vector<SeriesPoint>& points = t->series.points;
   size_t k = 0;
   while (k < points.size() && points[k].time < start) ++k;
-  if (k == 0) return;
+  if (k == 0) return false;
   const auto drop = static_cast<std::ptrdiff_t>(k);
   points.erase(points.begin(), points.begin() + drop);
   t->assessments.erase(t->assessments.begin(), t->assessments.begin() + drop);
   t->judged.erase(t->judged.begin(), t->judged.begin() + drop);
+  return true;
 }
 
 bool HasEvents(const SliceSeries& s) {
@@ -96,6 +100,7 @@ Result<std::vector<SeriesJob>> Continue(const Cube& cube, const DetectOptions& o
   st.monitors.resize(c.monitors.size());
   st.read_to.resize(c.monitors.size(), 0);
   *points_judged = 0;
+  st.lent.clear();
   ZoneMixReader mixes(cube);
   std::vector<SeriesJob> jobs;
   size_t group = 0;
@@ -155,9 +160,9 @@ Result<std::vector<SeriesJob>> Continue(const Cube& cube, const DetectOptions& o
       }
       for (auto it = held.begin(); it != held.end();) {
         Tracked& t = it->second;
-        TrimBefore(start, &t);
         // A value whose events all expired is no longer a series (as a batch read finds it).
-        if (sel.kind != SliceSelector::Kind::kExplicit && !HasEvents(t.series)) {
+        if (TrimBefore(start, &t) && sel.kind != SliceSelector::Kind::kExplicit &&
+            !HasEvents(t.series)) {
           st.keys.erase(SeriesKey(m.metric, it->first, g));
           it = held.erase(it);
           continue;
@@ -167,12 +172,22 @@ Result<std::vector<SeriesJob>> Continue(const Cube& cube, const DetectOptions& o
         *points_judged += t.series.points.size() - judged_before;
         SeriesJob job;
         job.monitor = &m;
-        job.series = t.series;
         job.granularity_ms = g;
         job.cohort_group = sel.kind == SliceSelector::Kind::kEachValue;
         job.group = group;
         job.zone_mix = t.zone_mix;
-        job.assessments = t.assessments;
+        job.series.slice = t.series.slice;
+        if (job.cohort_group) {
+          // Cohort comparison rewrites some assessments: these jobs get copies, and the held
+          // assessments stay the detectors' own.
+          job.series.points = t.series.points;
+          job.assessments = t.assessments;
+          st.lent.push_back(nullptr);
+        } else {
+          job.series.points = std::move(t.series.points);
+          job.assessments = std::move(t.assessments);
+          st.lent.push_back(&t);
+        }
         SetPValues(t.judged, &job);
         jobs.push_back(std::move(job));
         ++it;
@@ -191,6 +206,23 @@ Result<std::vector<SeriesJob>> ContinueSeriesJobs(const Cube& cube, const Detect
   // A round that failed half-way read some buckets for some series only: start afresh.
   if (!jobs.ok()) state->Reset();
   return jobs;
+}
+
+void ReturnSeriesJobs(std::vector<SeriesJob>* jobs, DetectionState* state, bool copy) {
+  DetectionState::Impl& st = DetectionStateAccess::Of(state);
+  for (size_t k = 0; k < st.lent.size() && k < jobs->size(); ++k) {
+    Tracked* t = st.lent[k];
+    if (!t) continue;
+    SeriesJob& job = (*jobs)[k];
+    if (copy) {
+      t->series.points = job.series.points;
+      t->assessments = job.assessments;
+    } else {
+      t->series.points = std::move(job.series.points);
+      t->assessments = std::move(job.assessments);
+    }
+  }
+  st.lent.clear();
 }
 
 }  // namespace internal

@@ -125,9 +125,13 @@ void SetPValues(const std::vector<bool>& judged, SeriesJob* job);
 
 /// Continues the series jobs of the previous round (detection_state.cc): reads the buckets
 /// closed since, judges them with the kept detectors, and returns every job judged, in the order
-/// BuildSeriesJobs gives.
+/// BuildSeriesJobs gives. Most jobs hold the state's series themselves (lent, not copied): hand
+/// them back with ReturnSeriesJobs before the next round.
 Result<std::vector<SeriesJob>> ContinueSeriesJobs(const Cube& cube, const DetectOptions& options,
                                                   DetectionState* state, size_t* points_judged);
+
+/// Gives the state back the series its jobs were lent (`copy`: the jobs keep theirs too).
+void ReturnSeriesJobs(std::vector<SeriesJob>* jobs, DetectionState* state, bool copy);
 
 /// New values of a one-dimension selector judged against their siblings (cohorts.cc).
 void CompareCohorts(const Config& config, std::vector<SeriesJob>* jobs);

@@ -81,7 +81,7 @@ TEST(DetectionStateTest, RoundAfterRoundFindsWhatABatchFindsAndJudgesOnlyWhatClo
   auto config = testing::SmallConfig(kMonitors);
   const std::vector<testing::RawEvent> events = Events();
   Cube cube(config);
-  DetectionState state;
+  DetectionState state, lean;
   size_t next = 0;
   bool found_the_regression = false;
   // A round every 3 hours (the last one mid-hour: the hourly monitor waits for its whole hour).
@@ -105,6 +105,13 @@ TEST(DetectionStateTest, RoundAfterRoundFindsWhatABatchFindsAndJudgesOnlyWhatClo
     ExpectSameSeries(carried_series, batch_series);
     EXPECT_EQ(state.series(), batch->series);
     ExpectSameAnomalies(carried->anomalies, batch->anomalies, data_end);
+    // Without series asked for, the rounds lend the held series to their jobs: the same again.
+    DetectOptions lean_options;
+    lean_options.to = data_end;
+    lean_options.state = &lean;
+    auto lean_round = Detect(cube, lean_options);
+    ASSERT_TRUE(lean_round.ok()) << lean_round.status().message();
+    ExpectSameAnomalies(lean_round->anomalies, batch->anomalies, data_end);
     // A round judges the new buckets only (and a new value's history): 3 hours of a day or more.
     if (end >= kStart + 2 * kDayMs) {
       EXPECT_LT(carried->points * 4, batch->points);
