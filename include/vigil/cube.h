@@ -165,6 +165,13 @@ class Cube {
                                                const std::vector<std::string>& dimensions,
                                                TimeMs from = 0, TimeMs to = 0,
                                                int64_t granularity_ms = 0) const;
+  /// GroupSeries for several metrics at once: one pass over the cells, each cell merged once per
+  /// group (what any of the metrics reads), each metric's series read from the same aggregates.
+  /// The result for metrics[k] equals GroupSeries(metrics[k], ...).
+  Result<std::vector<std::vector<SliceSeries>>> GroupSeriesOfMetrics(
+      const std::vector<std::string>& metrics, const Slice& base,
+      const std::vector<std::string>& dimensions, TimeMs from = 0, TimeMs to = 0,
+      int64_t granularity_ms = 0) const;
   /// The merged aggregate of the cells under `slice` but not under `exclude` over [from, to):
   /// what a slice looks like without one of its parts (used to tell which slice explains which).
   /// With `metric` (an index of config().metrics), only what that metric reads is merged, which

@@ -119,9 +119,25 @@ Result<std::vector<SliceSeries>> Cube::GroupSeries(std::string_view metric, cons
                                                    const std::vector<std::string>& dimensions,
                                                    TimeMs from, TimeMs to,
                                                    int64_t granularity_ms) const {
+  VIGIL_ASSIGN_OR_RETURN(
+      auto per_metric,
+      GroupSeriesOfMetrics({std::string(metric)}, base, dimensions, from, to, granularity_ms));
+  return std::move(per_metric.front());
+}
+
+Result<std::vector<std::vector<SliceSeries>>> Cube::GroupSeriesOfMetrics(
+    const std::vector<std::string>& metrics, const Slice& base,
+    const std::vector<std::string>& dimensions, TimeMs from, TimeMs to,
+    int64_t granularity_ms) const {
   const Impl& m = *impl_;
   const Config& c = config();
-  VIGIL_ASSIGN_OR_RETURN(int idx, ResolveMetric(c, metric));
+  std::vector<std::vector<SliceSeries>> out(metrics.size());
+  if (metrics.empty()) return out;
+  std::vector<int> indices;
+  for (const std::string& metric : metrics) {
+    VIGIL_ASSIGN_OR_RETURN(int idx, ResolveMetric(c, metric));
+    indices.push_back(idx);
+  }
   VIGIL_ASSIGN_OR_RETURN(int64_t g, ResolveGranularity(c, granularity_ms));
   std::vector<int> dims;
   for (const std::string& d : dimensions) {
@@ -131,12 +147,19 @@ Result<std::vector<SliceSeries>> Cube::GroupSeries(std::string_view metric, cons
   }
   bool nothing = false;
   VIGIL_ASSIGN_OR_RETURN(auto required, m.ResolveSlice(base, /*strict=*/false, &nothing));
-  std::vector<SliceSeries> out;
   if (nothing || m.cell_bucket.empty()) return out;
   VIGIL_RETURN_IF_ERROR(ResolveRange(*this, g, &from, &to));
   int64_t n = (to - from + g - 1) / g;
   if (n <= 0) return out;
-  const Impl::Parts parts = m.PartsOf(idx);
+  // What any of the metrics reads, merged once per cell and group.
+  Impl::Parts parts = m.PartsOf(indices.front());
+  for (int idx : indices) {
+    const Impl::Parts more = m.PartsOf(idx);
+    parts.counters = parts.counters || more.counters;
+    parts.devices = parts.devices || more.devices;
+    for (size_t k = 0; k < parts.measures.size(); ++k)
+      parts.measures[k] = parts.measures[k] || more.measures[k];
+  }
   // Group key: the codes of `dims`, packed. A group's buckets are accumulated in pages made on
   // first touch, so its memory follows the buckets that hold data, not the length of the range
   // (a stray event a year away costs one page, not a year of empty aggregates).
@@ -182,19 +205,22 @@ Result<std::vector<SliceSeries>> Cube::GroupSeries(std::string_view metric, cons
     s.slice = base;
     for (size_t j = 0; j < dims.size(); ++j) s.slice.emplace_back(dimensions[j], value_of(grp, j));
     s.points.resize(n);
-    for (int64_t k = 0; k < n; ++k) {
-      const std::vector<Aggregate>& page = buckets[grp][k / kPage];
-      const Aggregate& a = page.empty() ? empty : page[k % kPage];
-      SeriesPoint& p = s.points[k];
-      p.time = from + k * g;
-      p.value = MetricValue(idx, a);
-      p.events = a.count;
-      p.support = MetricSupport(idx, a);
-      p.sampling_error = MetricSamplingError(idx, a);
+    for (size_t mi = 0; mi < indices.size(); ++mi) {
+      const int idx = indices[mi];
+      for (int64_t k = 0; k < n; ++k) {
+        const std::vector<Aggregate>& page = buckets[grp][k / kPage];
+        const Aggregate& a = page.empty() ? empty : page[k % kPage];
+        SeriesPoint& p = s.points[k];
+        p.time = from + k * g;
+        p.value = MetricValue(idx, a);
+        p.events = a.count;
+        p.support = MetricSupport(idx, a);
+        p.sampling_error = MetricSamplingError(idx, a);
+      }
+      out[mi].push_back(s);
     }
     buckets[grp].clear();
     buckets[grp].shrink_to_fit();
-    out.push_back(std::move(s));
   }
   return out;
 }

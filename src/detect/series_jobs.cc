@@ -1,4 +1,6 @@
 // Monitors expanded into series: one job per (metric, slice, granularity) a monitor names.
+#include <algorithm>
+#include <map>
 #include <set>
 
 #include "detect/series_job.h"
@@ -43,13 +45,40 @@ Result<std::vector<SeriesJob>> BuildSeriesJobs(const Cube& cube, const DetectOpt
   std::set<std::string> seen;
   size_t group = 0;
   ZoneMixReader mixes(cube);
+  // Selectors over the same dimensions and granularity share one pass over the cube for all
+  // their metrics (each cell merged once per group).
+  using PassKey = std::pair<std::vector<std::string>, int64_t>;
+  std::map<PassKey, std::vector<std::string>> pass_metrics;
+  for (const MonitorSpec& m : c.monitors) {
+    const int64_t g = m.granularity_ms ? m.granularity_ms : c.granularity_ms;
+    for (const SliceSelector& sel : m.slices) {
+      if (sel.kind == SliceSelector::Kind::kExplicit) continue;
+      std::vector<std::string>& names = pass_metrics[{sel.dimensions, g}];
+      if (std::find(names.begin(), names.end(), m.metric) == names.end()) names.push_back(m.metric);
+    }
+  }
+  std::map<PassKey, std::map<std::string, std::vector<SliceSeries>>> passes;
+  for (const auto& [key, names] : pass_metrics) {
+    const int64_t g = key.second;
+    const TimeMs to = options.to ? BucketStart(options.to, g) : 0;
+    VIGIL_ASSIGN_OR_RETURN(auto per_metric,
+                           cube.GroupSeriesOfMetrics(names, {}, key.first, options.from, to, g));
+    for (size_t k = 0; k < names.size(); ++k) passes[key][names[k]] = std::move(per_metric[k]);
+  }
   for (const MonitorSpec& m : c.monitors) {
     int64_t g = m.granularity_ms ? m.granularity_ms : c.granularity_ms;
     // Whole buckets of the monitor only: a half-filled hour is not a drop in volume.
     const TimeMs to = options.to ? BucketStart(options.to, g) : 0;
     for (const SliceSelector& sel : m.slices) {
-      VIGIL_ASSIGN_OR_RETURN(std::vector<SliceSeries> found,
-                             SelectorSeries(cube, m, sel, options.from, to, g));
+      std::vector<SliceSeries> found;
+      if (sel.kind == SliceSelector::Kind::kExplicit) {
+        VIGIL_ASSIGN_OR_RETURN(found, SelectorSeries(cube, m, sel, options.from, to, g));
+      } else {
+        // Taken, not copied: a second selector of the same metric, dimensions and granularity
+        // names only series already taken (they are skipped below all the same).
+        auto taken = passes[{sel.dimensions, g}].extract(m.metric);
+        if (!taken.empty()) found = std::move(taken.mapped());
+      }
       ++group;
       for (SliceSeries& s : found) {
         if (!seen.insert(SeriesKey(m.metric, s.slice, g)).second) continue;

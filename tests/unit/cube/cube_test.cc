@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <set>
 
@@ -101,6 +102,41 @@ TEST(CubeTest, EventsBeforeCountsTheEarlierBuckets) {
     uint64_t expected = 0;
     for (const RawEvent& e : events) expected += BucketStart(e.time, kMinuteMs) < t;
     EXPECT_EQ(cube.EventsBefore(t), expected) << FormatTimestamp(t);
+  }
+}
+
+TEST(CubeTest, GroupSeriesOfSeveralMetricsEqualsOneMetricAtATime) {
+  auto config = testing::SmallConfig();
+  Cube cube = Build(config, testing::RandomEvents(4000, 13, 1772409600000, 180));
+  const std::vector<std::string> metrics = {"volume", "fail_rate", "lat_p95", "devices", "ok_rate"};
+  for (const std::vector<std::string>& dims : {std::vector<std::string>{}, {"c"}, {"a", "b"}}) {
+    for (int64_t g : {kMinuteMs, 15 * kMinuteMs}) {
+      auto together = cube.GroupSeriesOfMetrics(metrics, {}, dims, 0, 0, g);
+      ASSERT_TRUE(together.ok()) << together.status().message();
+      ASSERT_EQ(together->size(), metrics.size());
+      for (size_t k = 0; k < metrics.size(); ++k) {
+        auto alone = cube.GroupSeries(metrics[k], {}, dims, 0, 0, g);
+        ASSERT_TRUE(alone.ok());
+        ASSERT_EQ((*together)[k].size(), alone->size()) << metrics[k];
+        for (size_t i = 0; i < alone->size(); ++i) {
+          const SliceSeries& x = (*together)[k][i];
+          const SliceSeries& y = (*alone)[i];
+          ASSERT_EQ(x.slice, y.slice);
+          ASSERT_EQ(x.points.size(), y.points.size());
+          for (size_t j = 0; j < y.points.size(); ++j) {
+            const SeriesPoint& p = x.points[j];
+            const SeriesPoint& q = y.points[j];
+            EXPECT_TRUE(p.value == q.value || (std::isnan(p.value) && std::isnan(q.value)))
+                << metrics[k] << " " << FormatSlice(y.slice) << " at " << FormatTimestamp(q.time);
+            EXPECT_EQ(p.time, q.time);
+            EXPECT_EQ(p.events, q.events);
+            EXPECT_EQ(p.support, q.support);
+            EXPECT_TRUE(p.sampling_error == q.sampling_error ||
+                        (std::isnan(p.sampling_error) && std::isnan(q.sampling_error)));
+          }
+        }
+      }
+    }
   }
 }
 
