@@ -124,23 +124,29 @@ uint64_t Cube::Impl::DropRange(TimeMs from, TimeMs before) {
   return dropped;
 }
 
+bool Cube::Impl::AddCellOf(const Impl& src, size_t i, TimeMs bucket, const uint32_t* codes) {
+  bool created;
+  const int64_t cell = FindOrAddCell(bucket, codes, &created);
+  if (cell < 0) return false;
+  if (src.IsFull(i)) {
+    AbsorbFull(cell, created, src.full_cells[src.cell_full[i] - 1]);
+  } else {
+    AbsorbSingle(cell, created, src.single_measures.data() + i * src.nmeasures, src.single_bits[i],
+                 src.single_device[i]);
+  }
+  MarkDirty(bucket);
+  events += src.CellEvents(i);
+  return true;
+}
+
 Result<Cube> Cube::RolledBuckets(TimeMs from, TimeMs before, int64_t granularity_ms) const {
   const Impl& m = *impl_;
   Cube rolled(m.config);
   Impl& p = *rolled.impl_;
   p.dictionaries = m.dictionaries;
+  // Fewer cells than the range held: the limit cannot be reached.
   m.ForEachCellIn(from, before, [&](size_t i) {
-    bool created;
-    const int64_t cell =
-        p.FindOrAddCell(BucketStart(m.cell_bucket[i], granularity_ms), m.Codes(i), &created);
-    // Fewer cells than the range held: the limit cannot be reached.
-    if (m.IsFull(i)) {
-      p.AbsorbFull(cell, created, m.full_cells[m.cell_full[i] - 1]);
-    } else {
-      p.AbsorbSingle(cell, created, &m.single_measures[i * m.nmeasures], m.single_bits[i],
-                     m.single_device[i]);
-    }
-    p.events += m.CellEvents(i);
+    p.AddCellOf(m, i, BucketStart(m.cell_bucket[i], granularity_ms), m.Codes(i));
   });
   return rolled;
 }
@@ -330,18 +336,9 @@ Status Cube::Merge(const Cube& other) {
   for (size_t i = 0; i < o.cell_bucket.size(); ++i) {
     const uint32_t* oc = o.Codes(i);
     for (size_t d = 0; d < m.ndims; ++d) codes[d] = remap[d][oc[d]];
-    bool created;
-    int64_t cell = m.FindOrAddCell(o.cell_bucket[i], codes.data(), &created);
-    if (cell < 0) return LimitExceeded("the cube reached limits.max_cells while merging");
-    if (o.IsFull(i)) {
-      m.AbsorbFull(cell, created, o.full_cells[o.cell_full[i] - 1]);
-    } else {
-      m.AbsorbSingle(cell, created, o.single_measures.data() + i * o.nmeasures, o.single_bits[i],
-                     o.single_device[i]);
-    }
-    m.MarkDirty(o.cell_bucket[i]);
+    if (!m.AddCellOf(o, i, o.cell_bucket[i], codes.data()))
+      return LimitExceeded("the cube reached limits.max_cells while merging");
   }
-  m.events += o.events;
   return Status::Ok();
 }
 
@@ -359,16 +356,8 @@ Result<Cube> Cube::MergedBuckets(const Cube& addition) const {
     auto held = m.bucket_cells.find(bucket);
     if (held == m.bucket_cells.end()) continue;
     for (uint32_t i : held->second) {
-      bool created;
-      int64_t cell = p.FindOrAddCell(bucket, m.Codes(i), &created);
-      if (cell < 0) return LimitExceeded("limits.max_cells reached while saving the cube");
-      if (m.IsFull(i)) {
-        p.AbsorbFull(cell, created, m.full_cells[m.cell_full[i] - 1]);
-      } else {
-        p.AbsorbSingle(cell, created, &m.single_measures[i * m.nmeasures], m.single_bits[i],
-                       m.single_device[i]);
-      }
-      p.events += m.CellEvents(i);
+      if (!p.AddCellOf(m, i, bucket, m.Codes(i)))
+        return LimitExceeded("limits.max_cells reached while saving the cube");
     }
   }
   VIGIL_RETURN_IF_ERROR(merged.Merge(addition));

@@ -60,6 +60,9 @@ struct Cube::Impl {
   }
   /// Rebuilds the index over the cells as they are (after cells were removed).
   void Reindex();
+  /// Adds cell `i` of `src` at `bucket` under `codes` (this cube's codes for its values), and its
+  /// events; false (nothing added) past limits.max_cells.
+  bool AddCellOf(const Impl& src, size_t i, TimeMs bucket, const uint32_t* codes);
   /// Drops the cells of the buckets in [from, before); returns their events.
   uint64_t DropRange(TimeMs from, TimeMs before);
   // Rolled-up ranges: by granularity, the bucket before which data is held at that granularity

@@ -17,6 +17,13 @@ namespace {
 // The buckets of a series: [from, to) at width g, where 0 means "from the data". A range without
 // a start covers at most limits.max_series_points of the latest buckets, so one stray event years
 // away does not make every series years long; an explicit range longer than that is an error.
+// `from`, moved past every range rolled up to a granularity that does not divide `g` (there the
+// series would mix grains), and never past `to`.
+TimeMs PastRolledUp(const Cube& cube, TimeMs from, TimeMs to, int64_t g) {
+  const TimeMs exact = cube.ExactFrom(g);
+  return from < exact ? std::min(BucketStart(exact + g - 1, g), std::max(to, from)) : from;
+}
+
 Status ResolveRange(const Cube& cube, int64_t g, TimeMs* from, TimeMs* to) {
   const Config& c = cube.config();
   int64_t max_points = c.limits.max_series_points;
@@ -25,10 +32,8 @@ Status ResolveRange(const Cube& cube, int64_t g, TimeMs* from, TimeMs* to) {
   if (*to == 0)
     *to = empty ? (explicit_from ? *from : cube.first_bucket())
                 : cube.last_bucket() + c.granularity_ms;
-  *from = explicit_from ? BucketStart(*from, g) : cube.SeriesStart(*to, g);
-  // Rolled-up history reads true only at the granularities its tier divides.
-  if (const TimeMs exact = cube.ExactFrom(g); *from < exact)
-    *from = std::min(BucketStart(exact + g - 1, g), std::max(*to, *from));
+  *from =
+      explicit_from ? PastRolledUp(cube, BucketStart(*from, g), *to, g) : cube.SeriesStart(*to, g);
   if (*to < *from) return InvalidArgument("--to is before --from");
   int64_t n = (*to - *from) / g;
   if (n > max_points) {
@@ -98,10 +103,8 @@ TimeMs Cube::SeriesStart(TimeMs to, int64_t granularity_ms) const {
   const int64_t g = granularity_ms;
   const int64_t max_points = config().limits.max_series_points;
   const int64_t span = max_points > kMaxDurationMs / g ? kMaxDurationMs : max_points * g;
-  TimeMs from = BucketStart(to - first_bucket() > span ? to - span : first_bucket(), g);
-  if (const TimeMs exact = ExactFrom(g); from < exact)
-    from = std::min(BucketStart(exact + g - 1, g), std::max(to, from));
-  return from;
+  return PastRolledUp(
+      *this, BucketStart(to - first_bucket() > span ? to - span : first_bucket(), g), to, g);
 }
 
 Result<SeriesPoint> Cube::EmptyPoint(std::string_view metric, TimeMs time) const {
