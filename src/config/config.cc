@@ -61,6 +61,7 @@ Status CheckKeys(const YamlReader& r, const YAML::Node& node, const std::string&
       } else {
         std::vector<std::string> valid = ChildrenOf(path);
         std::string hint = internal::DidYouMean(key, valid);
+        if (hint.empty() && valid.empty()) hint = "; '" + path + "' is not a map (docs/config.md)";
         if (hint.empty()) hint = "; valid keys here: " + internal::JoinNames(valid);
         return r.Error(it->first, child, "unknown key" + hint);
       }

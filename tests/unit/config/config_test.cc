@@ -70,6 +70,9 @@ TEST(ConfigTest, RetentionTiersAreCoarserAndLongerEach) {
   EXPECT_NE(ErrorOf(base + "cube: {retention: 3d, tiers: [{granularity: 1h, retention: 2d}]}\n")
                 .find("must be longer than the finer tier's retention (3d)"),
             std::string::npos);
+  EXPECT_NE(ErrorOf(base + "cube: {retention: 3d, tiers: {granularity: 1h}}\n")
+                .find("'cube.tiers' is not a map"),
+            std::string::npos);
   EXPECT_NE(ErrorOf(base + "cube: {retention: 3d, tiers: [{granularity: 1h, keep: 35d}]}\n")
                 .find("cube.tiers[].keep"),
             std::string::npos);
