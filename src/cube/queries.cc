@@ -255,6 +255,39 @@ Result<Aggregate> Cube::TotalExcluding(const Slice& slice, const Slice& exclude,
   return total;
 }
 
+Result<Cube::SliceCells> Cube::CellsUnder(const Slice& slice, TimeMs from, TimeMs to) const {
+  const Impl& m = *impl_;
+  bool nothing = false;
+  VIGIL_ASSIGN_OR_RETURN(auto required, m.ResolveSlice(slice, /*strict=*/false, &nothing));
+  SliceCells out;
+  if (nothing) return out;
+  if (to == 0) to = std::numeric_limits<TimeMs>::max();
+  if (from == 0) from = std::numeric_limits<TimeMs>::min();
+  m.ForEachCellIn(from, to, [&](size_t i) {
+    if (m.CellMatches(i, required)) out.cells.push_back(static_cast<uint32_t>(i));
+  });
+  return out;
+}
+
+Result<Aggregate> Cube::TotalExcluding(const SliceCells& cells, const Slice& exclude,
+                                       int metric) const {
+  const Impl& m = *impl_;
+  bool excludes_nothing = false;
+  VIGIL_ASSIGN_OR_RETURN(auto excluded,
+                         m.ResolveSlice(exclude, /*strict=*/false, &excludes_nothing));
+  if (metric >= static_cast<int>(config().metrics.size()))
+    return InvalidArgument("no metric #" + std::to_string(metric));
+  std::optional<Impl::Parts> parts;
+  if (metric >= 0) parts = m.PartsOf(metric);
+  Aggregate total = m.EmptyAggregate();
+  for (uint32_t i : cells.cells) {
+    if (i >= m.cell_full.size()) return InvalidArgument("cells of another cube");
+    if (!excludes_nothing && !exclude.empty() && m.CellMatches(i, excluded)) continue;
+    Impl::AccumulateCell(m, i, parts ? &*parts : nullptr, &total);
+  }
+  return total;
+}
+
 Result<TimeMs> Cube::FirstBucketOf(const Slice& slice) const {
   const Impl& m = *impl_;
   bool nothing = false;

@@ -1,5 +1,7 @@
 // Explain-away: one regression seen on two unrelated slices is kept where it lies. The cube
 // answers exactly which anomaly explains which (take one slice's traffic out of the other).
+#include "explain/explain_away.h"
+
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -7,8 +9,6 @@
 #include <string>
 #include <tuple>
 #include <vector>
-
-#include "vigil/explain.h"
 
 namespace vigil {
 namespace {
@@ -129,40 +129,75 @@ double CountLeftWithout(const Cube& cube, Replays* replays, const Anomaly& x, co
   return ShareLeft((observed - observed_both) - (expected - expected_both), observed - expected);
 }
 
-// The value of `metric` on X without Y over [from, to); NaN when nothing is left.
-double ValueWithout(const Cube& cube, int metric, const Slice& x, const Slice& y, TimeMs from,
-                    TimeMs to) {
-  auto rest = cube.TotalExcluding(x, y, from, to, metric);
+// What every comparison with anomaly X reads, found once per X: its cells over its window and
+// over the same hours the day before, and X's own value over both. A pass compares X with many
+// slices; each comparison then reads X's cells only, not every cell of the window.
+struct XWindows {
+  bool ready = false;
+  bool ok = false;
+  Cube::SliceCells now_cells, before_cells;
+  uint64_t now_count = 0, before_count = 0;
+  double now = std::nan(""), before = std::nan("");
+};
+
+// The value of `metric` over `cells` without Y; NaN when nothing is left. `disjoint`: Y shares
+// no traffic with them, so nothing is taken out and the total is the one already known.
+double ValueWithout(const Cube& cube, int metric, const Cube::SliceCells& cells, const Slice& y,
+                    bool disjoint, uint64_t whole_count, double whole_value) {
+  if (disjoint) return whole_count == 0 ? std::nan("") : whole_value;
+  auto rest = cube.TotalExcluding(cells, y, metric);
   if (!rest.ok() || rest->count == 0) return std::nan("");
   return cube.MetricValue(metric, *rest);
+}
+
+const XWindows& WindowsOf(const Cube& cube, int metric, const Anomaly& x, XWindows* w) {
+  if (w->ready) return *w;
+  w->ready = true;
+  TimeMs from = x.detected;
+  TimeMs to = x.end ? x.end : std::max(cube.last_bucket() + cube.config().granularity_ms, from + 1);
+  to = std::min(to, from + kDayMs);
+  auto now = cube.CellsUnder(x.slice, from, to);
+  auto before = cube.CellsUnder(x.slice, from - kDayMs, to - kDayMs);
+  if (!now.ok() || !before.ok()) return *w;
+  w->now_cells = std::move(*now);
+  w->before_cells = std::move(*before);
+  auto now_total = cube.TotalExcluding(w->now_cells, {}, metric);
+  auto before_total = cube.TotalExcluding(w->before_cells, {}, metric);
+  if (!now_total.ok() || !before_total.ok()) return *w;
+  w->ok = true;
+  w->now_count = now_total->count;
+  w->before_count = before_total->count;
+  if (w->now_count > 0) w->now = cube.MetricValue(metric, *now_total);
+  if (w->before_count > 0) w->before = cube.MetricValue(metric, *before_total);
+  return *w;
 }
 
 // A rate or quantile of X without Y, against what X without Y usually is: X's baseline moved by
 // how far X without Y stood from X at the same hours the day before (Y may fail more, or be
 // slower, than the rest of X every day).
-double RatioLeftWithout(const Cube& cube, int metric, const Anomaly& x, const Slice& y) {
-  TimeMs from = x.detected;
-  TimeMs to = x.end ? x.end : std::max(cube.last_bucket() + cube.config().granularity_ms, from + 1);
-  to = std::min(to, from + kDayMs);
-  double without = ValueWithout(cube, metric, x.slice, y, from, to);
+double RatioLeftWithout(const Cube& cube, int metric, const Anomaly& x, const Slice& y,
+                        XWindows* windows, bool read_cells_once) {
+  if (!read_cells_once) *windows = XWindows{};  // every comparison reads its window again
+  const XWindows& w = WindowsOf(cube, metric, x, windows);
+  if (!w.ok) return std::nan("");
+  Slice both;
+  const bool disjoint = read_cells_once && !Intersect(x.slice, y, &both);
+  double without = ValueWithout(cube, metric, w.now_cells, y, disjoint, w.now_count, w.now);
   if (std::isnan(without)) return std::nan("");
   // X's own value over the same buckets: the deviation to account for (the anomaly's observed
   // value averages only its buckets beyond the band, and would overstate it).
-  auto now = cube.Total(x.slice, from, to, metric);
-  if (!now.ok() || now->count == 0) return std::nan("");
-  double deviation = cube.MetricValue(metric, *now) - x.baseline;
+  if (w.now_count == 0) return std::nan("");
+  double deviation = w.now - x.baseline;
   double baseline = x.baseline;
-  double before = ValueWithout(cube, metric, x.slice, y, from - kDayMs, to - kDayMs);
-  auto whole = cube.Total(x.slice, from - kDayMs, to - kDayMs, metric);
-  if (!std::isnan(before) && whole.ok() && whole->count > 0) {
-    double x_before = cube.MetricValue(metric, *whole);
-    if (!std::isnan(x_before)) baseline += before - x_before;
-  }
+  double before = ValueWithout(cube, metric, w.before_cells, y, disjoint, w.before_count, w.before);
+  if (!std::isnan(before) && w.before_count > 0 && !std::isnan(w.before))
+    baseline += before - w.before;
   return ShareLeft(without - baseline, deviation);
 }
 
 // What remains of X's deviation once Y's traffic is taken out of X; NaN when it cannot be told.
-double LeftWithout(const Cube& cube, Replays* replays, const Anomaly& x, const Anomaly& y) {
+double LeftWithout(const Cube& cube, Replays* replays, const Anomaly& x, const Anomaly& y,
+                   XWindows* x_windows, bool read_cells_once) {
   const Config& c = cube.config();
   int metric = c.FindMetric(x.metric);
   if (metric < 0) return std::nan("");
@@ -171,7 +206,7 @@ double LeftWithout(const Cube& cube, Replays* replays, const Anomaly& x, const A
     if (y.metric != x.metric || !Intersect(x.slice, y.slice, &both)) return std::nan("");
     return CountLeftWithout(cube, replays, x, both);
   }
-  return RatioLeftWithout(cube, metric, x, y.slice);
+  return RatioLeftWithout(cube, metric, x, y.slice, x_windows, read_cells_once);
 }
 
 // Explained: less than a third of the deviation remains.
@@ -188,10 +223,17 @@ constexpr double kExplained = 1.0 / 3;
 // included; a count is taken apart by subtraction (X without Y is X minus X-and-Y), and only
 // another count of the same metric explains it.
 std::vector<Anomaly> ExplainAway(const Cube& cube, std::vector<Anomaly> all) {
+  return internal::ExplainAway(cube, std::move(all), /*read_cells_once=*/true);
+}
+
+namespace internal {
+
+std::vector<Anomaly> ExplainAway(const Cube& cube, std::vector<Anomaly> all, bool read_cells_once) {
   const Config& c = cube.config();
   std::vector<bool> drop(all.size(), false);
   std::vector<bool> moved(all.size(), false);  // a moved anomaly neither moves again nor explains
   Replays replays(cube);
+  std::vector<XWindows> windows(all.size());
   for (size_t x = 0; x < all.size(); ++x) {
     Anomaly& ax = all[x];
     int metric = c.FindMetric(ax.metric);
@@ -201,12 +243,12 @@ std::vector<Anomaly> ExplainAway(const Cube& cube, std::vector<Anomaly> all) {
       if (x == y || drop[y] || moved[y] || !Overlap(ax, all[y]) || all[y].slice.empty()) continue;
       if (IsAncestorOrSame(ax.slice, all[y].slice) || IsAncestorOrSame(all[y].slice, ax.slice))
         continue;
-      double left = LeftWithout(cube, &replays, ax, all[y]);
+      double left = LeftWithout(cube, &replays, ax, all[y], &windows[x], read_cells_once);
       if (!(left < kExplained)) continue;
       if (all[y].metric == ax.metric) {
         // Each may explain the other (most of a platform's traffic at night is one region's):
         // the one that explains the other better carries the regression.
-        double back = LeftWithout(cube, &replays, all[y], ax);
+        double back = LeftWithout(cube, &replays, all[y], ax, &windows[y], read_cells_once);
         if (back < left) continue;
         drop[x] = true;
         break;
@@ -224,19 +266,24 @@ std::vector<Anomaly> ExplainAway(const Cube& cube, std::vector<Anomaly> all) {
   std::vector<Anomaly> kept;
   for (size_t i = 0; i < all.size(); ++i)
     if (!drop[i]) kept.push_back(std::move(all[i]));
-  // Relocation can bring two anomalies onto one slice: keep the earliest of each.
+  // Relocation can bring two anomalies onto one slice: keep the earliest of each (those kept,
+  // by metric and slice, so that each is compared with its own slice's only).
   std::vector<Anomaly> unique;
+  std::map<std::pair<std::string, Slice>, std::vector<size_t>> on_slice;
   for (Anomaly& a : kept) {
-    bool dup = false;
-    for (const Anomaly& u : unique) {
-      if (u.metric == a.metric && IsAncestorOrSame(u.slice, a.slice) &&
-          IsAncestorOrSame(a.slice, u.slice) && Overlap(u, a)) {
-        dup = true;
-      }
-    }
-    if (!dup) unique.push_back(std::move(a));
+    Slice key = a.slice;
+    std::sort(key.begin(), key.end());
+    key.erase(std::unique(key.begin(), key.end()), key.end());
+    std::vector<size_t>& same = on_slice[{a.metric, std::move(key)}];
+    bool dup =
+        std::any_of(same.begin(), same.end(), [&](size_t u) { return Overlap(unique[u], a); });
+    if (dup) continue;
+    same.push_back(unique.size());
+    unique.push_back(std::move(a));
   }
   return unique;
 }
+
+}  // namespace internal
 
 }  // namespace vigil
