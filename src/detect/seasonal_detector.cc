@@ -33,9 +33,11 @@ double SeasonalDetector::WeekendShare(TimeMs time) const {
 double SeasonalDetector::Expected(int64_t lb, TimeMs time, double weekend_share, bool* seasonal) {
   scratch_.clear();
   auto take = [&](int64_t key) {
-    auto it = by_local_bucket_.find(key);
-    if (it == by_local_bucket_.end()) return false;
-    scratch_.push_back(it->second);
+    const int64_t at = key - first_local_bucket_;
+    if (at < 0 || at >= static_cast<int64_t>(by_local_bucket_.size())) return false;
+    const double v = by_local_bucket_[static_cast<size_t>(at)];
+    if (std::isnan(v)) return false;
+    scratch_.push_back(v);
     return true;
   };
   // Same local time on the last 7 days of the same kind, with the neighbouring buckets. In a mix
@@ -115,7 +117,7 @@ Assessment SeasonalDetector::Update(const Observation& o) {
     }
   }
   if (has_value && !o.skip) {
-    by_local_bucket_[lb] = o.value;
+    Remember(lb, o.value);
     recent_.push_back(o.value);
     if (recent_.size() > 12) recent_.pop_front();
     // Clear outliers stay out of the scale so that an incident does not hide the next one.
@@ -128,14 +130,28 @@ Assessment SeasonalDetector::Update(const Observation& o) {
       }
     }
   }
-  // Forget what no lookup can reach any more (older than 3 weeks and a day).
-  if (by_local_bucket_.size() > static_cast<size_t>(24 * day_buckets_)) {
-    int64_t horizon = lb - 22 * day_buckets_;
-    for (auto it = by_local_bucket_.begin(); it != by_local_bucket_.end();) {
-      it = it->first < horizon ? by_local_bucket_.erase(it) : std::next(it);
-    }
-  }
   return a;
+}
+
+void SeasonalDetector::Remember(int64_t lb, double value) {
+  // What no lookup can reach any more (older than 3 weeks and a day) is forgotten.
+  const int64_t horizon = lb - 22 * day_buckets_;
+  const auto end = first_local_bucket_ + static_cast<int64_t>(by_local_bucket_.size());
+  if (by_local_bucket_.empty() || end <= horizon || lb < first_local_bucket_ - 22 * day_buckets_) {
+    by_local_bucket_.clear();
+    first_local_bucket_ = lb;
+  }
+  while (lb < first_local_bucket_) {  // a clock turned back (the end of summer time)
+    by_local_bucket_.push_front(std::nan(""));
+    --first_local_bucket_;
+  }
+  while (first_local_bucket_ + static_cast<int64_t>(by_local_bucket_.size()) <= lb)
+    by_local_bucket_.push_back(std::nan(""));
+  by_local_bucket_[static_cast<size_t>(lb - first_local_bucket_)] = value;
+  while (first_local_bucket_ < horizon && !by_local_bucket_.empty()) {
+    by_local_bucket_.pop_front();
+    ++first_local_bucket_;
+  }
 }
 
 namespace {

@@ -7,11 +7,11 @@
 // offsets), or in a known mix of zones (a day is then compared with days whose share of traffic
 // in a weekend is alike); calendar periods (skip) stay out of the baseline; missing buckets are
 // gaps. Before a day of history (or three seasonal neighbours) it falls back to a rolling median.
-// Cost: O(1) memory per bucket of history, O(W) every W/24 updates for a W-bucket scale window.
+// Cost: 8 bytes per bucket of the last 22 days, O(W) every W/24 updates for a W-bucket scale
+// window.
 #pragma once
 
 #include <deque>
-#include <unordered_map>
 
 #include "vigil/detect.h"
 
@@ -26,10 +26,15 @@ class SeasonalDetector : public Detector {
  private:
   double Expected(int64_t local_bucket, TimeMs time, double weekend_share, bool* seasonal);
   double WeekendShare(TimeMs time) const;
+  void Remember(int64_t local_bucket, double value);
 
   DetectorOptions options_;
   int64_t day_buckets_;
-  std::unordered_map<int64_t, double> by_local_bucket_;
+  // The value of every local bucket of the last 22 days (NaN: none), from first_local_bucket_
+  // on: the lookups reach 21 days back, and a flat run of doubles is a sixth of a hash map's
+  // size per bucket (the state held for each of many series).
+  std::deque<double> by_local_bucket_;
+  int64_t first_local_bucket_ = 0;
   std::deque<double> recent_;        // last values, for the fallback
   std::deque<double> residuals_;     // recent residuals of ordinary points
   std::deque<double> sampling_var_;  // their sampling variances
