@@ -166,7 +166,9 @@ Result<std::vector<std::vector<SliceSeries>>> Cube::GroupSeriesOfMetrics(
   // Group key: the codes of `dims`, packed. A group's buckets are accumulated in pages made on
   // first touch, so its memory follows the buckets that hold data, not the length of the range
   // (a stray event a year away costs one page, not a year of empty aggregates).
-  constexpr int64_t kPage = 256;
+  // A page is never longer than the range: a round that reads one bucket makes one aggregate
+  // per group, not 256 (an empty aggregate holds its sketches: ~1 KB).
+  const int64_t kPage = std::min<int64_t>(256, n);
   std::unordered_map<std::string, size_t> groups;
   std::vector<std::vector<uint32_t>> group_codes;
   std::vector<std::vector<std::vector<Aggregate>>> buckets;  // group, page, bucket in page

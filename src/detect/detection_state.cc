@@ -136,22 +136,15 @@ Result<std::vector<SeriesJob>> Continue(const Cube& cube, const DetectOptions& o
       for (auto& [slice, t] : held) {
         if (!extended.count(slice)) AppendEmpty(empty, from, to, g, &t.series.points);
       }
-      // A new slice's history before `from` holds no events of its own (else it would be
-      // held), except after a reset or for a selector seen first: one read for all of them.
-      std::map<Slice, SliceSeries> history;
-      if (!fresh.empty() && from > start) {
-        VIGIL_ASSIGN_OR_RETURN(std::vector<SliceSeries> before,
-                               SelectorSeries(cube, m, sel, start, from, g));
-        for (SliceSeries& s : before) history.emplace(s.slice, std::move(s));
-      }
+      // A new slice has no events before `from`: every bucket before it was read in an earlier
+      // round (or `from` is the start), where any slice with events was found and held (by this
+      // selector or, under the same key, another); one whose events expired was dropped and has
+      // none left. Its history is empty points, without reading the cube again (a read of the
+      // selector's history for each new pair cost a full pass per round).
       for (auto& [slice, s] : fresh) {
         Tracked t;
         t.series.slice = slice;
-        if (auto h = history.find(slice); h != history.end()) {
-          t.series.points = std::move(h->second.points);
-        } else {
-          AppendEmpty(empty, start, from, g, &t.series.points);
-        }
+        AppendEmpty(empty, start, from, g, &t.series.points);
         t.series.points.insert(t.series.points.end(), s->points.begin(), s->points.end());
         VIGIL_ASSIGN_OR_RETURN(t.zone_mix, mixes.Of(sel, slice));
         VIGIL_ASSIGN_OR_RETURN(t.judge, SeriesJudge::Create(c, m, slice, t.zone_mix, g, &st.zones));
