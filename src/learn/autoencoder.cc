@@ -1,6 +1,6 @@
 #include <algorithm>
+#include <bit>
 #include <cmath>
-#include <cstring>
 #include <limits>
 #include <string>
 
@@ -217,8 +217,9 @@ bool Autoencoder::operator==(const Autoencoder& other) const {
   const internal::AutoencoderModel& a = *model_;
   const internal::AutoencoderModel& b = *other.model_;
   auto same = [](const std::vector<double>& p, const std::vector<double>& q) {
-    return p.size() == q.size() &&
-           (p.empty() || std::memcmp(p.data(), q.data(), p.size() * sizeof(double)) == 0);
+    return std::equal(p.begin(), p.end(), q.begin(), q.end(), [](double u, double v) {
+      return std::bit_cast<uint64_t>(u) == std::bit_cast<uint64_t>(v);
+    });
   };
   return a.network.widths() == b.network.widths() && a.epochs_run == b.epochs_run &&
          same(a.center, b.center) && same(a.scale, b.scale) &&

@@ -1,6 +1,6 @@
 #include <algorithm>
+#include <bit>
 #include <cmath>
-#include <cstring>
 #include <numbers>
 #include <string>
 
@@ -41,8 +41,7 @@ Result<IsolationForest> IsolationForest::Fit(RowsView x, const IsolationForestOp
   std::vector<internal::GrownTree> trees(options.n_estimators);
   internal::ParallelFor(trees.size(), options.threads, [&](size_t begin, size_t end) {
     for (size_t t = begin; t < end; ++t) {
-      std::vector<uint32_t> sample =
-          internal::DrawSample(x.rows, model->samples, options.seed, t);
+      std::vector<uint32_t> sample = internal::DrawSample(x.rows, model->samples, options.seed, t);
       trees[t] = internal::GrowTree(x, &sample, options.extension_level, options.seed, t);
     }
   });
@@ -132,7 +131,9 @@ bool IsolationForest::operator==(const IsolationForest& other) const {
       a.nodes.size() != b.nodes.size() || a.normals.size() != b.normals.size()) {
     return false;
   }
-  auto same_bits = [](double p, double q) { return std::memcmp(&p, &q, sizeof p) == 0; };
+  auto same_bits = [](double p, double q) {
+    return std::bit_cast<uint64_t>(p) == std::bit_cast<uint64_t>(q);
+  };
   for (size_t i = 0; i < a.nodes.size(); ++i) {
     const internal::IsolationNode& m = a.nodes[i];
     const internal::IsolationNode& n = b.nodes[i];

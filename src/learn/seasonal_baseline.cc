@@ -21,8 +21,8 @@ Result<SeasonalBaseline> SeasonalBaseline::Fit(const std::vector<int64_t>& times
     return InvalidArgument("seasonal baseline: more than 2^20 slots in a season");
   }
   if (times_ms.size() != x.rows) {
-    return InvalidArgument("seasonal baseline: " + std::to_string(times_ms.size()) +
-                           " times for " + std::to_string(x.rows) + " rows");
+    return InvalidArgument("seasonal baseline: " + std::to_string(times_ms.size()) + " times for " +
+                           std::to_string(x.rows) + " rows");
   }
   if (x.rows == 0 || x.cols == 0) return InvalidArgument("seasonal baseline: no rows");
   SeasonalBaseline b;
@@ -64,8 +64,8 @@ Result<std::vector<double>> SeasonalBaseline::Residuals(const std::vector<int64_
                            " features, the baseline " + std::to_string(features()));
   }
   if (times_ms.size() != x.rows) {
-    return InvalidArgument("seasonal baseline: " + std::to_string(times_ms.size()) +
-                           " times for " + std::to_string(x.rows) + " rows");
+    return InvalidArgument("seasonal baseline: " + std::to_string(times_ms.size()) + " times for " +
+                           std::to_string(x.rows) + " rows");
   }
   const size_t d = x.cols;
   std::vector<double> out(x.rows * d);

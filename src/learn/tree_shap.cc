@@ -63,7 +63,11 @@ double UnwoundSum(const Path* path, int length, int u) {
 class TreeShap {
  public:
   TreeShap(const ForestModel& forest, const double* row, double scale, double* phi, Path* buffer)
-      : forest_(forest), row_(row), scale_(scale), phi_(phi), buffer_(buffer),
+      : forest_(forest),
+        row_(row),
+        scale_(scale),
+        phi_(phi),
+        buffer_(buffer),
         stride_(forest.max_depth + 2) {}
 
   // `length` elements of this level's path were copied from the parent's; the node is reached
@@ -98,8 +102,7 @@ class TreeShap {
     Recurse(hot, level + 1, length, incoming_zero * forest_.nodes[hot].size / size, incoming_one,
             n.feature);
     std::copy(path, path + length, next);
-    Recurse(cold, level + 1, length, incoming_zero * forest_.nodes[cold].size / size, 0,
-            n.feature);
+    Recurse(cold, level + 1, length, incoming_zero * forest_.nodes[cold].size / size, 0, n.feature);
   }
 
  private:

@@ -67,7 +67,7 @@ TEST(IsolationForestTest, ScoresMatchTheDefinitionOnOneTree) {
 TEST(IsolationForestTest, DuplicatePointsStopAsOneLeafWithTheirAveragePathLength) {
   // Every point equal: no feature can split, the root is a leaf of psi points, path c(psi),
   // score 2^-1.
-  std::vector<double> x(200 * 3, 7.0);
+  std::vector<double> x(size_t{200} * 3, 7.0);
   auto forest = IsolationForest::Fit(RowsView(x, 3), {});
   ASSERT_TRUE(forest.ok());
   EXPECT_EQ(forest->samples_per_tree(), 200);
@@ -140,8 +140,7 @@ TEST(IsolationForestTest, BadInputIsAnError) {
       << nan.status().message();
   x[4] = 5;
   o.extension_level = 2;
-  EXPECT_EQ(IsolationForest::Fit(RowsView(x, 2), o).status().code(),
-            StatusCode::kInvalidArgument);
+  EXPECT_EQ(IsolationForest::Fit(RowsView(x, 2), o).status().code(), StatusCode::kInvalidArgument);
   o.extension_level = 0;
   o.n_estimators = 0;
   EXPECT_FALSE(IsolationForest::Fit(RowsView(x, 2), o).ok());

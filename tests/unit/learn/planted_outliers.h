@@ -14,7 +14,7 @@
 namespace vigil::testing {
 
 struct Planted {
-  std::vector<double> x;  // rows x cols, row-major
+  std::vector<double> x;   // rows x cols, row-major
   std::vector<int> label;  // 1: planted outlier
   size_t cols = 0;
   RowsView view() const { return RowsView(x, cols); }

@@ -148,10 +148,9 @@ TEST(TreeShapTest, ExtendedForestsHaveNoAttributions) {
   auto forest = IsolationForest::Fit(data.view(), o);
   ASSERT_TRUE(forest.ok());
   EXPECT_EQ(forest->Attributions(data.view()).status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(forest->ConditionalPathLength(data.x.data(), std::vector<bool>(3, true))
-                .status()
-                .code(),
-            StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      forest->ConditionalPathLength(data.x.data(), std::vector<bool>(3, true)).status().code(),
+      StatusCode::kInvalidArgument);
 }
 
 }  // namespace
