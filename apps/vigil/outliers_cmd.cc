@@ -6,8 +6,8 @@
 
 #include <algorithm>
 #include <charconv>
-#include <cmath>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -90,6 +90,7 @@ Result<Table> ReadTable(const std::string& path, const std::string& columns) {
   Status header = SplitFields(line, &fields);
   if (!header.ok()) return DataError(where(1) + ": header: " + header.message());
   std::vector<std::string> header_names;
+  header_names.reserve(fields.size());
   for (const std::string& f : fields) header_names.emplace_back(Trim(f));
 
   Table t;
@@ -104,10 +105,10 @@ Result<Table> ReadTable(const std::string& path, const std::string& columns) {
       auto it = std::find(header_names.begin(), header_names.end(), name);
       if (it == header_names.end()) {
         std::string hint = Nearest(name, header_names);
-        return InvalidArgument(fmt::format(
-            "{}: no column '{}' in the header{}", where(1), name,
-            hint.empty() ? fmt::format(" (columns: {})", fmt::join(header_names, ", "))
-                         : fmt::format("; did you mean '{}'?", hint)));
+        return InvalidArgument(
+            fmt::format("{}: no column '{}' in the header{}", where(1), name,
+                        hint.empty() ? fmt::format(" (columns: {})", fmt::join(header_names, ", "))
+                                     : fmt::format("; did you mean '{}'?", hint)));
       }
       t.names.emplace_back(name);
       picks.push_back(static_cast<size_t>(it - header_names.begin()));
@@ -132,15 +133,16 @@ Result<Table> ReadTable(const std::string& path, const std::string& columns) {
       if (cell.empty() || ec != std::errc() || end != cell.data() + cell.size() ||
           !std::isfinite(v)) {
         return DataError(fmt::format(
-            "{}: field '{}': {} (--columns picks the numeric columns)", where(line_no),
-            t.names[k], cell.empty() ? "empty" : fmt::format("'{}' is not a finite number", cell)));
+            "{}: field '{}': {} (--columns picks the numeric columns)", where(line_no), t.names[k],
+            cell.empty() ? "empty" : fmt::format("'{}' is not a finite number", cell)));
       }
       t.values.push_back(v);
     }
     t.lines.push_back(line_no);
   }
   if (t.lines.size() < 2) {
-    return DataError(fmt::format("{}: {} data rows; a model needs at least 2", path, t.lines.size()));
+    return DataError(
+        fmt::format("{}: {} data rows; a model needs at least 2", path, t.lines.size()));
   }
   return t;
 }
@@ -211,8 +213,7 @@ Action Setup(CLI::App* app) {
                   "Comma-separated numeric columns to use (default: every column)");
   app->add_option("--model", o->model, "iforest (isolation forest) or autoencoder")
       ->capture_default_str();
-  app->add_option("--seed", o->seed, "Random seed (same seed, same scores)")
-      ->capture_default_str();
+  app->add_option("--seed", o->seed, "Random seed (same seed, same scores)")->capture_default_str();
   app->add_option("--trees", o->trees, "Trees of the isolation forest")->capture_default_str();
   app->add_option("--threads", o->threads, "Threads (0: one per core; results do not change)")
       ->capture_default_str();
@@ -242,8 +243,9 @@ Action Setup(CLI::App* app) {
 }
 
 const bool kRegistered = RegisterCommand(
-    {"outliers", "Score the rows of a CSV file with a multivariate outlier model, with attributions",
-     75, Setup});
+    {"outliers",
+     "Score the rows of a CSV file with a multivariate outlier model, with attributions", 75,
+     Setup});
 
 }  // namespace
 }  // namespace vigil::cli

@@ -11,6 +11,7 @@
 
 #include "common/bytes.h"
 #include "learn/autoencoder_model.h"
+#include "learn/model_bytes.h"
 #include "vigil/learn.h"
 
 namespace vigil {
@@ -58,14 +59,14 @@ Result<Autoencoder> Autoencoder::Deserialize(std::string_view* in) {
     return r.Error("unsupported version " + std::to_string(version));
   }
   uint64_t features = 0, hidden = 0;
-  VIGIL_RETURN_IF_ERROR(r.Varint(&features));
+  VIGIL_RETURN_IF_ERROR(internal::ReadShortestVarint(&r, &features));
   if (features == 0 || features > kMaxWidth) return r.Error("feature count out of range");
-  VIGIL_RETURN_IF_ERROR(r.Varint(&hidden));
+  VIGIL_RETURN_IF_ERROR(internal::ReadShortestVarint(&r, &hidden));
   if (hidden == 0 || hidden > kMaxHiddenLayers) return r.Error("hidden layer count out of range");
   std::vector<int> widths = {static_cast<int>(features)};
   for (uint64_t l = 0; l < hidden; ++l) {
     uint64_t width = 0;
-    VIGIL_RETURN_IF_ERROR(r.Varint(&width));
+    VIGIL_RETURN_IF_ERROR(internal::ReadShortestVarint(&r, &width));
     if (width == 0 || width > kMaxWidth) return r.Error("layer width out of range");
     widths.push_back(static_cast<int>(width));
   }
@@ -82,7 +83,7 @@ Result<Autoencoder> Autoencoder::Deserialize(std::string_view* in) {
   }
   VIGIL_RETURN_IF_ERROR(ReadFinite(&r, parameters, &model->network.parameters(), "parameters"));
   uint64_t epochs = 0;
-  VIGIL_RETURN_IF_ERROR(r.Varint(&epochs));
+  VIGIL_RETURN_IF_ERROR(internal::ReadShortestVarint(&r, &epochs));
   if (epochs > INT32_MAX) return r.Error("epoch count out of range");
   model->epochs_run = static_cast<int>(epochs);
   in->remove_prefix(r.position());

@@ -15,6 +15,7 @@
 
 #include "common/bytes.h"
 #include "learn/forest_model.h"
+#include "learn/model_bytes.h"
 #include "vigil/learn.h"
 
 namespace vigil {
@@ -37,7 +38,7 @@ Status ReadTree(internal::ByteReader* r, const internal::ForestModel& forest,
   for (size_t i = 0; i < depth.size(); ++i) {
     uint64_t size = 0;
     uint8_t kind = 0;
-    VIGIL_RETURN_IF_ERROR(r->Varint(&size));
+    VIGIL_RETURN_IF_ERROR(internal::ReadShortestVarint(r, &size));
     VIGIL_RETURN_IF_ERROR(r->U8(&kind));
     if (size > static_cast<uint64_t>(forest.samples)) return r->Error("node size exceeds psi");
     internal::IsolationNode node;
@@ -57,7 +58,7 @@ Status ReadTree(internal::ByteReader* r, const internal::ForestModel& forest,
         }
       } else {
         uint64_t feature = 0;
-        VIGIL_RETURN_IF_ERROR(r->Varint(&feature));
+        VIGIL_RETURN_IF_ERROR(internal::ReadShortestVarint(r, &feature));
         if (feature >= forest.features) return r->Error("split feature out of range");
         node.feature = static_cast<int32_t>(feature);
         VIGIL_RETURN_IF_ERROR(r->F64(&node.threshold));
@@ -121,10 +122,10 @@ Result<IsolationForest> IsolationForest::Deserialize(std::string_view* in) {
   VIGIL_RETURN_IF_ERROR(r.U8(&version));
   if (version != kForestVersion) return r.Error("unsupported version " + std::to_string(version));
   uint64_t features = 0, samples = 0, extension = 0, trees = 0;
-  VIGIL_RETURN_IF_ERROR(r.Varint(&features));
-  VIGIL_RETURN_IF_ERROR(r.Varint(&samples));
-  VIGIL_RETURN_IF_ERROR(r.Varint(&extension));
-  VIGIL_RETURN_IF_ERROR(r.Varint(&trees));
+  VIGIL_RETURN_IF_ERROR(internal::ReadShortestVarint(&r, &features));
+  VIGIL_RETURN_IF_ERROR(internal::ReadShortestVarint(&r, &samples));
+  VIGIL_RETURN_IF_ERROR(internal::ReadShortestVarint(&r, &extension));
+  VIGIL_RETURN_IF_ERROR(internal::ReadShortestVarint(&r, &trees));
   if (features == 0 || features > kMaxFeatures) return r.Error("feature count out of range");
   if (samples < 2 || samples > kMaxSamples) return r.Error("psi out of range");
   if (extension >= features) return r.Error("extension level out of range");

@@ -63,5 +63,22 @@ TEST(IsolationForestSerdeTest, SizesThatDoNotAddUpAreCorrupt) {
       << bad.status().message();
 }
 
+// Found by the model fuzz target: 0x82 0x00 also decodes to 2, and a model read from it
+// serialized to other bytes. Only the shortest encoding is read, so each model has one form.
+TEST(IsolationForestSerdeTest, LongerVarintsThanNeededAreCorrupt) {
+  const std::vector<double> x = {0.0, 1.0, 2.0, 3.0};
+  auto forest = IsolationForest::Fit(RowsView(x, 2), {});
+  ASSERT_TRUE(forest.ok());
+  std::string bytes;
+  forest->Serialize(&bytes);
+  ASSERT_EQ(bytes[2], 2);  // the feature count
+  bytes.replace(2, 1, std::string("\x82\x00", 2));
+  std::string_view in = bytes;
+  auto bad = IsolationForest::Deserialize(&in);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), StatusCode::kCorruption);
+  EXPECT_NE(bad.status().message().find("shortest form"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace vigil
