@@ -52,7 +52,7 @@ sanitize: deps $(BUILD)-asan/CMakeCache.txt $(BUILD)-tsan/CMakeCache.txt
 # libFuzzer targets, in the ASan+UBSan build: each runs FUZZ_SECONDS on a corpus kept in
 # $(BUILD)-asan/corpus/, JOBS of them at a time (docs/fuzzing.md).
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS = jsonl_parser csv_parser ingest_buffer config expression sketch cube http
+FUZZ_TARGETS = jsonl_parser csv_parser ingest_buffer config expression sketch model cube http
 fuzz: deps $(BUILD)-asan/CMakeCache.txt
 	@cmake --build $(BUILD)-asan -j $(JOBS) --target fuzzers
 	@echo $(FUZZ_TARGETS) | tr ' ' '\n' | xargs -P $(JOBS) -I{} bash fuzz/run.sh $(BUILD)-asan $(FUZZ_SECONDS) {}

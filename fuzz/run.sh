@@ -12,7 +12,7 @@ seconds=${2:-60}
 shift $(( $# >= 2 ? 2 : 1 ))
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(jsonl_parser csv_parser ingest_buffer config expression sketch cube http)
+  targets=(jsonl_parser csv_parser ingest_buffer config expression sketch model cube http)
 fi
 
 mkdir -p "$build/findings" "$build/corpus"

@@ -14,6 +14,7 @@
 #include "support/test_data.h"
 #include "vigil/cube.h"
 #include "vigil/ingest.h"
+#include "vigil/learn.h"
 #include "vigil/sketch.h"
 
 namespace {
@@ -177,6 +178,34 @@ int main(int argc, char** argv) {
     std::string bytes(1, '\1');
     s->Serialize(&bytes);
     seeds.Add("sketch", bytes);
+  }
+
+  // Outlier models fitted on the example's stage latencies (small, so mutations reach every
+  // node): forests with axis-parallel and hyperplane splits, and an autoencoder.
+  {
+    std::vector<double> rows;
+    for (size_t i = 0; i < 200; ++i) {
+      const double base = 100 + static_cast<double>((i * 37) % 101);
+      rows.insert(rows.end(), {base, 0.5 * base + static_cast<double>(i % 7), 2.0 * base});
+    }
+    const RowsView x(rows, 3);
+    for (int extension : {0, 2}) {
+      IsolationForestOptions o;
+      o.n_estimators = 3;
+      o.max_samples = 16;
+      o.extension_level = extension;
+      auto forest = IsolationForest::Fit(x, o);
+      std::string bytes(1, '\0');
+      if (forest.ok()) forest->Serialize(&bytes);
+      seeds.Add("model", bytes);
+    }
+    AutoencoderOptions o;
+    o.epochs = 2;
+    o.hidden = {2};
+    auto autoencoder = Autoencoder::Fit(x, o);
+    std::string bytes(1, '\1');
+    if (autoencoder.ok()) autoencoder->Serialize(&bytes);
+    seeds.Add("model", bytes);
   }
 
   // HTTP requests: `METHOD TARGET`, the Authorization header, the body.

@@ -13,6 +13,7 @@ packages=(
   clang-format clang-tidy        # make format-check, make tidy
   python3-dev pybind11-dev python3-numpy python3-pandas python3-statsmodels
   python3-dask python3-distributed python3-pytest
+  python3-sklearn                # bench/adbench.sh: scikit-learn's IsolationForest, the reference
   prometheus-alertmanager chromium tzdata wrk
 )
 # The browser test drives Chromium from Node.js (playwright-core from npm); a Node.js installed

@@ -97,5 +97,6 @@ void init_ingest(py::module_& m);
 void init_detect(py::module_& m);
 void init_incident(py::module_& m);
 void init_eval(py::module_& m);
+void init_learn(py::module_& m);
 
 }  // namespace vigil::python

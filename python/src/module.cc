@@ -13,4 +13,5 @@ PYBIND11_MODULE(_vigil, m) {
   init_detect(m);
   init_incident(m);
   init_eval(m);
+  init_learn(m);
 }

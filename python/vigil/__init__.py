@@ -12,6 +12,12 @@ The same engine as the `vigil` command line, from Python::
     incidents = vigil.run(config, ["events.jsonl"])
     scores = vigil.backtest(cube, "truth.json")  # as `vigil backtest --json`
 
+Multivariate outlier models on numpy arrays (as `vigil outliers`)::
+
+    forest = vigil.IsolationForest(random_state=0).fit(X)
+    forest.anomaly_score(X)    # higher is more abnormal
+    forest.attributions(X)     # rows x features, summing to the score minus forest.base_score
+
 Cubes are exact and mergeable: cubes built from parts of the input and merged (Cube.merge, or
 across processes with Cube.to_bytes / Cube.from_bytes) hold the same events as one cube built
 from all of it. vigil.dask builds them on a Dask cluster.
@@ -23,6 +29,7 @@ InternalError.
 
 from vigil._vigil import (
     __version__,
+    Autoencoder,
     Config,
     ConfigError,
     CorruptionError,
@@ -32,6 +39,7 @@ from vigil._vigil import (
     InternalError,
     InvalidArgumentError,
     IoError,
+    IsolationForest,
     LimitExceededError,
     NotFoundError,
     backtest,
@@ -44,6 +52,7 @@ from vigil._vigil import (
 )
 
 __all__ = [
+    "Autoencoder",
     "Config",
     "ConfigError",
     "CorruptionError",
@@ -53,6 +62,7 @@ __all__ = [
     "InternalError",
     "InvalidArgumentError",
     "IoError",
+    "IsolationForest",
     "LimitExceededError",
     "NotFoundError",
     "__version__",
