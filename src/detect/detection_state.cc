@@ -3,7 +3,9 @@
 // grew by a bucket reads that bucket's cells and judges one point per series, whatever the
 // history held. The jobs it returns are the ones BuildSeriesJobs and JudgeSeries would give
 // over the same cube, in the same order, so every later step is shared with a batch run.
+#include <functional>
 #include <set>
+#include <string>
 
 #include "detect/series_job.h"
 
@@ -144,11 +146,20 @@ Result<std::vector<SeriesJob>> Continue(const Cube& cube, const DetectOptions& o
       for (auto& [slice, s] : fresh) {
         Tracked t;
         t.series.slice = slice;
+        // Room for some more buckets, more or fewer by series: held series all grow by a
+        // bucket a round, and with equal room they would all be copied to a larger buffer in
+        // the same round (at 10⁵ series, a round four times as long as the others).
+        const std::string key = SeriesKey(m.metric, slice, g);
+        const size_t room = static_cast<size_t>((to - start) / g) + 1 +
+                            std::hash<std::string>{}(key) % static_cast<size_t>(kDayMs / g + 1);
+        t.series.points.reserve(room);
+        t.assessments.reserve(room);
+        t.judged.reserve(room);
         AppendEmpty(empty, start, from, g, &t.series.points);
         t.series.points.insert(t.series.points.end(), s->points.begin(), s->points.end());
         VIGIL_ASSIGN_OR_RETURN(t.zone_mix, mixes.Of(sel, slice));
         VIGIL_ASSIGN_OR_RETURN(t.judge, SeriesJudge::Create(c, m, slice, t.zone_mix, g, &st.zones));
-        st.keys.insert(SeriesKey(m.metric, slice, g));
+        st.keys.insert(key);
         held.emplace(slice, std::move(t));
       }
       for (auto it = held.begin(); it != held.end();) {
