@@ -69,8 +69,11 @@ Result<std::optional<JudgeRound>> Service::JudgeClosedBuckets(const AlertOptions
     investigate.state = &detection_;
     // What ended long ago was explained and told in earlier rounds: a round explains what is
     // still moving. Past twice alert.resolve_after (and a day), every incident is resolved.
-    investigate.settled_before =
-        round.closed - std::max<int64_t>(kDayMs, 2 * config_->alert.resolve_after_ms);
+    const int64_t settled = std::max<int64_t>(kDayMs, 2 * config_->alert.resolve_after_ms);
+    investigate.settled_before = round.closed - settled;
+    // Detection holds a day more than that of each series, so its cost and memory follow what
+    // is still moving rather than the history the cube keeps (the cube has it all).
+    detection_.set_horizon(settled + kDayMs);
     search = Investigate(cube_, investigate);
   }
   {

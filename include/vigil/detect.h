@@ -133,6 +133,18 @@ class DetectionState {
   size_t series() const;
   /// The end of the buckets read (the earliest over the monitors); 0 before the first round.
   TimeMs read_to() const;
+  /// Hold only the last `ms` of every series (0, the default: all of it, and each round finds
+  /// exactly what a batch finds). After each round the points before it are dropped, except
+  /// those of a run still open or ending within it (and the hour and 24 buckets before, which
+  /// its onset and end are read from); a round then reports the anomalies open or ending within
+  /// it. A round's cost and the memory held follow the horizon, not the history the cube keeps.
+  /// The price: false-discovery control on the buckets just past the horizon counts only the
+  /// series still held there, so a run that began there may start a bucket earlier than a batch
+  /// would say. Kept across Reset.
+  void set_horizon(int64_t ms);
+  int64_t horizon() const;
+  /// Points held over every series (what the horizon bounds).
+  size_t points_held() const;
 
   struct Impl;
 

@@ -13,7 +13,10 @@ void CompareCohorts(const Config& c, std::vector<SeriesJob>* jobs) {
   std::map<size_t, std::vector<SeriesJob*>> groups;
   TimeMs data_start = INT64_MAX;
   for (SeriesJob& j : *jobs) {
-    if (!j.series.points.empty()) data_start = std::min(data_start, j.series.points.front().time);
+    if (j.history_start != 0)
+      data_start = std::min(data_start, j.history_start);
+    else if (!j.series.points.empty())
+      data_start = std::min(data_start, j.series.points.front().time);
   }
   for (SeriesJob& j : *jobs) {
     if (j.cohort_group) groups[j.group].push_back(&j);
@@ -25,10 +28,14 @@ void CompareCohorts(const Config& c, std::vector<SeriesJob>* jobs) {
     std::vector<bool> is_new;
     for (SeriesJob* j : members) {
       TimeMs first_seen = INT64_MAX;
-      for (const SeriesPoint& p : j->series.points) {
-        if (p.events > 0) {
-          first_seen = p.time;
-          break;
+      if (j->first_event != 0) {
+        first_seen = j->first_event;
+      } else {
+        for (const SeriesPoint& p : j->series.points) {
+          if (p.events > 0) {
+            first_seen = p.time;
+            break;
+          }
         }
       }
       is_new.push_back(first_seen != INT64_MAX && first_seen - data_start >= c.detect.warmup_ms);

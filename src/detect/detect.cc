@@ -42,12 +42,26 @@ Result<DetectionReport> Detect(const Cube& cube, const DetectOptions& options) {
   internal::CompareCohorts(c, &jobs);
   internal::ControlFalseDiscoveries(&jobs, c.detect.fdr);
   std::vector<Anomaly> candidates;
-  for (const internal::SeriesJob& job : jobs) internal::FormAnomalies(job, &candidates);
+  std::vector<size_t> formed_by;  // the job of each candidate
+  for (size_t k = 0; k < jobs.size(); ++k) {
+    internal::FormAnomalies(jobs[k], &candidates);
+    formed_by.resize(candidates.size(), k);
+  }
   report.series = jobs.size();
   report.candidates = candidates.size();
-  report.anomalies = internal::KeepMostSpecific(std::move(candidates));
-  if (options.state)
+  TimeMs past_horizon = 0;
+  if (options.state) {
     internal::ReturnSeriesJobs(&jobs, options.state, /*copy=*/options.series_out != nullptr);
+    std::vector<std::vector<const Anomaly*>> formed(jobs.size());
+    for (size_t i = 0; i < candidates.size(); ++i) formed[formed_by[i]].push_back(&candidates[i]);
+    past_horizon = internal::TrimToHorizon(jobs, formed, options.to, options.state);
+  }
+  report.anomalies = internal::KeepMostSpecific(std::move(candidates));
+  if (past_horizon != 0) {
+    // What ended before the horizon is no longer held whole.
+    std::erase_if(report.anomalies,
+                  [&](const Anomaly& a) { return a.end != 0 && a.end <= past_horizon; });
+  }
   if (options.series_out) {
     for (internal::SeriesJob& job : jobs) {
       options.series_out->push_back({job.monitor->metric, job.series.slice, job.granularity_ms,

@@ -16,6 +16,7 @@ struct DetectionState::Impl {
     SliceSeries series;
     std::vector<Assessment> assessments;  ///< as the detectors said them (before cohorts)
     std::vector<bool> judged;
+    TimeMs first_event = INT64_MAX;  ///< the first bucket with events (INT64_MAX: none yet)
     internal::ZoneMix zone_mix;
     std::unique_ptr<internal::SeriesJudge> judge;
   };
@@ -31,6 +32,9 @@ struct DetectionState::Impl {
   /// The series whose points and assessments the running round's jobs hold, in job order (null:
   /// the job holds a copy): lent rather than copied, so a round does not copy the history.
   std::vector<Tracked*> lent;
+  /// The series of every job of the running round, in job order.
+  std::vector<Tracked*> tracked;
+  int64_t horizon_ms = 0;  ///< see set_horizon; 0: hold everything
 };
 
 DetectionState::DetectionState() : impl_(std::make_unique<Impl>()) {}
@@ -38,9 +42,27 @@ DetectionState::~DetectionState() = default;
 DetectionState::DetectionState(DetectionState&&) noexcept = default;
 DetectionState& DetectionState::operator=(DetectionState&&) noexcept = default;
 
-void DetectionState::Reset() { *impl_ = Impl{}; }
+void DetectionState::Reset() {
+  const int64_t horizon = impl_->horizon_ms;
+  *impl_ = Impl{};
+  impl_->horizon_ms = horizon;
+}
+
+void DetectionState::set_horizon(int64_t ms) { impl_->horizon_ms = std::max<int64_t>(0, ms); }
+
+int64_t DetectionState::horizon() const { return impl_->horizon_ms; }
 
 size_t DetectionState::series() const { return impl_->keys.size(); }
+
+size_t DetectionState::points_held() const {
+  size_t n = 0;
+  for (const auto& monitor : impl_->monitors) {
+    for (const auto& selector : monitor) {
+      for (const auto& [slice, t] : selector) n += t.series.points.size();
+    }
+  }
+  return n;
+}
 
 TimeMs DetectionState::read_to() const {
   if (impl_->read_to.empty()) return 0;
@@ -68,6 +90,17 @@ bool TrimBefore(TimeMs start, Tracked* t) {
   t->assessments.erase(t->assessments.begin(), t->assessments.begin() + drop);
   t->judged.erase(t->judged.begin(), t->judged.begin() + drop);
   return true;
+}
+
+// The first of `points[from...]` with events, if `t` has seen none before.
+void NoteFirstEvent(const std::vector<SeriesPoint>& points, size_t from, Tracked* t) {
+  if (t->first_event != INT64_MAX) return;
+  for (size_t k = from; k < points.size(); ++k) {
+    if (points[k].events > 0) {
+      t->first_event = points[k].time;
+      return;
+    }
+  }
 }
 
 bool HasEvents(const SliceSeries& s) {
@@ -103,6 +136,7 @@ Result<std::vector<SeriesJob>> Continue(const Cube& cube, const DetectOptions& o
   st.read_to.resize(c.monitors.size(), 0);
   *points_judged = 0;
   st.lent.clear();
+  st.tracked.clear();
   ZoneMixReader mixes(cube);
   std::vector<SeriesJob> jobs;
   size_t group = 0;
@@ -132,9 +166,16 @@ Result<std::vector<SeriesJob>> Continue(const Cube& cube, const DetectOptions& o
           continue;  // else another selector's series
         }
         std::vector<SeriesPoint>& points = it->second.series.points;
+        const size_t before = points.size();
         points.insert(points.end(), s.points.begin(), s.points.end());
+        NoteFirstEvent(points, before, &it->second);
         extended.insert(s.slice);
       }
+      // With a horizon, the selector's series start where its held ones do (they are trimmed
+      // together), so a new one lines up with its siblings bucket for bucket.
+      TimeMs held_from = start;
+      if (st.horizon_ms > 0 && !held.empty() && !held.begin()->second.series.points.empty())
+        held_from = std::max(start, held.begin()->second.series.points.front().time);
       for (auto& [slice, t] : held) {
         if (!extended.count(slice)) AppendEmpty(empty, from, to, g, &t.series.points);
       }
@@ -155,8 +196,9 @@ Result<std::vector<SeriesJob>> Continue(const Cube& cube, const DetectOptions& o
         t.series.points.reserve(room);
         t.assessments.reserve(room);
         t.judged.reserve(room);
-        AppendEmpty(empty, start, from, g, &t.series.points);
+        AppendEmpty(empty, std::min(held_from, from), from, g, &t.series.points);
         t.series.points.insert(t.series.points.end(), s->points.begin(), s->points.end());
+        NoteFirstEvent(t.series.points, 0, &t);
         VIGIL_ASSIGN_OR_RETURN(t.zone_mix, mixes.Of(sel, slice));
         VIGIL_ASSIGN_OR_RETURN(t.judge, SeriesJudge::Create(c, m, slice, t.zone_mix, g, &st.zones));
         st.keys.insert(key);
@@ -193,6 +235,11 @@ Result<std::vector<SeriesJob>> Continue(const Cube& cube, const DetectOptions& o
           st.lent.push_back(&t);
         }
         SetPValues(t.judged, &job);
+        if (st.horizon_ms > 0) {
+          job.history_start = start;
+          job.first_event = t.first_event == INT64_MAX ? INT64_MAX : std::max(t.first_event, start);
+        }
+        st.tracked.push_back(&t);
         jobs.push_back(std::move(job));
         ++it;
       }
@@ -227,6 +274,34 @@ void ReturnSeriesJobs(std::vector<SeriesJob>* jobs, DetectionState* state, bool 
     }
   }
   st.lent.clear();
+}
+
+TimeMs TrimToHorizon(const std::vector<SeriesJob>& jobs,
+                     const std::vector<std::vector<const Anomaly*>>& formed, TimeMs to,
+                     DetectionState* state) {
+  DetectionState::Impl& st = DetectionStateAccess::Of(state);
+  if (st.horizon_ms <= 0) return 0;
+  const TimeMs cutoff = to - st.horizon_ms;
+  // Per selector (its series stay aligned): the earliest point an anomaly still reported
+  // needs, with the 24 buckets its onset may reach back to and an hour of recovery.
+  std::map<size_t, TimeMs> keep_from;
+  for (size_t k = 0; k < jobs.size() && k < st.tracked.size(); ++k) {
+    const SeriesJob& job = jobs[k];
+    const TimeMs margin = std::max<int64_t>(24 * job.granularity_ms, kHourMs) + job.granularity_ms;
+    TimeMs keep = cutoff - margin;
+    for (const Anomaly* a : formed[k]) {
+      if (a->end == 0 || a->end > cutoff) keep = std::min(keep, a->start - margin);
+    }
+    auto [it, added] = keep_from.try_emplace(job.group, keep);
+    if (!added) it->second = std::min(it->second, keep);
+  }
+  for (size_t k = 0; k < jobs.size() && k < st.tracked.size(); ++k) {
+    Tracked* t = st.tracked[k];
+    TimeMs keep = BucketStart(keep_from[jobs[k].group], jobs[k].granularity_ms);
+    TrimBefore(keep, t);
+  }
+  st.tracked.clear();
+  return cutoff;
 }
 
 }  // namespace internal

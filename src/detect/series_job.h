@@ -34,6 +34,11 @@ struct SeriesJob {
   std::vector<double> p;        ///< final p-value per point (1: not judged)
   std::vector<bool> by_cohort;  ///< the p-value came from the cohort comparison
   std::vector<bool> significant;
+  /// With a horizon (DetectionState::set_horizon) the points start late: when the series'
+  /// history began and its first bucket with events (INT64_MAX: none), kept from before. 0: read
+  /// both from the points.
+  TimeMs history_start = 0;
+  TimeMs first_event = 0;
 };
 
 /// Loaded time zones by name, shared by the series of one run.
@@ -132,6 +137,13 @@ Result<std::vector<SeriesJob>> ContinueSeriesJobs(const Cube& cube, const Detect
 
 /// Gives the state back the series its jobs were lent (`copy`: the jobs keep theirs too).
 void ReturnSeriesJobs(std::vector<SeriesJob>* jobs, DetectionState* state, bool copy);
+
+/// With a horizon: drops the held points each job's selector no longer needs, given the
+/// anomalies formed this round (`formed[k]`: those of jobs[k]), and returns the time before
+/// which anomalies are past the horizon (0: no horizon).
+TimeMs TrimToHorizon(const std::vector<SeriesJob>& jobs,
+                     const std::vector<std::vector<const Anomaly*>>& formed, TimeMs to,
+                     DetectionState* state);
 
 /// New values of a one-dimension selector judged against their siblings (cohorts.cc).
 void CompareCohorts(const Config& config, std::vector<SeriesJob>* jobs);

@@ -122,6 +122,43 @@ TEST(DetectionStateTest, RoundAfterRoundFindsWhatABatchFindsAndJudgesOnlyWhatClo
   EXPECT_TRUE(found_the_regression);
 }
 
+// With a horizon the state holds the last day (and what a run still reported needs), and each
+// round reports what a batch reports within it: the anomalies open or ending after the horizon.
+TEST(DetectionStateTest, WithAHorizonRoundsHoldADayAndFindWhatABatchFindsWithinIt) {
+  auto config = testing::SmallConfig(kMonitors);
+  const std::vector<testing::RawEvent> events = Events();
+  Cube cube(config);
+  DetectionState state;
+  state.set_horizon(kDayMs);
+  size_t next = 0, compared = 0;
+  size_t most_held = 0, batch_points = 0;
+  for (TimeMs end = kStart + 3 * kHourMs; end <= kStart + 4 * kDayMs; end += 3 * kHourMs) {
+    for (; next < events.size() && events[next].time < end; ++next)
+      ASSERT_TRUE(cube.Add(testing::ToEvent(events[next])).ok());
+    DetectOptions carried_options;
+    carried_options.to = end;
+    carried_options.state = &state;
+    auto carried = Detect(cube, carried_options);
+    ASSERT_TRUE(carried.ok()) << carried.status().message();
+    DetectOptions batch_options;
+    batch_options.to = end;
+    auto batch = Detect(cube, batch_options);
+    ASSERT_TRUE(batch.ok()) << batch.status().message();
+    std::vector<Anomaly> within = batch->anomalies;
+    std::erase_if(within, [&](const Anomaly& a) { return a.end != 0 && a.end <= end - kDayMs; });
+    ExpectSameAnomalies(carried->anomalies, within, end);
+    compared += within.size();
+    most_held = std::max(most_held, state.points_held());
+    batch_points = batch->points;
+  }
+  EXPECT_GT(compared, 10u);
+  // Four days in the cube, a day and a bit held (the regression's runs keep theirs).
+  EXPECT_LT(most_held * 2, batch_points);
+  EXPECT_EQ(state.horizon(), kDayMs);
+  state.Reset();
+  EXPECT_EQ(state.horizon(), kDayMs);
+}
+
 TEST(DetectionStateTest, ARoundAfterAnHourJudgesOnePointPerSeriesAndBucket) {
   auto config = testing::SmallConfig(R"(
 monitors:
