@@ -1,4 +1,4 @@
-// Detection at scale: one monitor `each: [d0, d1, ...], depth: 2` over two days of 5-minute
+// Detection at scale: one monitor `each: [d0, d1, ...], depth: 2` over days of 5-minute
 // buckets, so the series count is set by the dimensions and their values (10³, 10⁴, 10⁵).
 // Two regressions are planted in the last hour (failures up on d0=v0, and on d1=v1 × d2=v2),
 // which makes about 1 series in 200 anomalous, with their parents and children.
@@ -34,8 +34,6 @@ using vigil::TimeMs;
 
 constexpr TimeMs kStart = 1772409600000;  // 2026-03-02T00:00:00Z
 constexpr int64_t kBucket = 5 * vigil::kMinuteMs;
-constexpr int64_t kHistory = 2 * 288 + 24;  // buckets: two days and two hours
-constexpr int64_t kOnset = kHistory - 12;
 constexpr int64_t kRounds = 12;  // an hour of closed buckets after the first round
 
 std::shared_ptr<const vigil::Config> ScaleConfig(int dimensions) {
@@ -59,9 +57,10 @@ detect: {warmup: 2h}
   return std::make_shared<const vigil::Config>(std::move(*c));
 }
 
-// Buckets [first, last): `per_bucket` events each, every dimension uniform over `values`.
+// Buckets [first, last): `per_bucket` events each, every dimension uniform over `values`; the
+// regressions from bucket `onset` on.
 void AddEvents(Cube* cube, int64_t first, int64_t last, int per_bucket, int dimensions, int values,
-               std::mt19937* rng) {
+               int64_t onset, std::mt19937* rng) {
   std::vector<std::string> names;
   for (int v = 0; v < values; ++v) names.push_back("v" + std::to_string(v));
   vigil::Event e;
@@ -76,8 +75,8 @@ void AddEvents(Cube* cube, int64_t first, int64_t last, int per_bucket, int dime
         e.dimensions[d] = names[picked[d]];
       }
       double fail = 0.05;
-      if (k >= kOnset && picked[0] == 0) fail = 0.3;
-      if (k >= kOnset && picked[1] == 1 && picked[2] == 2) fail = 0.4;
+      if (k >= onset && picked[0] == 0) fail = 0.3;
+      if (k >= onset && picked[1] == 1 && picked[2] == 2) fail = 0.4;
       e.attributes[0] = std::uniform_real_distribution<>(0, 1)(*rng) < fail ? "error" : "ok";
       if (!cube->Add(e).ok()) std::abort();
     }
@@ -105,21 +104,25 @@ double Median(std::vector<double> v) {
 }
 
 // Arguments: dimensions, values of each, events per bucket, whether to time the batch too (it
-// holds every series at once: left out where memory is the question).
+// holds every series at once: left out where memory is the question), days of history, and the
+// carried state's horizon in days (0: it holds every series whole).
 void BM_ScaleRound(benchmark::State& state) {
   const int dimensions = static_cast<int>(state.range(0));
   const int values = static_cast<int>(state.range(1));
   const int per_bucket = static_cast<int>(state.range(2));
   const bool with_batch = state.range(3) != 0;
+  const int64_t history = state.range(4) * 288 + 24;  // buckets: the days and two hours
+  const int64_t onset = history - 12;
+  const int64_t horizon_days = state.range(5);
   for (auto _ : state) {
     state.PauseTiming();
     std::mt19937 rng(7);
     Cube cube(ScaleConfig(dimensions));
-    AddEvents(&cube, 0, kHistory, per_bucket, dimensions, values, &rng);
+    AddEvents(&cube, 0, history, per_bucket, dimensions, values, onset, &rng);
     double cube_mb = CurrentMb();
     state.ResumeTiming();
     auto seconds = [](auto a, auto b) { return std::chrono::duration<double>(b - a).count(); };
-    const TimeMs end = kStart + kHistory * kBucket;
+    const TimeMs end = kStart + history * kBucket;
     auto t0 = std::chrono::steady_clock::now();
     if (with_batch) {
       vigil::DetectOptions batch;
@@ -129,6 +132,7 @@ void BM_ScaleRound(benchmark::State& state) {
     auto t1 = std::chrono::steady_clock::now();
     // The service: a first round reads the whole history, then a round per closed bucket.
     vigil::DetectionState carried;
+    carried.set_horizon(horizon_days * vigil::kDayMs);
     vigil::InvestigateOptions service;
     service.state = &carried;
     service.data_end = end;
@@ -144,9 +148,9 @@ void BM_ScaleRound(benchmark::State& state) {
     // the median and the slowest round are both reported.
     std::vector<double> judge, rest, whole;
     size_t anomalies = 0, candidates = 0, incidents = 0;
-    for (int64_t k = kHistory; k < kHistory + kRounds; ++k) {
+    for (int64_t k = history; k < history + kRounds; ++k) {
       state.PauseTiming();
-      AddEvents(&cube, k, k + 1, per_bucket, dimensions, values, &rng);
+      AddEvents(&cube, k, k + 1, per_bucket, dimensions, values, onset, &rng);
       state.ResumeTiming();
       auto t3 = std::chrono::steady_clock::now();
       vigil::DetectOptions round;
@@ -176,17 +180,21 @@ void BM_ScaleRound(benchmark::State& state) {
     state.counters["rest_median_s"] = Median(rest);
     state.counters["round_median_s"] = Median(whole);
     state.counters["round_max_s"] = *std::max_element(whole.begin(), whole.end());
+    state.counters["points_held_per_series"] = static_cast<double>(carried.points_held()) / series;
     state.counters["anomalies"] = static_cast<double>(anomalies);
     state.counters["candidates"] = static_cast<double>(candidates);
     state.counters["incidents"] = static_cast<double>(incidents);
     state.counters["peak_rss_mb"] = ResidentMb();
   }
 }
-// About 10³, 10⁴ and 10⁵ series.
+// About 10³, 10⁴ and 10⁵ series over two days.
 BENCHMARK(BM_ScaleRound)
-    ->Args({4, 12, 1000, 1})
-    ->Args({5, 30, 4000, 1})
-    ->Args({10, 47, 8000, 0})
+    ->Args({4, 12, 1000, 1, 2, 0})
+    ->Args({5, 30, 4000, 1, 2, 0})
+    ->Args({10, 47, 8000, 0, 2, 0})
+    // A week of history held whole, and with the service's horizon (two days).
+    ->Args({5, 30, 4000, 0, 7, 0})
+    ->Args({5, 30, 4000, 0, 7, 2})
     ->Unit(benchmark::kSecond)
     ->Iterations(1);
 

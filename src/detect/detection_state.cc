@@ -297,8 +297,27 @@ TimeMs TrimToHorizon(const std::vector<SeriesJob>& jobs,
   }
   for (size_t k = 0; k < jobs.size() && k < st.tracked.size(); ++k) {
     Tracked* t = st.tracked[k];
-    TimeMs keep = BucketStart(keep_from[jobs[k].group], jobs[k].granularity_ms);
-    TrimBefore(keep, t);
+    const int64_t g = jobs[k].granularity_ms;
+    if (!TrimBefore(BucketStart(keep_from[jobs[k].group], g), t)) continue;
+    // Give back what the first round's whole history took, keeping room to grow (staggered as
+    // at the start, so the series do not all grow in the same round).
+    const size_t n = t->series.points.size();
+    if (t->series.points.capacity() > 2 * n + 64) {
+      const size_t room =
+          n + 1 + std::hash<std::string>{}(FormatSlice(t->series.slice)) % (kDayMs / g + 1);
+      std::vector<SeriesPoint> points;
+      points.reserve(room);
+      points.assign(t->series.points.begin(), t->series.points.end());
+      t->series.points = std::move(points);
+      std::vector<Assessment> assessments;
+      assessments.reserve(room);
+      assessments.assign(t->assessments.begin(), t->assessments.end());
+      t->assessments = std::move(assessments);
+      std::vector<bool> judged;
+      judged.reserve(room);
+      judged.assign(t->judged.begin(), t->judged.end());
+      t->judged = std::move(judged);
+    }
   }
   st.tracked.clear();
   return cutoff;
