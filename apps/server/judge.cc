@@ -63,10 +63,14 @@ Result<std::optional<JudgeRound>> Service::JudgeClosedBuckets(const AlertOptions
     // Detection carried from the last round reads only the buckets closed since; events that
     // arrived for buckets it had read make it read everything again.
     reading_before_ = round.closed;
-    if (detection_stale_.exchange(false)) detection_.Reset();
+    if (detection_stale_.exchange(false)) {
+      detection_.Reset();
+      evidence_.Clear();
+    }
     InvestigateOptions investigate;
     investigate.data_end = round.closed;
     investigate.state = &detection_;
+    investigate.evidence_cache = &evidence_;
     // What ended long ago was explained and told in earlier rounds: a round explains what is
     // still moving. Past twice alert.resolve_after (and a day), every incident is resolved.
     const int64_t settled = std::max<int64_t>(kDayMs, 2 * config_->alert.resolve_after_ms);

@@ -24,6 +24,7 @@
 #include "vigil/cube.h"
 #include "vigil/detect.h"
 #include "vigil/ingest.h"
+#include "vigil/pipeline.h"
 #include "vigil/report.h"
 #include "vigil/status.h"
 #include "vigil/store.h"
@@ -273,6 +274,7 @@ class Service {
   // running round reads, and whether events arrived for buckets it already read (then it reads
   // everything again).
   DetectionState detection_;
+  EvidenceCache evidence_;  ///< cleared with detection_ (late events)
   std::atomic<TimeMs> reading_before_{0};
   std::atomic<bool> detection_stale_{false};
   std::atomic<uint64_t> expired_events_{0}, late_events_{0}, judge_rounds_{0}, judge_failures_{0},

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -28,8 +29,28 @@ Result<DetectionReport> FindAnomalies(const Cube& cube, const DetectOptions& opt
 /// (LinkRelatedIncidents); with `files` (the events behind the cube), example request ids, error
 /// templates and failure stages read from them in one pass (AttachSamples); last the summary
 /// (Summarize), so it words everything found. `cube`'s config must define every metric named.
+/// Evidence kept between a service's rounds. An incident whose anomalies all ended reads fixed
+/// windows of the cube, so its evidence is the same every round until the cells it read change:
+/// a round explains again only what is still moving. Keeps what the last call used, nothing
+/// older. Clear it when buckets already read change (late events), as a DetectionState is reset.
+class EvidenceCache {
+ public:
+  void Clear();
+  size_t size() const { return kept_.size(); }
+  /// Incidents whose evidence came from the cache in the last call.
+  size_t hits() const { return hits_; }
+
+ private:
+  friend Status ExplainIncidents(const Cube&, const std::vector<std::string>&,
+                                 std::vector<Incident>*, size_t, EvidenceCache*);
+  std::map<std::string, Evidence> kept_;
+  size_t hits_ = 0;
+};
+
+/// ... with `cache` (when given) reused for incidents whose anomalies all ended.
 Status ExplainIncidents(const Cube& cube, const std::vector<std::string>& files,
-                        std::vector<Incident>* incidents, size_t max_examples = 5);
+                        std::vector<Incident>* incidents, size_t max_examples = 5,
+                        EvidenceCache* cache = nullptr);
 
 /// What Investigate reports on.
 struct InvestigateOptions {
@@ -53,6 +74,8 @@ struct InvestigateOptions {
   /// service's rounds set it a day back (or twice alert.resolve_after), so an incident still
   /// open is never among them.
   TimeMs settled_before = 0;
+  /// Evidence kept from the previous round (see EvidenceCache); null: explain every incident.
+  EvidenceCache* evidence_cache = nullptr;
 };
 
 /// What Investigate found.

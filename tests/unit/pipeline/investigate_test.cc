@@ -55,6 +55,60 @@ TEST(InvestigateTest, IsItsStepsInOrder) {
   EXPECT_TRUE(regression_found);
 }
 
+// A service's rounds keep the evidence of incidents that ended: each round words every incident
+// as a round without the cache does, and the ended ones are not read again.
+TEST(InvestigateTest, EvidenceKeptForEndedIncidentsIsWhatExplainingAgainGives) {
+  auto config = testing::SmallConfig(R"(
+monitors:
+  - {metric: fail_rate, slices: [all, a, b], granularity: 1h, direction: up, min_volume: 20}
+  - {metric: lat_p95, slices: [all, a], granularity: 1h, direction: up}
+detect: {warmup: 1h}
+)");
+  // Six hours of failures on a=a1, then back to normal.
+  std::vector<testing::RawEvent> events = testing::RandomEvents(40000, 5, kStart, 4 * 1440);
+  for (testing::RawEvent& e : events) {
+    if (e.time >= kOnset && e.time < kOnset + 6 * kHourMs && e.a == "a1" && e.time % 10 < 7)
+      e.outcome = "error";
+  }
+  std::sort(events.begin(), events.end(),
+            [](const testing::RawEvent& x, const testing::RawEvent& y) { return x.time < y.time; });
+  Cube cube(config);
+  DetectionState state;
+  EvidenceCache cache;
+  size_t next = 0, hits = 0;
+  bool ended_regression = false;
+  for (TimeMs end = kOnset + 2 * kHourMs; end <= kStart + 4 * kDayMs; end += 2 * kHourMs) {
+    for (; next < events.size() && events[next].time < end; ++next)
+      ASSERT_TRUE(cube.Add(testing::ToEvent(events[next])).ok());
+    InvestigateOptions round;
+    round.data_end = end;
+    round.state = &state;
+    round.evidence_cache = &cache;
+    auto kept = Investigate(cube, round);
+    ASSERT_TRUE(kept.ok()) << kept.status().message();
+    InvestigateOptions fresh;
+    fresh.data_end = end;
+    auto again = Investigate(cube, fresh);
+    ASSERT_TRUE(again.ok());
+    ASSERT_EQ(kept->incidents.size(), again->incidents.size()) << FormatTimestamp(end);
+    for (size_t i = 0; i < kept->incidents.size(); ++i) {
+      EXPECT_EQ(kept->incidents[i].id, again->incidents[i].id);
+      EXPECT_EQ(kept->incidents[i].summary, again->incidents[i].summary) << FormatTimestamp(end);
+      EXPECT_EQ(kept->incidents[i].severity, again->incidents[i].severity);
+      EXPECT_EQ(kept->incidents[i].evidence.root_causes.size(),
+                again->incidents[i].evidence.root_causes.size());
+      ended_regression |=
+          kept->incidents[i].primary.slice == Slice{{"a", "a1"}} && kept->incidents[i].end != 0;
+    }
+    hits += cache.hits();
+    EXPECT_LE(cache.size(), kept->incidents.size());  // what the round used, nothing older
+  }
+  EXPECT_TRUE(ended_regression);
+  EXPECT_GT(hits, 5u);
+  cache.Clear();
+  EXPECT_EQ(cache.size(), 0u);
+}
+
 TEST(InvestigateTest, TheRangeSelectsOnsetsButDetectionSeesEverything) {
   Cube cube = RegressedCube();
   auto all = Investigate(cube);
