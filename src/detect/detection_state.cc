@@ -6,6 +6,7 @@
 #include <functional>
 #include <set>
 #include <string>
+#include <type_traits>
 
 #include "detect/series_job.h"
 
@@ -103,6 +104,25 @@ void NoteFirstEvent(const std::vector<SeriesPoint>& points, size_t from, Tracked
   }
 }
 
+// New buffers for the series with room for `points` and some more buckets, more or fewer by
+// series: held series all grow by a bucket a round, and with equal room they would all be
+// copied to larger buffers in the same round (at 10⁵ series, a round four times as long as the
+// others). Also gives back what a buffer held beyond that.
+void Regrow(Tracked* t, size_t points, int64_t g) {
+  const size_t room =
+      points + 1 +
+      std::hash<std::string>{}(FormatSlice(t->series.slice)) % static_cast<size_t>(kDayMs / g + 1);
+  auto regrow = [room](auto* buffer) {
+    std::remove_reference_t<decltype(*buffer)> fresh;
+    fresh.reserve(room);
+    fresh.assign(buffer->begin(), buffer->end());
+    *buffer = std::move(fresh);
+  };
+  regrow(&t->series.points);
+  regrow(&t->assessments);
+  regrow(&t->judged);
+}
+
 bool HasEvents(const SliceSeries& s) {
   return std::any_of(s.points.begin(), s.points.end(),
                      [](const SeriesPoint& p) { return p.events > 0; });
@@ -187,21 +207,13 @@ Result<std::vector<SeriesJob>> Continue(const Cube& cube, const DetectOptions& o
       for (auto& [slice, s] : fresh) {
         Tracked t;
         t.series.slice = slice;
-        // Room for some more buckets, more or fewer by series: held series all grow by a
-        // bucket a round, and with equal room they would all be copied to a larger buffer in
-        // the same round (at 10⁵ series, a round four times as long as the others).
-        const std::string key = SeriesKey(m.metric, slice, g);
-        const size_t room = static_cast<size_t>((to - start) / g) + 1 +
-                            std::hash<std::string>{}(key) % static_cast<size_t>(kDayMs / g + 1);
-        t.series.points.reserve(room);
-        t.assessments.reserve(room);
-        t.judged.reserve(room);
+        Regrow(&t, static_cast<size_t>((to - start) / g), g);
         AppendEmpty(empty, std::min(held_from, from), from, g, &t.series.points);
         t.series.points.insert(t.series.points.end(), s->points.begin(), s->points.end());
         NoteFirstEvent(t.series.points, 0, &t);
         VIGIL_ASSIGN_OR_RETURN(t.zone_mix, mixes.Of(sel, slice));
         VIGIL_ASSIGN_OR_RETURN(t.judge, SeriesJudge::Create(c, m, slice, t.zone_mix, g, &st.zones));
-        st.keys.insert(key);
+        st.keys.insert(SeriesKey(m.metric, slice, g));
         held.emplace(slice, std::move(t));
       }
       for (auto it = held.begin(); it != held.end();) {
@@ -299,25 +311,9 @@ TimeMs TrimToHorizon(const std::vector<SeriesJob>& jobs,
     Tracked* t = st.tracked[k];
     const int64_t g = jobs[k].granularity_ms;
     if (!TrimBefore(BucketStart(keep_from[jobs[k].group], g), t)) continue;
-    // Give back what the first round's whole history took, keeping room to grow (staggered as
-    // at the start, so the series do not all grow in the same round).
+    // Give back what the first round's whole history took.
     const size_t n = t->series.points.size();
-    if (t->series.points.capacity() > 2 * n + 64) {
-      const size_t room =
-          n + 1 + std::hash<std::string>{}(FormatSlice(t->series.slice)) % (kDayMs / g + 1);
-      std::vector<SeriesPoint> points;
-      points.reserve(room);
-      points.assign(t->series.points.begin(), t->series.points.end());
-      t->series.points = std::move(points);
-      std::vector<Assessment> assessments;
-      assessments.reserve(room);
-      assessments.assign(t->assessments.begin(), t->assessments.end());
-      t->assessments = std::move(assessments);
-      std::vector<bool> judged;
-      judged.reserve(room);
-      judged.assign(t->judged.begin(), t->judged.end());
-      t->judged = std::move(judged);
-    }
+    if (t->series.points.capacity() > 2 * n + 64) Regrow(t, n, g);
   }
   st.tracked.clear();
   return cutoff;
