@@ -133,8 +133,9 @@ Result<Table> ReadTable(const std::string& path, const std::string& columns) {
       if (cell.empty() || ec != std::errc() || end != cell.data() + cell.size() ||
           !std::isfinite(v)) {
         return DataError(fmt::format(
-            "{}: field '{}': {} (--columns picks the numeric columns)", where(line_no), t.names[k],
-            cell.empty() ? "empty" : fmt::format("'{}' is not a finite number", cell)));
+            "{}: field '{}': {} (--columns picks the numeric columns)", where(line_no),
+            ShownValue(t.names[k]),
+            cell.empty() ? "empty" : fmt::format("'{}' is not a finite number", ShownValue(cell))));
       }
       t.values.push_back(v);
     }

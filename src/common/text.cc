@@ -63,6 +63,13 @@ std::string Thousands(uint64_t n) {
   return out;
 }
 
+std::string ShownValue(std::string_view v) {
+  std::string s(v.substr(0, 40));
+  for (char& c : s)
+    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) c = '?';
+  return s + (v.size() > 40 ? "..." : "");
+}
+
 std::string HumanRate(double v) {
   if (v >= 1e9) return fmt::format("{:.2f} G", v / 1e9);
   if (v >= 1e6) return fmt::format("{:.2f} M", v / 1e6);

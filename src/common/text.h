@@ -27,6 +27,10 @@ std::vector<std::string_view> Split(std::string_view s, char sep);
 /// 1234567 → "1,234,567".
 std::string Thousands(uint64_t n);
 
+/// A value from a stranger's input, safe to put in a message: at most 40 characters (then
+/// "..."), control and non-ASCII bytes as '?'.
+std::string ShownValue(std::string_view v);
+
 /// A rate for people: 1.53e6 → "1.53 M".
 std::string HumanRate(double per_second);
 

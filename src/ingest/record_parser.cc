@@ -82,13 +82,6 @@ std::string OutOfRange(const std::string& what) {
   return what + " is outside the supported range 1970-01-01T00:00:00Z to 2200-01-01T00:00:00Z";
 }
 
-std::string Shown(std::string_view v) {
-  std::string s(v.substr(0, 40));
-  for (char& c : s)
-    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) c = '?';
-  return s + (v.size() > 40 ? "..." : "");
-}
-
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -254,7 +247,7 @@ bool JsonLineParser::Assign(const FieldTarget& t, simdjson::dom::element value, 
     case FieldTarget::kMeasure: {
       if (!number) {
         if (type == ET::STRING)
-          return fail("expected a number, got \"" + Shown(std::string_view(value)) + "\"");
+          return fail("expected a number, got \"" + ShownValue(std::string_view(value)) + "\"");
         return fail("expected a number");
       }
       double d = double(value);
@@ -395,7 +388,7 @@ bool CsvLineParser::Parse(std::string_view line, Event* e, std::string* reason) 
         double d;
         auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), d);
         if (ec != std::errc() || p != v.data() + v.size() || !std::isfinite(d)) {
-          *reason = "field '" + t.path + "': expected a number, got '" + Shown(v) + "'";
+          *reason = "field '" + t.path + "': expected a number, got '" + ShownValue(v) + "'";
           return false;
         }
         e->measures[t.index] = d;
@@ -407,7 +400,7 @@ bool CsvLineParser::Parse(std::string_view line, Event* e, std::string* reason) 
         } else if (v == "false" || v == "0" || v == "False" || v == "FALSE") {
           e->flags[t.index] = FlagValue::kFalse;
         } else {
-          *reason = "field '" + t.path + "': expected true or false, got '" + Shown(v) + "'";
+          *reason = "field '" + t.path + "': expected true or false, got '" + ShownValue(v) + "'";
           return false;
         }
         break;
