@@ -77,6 +77,24 @@ class Detector {
   static bool Register(std::string name, Factory factory);
 };
 
+/// One monitored metric's part in the multivariate score of a slice's bucket.
+struct Attribution {
+  std::string metric;
+  /// Exact Shapley value in score units: positive made the bucket look more abnormal.
+  double value = 0;
+  /// The metric's deviation from its baseline in its own standard errors, counted the way its
+  /// monitor watches (a rise for `up`, a fall for `down`); what the model saw.
+  double residual = 0;
+};
+
+/// Why the multivariate model of a slice (the `multivariate` detector) found a bucket abnormal:
+/// its score and each metric's share of it. Empty `features`: no model covers the slice.
+struct Attributions {
+  double score = 0;  ///< isolation-forest score of the bucket, in (0, 1]; ordinary is about 0.5
+  double base = 0;   ///< the score of an ordinary bucket: the values sum to score - base
+  std::vector<Attribution> features;  ///< largest value first
+};
+
 /// A regression found in one monitored series.
 struct Anomaly {
   std::string metric;
@@ -91,8 +109,11 @@ struct Anomaly {
   double confidence = 0;  ///< max calibrated probability over the run
   uint64_t support = 0;   ///< sample size over the run
   int64_t granularity_ms = 0;
-  std::string detector;  ///< which member fired first
+  std::string detector;  ///< "ensemble", "cohort" or "multivariate"
   bool cohort = false;   ///< found by comparing a value with its siblings
+  /// The slice's metrics at the detected bucket as its multivariate model sees them. For an
+  /// anomaly of the multivariate detector, `metric` is the one with the largest share.
+  Attributions attributions;
 };
 
 /// One monitored series with its points and assessments (for plots and the API).

@@ -90,6 +90,11 @@ Severity SeverityOf(const Anomaly& primary, double traffic_share);
 /// with what confidence, carried by which stage, in which slices, what changed at the onset.
 std::string Summarize(const Incident& incident, const Config& config);
 
+/// The attributions an incident shows: those of its first multivariate anomaly, else of its first
+/// member (primary first) that has some; null when none has (no multivariate model covers its
+/// slices).
+const Attributions* AttributionsOf(const Incident& incident);
+
 /// A stable id from metric, slice and onset (`inc-` and 12 hex digits).
 std::string IncidentIdFor(const Anomaly& anomaly);
 

@@ -120,6 +120,17 @@ std::vector<const Anomaly*> Incident::members() const {
   return out;
 }
 
+const Attributions* AttributionsOf(const Incident& incident) {
+  // A multivariate anomaly's attributions are why it was found: they come first.
+  for (const Anomaly* a : incident.members()) {
+    if (a->detector == "multivariate" && !a->attributions.features.empty()) return &a->attributions;
+  }
+  for (const Anomaly* a : incident.members()) {
+    if (!a->attributions.features.empty()) return &a->attributions;
+  }
+  return nullptr;
+}
+
 std::vector<Incident> GroupIncidents(const std::vector<Anomaly>& anomalies) {
   // Greedy, not transitive: the broadest slices (then the largest anomalies) found incidents and
   // each other anomaly joins the first incident whose founder it relates to. A chain of loosely

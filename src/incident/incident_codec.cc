@@ -162,6 +162,15 @@ class FieldReader {
     });
   }
 
+  // An object field read by `read_object` (errors name `key.field`); missing: nothing read.
+  template <typename Fn>
+  Status Object(const char* key, Fn&& read_object) const {
+    VIGIL_ASSIGN_OR_RETURN(const nlohmann::json* v, Find(key));
+    if (!v) return Status::Ok();
+    if (!v->is_object()) return Error(key, "expected an object");
+    return read_object(FieldReader(*v, path_ + key + ".", incident_id_));
+  }
+
   // Each element of an object array read by `read` into a new element of `out`.
   template <typename T>
   Status Objects(const char* key, Status (*read)(const FieldReader&, T*),
@@ -399,6 +408,16 @@ nlohmann::json IncidentToJson(const Incident& incident) {
                        {"confidence", Round(m->confidence, 1e4)}});
   }
   j["anomalies"] = members;
+  if (const Attributions* at = AttributionsOf(incident)) {
+    nlohmann::json features = nlohmann::json::array();
+    for (const Attribution& f : at->features) {
+      features.push_back({{"metric", f.metric},
+                          {"value", Round(f.value, 1e4)},
+                          {"residual", Round(f.residual, 100)}});
+    }
+    j["attributions"] = {
+        {"score", Round(at->score, 1e4)}, {"base", Round(at->base, 1e4)}, {"features", features}};
+  }
   return j;
 }
 
@@ -445,6 +464,17 @@ Result<Incident> IncidentFromJson(const nlohmann::json& document) {
     return member.Time("end", &primary.end);
   };
   VIGIL_RETURN_IF_ERROR(in.EachObject("anomalies", read_member));
+  VIGIL_RETURN_IF_ERROR(in.Object("attributions", [&](const FieldReader& at) -> Status {
+    Attributions& out = primary.attributions;
+    VIGIL_RETURN_IF_ERROR(at.Number("score", &out.score));
+    VIGIL_RETURN_IF_ERROR(at.Number("base", &out.base));
+    return at.EachObject("features", [&](const FieldReader& f) -> Status {
+      Attribution& a = out.features.emplace_back();
+      VIGIL_RETURN_IF_ERROR(f.Text("metric", &a.metric, /*required=*/true));
+      VIGIL_RETURN_IF_ERROR(f.Number("value", &a.value));
+      return f.Number("residual", &a.residual);
+    });
+  }));
   return incident;
 }
 
