@@ -141,14 +141,35 @@ struct DetectSpec {
   std::vector<CalendarEntry> calendar;
   double fdr = 0.01;           ///< Benjamini–Hochberg level per evaluation round
   int64_t warmup_ms = kDayMs;  ///< history needed before a series is judged
-  std::vector<std::string> detectors = {"seasonal", "cusum"};  ///< ensemble members
+  /// Ensemble members of each series, and `multivariate` (kMultivariateDetector) for a model of
+  /// each monitored slice's metrics together.
+  std::vector<std::string> detectors = {"seasonal", "cusum"};
+  /// The buckets the multivariate detector judges a slice's metrics in: finer metrics are
+  /// combined into them, coarser ones are left out. A multiple of cube.granularity.
+  int64_t multivariate_granularity_ms = 15 * kMinuteMs;
+  /// `detectors` lists kMultivariateDetector.
+  bool multivariate() const;
 };
+
+/// The name of the multivariate detector in `detect.detectors` (detect.h, Attributions): not a
+/// member of one series' ensemble but an isolation forest over each monitored slice's metrics.
+inline constexpr const char* kMultivariateDetector = "multivariate";
 
 /// The detectors `detect.detectors` may name, in the order `vigil config check` lists them. The
 /// detect module registers each under the same name (its registry test ties the two lists), so a
 /// name outside this list is a config error rather than a detector silently left out.
 inline const std::vector<std::string>& EnsembleMemberNames() {
   static const std::vector<std::string> names = {"seasonal", "cusum", "nab"};
+  return names;
+}
+
+/// Every name `detect.detectors` accepts: the ensemble members, then kMultivariateDetector.
+inline const std::vector<std::string>& DetectorNames() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> all = EnsembleMemberNames();
+    all.emplace_back(kMultivariateDetector);
+    return all;
+  }();
   return names;
 }
 

@@ -115,6 +115,10 @@ Result<Config> Config::Parse(std::string_view yaml, const std::string& origin,
   return c;
 }
 
+bool DetectSpec::multivariate() const {
+  return std::find(detectors.begin(), detectors.end(), kMultivariateDetector) != detectors.end();
+}
+
 int Config::FindMetric(std::string_view name) const {
   for (size_t i = 0; i < metrics.size(); ++i)
     if (metrics[i].name == name) return static_cast<int>(i);

@@ -93,7 +93,7 @@ Status ReadDetect(const YamlReader& r, const YAML::Node& node, Config* c) {
     for (const YAML::Node& n : det) {
       std::string name;
       VIGIL_RETURN_IF_ERROR(r.Scalar(n, "detect.detectors", &name));
-      const auto& known = EnsembleMemberNames();
+      const auto& known = DetectorNames();
       if (std::find(known.begin(), known.end(), name) == known.end()) {
         return r.Error(n, "detect.detectors",
                        "unknown detector '" + name + "'" + DidYouMean(name, known) +
@@ -103,6 +103,21 @@ Status ReadDetect(const YamlReader& r, const YAML::Node& node, Config* c) {
         return r.Error(n, "detect.detectors", "detector '" + name + "' is listed twice");
       }
       d.detectors.push_back(std::move(name));
+    }
+    if (d.detectors.size() == 1 && d.multivariate()) {
+      return r.Error(det, "detect.detectors",
+                     "the multivariate detector judges the residuals of the others: list at "
+                     "least one of " +
+                         JoinNames(EnsembleMemberNames()) + " with it");
+    }
+  }
+  if (const YAML::Node& g = node["multivariate_granularity"]) {
+    VIGIL_RETURN_IF_ERROR(
+        r.Duration(g, "detect.multivariate_granularity", &d.multivariate_granularity_ms));
+    if (d.multivariate_granularity_ms <= 0 || d.multivariate_granularity_ms % c->granularity_ms) {
+      return r.Error(g, "detect.multivariate_granularity",
+                     "must be a positive multiple of cube.granularity (" +
+                         FormatDuration(c->granularity_ms) + ")");
     }
   }
   return Status::Ok();

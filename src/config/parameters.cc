@@ -205,7 +205,13 @@ std::vector<ParameterSpec> BuildTable() {
        "False-discovery rate controlled per evaluation round across all monitored series."},
       {"detect.warmup", "duration", Duration(c.detect.warmup_ms),
        "History a series needs before it is judged."},
-      {"detect.detectors", "list", List(c.detect.detectors), "Detectors combined by the ensemble."},
+      {"detect.detectors", "list", List(c.detect.detectors),
+       "Detectors combined by the ensemble (seasonal, cusum, nab), and `multivariate`: an "
+       "isolation forest over each monitored slice's metric residuals, with attributions."},
+      {"detect.multivariate_granularity", "duration",
+       Duration(c.detect.multivariate_granularity_ms),
+       "Buckets the multivariate detector judges a slice's metrics in (finer metrics combined, "
+       "coarser ones left out)."},
       {"alert", "map", "", "How incidents become notifications: lifecycle, routing, sinks."},
       {"alert.resolve_after", "duration", Duration(c.alert.resolve_after_ms),
        "An incident resolves once its slice has been normal this long (no flapping)."},

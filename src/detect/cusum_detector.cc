@@ -96,7 +96,8 @@ class EnsembleDetector : public Detector {
     bool has_cusum =
         std::find(options.members.begin(), options.members.end(), "cusum") != options.members.end();
     for (const std::string& name : options.members) {
-      if (name == "ensemble") continue;
+      // The multivariate detector judges slices, not series (joint.cc).
+      if (name == "ensemble" || name == kMultivariateDetector) continue;
       // CUSUM runs on a seasonal baseline already: reuse its verdict instead of a second one.
       if (name == "seasonal" && has_cusum) {
         seasonal_from_cusum_ = true;

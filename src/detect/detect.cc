@@ -1,4 +1,5 @@
 // Detect and DetectSeries: the steps of detection in order (series_job.h lists them).
+#include "detect/joint.h"
 #include "detect/series_job.h"
 
 namespace vigil {
@@ -40,12 +41,28 @@ Result<DetectionReport> Detect(const Cube& cube, const DetectOptions& options) {
     }
   }
   internal::CompareCohorts(c, &jobs);
+  // The slices' joint series share the false-discovery control of the rounds they fall in.
+  std::vector<internal::JointSeries> joint;
+  internal::JointCache batch_cache;
+  internal::JointCache* joint_cache =
+      options.state ? internal::JointCacheOf(options.state) : &batch_cache;
+  const size_t univariate = jobs.size();
+  if (c.detect.multivariate()) {
+    VIGIL_ASSIGN_OR_RETURN(joint, internal::JudgeJointly(c, jobs, joint_cache));
+    for (internal::JointSeries& s : joint) jobs.push_back(std::move(s.job));
+  }
   internal::ControlFalseDiscoveries(&jobs, c.detect.fdr);
+  for (size_t k = 0; k < joint.size(); ++k) joint[k].job = std::move(jobs[univariate + k]);
+  jobs.resize(univariate);
   std::vector<Anomaly> candidates;
-  std::vector<size_t> formed_by;  // the job of each candidate
+  std::vector<size_t> formed_by;  // the job of each candidate (none: a joint series')
   for (size_t k = 0; k < jobs.size(); ++k) {
     internal::FormAnomalies(jobs[k], &candidates);
     formed_by.resize(candidates.size(), k);
+  }
+  for (const internal::JointSeries& s : joint) {
+    internal::FormJointAnomalies(s, joint_cache, &candidates);
+    formed_by.resize(candidates.size(), SIZE_MAX);
   }
   report.series = jobs.size();
   report.candidates = candidates.size();
@@ -53,10 +70,12 @@ Result<DetectionReport> Detect(const Cube& cube, const DetectOptions& options) {
   if (options.state) {
     internal::ReturnSeriesJobs(&jobs, options.state, /*copy=*/options.series_out != nullptr);
     std::vector<std::vector<const Anomaly*>> formed(jobs.size());
-    for (size_t i = 0; i < candidates.size(); ++i) formed[formed_by[i]].push_back(&candidates[i]);
+    for (size_t i = 0; i < candidates.size(); ++i)
+      if (formed_by[i] != SIZE_MAX) formed[formed_by[i]].push_back(&candidates[i]);
     past_horizon = internal::TrimToHorizon(jobs, formed, options.to, options.state);
   }
   report.anomalies = internal::KeepMostSpecific(std::move(candidates));
+  if (!joint.empty()) internal::AttributeAnomalies(joint, joint_cache, &report.anomalies);
   if (past_horizon != 0) {
     // What ended before the horizon is no longer held whole.
     std::erase_if(report.anomalies,

@@ -8,6 +8,7 @@
 #include <string>
 #include <type_traits>
 
+#include "detect/joint.h"
 #include "detect/series_job.h"
 
 namespace vigil {
@@ -36,6 +37,7 @@ struct DetectionState::Impl {
   /// The series of every job of the running round, in job order.
   std::vector<Tracked*> tracked;
   int64_t horizon_ms = 0;  ///< see set_horizon; 0: hold everything
+  internal::JointCache joint;  ///< the multivariate detector's forests and scores
 };
 
 DetectionState::DetectionState() : impl_(std::make_unique<Impl>()) {}
@@ -75,6 +77,8 @@ namespace internal {
 struct DetectionStateAccess {
   static DetectionState::Impl& Of(DetectionState* state) { return *state->impl_; }
 };
+
+JointCache* JointCacheOf(DetectionState* state) { return &DetectionStateAccess::Of(state).joint; }
 
 namespace {
 

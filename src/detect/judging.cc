@@ -153,6 +153,7 @@ void SetPValues(const std::vector<bool>& judged, SeriesJob* job) {
   job->p.assign(n, 1.0);
   job->by_cohort.assign(n, false);
   job->significant.assign(n, false);
+  if (&job->judged != &judged) job->judged = judged;
   for (size_t i = 0; i < n; ++i)
     if (judged[i]) job->p[i] = job->assessments[i].p_value;
 }

@@ -31,6 +31,7 @@ struct SeriesJob {
   size_t group = 0;           ///< jobs of the same selector share a group id
   ZoneMix zone_mix;
   std::vector<Assessment> assessments;
+  std::vector<bool> judged;     ///< the detectors judged the point (SetPValues)
   std::vector<double> p;        ///< final p-value per point (1: not judged)
   std::vector<bool> by_cohort;  ///< the p-value came from the cohort comparison
   std::vector<bool> significant;
