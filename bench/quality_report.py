@@ -4,7 +4,12 @@
 
     quality_report.py OUT_DIR SEED...
 
-Reads OUT_DIR/world-N/{sim/truth.json, sim/world.yaml, bt.json} (standard library only).
+Reads OUT_DIR/world-N/{sim/truth.json, sim/world.yaml, bt.json, incidents.json} (standard
+library only). Every world holds one joint regression (asr_final latency, failures and rephrases
+up together, each below its own threshold): the figures of the other kinds leave it out, so that
+they compare with those recorded before worlds had one, and it gets lines of its own: how often
+it is found, and how often the incident found on its slice names the metrics it moved first in
+its attributions (the multivariate detector's Shapley values; absent before that detector).
 """
 import datetime
 import json
@@ -15,6 +20,8 @@ import sys
 
 FLOOR = 5.0  # detectability (z-score of the change in its first hour) above which recall counts
 STEP_KINDS = {"latency_step", "rollout_regression", "failure_spike", "timeout_storm"}
+JOINT = "joint"
+SLACK_DAYS = 30 / 1440  # an incident may start this long before its truth (as the backtest has it)
 
 
 def load_world(out, seed):
@@ -26,18 +33,72 @@ def load_world(out, seed):
     except (OSError, ValueError) as e:
         print(f"world {seed}: missing or unreadable ({e})", file=sys.stderr)
         return None
+    try:
+        incidents = json.load(open(os.path.join(d, "incidents.json")))
+        incidents = incidents.get("incidents", []) if isinstance(incidents, dict) else incidents
+    except (OSError, ValueError):
+        incidents = None  # only the joint attribution lines need it
     sizes = {m.group(1): float(m.group(2))
              for m in re.finditer(r"id: (t\d+), kind: \w+, .*?size: ([0-9.]+)", world)}
     found = {t["id"]: t for t in bt["truth"]}
     days = (parse_day(truth["end"]) - parse_day(truth["start"]))
-    rows = []
+    rows, joints = [], []
     for inc in truth["incidents"]:
         r = dict(found.get(inc["id"], {}))
         r.update(kind=inc["kind"], detectability=inc.get("detectability", 0.0),
                  outage=inc["kind"] == "volume_drop" and sizes.get(inc["id"], 0) >= 1.0,
                  staged=inc.get("stage") is not None)
-        rows.append(r)
-    return {"seed": seed, "rows": rows, "bt": bt, "days": days}
+        if inc["kind"] == JOINT:
+            r.update(truth=inc, attributions=joint_attributions(inc, incidents))
+            joints.append(r)
+        else:
+            rows.append(r)
+    return {"seed": seed, "rows": rows, "joints": joints, "bt": bt, "days": days,
+            "joint_incidents": joint_incidents(truth, bt)}
+
+
+def slice_of(text):
+    """A slice as bt.json formats it ("all", "platform=iOS,locale=en-US") as a dict."""
+    return {} if text in ("", "all") else dict(kv.split("=", 1) for kv in text.split(","))
+
+
+def related(a, b):
+    """One slice holds the other: an ancestor, a descendant or the same slice."""
+    return a.items() <= b.items() or b.items() <= a.items()
+
+
+def joint_incidents(truth, bt):
+    """How many of the world's true or collateral incidents only its joint regression explains:
+    matched to it, or collateral to it and to no other regression (they are left out of the
+    incidents per found regression, with the joint regression itself)."""
+    joint_ids = {t["id"] for t in truth["incidents"] if t["kind"] == JOINT}
+    others = [(t["slice"], parse_day(t["start"]), parse_day(t["end"]))
+              for t in truth["incidents"] if t["kind"] != JOINT]
+    n = 0
+    for inc in bt.get("incident_list", []):
+        if inc.get("verdict") == "true":
+            n += inc.get("truth") in joint_ids
+        elif inc.get("verdict") == "collateral":
+            sl, start = slice_of(inc.get("slice", "")), parse_day(inc["start"])
+            n += not any(a - SLACK_DAYS <= start <= b and related(sl, ts) for ts, a, b in others)
+    return n
+
+
+def joint_attributions(truth_inc, incidents):
+    """The attributions of the incident of incidents.json found on the joint regression: same
+    slice as the truth, overlapping its window (any metric); of several, one that carries
+    attributions. None when incidents.json is missing or no such incident carries them."""
+    if incidents is None:
+        return None
+    a, b = parse_day(truth_inc["start"]) - SLACK_DAYS, parse_day(truth_inc["end"])
+    for inc in incidents:
+        end = parse_day(inc["end"]) if inc.get("end") else float("inf")
+        if (inc.get("slice") or {}) != truth_inc["slice"] or not (parse_day(inc["start"]) <= b
+                                                                  and end >= a):
+            continue
+        if isinstance(inc.get("attributions"), dict):
+            return inc["attributions"]
+    return None
 
 
 def parse_day(ts):
@@ -57,7 +118,8 @@ def report(name, worlds):
     found_above = [r for r in above if r.get("found")]
     outages = [r for r in rows if r["outage"]]
     staged = [r for r in found if r["staged"]]
-    incidents = sum(w["bt"]["incidents"] for w in worlds)
+    # The joint regressions' incidents are left out, as the regressions themselves are.
+    incidents = sum(w["bt"]["incidents"] - w["joint_incidents"] for w in worlds)
     false_inc = sum(w["bt"]["false_incidents"] for w in worlds)
     quiet = sum(w["bt"].get("quiet_incidents", 0) for w in worlds)
     days = sum(w["days"] for w in worlds)
@@ -97,7 +159,32 @@ def report(name, worlds):
     print("recall above the floor by kind: " + "  ".join(
         f"{k} {sum(1 for r in above if r['kind'] == k and r.get('found'))}/"
         f"{sum(1 for r in above if r['kind'] == k)}" for k in kinds))
+    report_joint(worlds)
     print()
+
+
+def report_joint(worlds):
+    joints = [r for w in worlds for r in w["joints"]]
+    if not joints:
+        return
+    found = [r for r in joints if r.get("found")]
+    above = [r for r in joints if r["detectability"] >= FLOOR]
+    print(f"joint regression found        {ratio(len(found), len(joints))}"
+          f"   (above the floor {ratio(sum(1 for r in above if r.get('found')), len(above))})")
+    top_moved = top_all = carrying = 0
+    for r in found:
+        att = r.get("attributions")
+        if not att or not isinstance(att.get("features"), list):
+            continue
+        carrying += 1
+        feats = sorted(att["features"], key=lambda f: -float(f.get("value", 0)))
+        top = [f.get("metric") for f in feats[:3]]
+        top_moved += bool(top) and all(m in set(r["truth"].get("moved", r["truth"]["metrics"]))
+                                       for m in top)
+        top_all += set(r["truth"]["metrics"]) <= set(top)
+    print(f"joint, found with attributions {ratio(carrying, len(found))}")
+    print(f"joint, top 3 attributions moved {ratio(top_moved, len(found))}")
+    print(f"joint, top 3 hold its 3 metrics {ratio(top_all, len(found))}")
 
 
 def main():

@@ -59,14 +59,14 @@ void DetectabilityCounter::Add(const SimEvent& e) {
     if (in.kind == "false_barge_in_rise") {
       if (e.dims[static_cast<int>(Dim::kConversationMode)] != full_duplex_) continue;
       ++t.events;
-      t.hits += e.false_barge_in ? 1 : 0;
+      t.false_barge_ins += e.false_barge_in ? 1 : 0;
       continue;
     }
     ++t.events;
     if (in.stage && e.Has(static_cast<int>(*in.stage))) ++t.with_stage;
-    if (in.kind == "failure_spike") t.hits += e.outcome == Outcome::kError ? 1 : 0;
-    if (in.kind == "timeout_storm") t.hits += e.outcome == Outcome::kTimeout ? 1 : 0;
-    if (in.kind == "rephrase_rise") t.hits += e.rephrased ? 1 : 0;
+    t.errors += e.outcome == Outcome::kError ? 1 : 0;
+    t.timeouts += e.outcome == Outcome::kTimeout ? 1 : 0;
+    t.rephrased += e.rephrased ? 1 : 0;
   }
 }
 
@@ -81,23 +81,39 @@ std::vector<double> DetectabilityCounter::Figures() const {
     double z = 0;
     if (t.valid && t.events > 0) {
       double n = static_cast<double>(t.events);
-      if (IsLatency(in.kind)) {
+      // A stage's latency scaled by 1 + effect, over the p95's relative standard error.
+      auto latency_z = [&](double effect) {
         const StageSpec& st = s.stages[static_cast<int>(in.stage.value_or(Stage::kAsrFinal))];
         double sigma = std::max(std::log(st.server.p95 / st.server.p50),
                                 std::log(st.on_device.p95 / st.on_device.p50)) /
                        kZ95;
+        double m = static_cast<double>(std::max<long>(t.with_stage, 1));
+        return effect / (2.11 * sigma / std::sqrt(m));
+      };
+      // A probability raised by `added` over the binomial noise of the slice's own rate.
+      auto rate_z = [&](double added, long hits) {
+        double p0 = std::max(static_cast<double>(hits) / n, 1 / n);
+        return added / std::sqrt(p0 * (1 - std::min(p0, 0.5)) / n);
+      };
+      if (IsLatency(in.kind)) {
         double effect = in.size;
         if (in.kind == "latency_drift") {
           double span = static_cast<double>(std::max<int64_t>(ri.ramp_ms, 1));
           effect = in.size * std::min(1.0, t.window_ms / span) / 2;
         }
-        double m = static_cast<double>(std::max<long>(t.with_stage, 1));
-        z = effect / (2.11 * sigma / std::sqrt(m));
+        z = latency_z(effect);
       } else if (in.kind == "volume_drop") {
         z = in.size * std::sqrt(n);
+      } else if (in.kind == "joint") {
+        z = std::max({latency_z(in.size), rate_z(in.joint_error, t.errors),
+                      rate_z(in.joint_rephrase, t.rephrased)});
       } else {
-        double p0 = std::max(static_cast<double>(t.hits) / n, 1 / n);
-        z = in.size / std::sqrt(p0 * (1 - std::min(p0, 0.5)) / n);
+        long hits = in.kind == "failure_spike"         ? t.errors
+                    : in.kind == "timeout_storm"       ? t.timeouts
+                    : in.kind == "rephrase_rise"       ? t.rephrased
+                    : in.kind == "false_barge_in_rise" ? t.false_barge_ins
+                                                       : 0;
+        z = rate_z(in.size, hits);
       }
     }
     out.push_back(std::round(z * 10) / 10);

@@ -24,7 +24,9 @@ class DetectabilityCounter {
   ///   latency kinds: relative change of the stage's p95 over its relative standard error
   ///                  (2.11·σ/√n for a log-normal p95, σ from the stage's p50 and p95);
   ///   rate kinds:    added probability over √(p₀(1−p₀)/n), p₀ the slice's own rate;
-  ///   volume_drop:   lost turns over their Poisson noise, size·√n.
+  ///   volume_drop:   lost turns over their Poisson noise, size·√n;
+  ///   joint:         the largest of its three parts' figures (asr_final latency, errors and
+  ///                  rephrases, each computed as for its own kind).
   /// The window is the first hour of the incident (its duration when shorter; for a drift the
   /// first day, with the mean effect over it; for a new version's cohort its first day).
   std::vector<double> Figures() const;
@@ -36,7 +38,8 @@ class DetectabilityCounter {
     double window_ms = 0;
     long events = 0;      // in the slice (for a false barge-in: its full-duplex turns)
     long with_stage = 0;  // that ran the injected stage
-    long hits = 0;        // that show the outcome the incident raises
+    long errors = 0, timeouts = 0, rephrased = 0;  // that show each outcome an incident raises
+    long false_barge_ins = 0;
     bool valid = false;
   };
   const Fleet& fleet_;

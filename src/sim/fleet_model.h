@@ -31,6 +31,7 @@ enum class InjectionKind : uint8_t {
   kFalseBargeIn,
   kVolumeDrop,
   kMixShift,
+  kJoint,  ///< a latency, a failure and a rephrase change at once, on asr_final
 };
 
 /// A log-normal body: exp(mu + sigma * z).
@@ -67,14 +68,21 @@ struct Version {
   double max_share, latency_factor, rephrase_factor;
 };
 
+/// One change an injection makes to the turns of its slice, at full size.
+struct InjectedChange {
+  InjectionKind kind;  ///< kLatency, kFailure, kTimeout, kRephrase, kFalseBargeIn, kVolumeDrop
+                       ///< or kMixShift
+  int stage = -1;      ///< the stage whose latency, error or timeout it moves
+  double size = 0;     ///< relative for latency and volume, absolute for probabilities
+};
+
 struct CompiledInjection {
   InjectionKind kind;
   std::vector<std::pair<int, uint16_t>> slice;
-  int stage = -1;
-  double size = 0;
+  std::vector<InjectedChange> changes;  ///< one, or three for a joint injection
   TimeMs onset = 0, end = 0;
   int64_t ramp = 0;
-  int16_t error_kind = -1;  ///< override for failure/timeout
+  int16_t error_kind = -1;  ///< override for its failure or timeout change
   uint64_t salt = 0;
   std::vector<std::vector<uint32_t>> matching_devices;  ///< mix shift: per locale
 

@@ -1,7 +1,7 @@
 // Incident injection: resolving each injection's window against the run, compiling its slice,
 // and, per event, what the active ones do: a mix shift moves turns onto devices of its slice;
 // the others scale a stage's latency, add failures or timeouts (with their own error kind),
-// rephrases or false barge-ins, or drop turns.
+// rephrases or false barge-ins, or drop turns; a joint one makes three of these changes at once.
 #include <algorithm>
 
 #include "common/hash.h"
@@ -17,7 +17,48 @@ InjectionKind KindOf(const std::string& k) {
   if (k == "false_barge_in_rise") return InjectionKind::kFalseBargeIn;
   if (k == "volume_drop") return InjectionKind::kVolumeDrop;
   if (k == "mix_shift") return InjectionKind::kMixShift;
+  if (k == "joint") return InjectionKind::kJoint;
   return InjectionKind::kLatency;
+}
+
+// The changes an injection makes: its own kind's, or for a joint one the changes of a latency
+// step and a failure spike on asr_final and of a rephrase rise, at their own sizes.
+std::vector<InjectedChange> ChangesOf(InjectionKind kind, const Injection& in) {
+  const int stage = in.stage ? static_cast<int>(*in.stage) : -1;
+  if (kind != InjectionKind::kJoint) return {{kind, stage, in.size}};
+  const int asr = static_cast<int>(Stage::kAsrFinal);
+  return {{InjectionKind::kLatency, asr, in.size},
+          {InjectionKind::kFailure, asr, in.joint_error},
+          {InjectionKind::kRephrase, -1, in.joint_rephrase}};
+}
+
+// What one change, at `eff` of its full size (eff > 0), does to a turn.
+void Apply(const InjectedChange& c, double eff, int16_t error_kind, InjectedEffects* x) {
+  switch (c.kind) {
+    case InjectionKind::kLatency:
+      x->lat_mult[c.stage] *= 1 + eff;
+      break;
+    case InjectionKind::kFailure:
+      x->err_add[c.stage] += eff;
+      if (error_kind >= 0) x->err_override[c.stage] = error_kind;
+      break;
+    case InjectionKind::kTimeout:
+      x->to_add[c.stage] += eff;
+      if (error_kind >= 0) x->to_override[c.stage] = error_kind;
+      break;
+    case InjectionKind::kRephrase:
+      x->rephrase_add += eff;
+      break;
+    case InjectionKind::kFalseBargeIn:
+      x->fbi_add += eff;
+      break;
+    case InjectionKind::kVolumeDrop:
+      x->drop = 1 - (1 - x->drop) * (1 - eff);
+      break;
+    case InjectionKind::kMixShift:  // acts on the device, before the turn (ShiftDevice)
+    case InjectionKind::kJoint:     // never a change itself: ChangesOf splits it
+      break;
+  }
 }
 
 // A mix shift's devices: per locale, the pool indices of the devices in its slice.
@@ -67,16 +108,17 @@ Status CompileInjections(const Fleet& fleet, FleetModel* m, std::vector<ErrorKin
         return ConfigError("injection " + in.id + ": no such " + DimName(d) + " '" + v + "'");
       ci.slice.emplace_back(static_cast<int>(d), static_cast<uint16_t>(idx));
     }
-    ci.stage = in.stage ? static_cast<int>(*in.stage) : -1;
-    ci.size = in.size;
+    ci.changes = ChangesOf(ci.kind, in);
     ci.onset = ri.onset;
     ci.end = ri.end;
     ci.ramp = ri.ramp_ms;
     ci.salt = internal::Mix64(salt++ * 0x9e3779b97f4a7c15ULL);
-    if ((ci.kind == InjectionKind::kFailure || ci.kind == InjectionKind::kTimeout) &&
-        (!in.error_code.empty() || !in.error_message.empty())) {
+    auto failing = std::find_if(ci.changes.begin(), ci.changes.end(), [](const InjectedChange& c) {
+      return c.kind == InjectionKind::kFailure || c.kind == InjectionKind::kTimeout;
+    });
+    if (failing != ci.changes.end() && (!in.error_code.empty() || !in.error_message.empty())) {
       const ErrorKind& base =
-          (*error_kinds)[2 * ci.stage + (ci.kind == InjectionKind::kTimeout ? 1 : 0)];
+          (*error_kinds)[2 * failing->stage + (failing->kind == InjectionKind::kTimeout ? 1 : 0)];
       error_kinds->push_back({in.error_code.empty() ? base.code : in.error_code,
                               in.error_message.empty() ? base.message : in.error_message});
       ci.error_kind = static_cast<int16_t>(error_kinds->size() - 1);
@@ -101,7 +143,7 @@ size_t ShiftDevice(const FleetModel& m, size_t locale, uint64_t request_id, Time
     if (ci->kind != InjectionKind::kMixShift) continue;
     const auto& match = ci->matching_devices[locale];
     uint64_t h = internal::Mix64(request_id ^ ci->salt);
-    if (!match.empty() && (h >> 11) * 0x1.0p-53 < ci->size * ci->Ramp(ts)) {
+    if (!match.empty() && (h >> 11) * 0x1.0p-53 < ci->changes.front().size * ci->Ramp(ts)) {
       device = match[internal::Mix64(h) % match.size()];
     }
   }
@@ -115,31 +157,10 @@ InjectedEffects EffectsOn(const FleetModel& m, const SimEvent& e) {
     bool match = true;
     for (const auto& [d, v] : ci->slice) match = match && e.dims[d] == v;
     if (!match) continue;
-    double eff = ci->size * ci->Ramp(e.ts);
-    if (eff <= 0) continue;
-    switch (ci->kind) {
-      case InjectionKind::kLatency:
-        x.lat_mult[ci->stage] *= 1 + eff;
-        break;
-      case InjectionKind::kFailure:
-        x.err_add[ci->stage] += eff;
-        if (ci->error_kind >= 0) x.err_override[ci->stage] = ci->error_kind;
-        break;
-      case InjectionKind::kTimeout:
-        x.to_add[ci->stage] += eff;
-        if (ci->error_kind >= 0) x.to_override[ci->stage] = ci->error_kind;
-        break;
-      case InjectionKind::kRephrase:
-        x.rephrase_add += eff;
-        break;
-      case InjectionKind::kFalseBargeIn:
-        x.fbi_add += eff;
-        break;
-      case InjectionKind::kVolumeDrop:
-        x.drop = 1 - (1 - x.drop) * (1 - eff);
-        break;
-      case InjectionKind::kMixShift:
-        break;
+    const double ramp = ci->Ramp(e.ts);
+    for (const InjectedChange& c : ci->changes) {
+      double eff = c.size * ramp;
+      if (eff > 0) Apply(c, eff, ci->error_kind, &x);
     }
   }
   return x;

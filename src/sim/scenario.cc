@@ -64,9 +64,9 @@ decoys:
 
 }  // namespace
 
-const std::array<const char*, 8> kIncidentKinds = {
-    "latency_step",  "latency_drift", "rollout_regression",  "failure_spike",
-    "timeout_storm", "rephrase_rise", "false_barge_in_rise", "volume_drop"};
+const std::array<const char*, 9> kIncidentKinds = {
+    "latency_step",  "latency_drift",       "rollout_regression", "failure_spike", "timeout_storm",
+    "rephrase_rise", "false_barge_in_rise", "volume_drop",        "joint"};
 const std::array<const char*, 1> kDecoyKinds = {"mix_shift"};
 
 const char* DimName(Dim dim) { return kDimNames[static_cast<int>(dim)]; }

@@ -123,6 +123,11 @@ struct NetworkSpec {
   double timeout_factor = 1;  ///< multiplier on stage timeout probabilities
 };
 
+/// A joint injection's defaults: what it adds to the asr_final error probability and to the
+/// rephrase probability when the scenario does not say.
+constexpr double kJointError = 0.003;
+constexpr double kJointRephrase = 0.006;
+
 /// An injected change: an incident (with ground truth) or a decoy.
 struct Injection {
   std::string id;
@@ -130,6 +135,9 @@ struct Injection {
   std::vector<std::pair<Dim, std::string>> slice;
   std::optional<Stage> stage;
   double size = 0;  ///< relative for latency and volume kinds, absolute for rate kinds
+  /// joint only: added to the asr_final error probability and to the rephrase probability
+  /// (absolute), while `size` scales the asr_final latency.
+  double joint_error = kJointError, joint_rephrase = kJointRephrase;
   TimeSpec onset;
   std::optional<int64_t> duration_ms;  ///< none: until the end of the simulation
   int64_t ramp_ms = 0;
@@ -138,8 +146,9 @@ struct Injection {
 };
 
 /// Incident kinds: latency_step, latency_drift, rollout_regression, failure_spike, timeout_storm,
-/// rephrase_rise, false_barge_in_rise, volume_drop.
-extern const std::array<const char*, 8> kIncidentKinds;
+/// rephrase_rise, false_barge_in_rise, volume_drop, joint (asr_final latency and errors and the
+/// rephrase rate at once, each modestly).
+extern const std::array<const char*, 9> kIncidentKinds;
 /// Decoy kinds that are injected (holidays, DST changes and healthy rollouts come from the fleet).
 extern const std::array<const char*, 1> kDecoyKinds;
 

@@ -457,9 +457,10 @@ class ScenarioReader {
   }
 
   Status ReadInjection(const YAML::Node& e, const std::string& p, bool decoy, Injection* in) const {
-    VIGIL_RETURN_IF_ERROR(r_.CheckKeys(e, p,
-                                       {"id", "kind", "slice", "stage", "size", "onset", "duration",
-                                        "ramp", "error_code", "error_message"}));
+    VIGIL_RETURN_IF_ERROR(
+        r_.CheckKeys(e, p,
+                     {"id", "kind", "slice", "stage", "size", "onset", "duration", "ramp",
+                      "error_code", "error_message", "error", "rephrase"}));
     in->decoy = decoy;
     VIGIL_RETURN_IF_ERROR(Req(e, p, "id", &in->id));
     VIGIL_RETURN_IF_ERROR(Req(e, p, "kind", &in->kind));
@@ -510,9 +511,24 @@ class ScenarioReader {
     bool latency = in->kind == "latency_step" || in->kind == "latency_drift" ||
                    in->kind == "rollout_regression";
     bool staged = latency || in->kind == "failure_spike" || in->kind == "timeout_storm";
+    bool joint = in->kind == "joint";
     if (staged && !in->stage) return r_.Error(e, p, "kind " + in->kind + " needs a 'stage'");
-    if (!staged && in->stage)
+    if (!staged && !joint && in->stage)
       return r_.Error(e["stage"], JoinKey(p, "stage"), "kind " + in->kind + " takes no stage");
+    if (joint) {
+      // A joint change acts on asr_final; the stage may be written, but only as that.
+      if (in->stage && *in->stage != Stage::kAsrFinal)
+        return r_.Error(e["stage"], JoinKey(p, "stage"), "kind joint acts on asr_final only");
+      in->stage = Stage::kAsrFinal;
+      VIGIL_RETURN_IF_ERROR(OptionalNumber(e, p, "error", 0, 1, &in->joint_error));
+      VIGIL_RETURN_IF_ERROR(OptionalNumber(e, p, "rephrase", 0, 1, &in->joint_rephrase));
+    } else {
+      for (const char* key : {"error", "rephrase"}) {
+        if (e[key])
+          return r_.Error(e[key], JoinKey(p, key),
+                          "only kind joint takes '" + std::string(key) + "'");
+      }
+    }
     bool rate = in->kind == "failure_spike" || in->kind == "timeout_storm" ||
                 in->kind == "rephrase_rise" || in->kind == "false_barge_in_rise";
     if ((rate || in->kind == "volume_drop" || in->kind == "mix_shift") && in->size > 1) {

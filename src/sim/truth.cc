@@ -34,7 +34,15 @@ std::vector<std::string> TruthMetrics(const std::string& kind, const char* stage
   if (kind == "rephrase_rise") return {"rephrase_rate", "good_turn_rate"};
   if (kind == "false_barge_in_rise") return {"false_barge_in_rate"};
   if (kind == "volume_drop") return {"volume", "affected_devices"};
+  if (kind == "joint") return {"asr_final_p95", "failure_rate", "rephrase_rate"};
   return {};
+}
+
+std::vector<std::string> TruthMoved(const std::string& kind, const char* stage) {
+  std::vector<std::string> moved = TruthMetrics(kind, stage);
+  // A joint change is modest in each of its metrics; what they feed moves with them.
+  if (kind == "joint") moved.insert(moved.end(), {"e2e_p95", "e2e_p99", "good_turn_rate"});
+  return moved;
 }
 
 std::string TruthJson(const Fleet& fleet, int* incidents, int* decoys,
@@ -60,7 +68,10 @@ std::string TruthJson(const Fleet& fleet, int* incidents, int* decoys,
     j["id"] = in.id;
     j["kind"] = in.kind;
     const char* stage = in.stage ? StageName(*in.stage) : nullptr;
-    j["metrics"] = TruthMetrics(in.kind, stage);
+    std::vector<std::string> metrics = TruthMetrics(in.kind, stage);
+    std::vector<std::string> moved = TruthMoved(in.kind, stage);
+    j["metrics"] = metrics;
+    if (moved != metrics) j["moved"] = moved;
     j["slice"] = SliceJson(in.slice);
     j["stage"] = stage ? Json(stage) : Json(nullptr);
     j["start"] = FormatTimestamp(a);

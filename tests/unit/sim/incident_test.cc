@@ -1,14 +1,16 @@
-// Injected incidents and the mix-shift decoy, measured against the same run without injections
-// (same seed: every event not in an injected slice and window is identical).
+// Injected incidents, the joint one and the mix-shift decoy, measured against the same run
+// without injections (same seed: every event not in an injected slice and window is identical).
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
 #include <functional>
 #include <map>
+#include <nlohmann/json.hpp>
 
 #include "sim/fleet.h"
 #include "sim/scenario.h"
+#include "sim/truth.h"
 
 namespace vigil::sim {
 namespace {
@@ -146,6 +148,79 @@ TEST(IncidentTest, EachDemoIncidentMovesItsMetricInItsSliceAndNowhereElse) {
     ++checked;
   }
   EXPECT_EQ(checked, 8);
+}
+
+TEST(IncidentTest, JointMovesAsrLatencyFailuresAndRephrasesInItsSliceAndNowhereElse) {
+  auto scenario = ParseScenario(
+      "name: joint\nstart: 2026-03-02\ndays: 1\nincidents:\n"
+      "  - {id: j1, kind: joint, slice: {platform: iOS}, size: 0.3, error: 0.01, rephrase: 0.05,\n"
+      "     onset: 8h, duration: 10h, ramp: 10m}\n",
+      "joint.yaml");
+  ASSERT_TRUE(scenario.ok()) << scenario.status().message();
+  SimRun with = Generate(*scenario, 1, 100000, true);
+  SimRun without = Generate(*scenario, 1, 100000, false);
+  const Fleet& fleet = *with.fleet;
+  ASSERT_EQ(fleet.Injections().size(), 1u);
+  const ResolvedInjection& ri = fleet.Injections()[0];
+  const int asr = static_cast<int>(Stage::kAsrFinal);
+  const Slice ios = {{static_cast<int>(Dim::kPlatform), fleet.ValueIndex(Dim::kPlatform, "iOS")}};
+  auto both = [&](const Slice& slice, TimeMs a, TimeMs b, const std::string& metric, int stage) {
+    return std::make_pair(Metric(without.events, slice, a, b, metric, stage),
+                          Metric(with.events, slice, a, b, metric, stage));
+  };
+  // At full size: the three parts, each as its own kind moves it.
+  TimeMs a = ri.onset + ri.ramp_ms, b = ri.end;
+  auto [p0, p1] = both(ios, a, b, "p95", asr);
+  EXPECT_NEAR(p1 / p0, 1.3, 0.02);
+  auto [f0, f1] = both(ios, a, b, "failure_rate", -1);
+  EXPECT_NEAR(f1 - f0, 0.01, 0.0025) << "before " << f0 << " after " << f1;
+  // Rephrases: +5 pp on ok turns, and the added failures rephrase more besides.
+  auto [r0, r1] = both(ios, a, b, "rephrase_rate", -1);
+  EXPECT_NEAR(r1 - r0, 0.05, 0.0125) << "before " << r0 << " after " << r1;
+  auto [e0, e1] = both(ios, a, b, "p95", kE2e);
+  EXPECT_GT(e1, e0);  // e2e follows its stage
+  // Before the onset, and on every other platform, nothing moves at all.
+  for (const std::string metric : {"p95", "failure_rate", "rephrase_rate", "volume"}) {
+    SCOPED_TRACE(metric);
+    auto [x0, x1] = both(ios, fleet.Start(), ri.onset, metric, asr);
+    EXPECT_EQ(x0, x1);
+    for (int v = 0; v < static_cast<int>(fleet.Values(Dim::kPlatform).size()); ++v) {
+      if (v == ios[0].second) continue;
+      auto [y0, y1] = both({{ios[0].first, v}}, a, b, metric, asr);
+      if (std::isnan(y0) && std::isnan(y1)) continue;
+      EXPECT_EQ(y0, y1) << fleet.Values(Dim::kPlatform)[v];
+    }
+  }
+  // The truth names the three metrics it moves directly, and what follows from them.
+  auto truth = nlohmann::json::parse(TruthJson(fleet, nullptr, nullptr));
+  ASSERT_EQ(truth["incidents"].size(), 1u);
+  const auto& t = truth["incidents"][0];
+  EXPECT_EQ(t["kind"], "joint");
+  EXPECT_EQ(t["stage"], "asr_final");
+  EXPECT_EQ(t["metrics"].get<std::vector<std::string>>(),
+            (std::vector<std::string>{"asr_final_p95", "failure_rate", "rephrase_rate"}));
+  EXPECT_EQ(t["moved"].get<std::vector<std::string>>(),
+            (std::vector<std::string>{"asr_final_p95", "failure_rate", "rephrase_rate", "e2e_p95",
+                                      "e2e_p99", "good_turn_rate"}));
+}
+
+TEST(IncidentTest, JointHasDefaultPartsAndOnlyItTakesThem) {
+  auto s = ParseScenario("incidents:\n  - {id: j, kind: joint, slice: {}, size: 0.06, onset: 1d}\n",
+                         "j.yaml");
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  EXPECT_EQ(s->injections[0].joint_error, 0.003);
+  EXPECT_EQ(s->injections[0].joint_rephrase, 0.006);
+  EXPECT_EQ(s->injections[0].stage, Stage::kAsrFinal);
+  s = ParseScenario("incidents:\n  - {id: j, kind: joint, stage: nlu, size: 0.06, onset: 1d}\n",
+                    "k.yaml");
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.status().message().find("asr_final"), std::string::npos) << s.status().message();
+  s = ParseScenario(
+      "incidents:\n  - {id: r, kind: rephrase_rise, size: 0.06, rephrase: 0.1, onset: 1d}\n",
+      "l.yaml");
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.status().message().find("incidents[0].rephrase"), std::string::npos)
+      << s.status().message();
 }
 
 TEST(IncidentTest, MixShiftMovesTheTotalP95ButNoLeafSlice) {
