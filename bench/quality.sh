@@ -7,7 +7,7 @@
 # bench/quality_report.py prints the targets' figures with their spread across worlds.
 # WORLDS="1 2 3" overrides the seeds; DAYS and EVENTS_PER_DAY shrink the worlds for a quick look
 # (figures at a reduced size are not the benchmark's); VIGIL=path uses that binary instead of
-# building one. Events files are deleted after each world; a world with a bt.json is not rerun.
+# building one; CONFIG=path judges with that config instead of the example's. Events files are deleted after each world; a world with a bt.json is not rerun.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 half="${1:-both}"
@@ -30,7 +30,7 @@ for seed in $seeds; do
   dir="$out/world-$seed"
   if [[ -f "$dir/bt.json" ]]; then continue; fi  # resumable
   rm -rf "$dir" && mkdir -p "$dir"
-  cp "$repo/examples/speech/vigil.yaml" "$dir/vigil.yaml"
+  cp "${CONFIG:-$repo/examples/speech/vigil.yaml}" "$dir/vigil.yaml"
   started=$SECONDS
   "$vigil" simulate --world random --seed "$seed" "${size[@]}" --out "$dir/sim" 2>"$dir/simulate.err"
   (cd "$dir" && "$vigil" run --config vigil.yaml sim/events.jsonl --quiet --json incidents.json \

@@ -39,6 +39,13 @@ std::vector<Slice> ProperSubsets(const Slice& s) {
   return out;
 }
 
+// What regressions are compared by: the metric, or for the multivariate detector its slices'
+// joint score (whatever metric leads each).
+std::string ComparedBy(const Anomaly& a) {
+  return a.detector == kMultivariateDetector ? std::string("\x01") + kMultivariateDetector
+                                             : a.metric;
+}
+
 }  // namespace
 
 // On the descendant when it carries at least half of the ancestor's excess, else on the ancestor.
@@ -46,20 +53,24 @@ std::vector<Slice> ProperSubsets(const Slice& s) {
 // dimensions has 2^k − 1), so the cost is the anomalies times their ancestors, not their square.
 std::vector<Anomaly> KeepMostSpecific(std::vector<Anomaly> all) {
   auto excess = [](const Anomaly& a) {
-    return std::abs(a.observed - a.baseline) *
-           static_cast<double>(std::max<uint64_t>(a.support, 1));
+    const double moved = a.detector == kMultivariateDetector
+                             ? a.attributions.score - a.attributions.base
+                             : a.observed - a.baseline;
+    return std::abs(moved) * static_cast<double>(std::max<uint64_t>(a.support, 1));
   };
   std::vector<Slice> sets;
+  std::vector<std::string> compared;
   std::map<std::pair<std::string, Slice>, std::vector<size_t>> by_slice;
   for (size_t i = 0; i < all.size(); ++i) {
     sets.push_back(AsSet(all[i].slice));
-    by_slice[{all[i].metric, sets.back()}].push_back(i);
+    compared.push_back(ComparedBy(all[i]));
+    by_slice[{compared.back(), sets.back()}].push_back(i);
   }
   // The anomalies on a proper ancestor of all[j]'s slice, of the same metric, overlapping it.
   auto for_each_ancestor = [&](size_t j, auto&& visit) {
     if (sets[j].size() > kMostSubsets) {  // rare: test every other anomaly instead
       for (size_t i = 0; i < all.size(); ++i) {
-        if (all[i].metric == all[j].metric && sets[i].size() < sets[j].size() &&
+        if (compared[i] == compared[j] && sets[i].size() < sets[j].size() &&
             IsAncestorOrSame(sets[i], sets[j]) && Overlap(all[i], all[j]) && visit(i)) {
           return;
         }
@@ -67,7 +78,7 @@ std::vector<Anomaly> KeepMostSpecific(std::vector<Anomaly> all) {
       return;
     }
     for (Slice& sub : ProperSubsets(sets[j])) {
-      auto it = by_slice.find({all[j].metric, std::move(sub)});
+      auto it = by_slice.find({compared[j], std::move(sub)});
       if (it == by_slice.end()) continue;
       for (size_t i : it->second) {
         if (Overlap(all[i], all[j]) && visit(i)) return;

@@ -84,6 +84,7 @@ JointSeries BuildRows(const std::string& key, const Slice& slice, int64_t G,
       const auto& pts = job.series.points;
       const int64_t g = job.granularity_ms;
       double sum_z = 0, sum_v = 0, sum_e = 0;
+      uint64_t support = 0;
       int n = 0;
       if (!pts.empty() && t + G > pts.front().time) {
         // The metric's buckets within [t, t + G): its points lie on its grid from the first.
@@ -97,6 +98,7 @@ JointSeries BuildRows(const std::string& key, const Slice& slice, int64_t G,
           sum_z += z;
           sum_v += pts[i].value;
           sum_e += job.assessments[i].expected;
+          support += pts[i].support;
           ++n;
         }
       }
@@ -104,6 +106,8 @@ JointSeries BuildRows(const std::string& key, const Slice& slice, int64_t G,
       s.residual.push_back(any ? sum_z / std::sqrt(n) : std::nan(""));
       s.value.push_back(any ? sum_v / n : std::nan(""));
       s.expected.push_back(any ? sum_e / n : std::nan(""));
+      if (j == 0) s.support.push_back(0);
+      s.support.back() = std::max(s.support.back(), support);
     }
   }
   return s;
@@ -254,6 +258,7 @@ void ScoreRows(JointSeries* s, JointCache* cache) {
     }
   }
   SeriesJob& job = s->job;
+  job.monitor = s->monitors.front();
   job.series.slice = s->slice;
   job.granularity_ms = s->granularity_ms;
   job.series.points.resize(s->rows());
@@ -395,6 +400,7 @@ void FormJointAnomalies(const JointSeries& s, JointCache* cache, std::vector<Ano
     double sum_e = 0, sum_o = 0;
     size_t count = 0;
     for (size_t t = first; t <= last; ++t) {
+      if (JointEffect(s, t) >= 1) a.support += s.support[t];
       const size_t at_j = t * s.cols() + j;
       if (std::isnan(s.value[at_j]) || std::isnan(s.expected[at_j])) continue;
       sum_e += s.expected[at_j];
@@ -432,7 +438,7 @@ void AttributeAnomalies(const std::vector<JointSeries>& series, JointCache* cach
     if (joint.detector != kMultivariateDetector) continue;
     for (Anomaly& other : *anomalies) {
       if (&other == &joint || other.detector == kMultivariateDetector) continue;
-      if (other.metric != joint.metric || !Overlap(other, joint)) continue;
+      if (other.metric != joint.metric || std::abs(other.start - joint.start) > kHourMs) continue;
       Slice a = other.slice, b = joint.slice;
       std::sort(a.begin(), a.end());
       std::sort(b.begin(), b.end());
@@ -442,10 +448,8 @@ void AttributeAnomalies(const std::vector<JointSeries>& series, JointCache* cach
       break;
     }
   }
-  size_t kept = 0;
-  for (size_t i = 0; i < anomalies->size(); ++i)
-    if (!drop[i]) (*anomalies)[kept++] = std::move((*anomalies)[i]);
-  anomalies->resize(kept);
+  size_t i = 0;
+  std::erase_if(*anomalies, [&](const Anomaly&) { return drop[i++]; });
   for (Anomaly& a : *anomalies) {
     if (!a.attributions.features.empty()) continue;
     const JointSeries* s = find(a.slice);

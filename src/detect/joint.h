@@ -46,6 +46,7 @@ struct JointSeries {
   /// rows × metrics: each metric's deviation from its baseline in its own standard errors, the
   /// way its monitor watches (NaN: not judged in the bucket), its mean value and baseline.
   std::vector<double> residual, value, expected;
+  std::vector<uint64_t> support;  ///< per row: the largest sample behind any metric
   std::vector<double> score;  ///< the forest's score (NaN: no model yet)
   std::vector<TimeMs> onset;  ///< when the joint shift began (0: none)
   SeriesJob job;              ///< the rows as a series for false-discovery control
@@ -69,7 +70,7 @@ void FormJointAnomalies(const JointSeries& series, JointCache* cache, std::vecto
 
 /// Gives every anomaly on a slice with a joint series the attributions of the bucket it was
 /// detected in, and drops a multivariate anomaly that an ensemble anomaly of its metric and slice
-/// already reports (that anomaly takes its attributions).
+/// starting within the hour already reports (that anomaly takes its attributions).
 void AttributeAnomalies(const std::vector<JointSeries>& series, JointCache* cache,
                         std::vector<Anomaly>* anomalies);
 

@@ -84,6 +84,16 @@ Result<Truth> ParseTruth(const std::string& text, const std::string& origin) {
       if (!m.is_string()) return DataError(where + ": metrics must be strings");
       inc.metrics.push_back(m.get<std::string>());
     }
+    // `moved`: metrics that follow from the ones changed (a joint regression's e2e p95); an
+    // anomaly of any of them finds the regression, as the derived metrics of other kinds do.
+    if (x.contains("moved") && x["moved"].is_array()) {
+      for (const auto& m : x["moved"]) {
+        if (!m.is_string()) return DataError(where + ": moved must be strings");
+        std::string name = m.get<std::string>();
+        if (std::find(inc.metrics.begin(), inc.metrics.end(), name) == inc.metrics.end())
+          inc.metrics.push_back(std::move(name));
+      }
+    }
     VIGIL_ASSIGN_OR_RETURN(inc.slice, SliceField(x, where));
     VIGIL_ASSIGN_OR_RETURN(inc.start, TimeField(x, "start", where));
     VIGIL_ASSIGN_OR_RETURN(inc.end, TimeField(x, "end", where));
