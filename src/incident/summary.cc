@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "common/text.h"
 #include "vigil/incident.h"
@@ -25,6 +26,27 @@ std::string Percent(double fraction) {
 std::string Confidence(double c) {
   if (c >= 0.9999) return "over 99.99 %";
   return fmt::format("{:.2f} %", 100 * std::floor(c * 1e4) / 1e4);
+}
+
+// The metrics that pushed the multivariate score up the most (at most three), with the score:
+// " Together a (+0.21), b (+0.14) and c (+0.09) made the slice look abnormal (score 0.71,
+// ordinary 0.45)." Empty when no metric pushed it up.
+std::string AttributionSentence(const Attributions& at) {
+  std::vector<const Attribution*> pushed;
+  for (const Attribution& f : at.features) {
+    if (f.value > 0) pushed.push_back(&f);
+  }
+  if (pushed.empty()) return "";
+  std::stable_sort(pushed.begin(), pushed.end(),
+                   [](const Attribution* x, const Attribution* y) { return x->value > y->value; });
+  if (pushed.size() > 3) pushed.resize(3);
+  std::string names;
+  for (size_t i = 0; i < pushed.size(); ++i) {
+    names += i == 0 ? "" : i + 1 == pushed.size() ? " and " : ", ";
+    names += fmt::format("{} ({:+.2f})", pushed[i]->metric, pushed[i]->value);
+  }
+  return fmt::format(" {}{} made the slice look abnormal (score {:.2f}, ordinary {:.2f}).",
+                     pushed.size() > 1 ? "Together " : "", names, at.score, at.base);
 }
 
 }  // namespace
@@ -80,6 +102,7 @@ std::string Summarize(const Incident& incident, const Config& config) {
     }
     out += ".";
   }
+  if (const Attributions* at = AttributionsOf(incident)) out += AttributionSentence(*at);
   if (!e.root_causes.empty() && e.root_causes.front().slice.size() > a.slice.size()) {
     const RootCause& rc = e.root_causes.front();
     out += fmt::format(" Localized to {} ({} of the deviation)", SliceWords(rc.slice),

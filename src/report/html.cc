@@ -143,6 +143,11 @@ std::string SignedPercent(double fraction) {
   return (p >= 0 ? "+" : "\u2212") + Number(std::abs(p), std::abs(p) >= 10 ? 0 : 1) + " %";
 }
 
+std::string SignedNumber(double v, int decimals) {
+  if (std::isnan(v)) return "-";
+  return (v >= 0 ? "+" : "\u2212") + fmt::format("{:.{}f}", std::abs(v), decimals);
+}
+
 std::string Percent(double fraction) {
   if (std::isnan(fraction)) return "-";
   double p = 100 * fraction;

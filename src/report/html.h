@@ -45,6 +45,9 @@ std::string AxisValue(double v, const std::string& unit, double step);
 /// "+37.9 %" from 0.379.
 std::string SignedPercent(double fraction);
 
+/// "+0.21" or "−0.08" (a true minus sign) with `decimals` decimals; "-" for NaN.
+std::string SignedNumber(double v, int decimals);
+
 /// "93 %" or "4.5 %" from a fraction.
 std::string Percent(double fraction);
 

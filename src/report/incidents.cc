@@ -51,6 +51,60 @@ std::string Figure(const std::string& label, const std::string& value) {
   return "<div><dt>" + HtmlEscape(label) + "</dt><dd>" + HtmlEscape(value) + "</dd></div>";
 }
 
+// Most bars an attributions block draws; the rest are counted in a line.
+constexpr size_t kMaxAttributionBars = 8;
+
+// Why the slice's multivariate model found the bucket abnormal: one bar per metric, the largest
+// shares (either sign) first, so the bars left out are the smallest. A positive share pushed the
+// score up (more abnormal), a negative one pulled it towards an ordinary bucket.
+std::string AttributionsHtml(const Attributions& at) {
+  std::vector<const Attribution*> order;
+  for (const Attribution& f : at.features) order.push_back(&f);
+  auto magnitude = [](const Attribution* f) {
+    return std::isfinite(f->value) ? std::abs(f->value) : 0.0;
+  };
+  std::stable_sort(order.begin(), order.end(), [&](const Attribution* a, const Attribution* b) {
+    return magnitude(a) > magnitude(b);
+  });
+  double largest = order.empty() ? 0 : magnitude(order.front());
+  size_t shown = std::min(order.size(), kMaxAttributionBars);
+
+  std::string out = "<section class=\"attributions\"><h3>Why the slice looked abnormal</h3>";
+  for (size_t i = 0; i < shown; ++i) {
+    const Attribution& f = *order[i];
+    bool pushed = !(f.value < 0);
+    out += "<div class=\"attribution\"><div class=\"attribution-name\">" + HtmlEscape(f.metric) +
+           "</div>";
+    out += Bar(largest > 0 ? magnitude(&f) / largest : 0,
+               pushed ? "bar-attribution-up" : "bar-attribution-down");
+    out += "<div class=\"attribution-figures\"><b>" +
+           HtmlEscape(internal::SignedNumber(f.value, 2)) + "</b>";
+    if (std::isfinite(f.residual)) {
+      out +=
+          " · " + HtmlEscape(internal::SignedNumber(f.residual, 1)) + "σ in the watched direction";
+    }
+    out += "</div></div>";
+  }
+  size_t hidden = order.size() - shown;
+  double hidden_sum = 0;
+  for (size_t i = shown; i < order.size(); ++i) {
+    if (std::isfinite(order[i]->value)) hidden_sum += order[i]->value;
+  }
+  if (hidden > 0) {
+    out += fmt::format("<p class=\"note\">{} more metric{} not shown, {} together.</p>", hidden,
+                       hidden == 1 ? "" : "s", HtmlEscape(internal::SignedNumber(hidden_sum, 2)));
+  }
+  auto score = [](double v) { return std::isfinite(v) ? fmt::format("{:.2f}", v) : "-"; };
+  out += "<p class=\"attributions-caption\">score " + score(at.score) + " against " +
+         score(at.base) + " for an ordinary bucket; " +
+         (hidden > 0 ? "these bars and the metrics not shown" : "the bars") +
+         " add up to the difference.</p>";
+  out +=
+      "<p class=\"legend\"><span class=\"key key-attribution-up\"></span>made it look abnormal"
+      "<span class=\"key key-attribution-down\"></span>made it look ordinary</p>";
+  return out + "</section>";
+}
+
 }  // namespace
 
 Result<std::vector<StoredIncident>> LoadStoredIncidents(Store* store) {
@@ -207,6 +261,8 @@ Result<std::string> RenderIncident(const Cube& cube, const StoredIncident& incid
     }
     out += "</section>";
   }
+  // The multivariate model's view of the slice, when one covers it.
+  if (const Attributions* at = AttributionsOf(d)) out += AttributionsHtml(*at);
   out += "</div>";
 
   if (!evidence.what_changed.empty()) {

@@ -1,6 +1,7 @@
 // Drives the vigil dashboard in headless Chromium: the incident list and its filters, an incident
-// page (plot, hover values, root causes, drill-down into a root-cause slice) and the series
-// explorer; then, given a report file, the report opened from disk. Usage:
+// page (plot, hover values, root causes, drill-down into a root-cause slice, attribution bars when
+// an incident has them) and the series explorer; then, given a report file, the report opened
+// from disk. Usage:
 // node dashboard.mjs BASE_URL OUT_DIR [REPORT_HTML]  (screenshots go to OUT_DIR).
 // Exits non-zero with the failed checks listed.
 import { chromium } from 'playwright-core';
@@ -98,6 +99,31 @@ try {
   const detailTitle = await page.locator('.rc-detail .plot-title').textContent();
   check('clicking a root cause plots its slice', detailTitle.length > 0, detailTitle);
   await page.screenshot({ path: join(outDir, 'incident.png'), fullPage: true });
+
+  // An incident whose document carries attributions (a multivariate model covers its slice)
+  // draws them as bars, largest share first, at most eight.
+  const withAttributions = await page.evaluate(async () => {
+    const list = await (await fetch('/api/incidents')).json();
+    for (const inc of list.incidents) {
+      const doc = await (await fetch('/api/incidents/' + encodeURIComponent(inc.id))).json();
+      if (doc.attributions && doc.attributions.features.length > 0) return doc;
+    }
+    return null;
+  });
+  if (withAttributions) {
+    await page.goto(base + '/#/incidents/' + encodeURIComponent(withAttributions.id));
+    await page.waitForSelector('article.incident .attributions .attribution');
+    const expected = withAttributions.attributions.features.map((f, i) => [f, i])
+      .sort((a, b) => Math.abs(b[0].value) - Math.abs(a[0].value) || a[1] - b[1])
+      .slice(0, 8).map((p) => p[0].metric);
+    const names = await page.locator('.attributions .attribution-name').allTextContents();
+    check('attribution bars name the metrics, largest share first', names.join() === expected.join(),
+          names.join());
+    const width = await page.locator('.attributions .attribution .bar span').first()
+      .evaluate((s) => s.getBoundingClientRect().width);
+    check('the largest attribution bar has a width', width > 0, `${width}px`);
+    await page.screenshot({ path: join(outDir, 'attributions.png'), fullPage: true });
+  }
 
   // The explorer: pick a metric and a slice.
   await page.click('a[data-nav=explore]');

@@ -184,5 +184,45 @@ TEST(SummaryTest, AnOutageSaysHowManyTurnsWereLost) {
   EXPECT_NE(text.find("About 14,400 turns lost."), std::string::npos) << text;
 }
 
+TEST(SummaryTest, AttributionsNameTheMetricsThatMadeTheSliceLookAbnormal) {
+  auto config = Config::Parse(
+      "input: {dimensions: [platform]}\n"
+      "metrics: {timeout_rate: {type: count}}\nmonitors: [{metric: timeout_rate}]\n",
+      "t.yaml");
+  ASSERT_TRUE(config.ok()) << config.status().message();
+  Incident inc;
+  inc.primary = Make("timeout_rate", {{"platform", "tvOS"}}, "2026-03-09T10:00:00Z", kHourMs);
+  inc.start = inc.primary.start;
+  std::string plain = Summarize(inc, *config);
+  EXPECT_EQ(plain.find("abnormal"), std::string::npos) << plain;  // no attributions: no sentence
+
+  inc.primary.attributions = {0.712,
+                              0.45,
+                              {{"timeout_rate", 0.21, 3.2},
+                               {"asr_final_p95", 0.14, 2.5},
+                               {"rephrase_rate", 0.09, 1.8},
+                               {"volume", 0.02, 0.4},
+                               {"tts_p95", -0.2, -1.1}}};
+  std::string text = Summarize(inc, *config);
+  EXPECT_NE(text.find(" Together timeout_rate (+0.21), asr_final_p95 (+0.14) and rephrase_rate "
+                      "(+0.09) made the slice look abnormal (score 0.71, ordinary 0.45)."),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("volume"), std::string::npos) << text;  // the top three only
+  EXPECT_EQ(text.find("tts_p95"), std::string::npos) << text;
+
+  inc.primary.attributions.features = {{"timeout_rate", 0.3, 3.2}, {"tts_p95", -0.04, -1.1}};
+  text = Summarize(inc, *config);
+  EXPECT_NE(text.find(" timeout_rate (+0.30) made the slice look abnormal (score 0.71, ordinary "
+                      "0.45)."),
+            std::string::npos)
+      << text;
+
+  // Only metrics that pushed the score up are named: none, no sentence.
+  inc.primary.attributions.features = {{"tts_p95", -0.04, -1.1}};
+  text = Summarize(inc, *config);
+  EXPECT_EQ(text.find("abnormal"), std::string::npos) << text;
+}
+
 }  // namespace
 }  // namespace vigil

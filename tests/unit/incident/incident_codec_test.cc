@@ -151,6 +151,88 @@ TEST(IncidentCodecTest, ErrorsNameTheIncidentAndTheField) {
   EXPECT_FALSE(ParseIncidentJson("[1]").ok());
 }
 
+TEST(IncidentCodecTest, AttributionsTravelInTheDocumentAndBack) {
+  Incident inc = FullIncident();
+  EXPECT_FALSE(IncidentToJson(inc).contains("attributions"));  // none: no field at all
+  inc.primary.attributions = {
+      0.712345, 0.45, {{"timeout_rate", 0.21, 3.2}, {"a<b", 0.14, 2.51}, {"calm", -0.09, -1}}};
+  nlohmann::json j = IncidentToJson(inc);
+  ASSERT_TRUE(j.contains("attributions"));
+  const nlohmann::json& at = j["attributions"];
+  EXPECT_EQ(at["score"], 0.7123);  // rounded like every figure of the document
+  EXPECT_EQ(at["base"], 0.45);
+  ASSERT_EQ(at["features"].size(), 3u);
+  EXPECT_EQ(at["features"][0],
+            nlohmann::json({{"metric", "timeout_rate"}, {"value", 0.21}, {"residual", 3.2}}));
+  EXPECT_EQ(at["features"][1]["metric"], "a<b");
+  EXPECT_EQ(at["features"][2]["value"], -0.09);
+
+  std::string text = *IncidentJsonText(inc);
+  Result<Incident> decoded = ParseIncidentJson(text);
+  ASSERT_TRUE(decoded.ok()) << decoded.status().message();
+  const Attributions* back = AttributionsOf(*decoded);
+  ASSERT_NE(back, nullptr);
+  EXPECT_DOUBLE_EQ(back->score, 0.7123);
+  EXPECT_DOUBLE_EQ(back->base, 0.45);
+  ASSERT_EQ(back->features.size(), 3u);
+  EXPECT_EQ(back->features[0].metric, "timeout_rate");
+  EXPECT_DOUBLE_EQ(back->features[0].value, 0.21);
+  EXPECT_DOUBLE_EQ(back->features[0].residual, 3.2);
+  EXPECT_EQ(back->features[1].metric, "a<b");
+  EXPECT_EQ(back->features[2].metric, "calm");
+  EXPECT_EQ(*IncidentJsonText(*decoded), text);
+
+  // A related member's attributions are the incident's too, and come back on the primary.
+  Incident via_related = FullIncident();
+  via_related.related[0].detector = "multivariate";
+  via_related.related[0].attributions = inc.primary.attributions;
+  std::string related_text = *IncidentJsonText(via_related);
+  EXPECT_EQ(nlohmann::json::parse(related_text)["attributions"], j["attributions"]);
+  Result<Incident> related_back = ParseIncidentJson(related_text);
+  ASSERT_TRUE(related_back.ok()) << related_back.status().message();
+  EXPECT_EQ(*IncidentJsonText(*related_back), related_text);
+}
+
+TEST(IncidentCodecTest, MalformedAttributionsNameTheField) {
+  Incident inc = FullIncident();
+  inc.primary.attributions = {0.7, 0.45, {{"timeout_rate", 0.25, 3.2}}};
+  nlohmann::json j = IncidentToJson(inc);
+  std::string who = "incident " + j["id"].get<std::string>() + ": field ";
+
+  nlohmann::json not_an_object = j;
+  not_an_object["attributions"] = "high";
+  Result<Incident> r = IncidentFromJson(not_an_object);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kDataError);
+  EXPECT_EQ(r.status().message(), who + "'attributions': expected an object");
+
+  nlohmann::json features_a_number = j;
+  features_a_number["attributions"]["features"] = 3;
+  r = IncidentFromJson(features_a_number);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kDataError);
+  EXPECT_EQ(r.status().message(), who + "'attributions.features': expected an array");
+
+  nlohmann::json no_metric = j;
+  no_metric["attributions"]["features"][0].erase("metric");
+  r = IncidentFromJson(no_metric);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kDataError);
+  EXPECT_EQ(r.status().message(), who + "'attributions.features[0].metric': is required");
+
+  nlohmann::json bad_value = j;
+  bad_value["attributions"]["features"][0]["value"] = "a lot";
+  r = IncidentFromJson(bad_value);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(), who + "'attributions.features[0].value': expected a number");
+
+  nlohmann::json bad_score = j;
+  bad_score["attributions"]["score"] = true;
+  r = IncidentFromJson(bad_score);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(), who + "'attributions.score': expected a number");
+}
+
 TEST(IncidentCodecTest, AnAnomalyAloneIsAOneMemberIncident) {
   Anomaly a = Member("e2e_p95", {{"platform", "iOS"}}, "2026-03-04T14:05:00Z", kHourMs, 0.3);
   nlohmann::json j = IncidentToJson(a);

@@ -333,6 +333,78 @@ TEST_F(StoredReportTest, IncidentHtmlShowsEvidenceEscaped) {
   EXPECT_EQ(RenderIncident(*cube_, inc, options)->find("data-slice="), std::string::npos);
 }
 
+StoredIncident WithAttributions(const nlohmann::json& attributions, TimeMs onset) {
+  nlohmann::json doc = Document("inc-a", onset, 0);
+  if (!attributions.is_null()) doc["attributions"] = attributions;
+  StoredIncident inc;
+  auto decoded = IncidentFromJson(doc);
+  EXPECT_TRUE(decoded.ok()) << decoded.status().message();
+  if (decoded.ok()) inc.incident = std::move(*decoded);
+  inc.record.id = "inc-a";
+  inc.record.start = onset;
+  return inc;
+}
+
+nlohmann::json Feature(const std::string& metric, double value, double residual) {
+  return {{"metric", metric}, {"value", value}, {"residual", residual}};
+}
+
+TEST_F(StoredReportTest, AttributionsAreBarsLargestFirstWithEscapedNames) {
+  TimeMs onset = kStart + 2 * kDayMs;
+  // The document lists them largest value first; the bars go by size, either sign.
+  nlohmann::json at = {{"score", 0.712},
+                       {"base", 0.45},
+                       {"features",
+                        {Feature("timeout_rate", 0.21, 3.2), Feature("a<b", 0.14, 2.54),
+                         Feature("x", 0.003, 0.1), Feature("calm", -0.09, -1.0)}}};
+  auto html = RenderIncident(*cube_, WithAttributions(at, onset), {});
+  ASSERT_TRUE(html.ok()) << html.status().message();
+  EXPECT_EQ(Count(*html, "<section class=\"attributions\">"), 1u);
+  EXPECT_NE(html->find("Why the slice looked abnormal"), std::string::npos);
+  EXPECT_EQ(html->find("a<b"), std::string::npos);
+  size_t first = html->find("<div class=\"attribution-name\">timeout_rate</div>");
+  size_t second = html->find("<div class=\"attribution-name\">a&lt;b</div>");
+  size_t third = html->find("<div class=\"attribution-name\">calm</div>");
+  size_t fourth = html->find("<div class=\"attribution-name\">x</div>");
+  ASSERT_NE(fourth, std::string::npos);
+  EXPECT_LT(first, second);
+  EXPECT_LT(second, third);
+  EXPECT_LT(third, fourth);
+  EXPECT_EQ(Count(*html, "class=\"attribution\""), 4u);
+  // Lengths against the largest share; a share towards ordinary in its own colour.
+  EXPECT_NE(html->find("bar-attribution-up\"><span style=\"width:100.0%\">"), std::string::npos);
+  EXPECT_NE(html->find("bar-attribution-up\"><span style=\"width:66.7%\">"), std::string::npos);
+  EXPECT_NE(html->find("bar-attribution-down\"><span style=\"width:42.9%\">"), std::string::npos);
+  EXPECT_NE(html->find("<b>+0.21</b> · +3.2σ"), std::string::npos);
+  EXPECT_NE(html->find("<b>\u22120.09</b> · \u22121.0σ"), std::string::npos);
+  EXPECT_NE(html->find("score 0.71 against 0.45 for an ordinary bucket; the bars add up to the "
+                       "difference."),
+            std::string::npos);
+  EXPECT_EQ(html->find("not shown"), std::string::npos);
+
+  // No attributions: no block.
+  auto none = RenderIncident(*cube_, WithAttributions(nullptr, onset), {});
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(none->find("class=\"attribution"), std::string::npos);
+  EXPECT_EQ(none->find("Why the slice looked abnormal"), std::string::npos);
+}
+
+TEST_F(StoredReportTest, AttributionsShowEightBarsAndCountTheRest) {
+  TimeMs onset = kStart + 2 * kDayMs;
+  nlohmann::json features = nlohmann::json::array();
+  for (int i = 0; i < 11; ++i)
+    features.push_back(Feature("m" + std::to_string(i), 0.11 - 0.01 * i, 1));
+  nlohmann::json at = {{"score", 0.9}, {"base", 0.45}, {"features", features}};
+  auto html = RenderIncident(*cube_, WithAttributions(at, onset), {});
+  ASSERT_TRUE(html.ok()) << html.status().message();
+  EXPECT_EQ(Count(*html, "class=\"attribution\""), 8u);
+  EXPECT_NE(html->find(">m7</div>"), std::string::npos);
+  EXPECT_EQ(html->find(">m8</div>"), std::string::npos);
+  EXPECT_NE(html->find("3 more metrics not shown, +0.06 together."), std::string::npos);
+  EXPECT_NE(html->find("these bars and the metrics not shown add up to the difference"),
+            std::string::npos);
+}
+
 TEST_F(StoredReportTest, ReportIsOneSelfContainedFile) {
   TimeMs onset = kStart + 2 * kDayMs;
   ASSERT_TRUE(store_->incidents()

@@ -196,6 +196,33 @@ TEST_F(ServiceTest, IncidentsFilterByStatusOwnerAndSeverity) {
   EXPECT_NE(page.text().find("<article class=\"incident"), std::string::npos);
 }
 
+TEST_F(ServiceTest, AnIncidentsAttributionsReachTheApiAndItsPage) {
+  Open();
+  PutIncident("inc-1", "open", "major", "asr", kStart + kDayMs);
+  json doc = Document("inc-2", kStart + kDayMs);
+  doc["attributions"] = {{"score", 0.71},
+                         {"base", 0.45},
+                         {"features",
+                          {{{"metric", "lat_p95"}, {"value", 0.2}, {"residual", 3.1}},
+                           {{"metric", "<img src=x>"}, {"value", 0.06}, {"residual", 1.2}}}}};
+  IncidentRecord r{"inc-2",         "open", "major", "asr", "lat_p95",
+                   kStart + kDayMs, 0,      0,       true,  doc.dump()};
+  ASSERT_TRUE(store_->incidents().Put(r).ok());
+
+  json one = Body(service_->Handle(Get("/api/incidents/inc-2")));
+  EXPECT_EQ(one["attributions"], doc["attributions"]);
+  HttpResponse page = service_->Handle(Get("/ui/incidents/inc-2"));
+  ASSERT_EQ(page.status, 200);
+  EXPECT_NE(page.text().find("<section class=\"attributions\">"), std::string::npos);
+  EXPECT_NE(page.text().find("&lt;img src=x&gt;"), std::string::npos);
+  EXPECT_EQ(page.text().find("<img"), std::string::npos);
+
+  // An incident without them shows no such block, and its document has no such field.
+  EXPECT_FALSE(Body(service_->Handle(Get("/api/incidents/inc-1"))).contains("attributions"));
+  EXPECT_EQ(service_->Handle(Get("/ui/incidents/inc-1")).text().find("class=\"attributions\""),
+            std::string::npos);
+}
+
 TEST_F(ServiceTest, WritesNeedTheToken) {
   Open();
   std::string line =
