@@ -36,7 +36,7 @@ struct DetectionState::Impl {
   std::vector<Tracked*> lent;
   /// The series of every job of the running round, in job order.
   std::vector<Tracked*> tracked;
-  int64_t horizon_ms = 0;  ///< see set_horizon; 0: hold everything
+  int64_t horizon_ms = 0;      ///< see set_horizon; 0: hold everything
   internal::JointCache joint;  ///< the multivariate detector's forests and scores
 };
 

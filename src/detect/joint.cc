@@ -161,7 +161,8 @@ double TailPValue(const std::vector<double>& sorted, double s) {
   const size_t k = std::min(n, std::max<size_t>(10, n / 10));
   const double u = sorted[n - k];
   if (s <= u) {
-    auto above = static_cast<double>(sorted.end() - std::lower_bound(sorted.begin(), sorted.end(), s));
+    auto above =
+        static_cast<double>(sorted.end() - std::lower_bound(sorted.begin(), sorted.end(), s));
     return (above + 1) / (static_cast<double>(n) + 1);
   }
   double excess = 0;
@@ -196,16 +197,23 @@ Attributions AttributeRows(const JointSeries& s, const std::vector<size_t>& rows
   std::vector<double> phi(s.cols(), 0.0);
   double score = 0, base = 0;
   size_t used = 0;
+  auto& known = cache->attributions[s.key];
+  const auto& scored = cache->scores[s.key];
   for (size_t r : rows) {
-    auto model = ModelFor(s, DayOf(s.times[r]), cache);
-    if (!model) continue;
-    std::vector<double> x = s.Features(r);
-    auto values = model->forest->Attributions(RowsView(x, s.cols()));
-    auto scored = model->forest->Score(RowsView(x, s.cols()));
-    if (!values.ok() || !scored.ok()) continue;
-    for (size_t j = 0; j < s.cols(); ++j) phi[j] += (*values)[j];
-    score += (*scored)[0];
-    base += model->forest->base_score();
+    auto row_score = scored.find(s.times[r]);
+    if (row_score == scored.end()) continue;  // not scored: no model that day
+    auto it = known.find(s.times[r]);
+    if (it == known.end()) {
+      auto model = ModelFor(s, DayOf(s.times[r]), cache);
+      if (!model) continue;
+      std::vector<double> x = s.Features(r);
+      auto values = model->forest->Attributions(RowsView(x, s.cols()));
+      if (!values.ok()) continue;
+      it = known.emplace(s.times[r], std::move(*values)).first;
+    }
+    for (size_t j = 0; j < s.cols(); ++j) phi[j] += it->second[j];
+    score += row_score->second.score;
+    base += row_score->second.base;
     ++used;
   }
   if (used == 0) return out;
@@ -235,13 +243,13 @@ void ScoreRows(JointSeries* s, JointCache* cache) {
   auto& scored = cache->scores[s->key];
   s->score.assign(s->rows(), std::nan(""));
   s->onset.assign(s->rows(), 0);
-  std::vector<double> p_row(s->rows(), 1.0);
+  std::vector<const JointCache::Scored*> row_scores(s->rows(), nullptr);
   std::map<int64_t, std::vector<size_t>> todo;  // rows to score, by day
   for (size_t r = 0; r < s->rows(); ++r) {
     if (!Usable(*s, r)) continue;
     auto it = scored.find(s->times[r]);
     if (it != scored.end()) {
-      s->score[r] = it->second;
+      row_scores[r] = &it->second;
     } else {
       todo[DayOf(s->times[r])].push_back(r);
     }
@@ -253,8 +261,10 @@ void ScoreRows(JointSeries* s, JointCache* cache) {
     auto scores = model->forest->Score(RowsView(x, s->cols()));
     if (!scores.ok()) continue;
     for (size_t k = 0; k < rows.size(); ++k) {
-      s->score[rows[k]] = (*scores)[k];
-      scored[s->times[rows[k]]] = (*scores)[k];
+      const double score = (*scores)[k];
+      row_scores[rows[k]] =
+          &(scored[s->times[rows[k]]] = {score, TailPValue(model->calibration, score),
+                                         model->forest->base_score()});
     }
   }
   SeriesJob& job = s->job;
@@ -270,11 +280,9 @@ void ScoreRows(JointSeries* s, JointCache* cache) {
   for (size_t r = 0; r < s->rows(); ++r) {
     SeriesPoint& pt = job.series.points[r];
     pt.time = s->times[r];
-    pt.value = s->score[r];
-    if (std::isnan(s->score[r])) continue;
-    auto model = ModelFor(*s, DayOf(s->times[r]), cache);
-    if (!model) continue;
-    double p = TailPValue(model->calibration, s->score[r]);
+    if (!row_scores[r]) continue;
+    s->score[r] = pt.value = row_scores[r]->score;
+    const double p = row_scores[r]->p;
     double z = std::clamp(NormalQuantile(std::clamp(1 - p, 1e-12, 1 - 1e-12)), -4.0, 4.0);
     // The univariate CUSUM's rule (cusum_detector.cc): four rows against the shift end it.
     against = z < 0 ? against + 1 : 0;
@@ -288,7 +296,7 @@ void ScoreRows(JointSeries* s, JointCache* cache) {
     double p_sum = z > 0.5 ? std::exp(-sum / 2) : 1.0;
     Assessment& a = job.assessments[r];
     a.warm = true;
-    a.expected = model->forest->base_score();
+    a.expected = row_scores[r]->base;
     a.score = z;
     a.p_value = std::min(1.0, 2 * std::min(p, p_sum));
     a.probability = 1 - a.p_value;
@@ -320,6 +328,8 @@ std::vector<double> JointSeries::Features(size_t row) const {
 void JointCache::Trim(const std::string& key, TimeMs from) {
   auto& s = scores[key];
   s.erase(s.begin(), s.lower_bound(from));
+  auto& a = attributions[key];
+  a.erase(a.begin(), a.lower_bound(from));
 }
 
 Result<std::vector<JointSeries>> JudgeJointly(const Config& c, const std::vector<SeriesJob>& jobs,
@@ -386,8 +396,8 @@ void FormJointAnomalies(const JointSeries& s, JointCache* cache, std::vector<Ano
     Attributions at = AttributeRows(s, significant, cache);
     if (at.features.empty()) continue;
     const std::string& top = at.features.front().metric;
-    const size_t j = static_cast<size_t>(
-        std::find(s.metrics.begin(), s.metrics.end(), top) - s.metrics.begin());
+    const size_t j =
+        static_cast<size_t>(std::find(s.metrics.begin(), s.metrics.end(), top) - s.metrics.begin());
     Anomaly a;
     a.metric = top;
     a.slice = s.slice;

@@ -26,8 +26,17 @@ struct JointCache {
   };
   /// By slice key, then by UTC day.
   std::map<std::string, std::map<int64_t, std::shared_ptr<const Model>>> models;
+  /// A bucket's score and its p-value against its day's training rows.
+  struct Scored {
+    double score = 0;
+    double p = 1;
+    double base = 0;  ///< the score of an ordinary bucket of its forest
+  };
   /// By slice key, then by bucket start.
-  std::map<std::string, std::map<TimeMs, double>> scores;
+  std::map<std::string, std::map<TimeMs, Scored>> scores;
+  /// The Shapley values of the buckets attributed so far (an anomaly's, again each round), by
+  /// slice key and bucket start.
+  std::map<std::string, std::map<TimeMs, std::vector<double>>> attributions;
   /// Drops what lies before `from` for the slice `key` (a horizon's trimming).
   void Trim(const std::string& key, TimeMs from);
 };
@@ -47,9 +56,9 @@ struct JointSeries {
   /// way its monitor watches (NaN: not judged in the bucket), its mean value and baseline.
   std::vector<double> residual, value, expected;
   std::vector<uint64_t> support;  ///< per row: the largest sample behind any metric
-  std::vector<double> score;  ///< the forest's score (NaN: no model yet)
-  std::vector<TimeMs> onset;  ///< when the joint shift began (0: none)
-  SeriesJob job;              ///< the rows as a series for false-discovery control
+  std::vector<double> score;      ///< the forest's score (NaN: no model yet)
+  std::vector<TimeMs> onset;      ///< when the joint shift began (0: none)
+  SeriesJob job;                  ///< the rows as a series for false-discovery control
 
   size_t rows() const { return times.size(); }
   size_t cols() const { return metrics.size(); }

@@ -90,9 +90,9 @@ TEST(JointTest, OnlyTheMultivariateDetectorFindsARiseModestInEachMetric) {
   EXPECT_NEAR(sum, at.score - at.base, 1e-9);
   EXPECT_GT(at.score, at.base);
   EXPECT_EQ(found->metric, at.features.front().metric);
-  EXPECT_TRUE(std::is_sorted(
-      at.features.begin(), at.features.end(),
-      [](const Attribution& x, const Attribution& y) { return x.value > y.value; }));
+  EXPECT_TRUE(
+      std::is_sorted(at.features.begin(), at.features.end(),
+                     [](const Attribution& x, const Attribution& y) { return x.value > y.value; }));
 }
 
 TEST(JointTest, EveryAnomalyOnASliceWithAModelCarriesItsAttributions) {
@@ -158,16 +158,15 @@ TEST(JointTest, TheConfigNamesTheDetectorAndRefusesItAlone) {
   ASSERT_FALSE(alone.ok());
   EXPECT_NE(alone.status().message().find("at least one of"), std::string::npos)
       << alone.status().message();
-  auto unknown = Config::Parse(testing::SmallConfigYaml(Monitors("seasonal, isolation_forest")),
-                               "<test>");
+  auto unknown =
+      Config::Parse(testing::SmallConfigYaml(Monitors("seasonal, isolation_forest")), "<test>");
   ASSERT_FALSE(unknown.ok());
   EXPECT_NE(unknown.status().message().find("multivariate"), std::string::npos)
       << unknown.status().message();
-  auto odd = Config::Parse(
-      testing::SmallConfigYaml(R"(
+  auto odd = Config::Parse(testing::SmallConfigYaml(R"(
 detect: {detectors: [seasonal, multivariate], multivariate_granularity: 90s}
 )"),
-      "<test>");
+                           "<test>");
   ASSERT_FALSE(odd.ok());
   EXPECT_NE(odd.status().message().find("multiple of cube.granularity"), std::string::npos)
       << odd.status().message();
