@@ -56,8 +56,8 @@ int main(int argc, char** argv) {
   auto t0 = Clock::now();
   auto ingested = IngestFiles({argv[2]}, &cube);
   if (!ingested.ok()) return Fail(ingested.status());
-  std::printf("ingested %llu events in %.1f s\n",
-              static_cast<unsigned long long>(ingested->events), Seconds(t0));
+  std::printf("ingested %llu events in %.1f s\n", static_cast<unsigned long long>(ingested->events),
+              Seconds(t0));
   const TimeMs end = BucketStart(cube.last_bucket(), step);
   const TimeMs first_round = end - rounds * step;
 

@@ -25,6 +25,9 @@ namespace {
 constexpr int64_t kTrainingDays = 7;
 constexpr size_t kMinTrainingRows = 64;
 constexpr double kMaxResidual = 10;
+// The CUSUM's reference, in z units: a joint shift is made of parts too small to see alone, so it
+// looks for a quarter sigma (the univariate CUSUM, half). Its tail uses each forest's own spread.
+constexpr double kReference = 0.25;
 
 int64_t DayOf(TimeMs t) { return t >= 0 ? t / kDayMs : (t - kDayMs + 1) / kDayMs; }
 
@@ -123,6 +126,30 @@ std::vector<double> FeatureRows(const JointSeries& s, const std::vector<size_t>&
   return x;
 }
 
+// P(a training row scores at least s): ranks within the body, an exponential tail fitted to the
+// top tenth (at least 10 rows) beyond it.
+double TailPValue(const std::vector<double>& sorted, double s);
+
+// A p-value as the standard normal z-score it is the upper tail of, within +-4.
+double ZScore(double p) {
+  return std::clamp(NormalQuantile(std::clamp(1 - p, 1e-12, 1 - 1e-12)), -4.0, 4.0);
+}
+
+double TailPValue(const std::vector<double>& sorted, double s) {
+  const size_t n = sorted.size();
+  const size_t k = std::min(n, std::max<size_t>(10, n / 10));
+  const double u = sorted[n - k];
+  if (s <= u) {
+    auto above =
+        static_cast<double>(sorted.end() - std::lower_bound(sorted.begin(), sorted.end(), s));
+    return (above + 1) / (static_cast<double>(n) + 1);
+  }
+  double excess = 0;
+  for (size_t i = n - k; i < n; ++i) excess += sorted[i] - u;
+  excess = std::max(excess / static_cast<double>(k), 1e-6);
+  return static_cast<double>(k) / (static_cast<double>(n) + 1) * std::exp(-(s - u) / excess);
+}
+
 // The forest of one slice and day, fitted on its rows of the week before; null with too few.
 std::shared_ptr<const JointCache::Model> FitDay(const JointSeries& s, int64_t day) {
   const TimeMs to = day * kDayMs, from = to - kTrainingDays * kDayMs;
@@ -138,8 +165,22 @@ std::shared_ptr<const JointCache::Model> FitDay(const JointSeries& s, int64_t da
   auto model = std::make_shared<JointCache::Model>();
   auto scores = forest->Score(RowsView(x, s.cols()));
   if (!scores.ok()) return nullptr;
-  model->calibration = std::move(*scores);
+  model->calibration = *scores;
   std::sort(model->calibration.begin(), model->calibration.end());
+  // Lag-1 autocorrelation of the z-scores of consecutive training buckets.
+  double sxy = 0, sxx = 0, mean = 0;
+  std::vector<double> z(rows.size());
+  for (size_t k = 0; k < rows.size(); ++k) {
+    z[k] = ZScore(TailPValue(model->calibration, (*scores)[k]));
+    mean += z[k] / static_cast<double>(rows.size());
+  }
+  for (size_t k = 0; k < rows.size(); ++k) {
+    sxx += (z[k] - mean) * (z[k] - mean);
+    if (k > 0 && s.times[rows[k]] - s.times[rows[k - 1]] == s.granularity_ms)
+      sxy += (z[k] - mean) * (z[k - 1] - mean);
+  }
+  const double r = sxx > 0 ? std::clamp(sxy / sxx, 0.0, 0.8) : 0.0;
+  model->spread = (1 + r) / (1 - r);
   model->forest.emplace(std::move(*forest));
   return model;
 }
@@ -152,23 +193,6 @@ std::shared_ptr<const JointCache::Model> ModelFor(const JointSeries& s, int64_t 
   auto model = FitDay(s, day);
   models.emplace(day, model);
   return model;
-}
-
-// P(a training row scores at least s): ranks within the body, an exponential tail fitted to the
-// top tenth (at least 10 rows) beyond it.
-double TailPValue(const std::vector<double>& sorted, double s) {
-  const size_t n = sorted.size();
-  const size_t k = std::min(n, std::max<size_t>(10, n / 10));
-  const double u = sorted[n - k];
-  if (s <= u) {
-    auto above =
-        static_cast<double>(sorted.end() - std::lower_bound(sorted.begin(), sorted.end(), s));
-    return (above + 1) / (static_cast<double>(n) + 1);
-  }
-  double excess = 0;
-  for (size_t i = n - k; i < n; ++i) excess += sorted[i] - u;
-  excess = std::max(excess / static_cast<double>(k), 1e-6);
-  return static_cast<double>(k) / (static_cast<double>(n) + 1) * std::exp(-(s - u) / excess);
 }
 
 // The fraction of its smallest effect that matters by which each metric moved the way its
@@ -264,7 +288,7 @@ void ScoreRows(JointSeries* s, JointCache* cache) {
       const double score = (*scores)[k];
       row_scores[rows[k]] =
           &(scored[s->times[rows[k]]] = {score, TailPValue(model->calibration, score),
-                                         model->forest->base_score()});
+                                         model->forest->base_score(), model->spread});
     }
   }
   SeriesJob& job = s->job;
@@ -283,17 +307,19 @@ void ScoreRows(JointSeries* s, JointCache* cache) {
     if (!row_scores[r]) continue;
     s->score[r] = pt.value = row_scores[r]->score;
     const double p = row_scores[r]->p;
-    double z = std::clamp(NormalQuantile(std::clamp(1 - p, 1e-12, 1 - 1e-12)), -4.0, 4.0);
+    const double z = ZScore(p);
     // The univariate CUSUM's rule (cusum_detector.cc): four rows against the shift end it.
     against = z < 0 ? against + 1 : 0;
     if (against >= 4) {
       sum = 0;
     } else {
-      double next = std::max(0.0, sum + z - 0.5);
+      double next = std::max(0.0, sum + z - kReference);
       if (sum == 0 && next > 0) onset = s->times[r];
       sum = next;
     }
-    double p_sum = z > 0.5 ? std::exp(-sum / 2) : 1.0;
+    // The reflected walk with drift -k and variance v exceeds s with probability exp(-2ks/v).
+    const double p_sum =
+        z > kReference ? std::exp(-2 * kReference * sum / row_scores[r]->spread) : 1.0;
     Assessment& a = job.assessments[r];
     a.warm = true;
     a.expected = row_scores[r]->base;

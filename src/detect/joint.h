@@ -23,6 +23,10 @@ struct JointCache {
   struct Model {
     std::optional<IsolationForest> forest;
     std::vector<double> calibration;  ///< the training buckets' scores, ascending
+    /// The long-run variance of the training buckets' z-scores, (1 + r) / (1 - r) with r their
+    /// lag-1 autocorrelation (at least 1): consecutive buckets of a slice are not independent,
+    /// and a sum of them spreads that much wider than a sum of independent ones.
+    double spread = 1;
   };
   /// By slice key, then by UTC day.
   std::map<std::string, std::map<int64_t, std::shared_ptr<const Model>>> models;
@@ -30,7 +34,8 @@ struct JointCache {
   struct Scored {
     double score = 0;
     double p = 1;
-    double base = 0;  ///< the score of an ordinary bucket of its forest
+    double base = 0;    ///< the score of an ordinary bucket of its forest
+    double spread = 1;  ///< of its forest (Model::spread)
   };
   /// By slice key, then by bucket start.
   std::map<std::string, std::map<TimeMs, Scored>> scores;

@@ -679,8 +679,9 @@ class WorldBuilder {
   // below the example config's threshold for its metric alone (asr_final_p95 10 %, failure_rate
   // 0.5 pp, rephrase_rate 1 pp). Its draws come from the world's second stream, so every other
   // line of the world is what it was before. Everywhere (a third of worlds) or on one platform;
-  // 4–12 h from day 3 on, at the onset among a few tries that overlaps incidents of related
-  // slices (which could be credited with finding it) least.
+  // 4–12 h after the first week (by then each kind of day, weekends too, has a baseline to be
+  // judged against; in a shorter run, after its first half), at the onset among a few tries that
+  // overlaps incidents of related slices (which could be credited with finding it) least.
   std::string JointYaml(const std::string& id) {
     Draw j(seed_, 2);
     Slice slice;
@@ -691,7 +692,7 @@ class WorldBuilder {
     const int64_t duration = j.Int(4 * 60, 12 * 60), ramp = j.Int(0, 15);
     int64_t onset = 0, least = INT64_MAX;
     for (int attempt = 0; attempt < 40 && least > 0; ++attempt) {
-      int64_t at = j.Int(3 * day, run - duration);
+      int64_t at = j.Int(std::min(7 * day, run / 2), run - duration);
       int64_t overlap = 0;
       for (const Placed& p : placed_) {
         if (Related(p.slice, slice.values))
