@@ -69,6 +69,21 @@ py::dict AnomalyToDict(const Anomaly& a) {
   d["granularity"] = FormatDuration(a.granularity_ms);
   d["detector"] = a.detector;
   d["cohort"] = a.cohort;
+  if (!a.attributions.features.empty()) {
+    py::list features;
+    for (const Attribution& f : a.attributions.features) {
+      py::dict fd;
+      fd["metric"] = f.metric;
+      fd["value"] = f.value;
+      fd["residual"] = f.residual;
+      features.append(fd);
+    }
+    py::dict at;
+    at["score"] = a.attributions.score;
+    at["base"] = a.attributions.base;
+    at["features"] = features;
+    d["attributions"] = at;
+  }
   return d;
 }
 
@@ -99,6 +114,23 @@ Anomaly AnomalyFromDict(const py::handle& value) {
   a.granularity_ms = DurationArg(Item(d, "granularity"), "anomaly granularity");
   a.detector = GetOr<std::string>(d, "detector", "");
   a.cohort = GetOr<bool>(d, "cohort", false);
+  if (d.contains("attributions") && !d["attributions"].is_none()) {
+    if (!py::isinstance<py::dict>(d["attributions"]))
+      throw StatusError(InvalidArgument("anomaly: attributions must be a dict"));
+    py::dict at = d["attributions"].cast<py::dict>();
+    a.attributions.score = GetOr<double>(at, "score", 0.0);
+    a.attributions.base = GetOr<double>(at, "base", 0.0);
+    if (at.contains("features")) {
+      for (py::handle f : at["features"]) {
+        if (!py::isinstance<py::dict>(f))
+          throw StatusError(InvalidArgument("anomaly: attributions.features: expected dicts"));
+        py::dict fd = py::reinterpret_borrow<py::dict>(f);
+        a.attributions.features.push_back({Get<std::string>(fd, "metric"),
+                                           GetOr<double>(fd, "value", 0.0),
+                                           GetOr<double>(fd, "residual", 0.0)});
+      }
+    }
+  }
   return a;
 }
 
@@ -109,8 +141,9 @@ void init_detect(py::module_& m) {
         "anomalies whose onset lies in [start, end) (None: no bound; history before `start` "
         "still feeds the baselines), ordered by onset, then metric and slice. Each is a dict: "
         "id, metric, slice, direction, start, end (None while open), detected, baseline, "
-        "observed, relative_change, confidence, support, granularity, detector, cohort; times "
-        "are RFC 3339 text. Deterministic. Releases the GIL.");
+        "observed, relative_change, confidence, support, granularity, detector, cohort, and "
+        "attributions (score, base, features: metric, value, residual) when a multivariate "
+        "model covers its slice; times are RFC 3339 text. Deterministic. Releases the GIL.");
 }
 
 }  // namespace vigil::python
