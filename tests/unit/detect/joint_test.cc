@@ -121,7 +121,7 @@ TEST(JointTest, RoundsFindWhatABatchFindsWithTheSameAttributions) {
   DetectionState state;
   size_t next = 0;
   bool found = false;
-  for (TimeMs end = kStart + 3 * kDayMs; end <= kEnd; end += 3 * kHourMs) {
+  for (TimeMs end = kStart + 3 * kDayMs; end <= kEnd; end += 6 * kHourMs) {
     for (; next < Events().size() && Events()[next].time < end; ++next)
       ASSERT_TRUE(cube.Add(testing::ToEvent(Events()[next])).ok());
     DetectOptions carried_options;
