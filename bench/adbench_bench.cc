@@ -1,10 +1,13 @@
-// vigil's isolation forest on one ADBench dataset, the C++ half of bench/adbench.sh:
-//   adbench_bench --csv X.csv --out scores.csv [--seeds 5] [--trees 100] [--max-samples 256]
-//                 [--threads 1]
+// vigil's isolation forest or autoencoder on one ADBench dataset, the C++ half of
+// bench/adbench.sh:
+//   adbench_bench --csv X.csv --out scores.csv [--model iforest|autoencoder] [--seeds 5]
+//                 [--trees 100] [--max-samples 256] [--threads 1]
 // X.csv holds the features only (no header, one row per line, written by bench/adbench.py).
-// For each seed 0..seeds-1 the forest is fitted on every row and scores every row; scores.csv
-// gets one column per seed. stdout: one JSON line with the shape and, per seed, the fit and
-// score seconds (wall clock, the CSV reading excluded, as the Python side excludes loading).
+// For each seed 0..seeds-1 the model is fitted on every row and scores every row; scores.csv
+// gets one column per seed. The forest takes --trees and --max-samples; the autoencoder runs
+// with its default options (AutoencoderOptions) and only the seed and threads set. stdout: one
+// JSON line with the shape and, per seed, the fit and score seconds (wall clock, the CSV reading
+// excluded, as the Python side excludes loading); the autoencoder adds its epochs run per seed.
 #include <charconv>
 #include <chrono>
 #include <cstdio>
@@ -12,6 +15,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "vigil/learn.h"
@@ -19,7 +23,7 @@
 namespace {
 
 struct Args {
-  std::string csv, out;
+  std::string csv, out, model = "iforest";
   int seeds = 5, trees = 100, max_samples = 256, threads = 1;
 };
 
@@ -31,6 +35,8 @@ bool ParseArgs(int argc, char** argv, Args* a) {
       a->csv = value;
     } else if (flag == "--out") {
       a->out = value;
+    } else if (flag == "--model") {
+      a->model = value;
     } else if (flag == "--seeds") {
       a->seeds = std::atoi(value);
     } else if (flag == "--trees") {
@@ -43,7 +49,8 @@ bool ParseArgs(int argc, char** argv, Args* a) {
       return false;
     }
   }
-  return argc % 2 == 1 && !a->csv.empty() && !a->out.empty() && a->seeds > 0;
+  return argc % 2 == 1 && !a->csv.empty() && !a->out.empty() && a->seeds > 0 &&
+         (a->model == "iforest" || a->model == "autoencoder");
 }
 
 // Reads comma-separated numbers, one row per line; every row must have the first row's width.
@@ -84,14 +91,55 @@ double Seconds(std::chrono::steady_clock::time_point since) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
 }
 
+// One seed's fit and score of the chosen model.
+struct SeedRun {
+  std::vector<double> scores;
+  double fit_seconds = 0, score_seconds = 0;
+  int epochs_run = 0;  // autoencoder only
+};
+
+// Fits `Model` with `options` on every row of `x` and scores every row, timing both halves.
+template <typename Model, typename Options>
+vigil::Result<SeedRun> FitAndScore(vigil::RowsView x, const Options& options) {
+  SeedRun run;
+  auto start = std::chrono::steady_clock::now();
+  auto model = Model::Fit(x, options);
+  if (!model.ok()) return model.status();
+  run.fit_seconds = Seconds(start);
+  start = std::chrono::steady_clock::now();
+  auto s = model->Score(x);
+  run.score_seconds = Seconds(start);
+  if (!s.ok()) return s.status();
+  run.scores = std::move(*s);
+  if constexpr (std::is_same_v<Model, vigil::Autoencoder>) run.epochs_run = model->epochs_run();
+  return run;
+}
+
+// The forest with the given trees and subsample size, or the autoencoder with its defaults.
+vigil::Result<SeedRun> RunSeed(const Args& args, vigil::RowsView x, int seed) {
+  if (args.model == "autoencoder") {
+    vigil::AutoencoderOptions options;
+    options.seed = static_cast<uint64_t>(seed);
+    options.threads = args.threads;
+    return FitAndScore<vigil::Autoencoder>(x, options);
+  }
+  vigil::IsolationForestOptions options;
+  options.n_estimators = args.trees;
+  options.max_samples = args.max_samples;
+  options.seed = static_cast<uint64_t>(seed);
+  options.threads = args.threads;
+  return FitAndScore<vigil::IsolationForest>(x, options);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   Args args;
   if (!ParseArgs(argc, argv, &args)) {
     std::fprintf(stderr,
-                 "usage: adbench_bench --csv X.csv --out scores.csv [--seeds 5] [--trees 100] "
-                 "[--max-samples 256] [--threads 1]\n");
+                 "usage: adbench_bench --csv X.csv --out scores.csv "
+                 "[--model iforest|autoencoder] [--seeds 5] [--trees 100] [--max-samples 256] "
+                 "[--threads 1]\n");
     return 2;
   }
   std::vector<double> values;
@@ -102,30 +150,18 @@ int main(int argc, char** argv) {
   }
   const vigil::RowsView x(values, cols);
   std::vector<std::vector<double>> scores;
-  std::ostringstream fit_times, score_times;
+  const bool autoencoder = args.model == "autoencoder";
+  std::ostringstream fit_times, score_times, epochs;
   for (int seed = 0; seed < args.seeds; ++seed) {
-    vigil::IsolationForestOptions options;
-    options.n_estimators = args.trees;
-    options.max_samples = args.max_samples;
-    options.seed = static_cast<uint64_t>(seed);
-    options.threads = args.threads;
-    auto start = std::chrono::steady_clock::now();
-    auto forest = vigil::IsolationForest::Fit(x, options);
-    if (!forest.ok()) {
-      std::fprintf(stderr, "adbench_bench: %s\n", forest.status().message().c_str());
+    auto run = RunSeed(args, x, seed);
+    if (!run.ok()) {
+      std::fprintf(stderr, "adbench_bench: %s\n", run.status().message().c_str());
       return 1;
     }
-    const double fit = Seconds(start);
-    start = std::chrono::steady_clock::now();
-    auto s = forest->Score(x);
-    const double score = Seconds(start);
-    if (!s.ok()) {
-      std::fprintf(stderr, "adbench_bench: %s\n", s.status().message().c_str());
-      return 1;
-    }
-    scores.push_back(std::move(*s));
-    fit_times << (seed ? ", " : "") << fit;
-    score_times << (seed ? ", " : "") << score;
+    scores.push_back(std::move(run->scores));
+    fit_times << (seed ? ", " : "") << run->fit_seconds;
+    score_times << (seed ? ", " : "") << run->score_seconds;
+    epochs << (seed ? ", " : "") << run->epochs_run;
   }
   std::FILE* out = std::fopen(args.out.c_str(), "w");
   if (!out) {
@@ -139,7 +175,9 @@ int main(int argc, char** argv) {
     std::fputc('\n', out);
   }
   std::fclose(out);
-  std::printf("{\"rows\": %zu, \"cols\": %zu, \"fit_seconds\": [%s], \"score_seconds\": [%s]}\n",
+  std::printf("{\"rows\": %zu, \"cols\": %zu, \"fit_seconds\": [%s], \"score_seconds\": [%s]",
               x.rows, cols, fit_times.str().c_str(), score_times.str().c_str());
+  if (autoencoder) std::printf(", \"epochs_run\": [%s]", epochs.str().c_str());
+  std::printf("}\n");
   return 0;
 }
