@@ -196,10 +196,12 @@ std::shared_ptr<const JointCache::Model> ModelFor(const JointSeries& s, int64_t 
 }
 
 // The fraction of its smallest effect that matters by which each metric moved the way its
-// monitor watches, capped at 1, summed: at least 1 when the metrics together move as much as
-// one metric must alone.
+// monitor watches (capped at 1), summed over every metric but the one that moved most: at least 1
+// when the others together move as much as one metric must alone. A regression one metric
+// carries is its own ensemble's to find, with that metric's calibration; this detector reports
+// the ones no single metric shows.
 double JointEffect(const JointSeries& s, size_t row) {
-  double sum = 0;
+  double sum = 0, largest = 0;
   for (size_t j = 0; j < s.cols(); ++j) {
     const size_t at = row * s.cols() + j;
     if (std::isnan(s.residual[at]) || s.residual[at] <= 0) continue;
@@ -209,9 +211,11 @@ double JointEffect(const JointSeries& s, size_t row) {
     if (m.direction == Direction::kBoth) delta = std::abs(delta);
     if (!(delta > 0)) continue;
     double need = std::max(m.min_absolute_effect, m.min_relative_effect * std::abs(s.expected[at]));
-    sum += need > 0 ? std::min(1.0, delta / need) : 1.0;
+    const double part = need > 0 ? std::min(1.0, delta / need) : 1.0;
+    sum += part;
+    largest = std::max(largest, part);
   }
-  return sum;
+  return sum - largest;
 }
 
 // Mean attributions of some rows of a slice, each with its day's forest.

@@ -76,7 +76,7 @@ TEST(JointTest, OnlyTheMultivariateDetectorFindsARiseModestInEachMetric) {
   }
   ASSERT_NE(found, nullptr);
   EXPECT_GE(found->start, kOnset - kHourMs);
-  EXPECT_LE(found->detected, kOnset + 4 * kHourMs);
+  EXPECT_LE(found->detected, kOnset + 6 * kHourMs);
   // The moved metrics take the attributions, each a positive share, adding up to the score's
   // distance from an ordinary bucket; the anomaly is reported under the largest.
   const Attributions& at = found->attributions;
