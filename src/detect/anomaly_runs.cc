@@ -9,7 +9,7 @@ bool EffectMatters(const MonitorSpec& m, double value, double expected) {
   double delta = value - expected;
   if (m.direction == Direction::kUp && delta <= 0) return false;
   if (m.direction == Direction::kDown && delta >= 0) return false;
-  double need = std::max(m.min_absolute_effect, m.min_relative_effect * std::abs(expected));
+  double need = internal::SmallestEffect(m, expected);
   return std::abs(delta) >= need && std::abs(delta) > 0;
 }
 
@@ -53,11 +53,8 @@ void FormAnomalies(const SeriesJob& job, std::vector<Anomaly>* out) {
       size_t b = first;
       while (b > 0 && pts[b - 1].time >= onset) {
         const Assessment& prev = job.assessments[b - 1];
-        double need =
-            0.5 * std::max(m.min_absolute_effect, m.min_relative_effect * std::abs(prev.expected));
-        double delta = pts[b - 1].value - prev.expected;
-        if (m.direction == Direction::kDown) delta = -delta;
-        if (m.direction == Direction::kBoth) delta = std::abs(delta);
+        const double need = 0.5 * SmallestEffect(m, prev.expected);
+        const double delta = MonitoredDeviation(m, pts[b - 1].value, prev.expected);
         if (std::isnan(delta) || delta < need) break;
         --b;
       }

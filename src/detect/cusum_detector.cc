@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "detect/seasonal_detector.h"
+#include "detect/stats.h"
 
 namespace vigil::internal {
 namespace {
@@ -30,22 +31,22 @@ class CusumDetector : public Detector {
       return a;
     }
     double z = std::clamp(a.score, -4.0, 4.0);
-    Step(z, o.time, &up_, &up_onset_, &up_against_);
-    Step(-z, o.time, &down_, &down_onset_, &down_against_);
+    up_.Step(z, kReference, o.time);
+    down_.Step(-z, kReference, o.time);
     double s = 0;
     TimeMs onset = 0;
     switch (options_.direction) {
       case Direction::kUp:
-        s = up_;
-        onset = up_onset_;
+        s = up_.sum;
+        onset = up_.onset;
         break;
       case Direction::kDown:
-        s = down_;
-        onset = down_onset_;
+        s = down_.sum;
+        onset = down_.onset;
         break;
       case Direction::kBoth:
-        s = std::max(up_, down_);
-        onset = up_ >= down_ ? up_onset_ : down_onset_;
+        s = std::max(up_.sum, down_.sum);
+        onset = up_.sum >= down_.sum ? up_.onset : down_.onset;
         break;
     }
     a.score = s;
@@ -54,7 +55,7 @@ class CusumDetector : public Detector {
     // way adds no evidence, so it is not judged significant on the sum's afterglow.
     double lean = options_.direction == Direction::kDown ? -z
                   : options_.direction == Direction::kUp ? z
-                                                         : (up_ >= down_ ? z : -z);
+                                                         : (up_.sum >= down_.sum ? z : -z);
     if (lean <= 0.5) a.p_value = 1;
     a.probability = 1 - a.p_value;
     a.onset = s > 0 ? onset : 0;
@@ -64,27 +65,12 @@ class CusumDetector : public Detector {
   const Assessment& base_assessment() const { return base_assessment_; }
 
  private:
-  // Restarts: four points in a row against the shift end it. Under a real shift of +2 sigma
-  // that happens once in 10^6 points (and merely delays the alarm); after the shift ends it
-  // takes a few points, where waiting for the sum to drain at k per point would take hours
-  // during which any noisy point looks significant.
-  static void Step(double z, TimeMs t, double* sum, TimeMs* onset, int* against) {
-    *against = z < 0 ? *against + 1 : 0;
-    if (*against >= 4) {
-      *sum = 0;
-      return;
-    }
-    double next = std::max(0.0, *sum + z - 0.5);
-    if (*sum == 0 && next > 0) *onset = t;
-    *sum = next;
-  }
+  static constexpr double kReference = 0.5;  // sigma
 
   DetectorOptions options_;
   SeasonalDetector base_;
   Assessment base_assessment_;
-  double up_ = 0, down_ = 0;
-  int up_against_ = 0, down_against_ = 0;
-  TimeMs up_onset_ = 0, down_onset_ = 0;
+  OneSidedCusum up_, down_;
 };
 
 // The ensemble: every member judges the point; the combined p-value is the smallest member

@@ -18,6 +18,7 @@
 
 #include "common/hash.h"
 #include "common/normal.h"
+#include "detect/stats.h"
 
 namespace vigil::internal {
 namespace {
@@ -34,18 +35,9 @@ int64_t DayOf(TimeMs t) { return t >= 0 ? t / kDayMs : (t - kDayMs + 1) / kDayMs
 // A metric's residual from its assessment: the deviation over the half-width of the ~99 % band
 // (2.576 sigma), so it is in standard errors whichever member set the band.
 double Residual(const MonitorSpec& m, double value, const Assessment& a) {
-  double sigma = (a.upper - a.lower) / (2 * 2.5758);
+  const double sigma = (a.upper - a.lower) / (2 * 2.5758);
   if (!(sigma > 0) || std::isnan(value) || std::isnan(a.expected)) return std::nan("");
-  double z = (value - a.expected) / sigma;
-  switch (m.direction) {
-    case Direction::kUp:
-      return z;
-    case Direction::kDown:
-      return -z;
-    case Direction::kBoth:
-      return std::abs(z);
-  }
-  return z;
+  return MonitoredDeviation(m, value, a.expected) / sigma;
 }
 
 bool Usable(const JointSeries& s, size_t row) {
@@ -206,11 +198,9 @@ double JointEffect(const JointSeries& s, size_t row) {
     const size_t at = row * s.cols() + j;
     if (std::isnan(s.residual[at]) || s.residual[at] <= 0) continue;
     const MonitorSpec& m = *s.monitors[j];
-    double delta = s.value[at] - s.expected[at];
-    if (m.direction == Direction::kDown) delta = -delta;
-    if (m.direction == Direction::kBoth) delta = std::abs(delta);
+    const double delta = MonitoredDeviation(m, s.value[at], s.expected[at]);
     if (!(delta > 0)) continue;
-    double need = std::max(m.min_absolute_effect, m.min_relative_effect * std::abs(s.expected[at]));
+    const double need = SmallestEffect(m, s.expected[at]);
     const double part = need > 0 ? std::min(1.0, delta / need) : 1.0;
     sum += part;
     largest = std::max(largest, part);
@@ -302,9 +292,7 @@ void ScoreRows(JointSeries* s, JointCache* cache) {
   job.series.points.resize(s->rows());
   job.assessments.assign(s->rows(), Assessment{});
   job.judged.assign(s->rows(), false);
-  double sum = 0;
-  int against = 0;
-  TimeMs onset = 0;
+  OneSidedCusum cusum;
   for (size_t r = 0; r < s->rows(); ++r) {
     SeriesPoint& pt = job.series.points[r];
     pt.time = s->times[r];
@@ -312,25 +300,17 @@ void ScoreRows(JointSeries* s, JointCache* cache) {
     s->score[r] = pt.value = row_scores[r]->score;
     const double p = row_scores[r]->p;
     const double z = ZScore(p);
-    // The univariate CUSUM's rule (cusum_detector.cc): four rows against the shift end it.
-    against = z < 0 ? against + 1 : 0;
-    if (against >= 4) {
-      sum = 0;
-    } else {
-      double next = std::max(0.0, sum + z - kReference);
-      if (sum == 0 && next > 0) onset = s->times[r];
-      sum = next;
-    }
+    cusum.Step(z, kReference, s->times[r]);
     // The reflected walk with drift -k and variance v exceeds s with probability exp(-2ks/v).
     const double p_sum =
-        z > kReference ? std::exp(-2 * kReference * sum / row_scores[r]->spread) : 1.0;
+        z > kReference ? std::exp(-2 * kReference * cusum.sum / row_scores[r]->spread) : 1.0;
     Assessment& a = job.assessments[r];
     a.warm = true;
     a.expected = row_scores[r]->base;
     a.score = z;
     a.p_value = std::min(1.0, 2 * std::min(p, p_sum));
     a.probability = 1 - a.p_value;
-    a.onset = sum > 0 ? onset : 0;
+    a.onset = cusum.sum > 0 ? cusum.onset : 0;
     s->onset[r] = a.onset;
     job.judged[r] = true;
   }

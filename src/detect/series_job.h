@@ -158,6 +158,20 @@ void FormAnomalies(const SeriesJob& job, std::vector<Anomaly>* out);
 /// One anomaly per regression seen in a slice and its ancestors (dedupe.cc).
 std::vector<Anomaly> KeepMostSpecific(std::vector<Anomaly> all);
 
+/// The smallest move from `expected` that matters to the monitor: the larger of its minimums.
+inline double SmallestEffect(const MonitorSpec& m, double expected) {
+  return std::max(m.min_absolute_effect, m.min_relative_effect * std::abs(expected));
+}
+
+/// `value - expected` counted the way the monitor watches: a fall is positive for `down`, either
+/// way for `both`. NaN when either is.
+inline double MonitoredDeviation(const MonitorSpec& m, double value, double expected) {
+  const double delta = value - expected;
+  if (m.direction == Direction::kDown) return -delta;
+  if (m.direction == Direction::kBoth) return std::abs(delta);
+  return delta;
+}
+
 /// Every (dimension, value) of `ancestor` is in `slice`.
 inline bool IsAncestorOrSame(const Slice& ancestor, const Slice& slice) {
   for (const auto& kv : ancestor) {
